@@ -1,0 +1,71 @@
+import { sql } from 'drizzle-orm';
+import type { ProjectionBatch } from '../core/case-model';
+import type { Db } from '../db/client';
+import { cases, journal, notifications } from '../db/schema';
+
+/** `col = excluded.col` for every column of the upsert. */
+const fromExcluded = (columns: string[]) =>
+  Object.fromEntries(columns.map((c) => [c, sql.raw(`excluded."${c}"`)]));
+
+const CASE_COLUMNS: Record<string, string> = {
+  kind: 'kind',
+  version: 'version',
+  status: 'status',
+  serviceCode: 'service_code',
+  agency: 'agency',
+  applicantId: 'applicant_id',
+  assigneeId: 'assignee_id',
+  updatedAt: 'updated_at',
+  legalDueDate: 'legal_due_date',
+  expectedDueDate: 'expected_due_date',
+  dueAt: 'due_at',
+  overdue: 'overdue',
+  closedAt: 'closed_at',
+  relatedNumber: 'related_number',
+  detail: 'detail',
+};
+
+/**
+ * Writes a case's read model and new journal entries in one transaction.
+ * Idempotent: the row only moves to a higher version, entries and inbox rows are keyed
+ * by the workflow's sequence numbers, so a retried or reordered call changes nothing.
+ */
+export async function writeProjection(db: Db, { projection: p, entries }: ProjectionBatch): Promise<void> {
+  await db.transaction(async (tx) => {
+    const set = Object.fromEntries(
+      Object.entries(CASE_COLUMNS).map(([key, column]) => [key, fromExcluded([column])[column]]),
+    );
+    await tx
+      .insert(cases)
+      .values({ ...p })
+      .onConflictDoUpdate({ target: cases.number, set, setWhere: sql`${cases.version} < excluded.version` });
+    if (entries.length === 0) return;
+    await tx
+      .insert(journal)
+      .values(
+        entries.map((e) => ({
+          caseNumber: p.number,
+          seq: e.seq,
+          at: e.at,
+          type: e.type,
+          actorId: e.actor.id,
+          actorRole: e.actor.role,
+          clientAddress: e.clientAddress ?? null,
+          summary: e.summary,
+          data: e.data ?? null,
+        })),
+      )
+      .onConflictDoNothing();
+    const inbox = entries.flatMap((e) =>
+      (e.notify ?? []).map((n) => ({
+        recipient: n.recipient,
+        caseNumber: p.number,
+        seq: e.seq,
+        type: n.type,
+        title: n.title,
+        createdAt: e.at,
+      })),
+    );
+    if (inbox.length) await tx.insert(notifications).values(inbox).onConflictDoNothing();
+  });
+}

@@ -1,0 +1,84 @@
+import type { Client } from '@temporalio/client';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Database } from '../db/client';
+import type { DocumentStorage } from '../documents/storage';
+import { createTokenVerifier, registerAuth, type TokenVerifier } from './auth';
+import { problemSchema, sendProblem } from './problem';
+import { catalogueRoutes } from './routes/catalogue';
+import { caseRoutes } from './routes/cases';
+import { documentRoutes } from './routes/documents';
+import { healthRoutes } from './routes/health';
+import { paymentRoutes } from './routes/payments';
+import { reviewerRoutes } from './routes/reviewer';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  temporal: Client;
+  storage: DocumentStorage;
+  logger: Logger;
+  verifier?: TokenVerifier;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+/** The HTTP app as a factory: server.ts listens with it, tests `inject` into it. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || crypto.randomUUID(),
+    requestIdHeader: false,
+    trustProxy: true,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  });
+  app.decorate('deps', deps);
+  app.addSchema(problemSchema);
+  app.setErrorHandler((err, request, reply) => sendProblem(request, reply, err));
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, { statusCode: 404, name: 'Not Found', message: `no route ${request.method} ${request.url}` }));
+  // An action with nothing to say may be posted without a body.
+  app.addHook('preValidation', async (request) => {
+    if (request.method === 'POST' && request.body === undefined) request.body = {};
+  });
+  // Case numbers are not personal data; they tie a request's log lines to the case.
+  app.addHook('preHandler', async (request) => {
+    const number = (request.params as { number?: unknown } | undefined)?.number;
+    if (typeof number === 'string') request.log = request.log.child({ caseNumber: number });
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Citizen cases API', version: '0.1.0', description: 'File, follow and decide citizen cases.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) || `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(rateLimit, {
+    max: deps.config.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: (req) => req.headers.authorization ?? req.ip,
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, name: 'Too Many Requests', message: `rate limit exceeded, retry in ${ctx.after}` }),
+  });
+  registerAuth(app, deps.verifier ?? createTokenVerifier(deps.config.auth));
+
+  await app.register(healthRoutes);
+  await app.register(catalogueRoutes);
+  await app.register(documentRoutes);
+  await app.register(caseRoutes);
+  await app.register(reviewerRoutes);
+  await app.register(paymentRoutes);
+  return app;
+}

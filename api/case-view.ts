@@ -1,0 +1,61 @@
+import { APPLICATION_STATUS_LABELS, type ApplicationStatus } from '../core/application';
+import type { Config } from '../config';
+import { caseWorkflowId } from '../core/case-model';
+import type { CaseRow, JournalRow } from '../db/queries/cases';
+import type { Principal } from './auth';
+
+/** Postgres returns its own timestamp text; the API speaks ISO 8601. */
+const iso = <T extends string | null>(t: T): T => (t === null ? t : (new Date(t).toISOString() as T));
+
+/** Shapes read-model rows into API answers; no reads, no rules. */
+export function caseSummary(row: CaseRow) {
+  const detail = row.detail as { serviceName?: string };
+  return {
+    number: row.number,
+    kind: row.kind,
+    status: row.status,
+    statusLabel: APPLICATION_STATUS_LABELS[row.status as ApplicationStatus] ?? row.status,
+    version: row.version,
+    service: { code: row.serviceCode, name: detail.serviceName ?? null },
+    agency: row.agency,
+    assigneeId: row.assigneeId,
+    submittedAt: iso(row.submittedAt),
+    updatedAt: iso(row.updatedAt),
+    legalDueDate: row.legalDueDate,
+    expectedDueDate: row.expectedDueDate,
+    overdue: row.overdue,
+    closedAt: iso(row.closedAt),
+  };
+}
+
+export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Principal; config: Config }) {
+  const { serviceName: _name, ...detail } = row.detail;
+  const workflowId = caseWorkflowId(row.number);
+  const ns = encodeURIComponent(extra.config.temporal.namespace);
+  return {
+    ...caseSummary(row),
+    ...detail,
+    applicantId: row.applicantId,
+    resentFrom: row.relatedNumber,
+    resentAs: extra.resentAs ?? null,
+    links: {
+      timeline: `/cases/${row.number}/timeline`,
+      ...(extra.who.role === 'admin'
+        ? { temporalUi: `${extra.config.temporal.uiUrl}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}` }
+        : {}),
+    },
+  };
+}
+
+export function timelineEntry(row: JournalRow, who: Principal) {
+  return {
+    seq: row.seq,
+    at: iso(row.at),
+    type: row.type,
+    actor: { id: row.actorId, role: row.actorRole },
+    // Where an action came from is access-journal data for administrators.
+    clientAddress: who.role === 'admin' ? row.clientAddress : null,
+    summary: row.summary,
+    data: row.data,
+  };
+}

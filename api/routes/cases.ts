@@ -1,0 +1,277 @@
+import type { FastifyInstance } from 'fastify';
+import { APPLICATION_STATUSES } from '../../core/application';
+import { caseVisibleTo } from '../../cases/access';
+import { fileApplication, type FilingRequest } from '../../cases/filing';
+import { applicationContentErrors } from '../../cases/form-validation';
+import { getService } from '../../db/queries/catalogue';
+import { findResentAs, getTimeline, listApplicantCases } from '../../db/queries/cases';
+import { findOwnedDocuments } from '../../db/queries/documents';
+import {
+  answerInfoUpdate,
+  cancelUpdate,
+  editUpdate,
+  restoreUpdate,
+} from '../../workflows/application';
+import { principal } from '../auth';
+import { caseDetail, caseSummary, timelineEntry } from '../case-view';
+import { badRequest } from '../problem';
+import { actionMeta, caseUpdate } from '../requests';
+import {
+  actionResult,
+  caseDetail as caseDetailSchema,
+  caseSummary as caseSummarySchema,
+  documentIds,
+  numberParams,
+  pageOf,
+  paging,
+  problemResponses,
+  timelineEntry as timelineEntrySchema,
+  versionProperty,
+} from '../schemas';
+
+const CITIZEN = { roles: ['citizen'] } as const;
+const ANYONE_ON_CASE = { roles: ['citizen', 'reviewer', 'admin'] } as const;
+const security = [{ bearer: [] }];
+const tags = ['cases'];
+
+interface NumberParams {
+  number: string;
+}
+
+const formBody = {
+  form: { type: 'object', additionalProperties: true, description: 'Validated against the service form schema' },
+  documents: documentIds,
+} as const;
+
+/** Citizens file, follow and act on their own applications. */
+export async function caseRoutes(app: FastifyInstance): Promise<void> {
+  const { db } = app.deps.database;
+  const taskQueue = app.deps.config.temporal.taskQueue;
+
+  app.post<{ Body: FilingRequest; Headers: { 'idempotency-key'?: string } }>(
+    '/cases',
+    {
+      config: CITIZEN,
+      schema: {
+        tags,
+        security,
+        summary: 'File an application for a catalogue service',
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 100 } },
+        },
+        body: {
+          type: 'object',
+          required: ['serviceCode', 'form', 'documents'],
+          additionalProperties: false,
+          properties: { serviceCode: { type: 'string', minLength: 1, maxLength: 100 }, ...formBody },
+        },
+        response: { 201: actionResult, 200: actionResult, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await fileApplication(
+        {
+          db,
+          temporal: app.deps.temporal,
+          taskQueue,
+          who: principal(request),
+          meta: { clientAddress: request.ip, requestId: request.id },
+          idempotencyKey: request.headers['idempotency-key'],
+        },
+        request.body,
+      );
+      return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
+    },
+  );
+
+  app.get<{
+    Querystring: { service?: string; status?: string; submittedFrom?: string; submittedTo?: string; limit: number; offset: number };
+  }>(
+    '/cases',
+    {
+      config: CITIZEN,
+      schema: {
+        tags,
+        security,
+        summary: 'My applications, newest first',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            service: { type: 'string', maxLength: 100 },
+            status: { type: 'string', enum: APPLICATION_STATUSES },
+            submittedFrom: { type: 'string', format: 'date' },
+            submittedTo: { type: 'string', format: 'date' },
+            ...paging,
+          },
+        },
+        response: { 200: pageOf(caseSummarySchema), ...problemResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = await listApplicantCases(db, { ...q, applicantId: principal(request).id });
+      return { items: page.items.map(caseSummary), total: page.total, limit: q.limit, offset: q.offset };
+    },
+  );
+
+  app.get<{ Params: NumberParams }>(
+    '/cases/:number',
+    {
+      config: ANYONE_ON_CASE,
+      schema: {
+        tags,
+        security,
+        summary: 'A case with its deadline, documents, decision and result',
+        params: numberParams,
+        response: { 200: caseDetailSchema, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const who = principal(request);
+      const row = await caseVisibleTo(db, who, request.params.number);
+      const resentAs = await findResentAs(db, row.number);
+      reply.header('etag', `"${row.version}"`);
+      return caseDetail(row, { resentAs, who, config: app.deps.config });
+    },
+  );
+
+  app.get<{ Params: NumberParams }>(
+    '/cases/:number/timeline',
+    {
+      config: ANYONE_ON_CASE,
+      schema: {
+        tags,
+        security,
+        summary: 'Everything that happened to the case, in order',
+        params: numberParams,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: timelineEntrySchema } } }, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const who = principal(request);
+      const row = await caseVisibleTo(db, who, request.params.number);
+      return { items: (await getTimeline(db, row.number)).map((e) => timelineEntry(e, who)) };
+    },
+  );
+
+  app.post<{ Params: NumberParams; Body: { form: Record<string, unknown>; documents: string[]; version?: number } }>(
+    '/cases/:number/edit',
+    {
+      config: CITIZEN,
+      schema: {
+        tags,
+        security,
+        summary: 'Edit the application before review (where the service allows it)',
+        params: numberParams,
+        body: {
+          type: 'object',
+          required: ['form', 'documents'],
+          additionalProperties: false,
+          properties: { ...formBody, version: versionProperty },
+        },
+        response: { 200: actionResult, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const who = principal(request);
+      const row = await caseVisibleTo(db, who, request.params.number);
+      const service = row.serviceCode ? await getService(db, row.serviceCode) : undefined;
+      if (!service) throw badRequest(`service ${row.serviceCode} is no longer offered; the case cannot be edited`);
+      const docs = await findOwnedDocuments(db, who.id, request.body.documents);
+      const errors = applicationContentErrors(service, request.body.form, request.body.documents, docs);
+      if (errors.length) throw badRequest('the edited application is incomplete or invalid', errors);
+      return caseUpdate(app, row.number, editUpdate, { form: request.body.form, documents: docs }, actionMeta(request, request.body.version));
+    },
+  );
+
+  for (const [path, update, summary] of [
+    ['cancel', cancelUpdate, 'Withdraw the application (until a decision is being issued)'],
+    ['restore', restoreUpdate, 'Restore a withdrawn application within 30 days'],
+  ] as const) {
+    app.post<{ Params: NumberParams; Body: { version?: number } | undefined }>(
+      `/cases/:number/${path}`,
+      {
+        config: CITIZEN,
+        schema: {
+          tags,
+          security,
+          summary,
+          params: numberParams,
+          body: { type: 'object', additionalProperties: false, properties: { version: versionProperty } },
+          response: { 200: actionResult, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const row = await caseVisibleTo(db, principal(request), request.params.number);
+        return caseUpdate(app, row.number, update, actionMeta(request, request.body?.version));
+      },
+    );
+  }
+
+  app.post<{ Params: NumberParams; Body: { comment: string; documents: string[] } }>(
+    '/cases/:number/answer',
+    {
+      config: CITIZEN,
+      schema: {
+        tags,
+        security,
+        summary: "Answer the reviewer's information request",
+        params: numberParams,
+        body: {
+          type: 'object',
+          required: ['comment'],
+          additionalProperties: false,
+          properties: { comment: { type: 'string', maxLength: 4000 }, documents: { ...documentIds, default: [] } },
+        },
+        response: { 200: actionResult, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const who = principal(request);
+      const row = await caseVisibleTo(db, who, request.params.number);
+      const docs = await findOwnedDocuments(db, who.id, request.body.documents);
+      const missing = request.body.documents.findIndex((id) => !docs.some((d) => d.id === id));
+      if (missing >= 0) throw badRequest('unknown document', [{ path: `/body/documents/${missing}`, message: 'no such document of yours' }]);
+      return caseUpdate(app, row.number, answerInfoUpdate, { comment: request.body.comment, documents: docs }, actionMeta(request));
+    },
+  );
+
+  app.post<{ Params: NumberParams; Body: Partial<Omit<FilingRequest, 'serviceCode'>> | undefined; Headers: { 'idempotency-key'?: string } }>(
+    '/cases/:number/resend',
+    {
+      config: CITIZEN,
+      schema: {
+        tags,
+        security,
+        summary: 'Re-send a rejected or expired application as a new linked case, prefilled from it',
+        params: numberParams,
+        body: { type: 'object', additionalProperties: false, properties: formBody },
+        response: { 201: actionResult, 200: actionResult, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const who = principal(request);
+      const old = await caseVisibleTo(db, who, request.params.number);
+      const prior = old.detail as { form?: Record<string, unknown>; documents?: { id: string }[] };
+      const result = await fileApplication(
+        {
+          db,
+          temporal: app.deps.temporal,
+          taskQueue,
+          who,
+          meta: { clientAddress: request.ip, requestId: request.id },
+          idempotencyKey: request.headers['idempotency-key'],
+          resending: old,
+        },
+        {
+          serviceCode: old.serviceCode ?? '',
+          form: request.body?.form ?? prior.form ?? {},
+          documents: request.body?.documents ?? (prior.documents ?? []).map((d) => d.id),
+        },
+      );
+      return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
+    },
+  );
+}

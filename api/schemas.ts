@@ -1,0 +1,106 @@
+/** JSON schemas shared by routes: request pieces and response shapes (also the OpenAPI document). */
+import { APPLICATION_STATUSES, REJECTION_REASONS } from '../core/application';
+import { CASE_NUMBER_PATTERN } from '../core/case-model';
+
+export const problemResponses = {
+  400: { $ref: 'Problem#' },
+  401: { $ref: 'Problem#' },
+  403: { $ref: 'Problem#' },
+  404: { $ref: 'Problem#' },
+  409: { $ref: 'Problem#' },
+} as const;
+
+export const numberParams = {
+  type: 'object',
+  required: ['number'],
+  additionalProperties: false,
+  properties: { number: { type: 'string', pattern: CASE_NUMBER_PATTERN, description: 'Case number, e.g. A-2026-0000042' } },
+} as const;
+
+export const paging = {
+  limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+  offset: { type: 'integer', minimum: 0, maximum: 100000, default: 0 },
+} as const;
+
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+
+export const actionResult = {
+  type: 'object',
+  required: ['number', 'status', 'version'],
+  properties: {
+    number: { type: 'string' },
+    status: { type: 'string', enum: APPLICATION_STATUSES },
+    version: { type: 'integer', description: 'Send this version with reviewer actions' },
+  },
+} as const;
+
+export const caseSummary = {
+  type: 'object',
+  properties: {
+    number: { type: 'string' },
+    kind: { type: 'string' },
+    status: { type: 'string' },
+    statusLabel: { type: 'string' },
+    version: { type: 'integer' },
+    service: { type: 'object', properties: { code: nullableString, name: nullableString } },
+    agency: nullableString,
+    assigneeId: nullableString,
+    submittedAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+    legalDueDate: nullableString,
+    expectedDueDate: nullableString,
+    overdue: { type: 'boolean' },
+    closedAt: nullableString,
+  },
+} as const;
+
+export const caseDetail = {
+  type: 'object',
+  properties: {
+    ...caseSummary.properties,
+    applicantId: { type: 'string' },
+    resentFrom: nullableString,
+    resentAs: nullableString,
+    form: anyObject,
+    documents: { type: 'array', items: anyObject },
+    fee: anyObject,
+    deadline: { ...anyObject, type: ['object', 'null'] },
+    infoRequest: { ...anyObject, type: ['object', 'null'] },
+    decision: { ...anyObject, type: ['object', 'null'] },
+    result: { ...anyObject, type: ['object', 'null'] },
+    cancellation: { ...anyObject, type: ['object', 'null'] },
+    partialEditAllowed: { type: 'boolean' },
+    links: anyObject,
+  },
+} as const;
+
+export const pageOf = (item: object) =>
+  ({
+    type: 'object',
+    properties: { items: { type: 'array', items: item }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } },
+  }) as const;
+
+export const timelineEntry = {
+  type: 'object',
+  properties: {
+    seq: { type: 'integer' },
+    at: { type: 'string', format: 'date-time' },
+    type: { type: 'string' },
+    actor: { type: 'object', properties: { id: { type: 'string' }, role: { type: 'string' } } },
+    clientAddress: nullableString,
+    summary: { type: 'string' },
+    data: { ...anyObject, type: ['object', 'null'] },
+  },
+} as const;
+
+export const versionProperty = { type: 'integer', minimum: 1, description: 'The case version this action is based on' } as const;
+
+export const documentIds = {
+  type: 'array',
+  maxItems: 50,
+  uniqueItems: true,
+  items: { type: 'string', format: 'uuid' },
+} as const;
+
+export const rejectionReason = { type: 'string', enum: REJECTION_REASONS } as const;

@@ -1,0 +1,100 @@
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Principal } from '../api/auth';
+import { actorOf } from '../api/auth';
+import { badRequest, conflict, forbidden } from '../api/problem';
+import { RESENDABLE_STATUSES, type ApplicationStatus } from '../core/application';
+import { caseWorkflowId, levelAtLeast, type ActionMeta } from '../core/case-model';
+import type { Db } from '../db/client';
+import { getCalendar, getService } from '../db/queries/catalogue';
+import { allocateCaseNumber, getCase, type CaseRow } from '../db/queries/cases';
+import { findOwnedDocuments } from '../db/queries/documents';
+import { applicationWorkflow, registeredUpdate, type ActionResult } from '../workflows/application';
+import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+import { applicationContentErrors } from './form-validation';
+
+export interface FilingRequest {
+  serviceCode: string;
+  form: Record<string, unknown>;
+  documents: string[];
+}
+
+export interface FilingContext {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  who: Principal;
+  meta: Omit<ActionMeta, 'actor'>;
+  idempotencyKey?: string;
+  /** The rejected or expired case this one re-sends. */
+  resending?: CaseRow;
+}
+
+/**
+ * Files an application: checks it against the catalogue, issues its number and starts
+ * its workflow, answering only once the case is registered in the read model.
+ */
+export async function fileApplication(ctx: FilingContext, req: FilingRequest): Promise<ActionResult & { created: boolean }> {
+  const { db, who } = ctx;
+  const service = await getService(db, req.serviceCode);
+  if (!service) throw badRequest('unknown service', [{ path: '/body/serviceCode', message: `no service "${req.serviceCode}"` }]);
+  if (!levelAtLeast(who.level ?? 'simplified', service.minLevel)) {
+    throw forbidden(
+      `"${service.name}" needs a ${service.minLevel} account; yours is ${who.level}. Raise it by confirming your identity.`,
+    );
+  }
+  const docs = await findOwnedDocuments(db, who.id, req.documents);
+  const errors = applicationContentErrors(service, req.form, req.documents, docs);
+  if (errors.length) throw badRequest('the application is incomplete or invalid', errors);
+
+  if (ctx.resending && !RESENDABLE_STATUSES.includes(ctx.resending.status as ApplicationStatus)) {
+    throw conflict(`only a rejected or expired application can be re-sent; ${ctx.resending.number} is ${ctx.resending.status}`);
+  }
+  const allocation = await allocateCaseNumber(db, {
+    kind: 'application',
+    applicantId: who.id,
+    idempotencyKey: ctx.idempotencyKey,
+    resentFrom: ctx.resending?.number,
+  });
+  if (allocation.outcome === 'already_resent') {
+    throw conflict(`${ctx.resending?.number} was already re-sent as ${allocation.number}`, { resentAs: allocation.number });
+  }
+  const { number } = allocation;
+  const calendar = await getCalendar(db);
+  const start = new WithStartWorkflowOperation(applicationWorkflow, {
+    workflowId: caseWorkflowId(number),
+    taskQueue: ctx.taskQueue,
+    // A retried request with the same idempotency key joins the case it already started.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    // A closed case is never started again by a retried filing.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    args: [
+      {
+        number,
+        service,
+        calendar,
+        applicantId: who.id,
+        form: req.form,
+        documents: docs,
+        resentFrom: ctx.resending?.number,
+        meta: { ...ctx.meta, actor: actorOf(who) },
+      },
+    ],
+    typedSearchAttributes: [
+      { key: CaseSearchAttributes.kind, value: 'application' },
+      { key: CaseSearchAttributes.number, value: number },
+      { key: CaseSearchAttributes.status, value: 'submitted' },
+      { key: CaseSearchAttributes.service, value: service.code },
+      { key: CaseSearchAttributes.agency, value: service.agency },
+      { key: CaseSearchAttributes.applicant, value: who.id },
+    ],
+    memo: { number, serviceName: service.name, serviceCode: service.code },
+  });
+  try {
+    const result = await ctx.temporal.workflow.executeUpdateWithStart(registeredUpdate, { startWorkflowOperation: start });
+    return { ...result, created: allocation.outcome === 'new' };
+  } catch (err) {
+    const closed = err instanceof WorkflowExecutionAlreadyStartedError ? await getCase(db, number) : undefined;
+    if (!closed) throw err;
+    return { number, status: closed.status as ApplicationStatus, version: closed.version, created: false };
+  }
+}

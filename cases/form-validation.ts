@@ -1,0 +1,45 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { DocumentRef } from '../core/case-model';
+import type { ServiceDefinition } from '../core/catalogue';
+import { ajvErrors, type FieldError } from '../api/problem';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats.default(ajv);
+
+/** Compiled per schema object; an admin's catalogue edit brings a new object. */
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function validatorFor(schema: Record<string, unknown>): ValidateFunction {
+  let fn = compiled.get(schema);
+  if (!fn) {
+    fn = ajv.compile(schema);
+    compiled.set(schema, fn);
+  }
+  return fn;
+}
+
+/**
+ * What an application must carry for its service: a form valid against the service's
+ * schema and at least one document of every required type. Returns field errors with
+ * paths into the request body.
+ */
+export function applicationContentErrors(
+  service: ServiceDefinition,
+  form: Record<string, unknown>,
+  requestedIds: string[],
+  found: DocumentRef[],
+): FieldError[] {
+  const errors: FieldError[] = [];
+  const validate = validatorFor(service.formSchema);
+  if (!validate(form)) errors.push(...ajvErrors(validate.errors ?? [], '/body/form'));
+  const foundIds = new Set(found.map((d) => d.id));
+  requestedIds.forEach((id, i) => {
+    if (!foundIds.has(id)) errors.push({ path: `/body/documents/${i}`, message: 'no such document of yours' });
+  });
+  const types = new Set(found.map((d) => d.type));
+  for (const required of service.requiredDocuments) {
+    if (!types.has(required)) errors.push({ path: '/body/documents', message: `a document of type "${required}" is required` });
+  }
+  return errors;
+}

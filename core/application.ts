@@ -1,0 +1,57 @@
+/** The application case kind's statuses, labels and decision reasons (SPEC §4.1). */
+
+export const APPLICATION_STATUSES = [
+  'submitted',
+  'awaiting_payment',
+  'in_review',
+  'awaiting_info',
+  'resubmitted',
+  'approved',
+  'rejected',
+  'completed',
+  'cancelled',
+  'expired',
+] as const;
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+
+export const APPLICATION_STATUS_LABELS: Record<ApplicationStatus, string> = {
+  submitted: 'Получено',
+  awaiting_payment: 'Ожидает оплаты',
+  in_review: 'В работе',
+  awaiting_info: 'Требуется уточнение',
+  resubmitted: 'Переподан',
+  approved: 'Одобрено',
+  rejected: 'Отказано',
+  completed: 'Завершено',
+  cancelled: 'Отменено',
+  expired: 'Просрочено',
+};
+
+export const REJECTION_REASONS = [
+  'incomplete_documents',
+  'invalid_documents',
+  'not_eligible',
+  'false_information',
+  'duplicate_application',
+  'outside_competence',
+  'other',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+/** Before a reviewer takes the case: the citizen may still edit it. */
+export const EDITABLE_STATUSES: readonly ApplicationStatus[] = ['submitted', 'awaiting_payment', 'resubmitted'];
+/** Cancel is possible until a decision is being issued. */
+export const CANCELLABLE_STATUSES: readonly ApplicationStatus[] = [
+  'submitted',
+  'awaiting_payment',
+  'in_review',
+  'awaiting_info',
+  'resubmitted',
+];
+export const RESENDABLE_STATUSES: readonly ApplicationStatus[] = ['rejected', 'expired'];
+export const FINAL_STATUSES: readonly ApplicationStatus[] = ['completed', 'rejected', 'expired', 'cancelled'];
+
+export const RESTORE_WINDOW_DAYS = 30;
+export const DEFAULT_INFO_TERM_DAYS = 10;
+/** Citizens are reminded this many days before their deadline. */
+export const CITIZEN_REMINDER_DAYS_BEFORE = [3, 1] as const;

@@ -1,0 +1,119 @@
+/**
+ * The vocabulary shared by every case kind: who acts, what the journal records, what a
+ * projection carries. Pure types and constants, safe to import from workflow code.
+ */
+
+export const CASE_KINDS = ['application', 'identity', 'appeal', 'epts_change'] as const;
+export type CaseKind = (typeof CASE_KINDS)[number];
+
+export const ROLES = ['citizen', 'reviewer', 'expert', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ACCOUNT_LEVELS = ['simplified', 'standard', 'confirmed'] as const;
+export type AccountLevel = (typeof ACCOUNT_LEVELS)[number];
+
+export function levelAtLeast(level: AccountLevel, required: AccountLevel): boolean {
+  return ACCOUNT_LEVELS.indexOf(level) >= ACCOUNT_LEVELS.indexOf(required);
+}
+
+export interface Actor {
+  id: string;
+  role: Role | 'system' | 'payment_gateway';
+  agency?: string;
+  supervisor?: boolean;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', role: 'system' };
+
+/** Who did it, from where, and which case version they were looking at. */
+export interface ActionMeta {
+  actor: Actor;
+  clientAddress?: string;
+  requestId?: string;
+  /** Reviewer actions: the case version the decision is based on. */
+  expectedVersion?: number;
+}
+
+export interface DocumentRef {
+  id: string;
+  type: string;
+  fileName: string;
+  sha256: string;
+}
+
+export const NOTIFICATION_TYPES = [
+  'submission_confirmed',
+  'status_changed',
+  'documents_requested',
+  'deadline_approaching',
+  'personal_data_updated',
+  'appeal_result',
+  'deadline_warning',
+  'deadline_breached',
+] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+export interface NotificationIntent {
+  /** A subject id, or `agency:<code>` / `agency:<code>:supervisor` for official inboxes. */
+  recipient: string;
+  type: NotificationType;
+  title: string;
+}
+
+/** One journal (timeline) entry. `seq` orders entries within a case and makes writes idempotent. */
+export interface JournalEntry {
+  seq: number;
+  at: string;
+  type: string;
+  actor: Actor;
+  clientAddress?: string;
+  /** Human-readable, free of personal data. */
+  summary: string;
+  data?: Record<string, unknown>;
+  notify?: NotificationIntent[];
+}
+
+/** The read model of a case, written by activities; `version` only grows. */
+export interface CaseProjection {
+  number: string;
+  kind: CaseKind;
+  version: number;
+  status: string;
+  serviceCode: string | null;
+  agency: string | null;
+  applicantId: string;
+  assigneeId: string | null;
+  submittedAt: string;
+  updatedAt: string;
+  legalDueDate: string | null;
+  expectedDueDate: string | null;
+  dueAt: string | null;
+  overdue: boolean;
+  closedAt: string | null;
+  relatedNumber: string | null;
+  /** Kind-specific detail shown to the citizen and the reviewer. */
+  detail: Record<string, unknown>;
+}
+
+export interface ProjectionBatch {
+  projection: CaseProjection;
+  entries: JournalEntry[];
+}
+
+export function caseWorkflowId(number: string): string {
+  return `case-${number}`;
+}
+
+export const CASE_NUMBER_PREFIX: Record<CaseKind, string> = {
+  application: 'A',
+  identity: 'I',
+  appeal: 'J',
+  epts_change: 'E',
+};
+
+/** Human-readable, dictation-friendly: kind letter, year, zero-padded sequence. */
+export function formatCaseNumber(kind: CaseKind, year: number, sequence: number): string {
+  return `${CASE_NUMBER_PREFIX[kind]}-${year}-${String(sequence).padStart(7, '0')}`;
+}
+
+export const CASE_NUMBER_PATTERN = '^[AIJE]-\\d{4}-\\d{7}$';

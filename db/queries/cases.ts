@@ -1,0 +1,123 @@
+import { and, asc, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { formatCaseNumber, type CaseKind } from '../../core/case-model';
+import type { Db } from '../client';
+import { caseNumberSeq, caseRegistry, cases, journal } from '../schema';
+
+export type CaseRow = typeof cases.$inferSelect;
+export type JournalRow = typeof journal.$inferSelect;
+
+export async function getCase(db: Db, number: string): Promise<CaseRow | undefined> {
+  const [row] = await db.select().from(cases).where(eq(cases.number, number));
+  return row;
+}
+
+export interface MyCasesFilter {
+  applicantId: string;
+  service?: string;
+  status?: string;
+  submittedFrom?: string;
+  submittedTo?: string;
+  limit: number;
+  offset: number;
+}
+
+export async function listApplicantCases(db: Db, f: MyCasesFilter): Promise<{ items: CaseRow[]; total: number }> {
+  const where: SQL[] = [eq(cases.applicantId, f.applicantId)];
+  if (f.service) where.push(eq(cases.serviceCode, f.service));
+  if (f.status) where.push(eq(cases.status, f.status));
+  if (f.submittedFrom) where.push(gte(cases.submittedAt, f.submittedFrom));
+  // A date bound is inclusive of that whole day.
+  if (f.submittedTo) where.push(lt(cases.submittedAt, sql`(${f.submittedTo}::date + 1)`));
+  return page(db, and(...where)!, [desc(cases.submittedAt), desc(cases.number)], f);
+}
+
+export interface QueueFilter {
+  agency: string;
+  status?: string;
+  service?: string;
+  overdue?: boolean;
+  /** 'unassigned', or an assignee id */
+  assignee?: string;
+  limit: number;
+  offset: number;
+}
+
+const OPEN_STATUSES = ['submitted', 'resubmitted', 'in_review', 'awaiting_info'];
+
+export async function listQueue(db: Db, f: QueueFilter): Promise<{ items: CaseRow[]; total: number }> {
+  const where: SQL[] = [eq(cases.agency, f.agency)];
+  where.push(f.status ? eq(cases.status, f.status) : sql`${cases.status} in ${OPEN_STATUSES}`);
+  if (f.service) where.push(eq(cases.serviceCode, f.service));
+  if (f.overdue !== undefined) where.push(eq(cases.overdue, f.overdue));
+  if (f.assignee === 'unassigned') where.push(isNull(cases.assigneeId));
+  else if (f.assignee) where.push(eq(cases.assigneeId, f.assignee));
+  return page(db, and(...where)!, [sql`${cases.dueAt} asc nulls last`, asc(cases.submittedAt)], f);
+}
+
+async function page(db: Db, where: SQL, order: SQL[], p: { limit: number; offset: number }) {
+  const rows = await db
+    .select({ row: cases, total: sql<number>`count(*) over ()`.mapWith(Number) })
+    .from(cases)
+    .where(where)
+    .orderBy(...order)
+    .limit(p.limit)
+    .offset(p.offset);
+  return { items: rows.map((r) => r.row), total: rows[0]?.total ?? 0 };
+}
+
+export async function getTimeline(db: Db, number: string): Promise<JournalRow[]> {
+  return db.select().from(journal).where(eq(journal.caseNumber, number)).orderBy(asc(journal.seq));
+}
+
+export type Allocation =
+  | { outcome: 'new'; number: string }
+  | { outcome: 'existing'; number: string }
+  | { outcome: 'already_resent'; number: string };
+
+/**
+ * Issues a case number before its workflow starts. A repeated request with the same
+ * idempotency key gets the number it got the first time; a case can be re-sent once.
+ */
+export async function allocateCaseNumber(
+  db: Db,
+  a: { kind: CaseKind; applicantId: string; idempotencyKey?: string; resentFrom?: string; now?: Date },
+): Promise<Allocation> {
+  const year = (a.now ?? new Date()).getUTCFullYear();
+  const [{ seq }] = (await db.execute(sql`select nextval(${caseNumberSeq.seqName}) as seq`)) as unknown as [{ seq: string }];
+  const number = formatCaseNumber(a.kind, year, Number(seq));
+  const inserted = await db
+    .insert(caseRegistry)
+    .values({
+      number,
+      kind: a.kind,
+      applicantId: a.applicantId,
+      idempotencyKey: a.idempotencyKey ?? null,
+      resentFrom: a.resentFrom ?? null,
+    })
+    .onConflictDoNothing()
+    .returning({ number: caseRegistry.number });
+  if (inserted.length) return { outcome: 'new', number };
+  if (a.idempotencyKey) {
+    const [prior] = await db
+      .select({ number: caseRegistry.number })
+      .from(caseRegistry)
+      .where(and(eq(caseRegistry.applicantId, a.applicantId), eq(caseRegistry.idempotencyKey, a.idempotencyKey)));
+    if (prior) return { outcome: 'existing', number: prior.number };
+  }
+  if (a.resentFrom) {
+    const [prior] = await db
+      .select({ number: caseRegistry.number })
+      .from(caseRegistry)
+      .where(eq(caseRegistry.resentFrom, a.resentFrom));
+    if (prior) return { outcome: 'already_resent', number: prior.number };
+  }
+  throw new Error('case number allocation conflicted for an unknown reason');
+}
+
+export async function findResentAs(db: Db, number: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ number: caseRegistry.number })
+    .from(caseRegistry)
+    .where(eq(caseRegistry.resentFrom, number));
+  return row?.number;
+}

@@ -1,0 +1,179 @@
+/** The one database schema. Migrations in db/migrations are generated from it by drizzle-kit. */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  customType,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { FeeRule } from '../core/catalogue';
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+
+export const caseNumberSeq = pgSequence('case_number_seq', { startWith: 1 });
+
+/** The service catalogue: data, editable by admins, seeded on first start. */
+export const services = pgTable(
+  'services',
+  {
+    code: text('code').primaryKey(),
+    name: text('name').notNull(),
+    category: text('category').notNull(),
+    agency: text('agency').notNull(),
+    description: text('description').notNull(),
+    requiredDocuments: jsonb('required_documents').$type<string[]>().notNull(),
+    formSchema: jsonb('form_schema').$type<Record<string, unknown>>().notNull(),
+    termDays: integer('term_days').notNull(),
+    termUnit: text('term_unit').$type<'calendar' | 'working'>().notNull(),
+    fee: jsonb('fee').$type<FeeRule>().notNull(),
+    minLevel: text('min_level').$type<'simplified' | 'standard' | 'confirmed'>().notNull(),
+    partialEditAllowed: boolean('partial_edit_allowed').notNull(),
+    resultType: text('result_type').$type<'electronic_document' | 'in_person_pickup'>().notNull(),
+    paymentTermDays: integer('payment_term_days').notNull().default(20),
+    infoTermDays: integer('info_term_days').notNull().default(10),
+    active: boolean('active').notNull().default(true),
+    searchVector: tsvector('search_vector').generatedAlwaysAs(
+      sql`to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(description, '') || ' ' || code)`,
+    ),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('services_search_idx').using('gin', t.searchVector),
+    index('services_category_idx').on(t.category),
+    index('services_agency_idx').on(t.agency),
+  ],
+);
+
+/** Non-working days (and working weekends by transfer) for working-day terms. */
+export const calendarDays = pgTable('calendar_days', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  kind: text('kind').$type<'holiday' | 'working_weekend'>().notNull(),
+});
+
+/**
+ * Every case number ever issued, written before its workflow starts: makes filing
+ * idempotent per client key and a re-send unique per original case.
+ */
+export const caseRegistry = pgTable(
+  'case_registry',
+  {
+    number: text('number').primaryKey(),
+    kind: text('kind').notNull(),
+    applicantId: text('applicant_id').notNull(),
+    idempotencyKey: text('idempotency_key'),
+    resentFrom: text('resent_from'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('case_registry_idempotency_uq').on(t.applicantId, t.idempotencyKey),
+    uniqueIndex('case_registry_resent_from_uq').on(t.resentFrom),
+  ],
+);
+
+/** Read model of every case, written only by the case's workflow through activities. */
+export const cases = pgTable(
+  'cases',
+  {
+    number: text('number').primaryKey(),
+    kind: text('kind').notNull(),
+    version: integer('version').notNull(),
+    status: text('status').notNull(),
+    serviceCode: text('service_code'),
+    agency: text('agency'),
+    applicantId: text('applicant_id').notNull(),
+    assigneeId: text('assignee_id'),
+    submittedAt: ts('submitted_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    legalDueDate: date('legal_due_date', { mode: 'string' }),
+    expectedDueDate: date('expected_due_date', { mode: 'string' }),
+    dueAt: ts('due_at'),
+    overdue: boolean('overdue').notNull().default(false),
+    closedAt: ts('closed_at'),
+    relatedNumber: text('related_number'),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [
+    index('cases_applicant_submitted_idx').on(t.applicantId, t.submittedAt.desc()),
+    index('cases_applicant_status_idx').on(t.applicantId, t.status, t.submittedAt.desc()),
+    index('cases_applicant_service_idx').on(t.applicantId, t.serviceCode, t.submittedAt.desc()),
+    index('cases_queue_idx').on(t.agency, t.status, t.dueAt),
+    index('cases_queue_overdue_idx').on(t.agency, t.dueAt).where(sql`${t.overdue}`),
+    index('cases_related_idx').on(t.relatedNumber),
+  ],
+);
+
+/** The case timeline. (case, seq) makes a retried projection a no-op. */
+export const journal = pgTable(
+  'journal',
+  {
+    caseNumber: text('case_number').notNull(),
+    seq: integer('seq').notNull(),
+    at: ts('at').notNull(),
+    type: text('type').notNull(),
+    actorId: text('actor_id').notNull(),
+    actorRole: text('actor_role').notNull(),
+    clientAddress: text('client_address'),
+    summary: text('summary').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+  },
+  (t) => [primaryKey({ columns: [t.caseNumber, t.seq] })],
+);
+
+/** In-app inbox; one row per (case event, recipient). */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    recipient: text('recipient').notNull(),
+    caseNumber: text('case_number').notNull(),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    title: text('title').notNull(),
+    createdAt: ts('created_at').notNull(),
+    readAt: ts('read_at'),
+  },
+  (t) => [
+    uniqueIndex('notifications_event_uq').on(t.caseNumber, t.seq, t.recipient),
+    index('notifications_recipient_idx').on(t.recipient, t.createdAt.desc()),
+  ],
+);
+
+/** Uploaded files' metadata; the bytes live in document storage under their hash. */
+export const documents = pgTable(
+  'documents',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id').notNull(),
+    type: text('type').notNull(),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('documents_owner_idx').on(t.ownerId, t.createdAt.desc())],
+);
+
+/** Result records of approved cases (the PDF comes with the documents issue). */
+export const results = pgTable(
+  'results',
+  {
+    caseNumber: text('case_number').primaryKey(),
+    verificationCode: text('verification_code').notNull(),
+    resultType: text('result_type').notNull(),
+    title: text('title').notNull(),
+    applicantId: text('applicant_id').notNull(),
+    issuedAt: ts('issued_at').notNull(),
+  },
+  (t) => [uniqueIndex('results_verification_code_uq').on(t.verificationCode)],
+);

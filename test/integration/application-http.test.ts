@@ -1,0 +1,278 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../../api/auth';
+import { signPayload } from '../../api/routes/payments';
+import { caseWorkflowId } from '../../core/case-model';
+import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
+import { recordHistory } from '../support/histories';
+import { startStack, testService, type Stack } from '../support/stack';
+
+const alice: Principal = { id: 'citizen-alice', role: 'citizen', level: 'standard' };
+const bob: Principal = { id: 'citizen-bob', role: 'citizen', level: 'standard' };
+const rev1: Principal = { id: 'reviewer-1', role: 'reviewer', agency: 'mvd' };
+const rev2: Principal = { id: 'reviewer-2', role: 'reviewer', agency: 'mvd' };
+const otherAgency: Principal = { id: 'reviewer-9', role: 'reviewer', agency: 'fns' };
+
+let stack: Stack;
+const free = testService();
+const paid = testService({ fee: { base: 500, byField: { field: 'urgency', amounts: { urgent: 1500 } } } });
+const strict = testService({ partialEditAllowed: false });
+
+beforeAll(async () => {
+  stack = await startStack();
+  for (const s of [free, paid, strict]) await stack.addService(s);
+});
+afterAll(async () => stack?.close());
+
+async function file(as: Principal, serviceCode: string, form: Record<string, unknown> = { purpose: 'для работы', copies: 1 }) {
+  const res = await stack.call(as, { method: 'POST', url: '/cases', payload: { serviceCode, form, documents: [] } });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json() as { number: string; status: string; version: number };
+}
+
+async function detail(as: Principal, number: string) {
+  const res = await stack.call(as, { method: 'GET', url: `/cases/${number}` });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
+}
+
+async function act(as: Principal, number: string, action: string, payload: Record<string, unknown> = {}) {
+  return stack.call(as, { method: 'POST', url: `/cases/${number}/${action}`, payload });
+}
+
+describe('application over HTTP', () => {
+  it('walks file → claim → request info → answer → approve → completed, each change visible at once', async () => {
+    const filed = await file(alice, free.code);
+    expect(filed.status).toBe('submitted');
+    let d = await detail(alice, filed.number);
+    expect(d).toMatchObject({ status: 'submitted', statusLabel: 'Получено', version: filed.version });
+    expect(d.legalDueDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+
+    const queue = await stack.call(rev1, { method: 'GET', url: '/queue?assignee=unassigned' });
+    expect(queue.json().items.map((c: { number: string }) => c.number)).toContain(filed.number);
+
+    const claim = await act(rev1, filed.number, 'claim', { version: d.version });
+    expect(claim.statusCode, claim.body).toBe(200);
+    d = await detail(alice, filed.number);
+    expect(d).toMatchObject({ status: 'in_review', assigneeId: rev1.id });
+
+    const ask = await act(rev1, filed.number, 'request-info', { version: d.version, message: 'Приложите скан', dueDays: 10 });
+    expect(ask.statusCode, ask.body).toBe(200);
+    d = await detail(alice, filed.number);
+    expect(d.status).toBe('awaiting_info');
+    expect(d.deadline.paused).toBe(true);
+    expect(d.infoRequest.message).toBe('Приложите скан');
+
+    const answer = await act(alice, filed.number, 'answer', { comment: 'Прикладываю', documents: [] });
+    expect(answer.statusCode, answer.body).toBe(200);
+    d = await detail(rev1, filed.number);
+    expect(d.status).toBe('in_review');
+    expect(d.deadline.paused).toBe(false);
+
+    const approve = await act(rev1, filed.number, 'decide', { version: d.version, outcome: 'approve', comment: 'ok' });
+    expect(approve.statusCode, approve.body).toBe(200);
+    await expect.poll(async () => (await detail(alice, filed.number)).status, { timeout: 15_000 }).toBe('completed');
+    d = await detail(alice, filed.number);
+    expect(d.result.verificationCode).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+
+    const timeline = (await stack.call(alice, { method: 'GET', url: `/cases/${filed.number}/timeline` })).json().items;
+    const types = timeline.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['submitted', 'claimed', 'information_requested', 'information_provided', 'approved', 'result_issued']));
+    const seqs = timeline.map((e: { seq: number }) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    // Client addresses are admin-only access-journal data.
+    expect(timeline.every((e: { clientAddress: string | null }) => e.clientAddress === null)).toBe(true);
+
+    const description = await stack.client.workflow.getHandle(caseWorkflowId(filed.number)).describe();
+    expect(description.typedSearchAttributes.get(CaseSearchAttributes.status)).toBe('completed');
+    expect(description.typedSearchAttributes.get(CaseSearchAttributes.applicant)).toBe(alice.id);
+    expect(description.typedSearchAttributes.get(CaseSearchAttributes.kind)).toBe('application');
+    expect(description.memo?.number).toBe(filed.number);
+    await recordHistory(stack.client, filed.number, 'application-approved');
+  });
+
+  it('lets exactly one of two racing reviewers win a claim, and one of two racing decisions', async () => {
+    const { number } = await file(alice, free.code);
+    const v = (await detail(rev1, number)).version;
+    const claims = await Promise.all([act(rev1, number, 'claim', { version: v }), act(rev2, number, 'claim', { version: v })]);
+    expect(claims.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const winner = claims[0]!.statusCode === 200 ? rev1 : rev2;
+
+    const v2 = (await detail(winner, number)).version;
+    const decisions = await Promise.all([
+      act(winner, number, 'decide', { version: v2, outcome: 'approve', comment: 'a' }),
+      act(winner, number, 'decide', { version: v2, outcome: 'reject', reasonCode: 'not_eligible', comment: 'b' }),
+    ]);
+    expect(decisions.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    const loser = decisions.find((r) => r.statusCode === 409)!;
+    expect(loser.headers['content-type']).toContain('application/problem+json');
+    const timeline = (await stack.call(alice, { method: 'GET', url: `/cases/${number}/timeline` })).json().items;
+    expect(timeline.filter((e: { type: string }) => e.type === 'approved' || e.type === 'rejected')).toHaveLength(1);
+    await recordHistory(stack.client, number, 'application-race');
+  });
+
+  it('refuses a stale version, a reviewer of another agency, and a reviewer deciding their own application', async () => {
+    const { number } = await file(alice, free.code);
+    const stale = await act(rev1, number, 'claim', { version: 99 });
+    expect(stale.statusCode).toBe(409);
+    expect(stale.json()).toMatchObject({ code: 'StaleVersion', currentVersion: expect.any(Number) });
+
+    expect((await act(otherAgency, number, 'claim', { version: 1 })).statusCode).toBe(404);
+
+    const selfReviewer: Principal = { id: alice.id, role: 'reviewer', agency: 'mvd' };
+    const own = await act(selfReviewer, number, 'claim', { version: (await detail(rev1, number)).version });
+    expect(own.statusCode).toBe(403);
+    expect(own.json().detail).toMatch(/own application/);
+  });
+
+  it('hides other citizens’ cases behind 404', async () => {
+    const { number } = await file(alice, free.code);
+    expect((await stack.call(bob, { method: 'GET', url: `/cases/${number}` })).statusCode).toBe(404);
+    expect((await stack.call(bob, { method: 'GET', url: `/cases/${number}/timeline` })).statusCode).toBe(404);
+    expect((await act(bob, number, 'cancel')).statusCode).toBe(404);
+    const mine = (await stack.call(bob, { method: 'GET', url: '/cases' })).json();
+    expect(mine.items.map((c: { number: string }) => c.number)).not.toContain(number);
+  });
+
+  it('answers bad input with problem+json and field paths, never a 500', async () => {
+    const bad = await stack.call(alice, {
+      method: 'POST',
+      url: '/cases',
+      payload: { serviceCode: free.code, form: { purpose: 'x', copies: 9, extra: true }, documents: [] },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    const paths = bad.json().errors.map((e: { path: string }) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['/body/form/purpose', '/body/form/copies', '/body/form/extra']));
+
+    const unknown = await stack.call(alice, { method: 'POST', url: '/cases', payload: { serviceCode: 'nope', form: {}, documents: [] } });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().errors[0].path).toBe('/body/serviceCode');
+
+    const missing = await stack.call(alice, { method: 'POST', url: '/cases', payload: { form: {} } });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['/body/serviceCode', '/body/documents']));
+
+    const notJson = await stack.call(alice, { method: 'POST', url: '/cases', payload: '{nope', headers: { 'content-type': 'application/json' } });
+    expect(notJson.statusCode).toBe(400);
+    const wrongType = await stack.call(alice, { method: 'POST', url: '/cases', payload: '<a/>', headers: { 'content-type': 'application/xml' } });
+    expect(wrongType.statusCode).toBe(415);
+    const tooLarge = await stack.call(alice, {
+      method: 'POST',
+      url: '/cases',
+      payload: JSON.stringify({ serviceCode: free.code, form: { purpose: 'x'.repeat(2 * 1024 * 1024), copies: 1 }, documents: [] }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(tooLarge.statusCode).toBe(413);
+
+    expect((await stack.call(alice, { method: 'GET', url: '/cases/not-a-number' })).statusCode).toBe(400);
+    expect((await stack.call(undefined, { method: 'GET', url: '/cases' })).statusCode).toBe(401);
+    expect((await stack.call(alice, { method: 'GET', url: '/queue' })).statusCode).toBe(403);
+    const docIds = await stack.call(alice, {
+      method: 'POST',
+      url: '/cases',
+      payload: { serviceCode: free.code, form: { purpose: 'abc', copies: 1 }, documents: ['6f1c7a52-8a3c-4f5e-9a57-1b2c3d4e5f60'] },
+    });
+    expect(docIds.statusCode).toBe(400);
+    expect(docIds.json().errors[0].path).toBe('/body/documents/0');
+
+    // Nothing half-made: none of the refused filings left a case behind.
+    const count = await stack.database.sql`select count(*)::int as n from case_registry where applicant_id = ${alice.id}`;
+    const cases = await stack.database.sql`select count(*)::int as n from cases where applicant_id = ${alice.id}`;
+    expect(count[0]!.n).toBe(cases[0]!.n);
+  });
+
+  it('refuses actions that the current status does not allow, synchronously and without history', async () => {
+    const { number } = await file(alice, free.code);
+    const answer = await act(alice, number, 'answer', { comment: 'unasked' });
+    expect(answer.statusCode, answer.body).toBe(409);
+    expect(answer.json().code).toBe('InvalidState');
+    const history = await stack.client.workflow.getHandle(caseWorkflowId(number)).fetchHistory();
+    const accepted = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    expect(accepted.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name)).not.toContain('answerInfo');
+  });
+
+  it('edits before review, cancels, restores, and refuses edits where the service forbids them', async () => {
+    const { number } = await file(alice, free.code);
+    const edit = await act(alice, number, 'edit', { form: { purpose: 'для визы', copies: 2 }, documents: [] });
+    expect(edit.statusCode, edit.body).toBe(200);
+    let d = await detail(alice, number);
+    expect(d).toMatchObject({ status: 'resubmitted', form: { purpose: 'для визы', copies: 2 } });
+
+    expect((await act(alice, number, 'cancel')).statusCode).toBe(200);
+    d = await detail(alice, number);
+    expect(d.status).toBe('cancelled');
+    expect(d.cancellation.restoreUntil).toBeTruthy();
+    expect((await act(alice, number, 'restore')).statusCode).toBe(200);
+    expect((await detail(alice, number)).status).toBe('resubmitted');
+    await recordHistory(stack.client, number, 'application-edit-cancel-restore');
+
+    const strictCase = await file(alice, strict.code);
+    const refused = await act(alice, strictCase.number, 'edit', { form: { purpose: 'иначе', copies: 1 }, documents: [] });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().detail).toMatch(/does not allow editing/);
+  });
+
+  it('issues an invoice, takes a signed payment callback, and reissues after a fee-relevant edit', async () => {
+    const { number, status } = await file(alice, paid.code, { purpose: 'для суда', copies: 1, urgency: 'normal' });
+    expect(status).toBe('awaiting_payment');
+    let d = await detail(alice, number);
+    expect(d.fee).toMatchObject({ amount: 500, paid: 0, invoice: { amount: 500 } });
+
+    const edit = await act(alice, number, 'edit', { form: { purpose: 'для суда', copies: 1, urgency: 'urgent' }, documents: [] });
+    expect(edit.statusCode, edit.body).toBe(200);
+    d = await detail(alice, number);
+    expect(d.fee).toMatchObject({ amount: 1500, invoice: { amount: 1500 } });
+    const invoiceId = d.fee.invoice.id as string;
+    expect(invoiceId).toMatch(/-F2$/);
+
+    const body = JSON.stringify({ invoiceId, amount: 1500, transactionId: 'tx-1', paidAt: new Date().toISOString() });
+    const unsigned = await stack.app.inject({ method: 'POST', url: '/payments/callback', payload: body, headers: { 'content-type': 'application/json', 'x-signature': 'sha256=00' } });
+    expect(unsigned.statusCode).toBe(401);
+    const signed = await stack.app.inject({
+      method: 'POST',
+      url: '/payments/callback',
+      payload: body,
+      headers: { 'content-type': 'application/json', 'x-signature': signPayload(stack.config.auth.paymentWebhookSecret, body) },
+    });
+    expect(signed.statusCode, signed.body).toBe(202);
+    await expect.poll(async () => (await detail(alice, number)).status, { timeout: 15_000 }).toBe('submitted');
+    d = await detail(alice, number);
+    expect(d.fee).toMatchObject({ paid: 1500, invoice: null });
+    expect(d.legalDueDate).toBeTruthy();
+    await recordHistory(stack.client, number, 'application-paid');
+  });
+
+  it('re-sends a rejected application once, as a new case linked to the old one', async () => {
+    const { number } = await file(alice, free.code);
+    let v = (await detail(rev1, number)).version;
+    expect((await act(rev1, number, 'claim', { version: v })).statusCode).toBe(200);
+    v = (await detail(rev1, number)).version;
+    expect((await act(rev1, number, 'decide', { version: v, outcome: 'reject', reasonCode: 'incomplete_documents', comment: 'нет' })).statusCode).toBe(200);
+    expect((await detail(alice, number)).status).toBe('rejected');
+
+    const resent = await act(alice, number, 'resend');
+    expect(resent.statusCode, resent.body).toBe(201);
+    const newNumber = resent.json().number as string;
+    const fresh = await detail(alice, newNumber);
+    expect(fresh).toMatchObject({ status: 'submitted', resentFrom: number, form: { purpose: 'для работы', copies: 1 } });
+    expect((await detail(alice, number)).resentAs).toBe(newNumber);
+    const again = await act(alice, number, 'resend');
+    expect(again.statusCode).toBe(409);
+    expect(again.json().resentAs).toBe(newNumber);
+    // A closed workflow takes no more actions: a clear conflict, not a 500.
+    expect((await act(alice, number, 'cancel')).statusCode).toBe(409);
+    await recordHistory(stack.client, number, 'application-rejected');
+    await recordHistory(stack.client, newNumber, 'application-resent');
+  });
+
+  it('files idempotently with an Idempotency-Key', async () => {
+    const payload = { serviceCode: free.code, form: { purpose: 'повтор', copies: 1 }, documents: [] };
+    const headers = { 'idempotency-key': 'key-0123456789' };
+    const first = await stack.call(alice, { method: 'POST', url: '/cases', payload, headers });
+    const second = await stack.call(alice, { method: 'POST', url: '/cases', payload, headers });
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(200);
+    expect(second.json().number).toBe(first.json().number);
+  });
+});

@@ -1,0 +1,80 @@
+import { Context } from '@temporalio/activity';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Principal } from '../../api/auth';
+import { startStack, testService, type Stack } from '../support/stack';
+
+const citizen: Principal = { id: 'citizen-retry', role: 'citizen', level: 'standard' };
+const service = testService();
+let stack: Stack;
+let failedAfterWrite = 0;
+
+beforeAll(async () => {
+  // The first attempt of every projection commits its write and then "crashes", as a
+  // worker dying between the database commit and the activity completion would.
+  stack = await startStack({
+    wrapActivities: (real) => ({
+      ...real,
+      async projectCase(batch) {
+        await real.projectCase(batch);
+        if (Context.current().info.attempt === 1) {
+          failedAfterWrite++;
+          throw new Error('simulated crash after commit');
+        }
+      },
+    }),
+  });
+  await stack.addService(service);
+});
+afterAll(async () => stack?.close());
+
+it('a retried projection neither duplicates journal entries nor moves the case backwards', async () => {
+  const filed = await stack.call(citizen, {
+    method: 'POST',
+    url: '/cases',
+    payload: { serviceCode: service.code, form: { purpose: 'проверка', copies: 1 }, documents: [] },
+  });
+  expect(filed.statusCode, filed.body).toBe(201);
+  const { number } = filed.json();
+  expect((await stack.call(citizen, { method: 'POST', url: `/cases/${number}/cancel` })).statusCode).toBe(200);
+  expect((await stack.call(citizen, { method: 'POST', url: `/cases/${number}/restore` })).statusCode).toBe(200);
+  expect(failedAfterWrite).toBeGreaterThanOrEqual(3);
+
+  const rows = await stack.database.sql`select seq, type from journal where case_number = ${number} order by seq`;
+  const seqs = rows.map((r) => r.seq as number);
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  expect(rows.filter((r) => r.type === 'cancelled')).toHaveLength(1);
+  expect(rows.filter((r) => r.type === 'restored')).toHaveLength(1);
+  const inbox = await stack.database.sql`select seq, count(*)::int as n from notifications where case_number = ${number} group by seq, recipient having count(*) > 1`;
+  expect(inbox).toHaveLength(0);
+
+  const [row] = await stack.database.sql`select status, version from cases where number = ${number}`;
+  expect(row).toMatchObject({ status: 'submitted', version: 3 });
+  // Replaying an older batch (a late retry) must not move the row back.
+  const { writeProjection } = await import('../../activities/projection');
+  const [current] = await stack.database.sql`select * from cases where number = ${number}`;
+  await writeProjection(stack.database.db, {
+    projection: {
+      number,
+      kind: 'application',
+      version: 1,
+      status: 'submitted',
+      serviceCode: service.code,
+      agency: service.agency,
+      applicantId: citizen.id,
+      assigneeId: null,
+      submittedAt: new Date(current!.submitted_at as Date).toISOString(),
+      updatedAt: new Date().toISOString(),
+      legalDueDate: null,
+      expectedDueDate: null,
+      dueAt: null,
+      overdue: false,
+      closedAt: null,
+      relatedNumber: null,
+      detail: {},
+    },
+    entries: [],
+  });
+  const [after] = await stack.database.sql`select version, detail from cases where number = ${number}`;
+  expect(after!.version).toBe(3);
+  expect(after!.detail).not.toEqual({});
+});

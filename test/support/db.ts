@@ -1,0 +1,36 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { connectDatabase, migrateDatabase, type Database } from '../../db/client';
+
+export interface TestDatabase extends Database {
+  url: string;
+  /** Closes connections and drops the database. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of the test file's own; dropped in afterAll. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = inject('adminDatabaseUrl');
+  const name = `cases_test_${randomBytes(5).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await migrateDatabase(url.toString());
+  const database = connectDatabase(url.toString(), 5);
+  // Test files share one Temporal server, where a case number is a workflow id: give
+  // each database its own range of numbers.
+  await database.sql.unsafe(`alter sequence case_number_seq restart with ${1 + randomInt(9_000_000)}`);
+  return {
+    ...database,
+    url: url.toString(),
+    async drop() {
+      await database.close();
+      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { createActivities, type Activities } from '../../activities';
+import { buildApp } from '../../api/app';
+import { mintToken, type Principal } from '../../api/auth';
+import { loadConfig, type Config } from '../../config';
+import type { ServiceDefinition } from '../../core/catalogue';
+import { services } from '../../db/schema';
+import { createLocalStorage } from '../../documents/local-storage';
+import { WORKFLOWS_PATH, workerOptions } from '../../worker';
+import { createTestDatabase, type TestDatabase } from './db';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** Bundling takes seconds: once per test file. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  return bundle;
+}
+
+export interface Stack {
+  config: Config;
+  database: TestDatabase;
+  client: Client;
+  app: FastifyInstance;
+  worker: Worker;
+  token(p: Principal): Promise<string>;
+  /** app.inject with a bearer token for `as` */
+  call(as: Principal | undefined, opts: InjectOptions): Promise<LightMyRequestResponse>;
+  addService(service: ServiceDefinition): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole product on real parts: a fresh Postgres database, the shared Temporal dev
+ * server, a real worker on a task queue of this file's own, and the Fastify app.
+ * `wrapActivities` lets a test inject faults around the real activities.
+ */
+export async function startStack(opts: { wrapActivities?: (real: Activities) => Activities } = {}): Promise<Stack> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'cases-stack-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    DATABASE_URL: database.url,
+  });
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const real = createActivities({ db: database.db });
+  const worker = await Worker.create({
+    ...workerOptions(config.temporal.taskQueue),
+    connection: nativeConnection,
+    namespace: config.temporal.namespace,
+    workflowBundle: await workflowBundle(),
+    activities: opts.wrapActivities ? opts.wrapActivities(real) : real,
+  });
+  const running = worker.run();
+  const storage = await createLocalStorage(config.documents.dir);
+  const app = await buildApp({ config, database, temporal: client, storage, logger: pino({ level: 'silent' }) });
+  await app.ready();
+
+  const tokens = new Map<string, string>();
+  const token = async (p: Principal) => {
+    const key = JSON.stringify(p);
+    if (!tokens.has(key)) tokens.set(key, await mintToken(config.auth, p));
+    return tokens.get(key)!;
+  };
+  return {
+    config,
+    database,
+    client,
+    app,
+    worker,
+    token,
+    async call(as, options) {
+      const headers = { ...(options.headers ?? {}), ...(as ? { authorization: `Bearer ${await token(as)}` } : {}) };
+      return app.inject({ ...options, headers });
+    },
+    async addService(s) {
+      await database.db.insert(services).values({
+        code: s.code,
+        name: s.name,
+        category: s.category,
+        agency: s.agency,
+        description: s.description,
+        requiredDocuments: s.requiredDocuments,
+        formSchema: s.formSchema,
+        termDays: s.term.days,
+        termUnit: s.term.unit,
+        fee: s.fee,
+        minLevel: s.minLevel,
+        partialEditAllowed: s.partialEditAllowed,
+        resultType: s.resultType,
+        paymentTermDays: s.paymentTermDays,
+        infoTermDays: s.infoTermDays,
+      });
+    },
+    async close() {
+      await app.close();
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A small service for tests; override what a test is about. */
+export function testService(overrides: Partial<ServiceDefinition> = {}): ServiceDefinition {
+  return {
+    code: `svc-${randomBytes(3).toString('hex')}`,
+    name: 'Справка о тестовом факте',
+    category: 'other',
+    agency: 'mvd',
+    description: 'Выдача справки для проверки системы',
+    requiredDocuments: [],
+    formSchema: {
+      type: 'object',
+      required: ['purpose', 'copies'],
+      additionalProperties: false,
+      properties: {
+        purpose: { type: 'string', minLength: 3 },
+        copies: { type: 'integer', minimum: 1, maximum: 5 },
+        urgency: { type: 'string', enum: ['normal', 'urgent'] },
+      },
+    },
+    term: { days: 15, unit: 'calendar' },
+    fee: { base: 0 },
+    minLevel: 'simplified',
+    partialEditAllowed: true,
+    resultType: 'electronic_document',
+    paymentTermDays: 20,
+    infoTermDays: 10,
+    ...overrides,
+  };
+}

@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { loadConfig, requireEndpoints, type Config } from './config';
+import { connectDatabase, type Db } from './db/client';
+import { createLogger } from './logger';
+import { connectWorkerConnection } from './temporal/connection';
+
+export const WORKFLOWS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
+
+/** Options every worker of this project uses, in production and in tests. */
+export function workerOptions(taskQueue: string): Pick<WorkerOptions, 'taskQueue' | 'workflowFailureErrorTypes'> {
+  return {
+    taskQueue,
+    // A bug in workflow code fails that case visibly instead of retrying its task forever.
+    workflowFailureErrorTypes: { '*': ['Error'] },
+  };
+}
+
+export async function createWorker(opts: { config: Config; connection: NativeConnection; db: Db }): Promise<Worker> {
+  return Worker.create({
+    ...workerOptions(opts.config.temporal.taskQueue),
+    connection: opts.connection,
+    namespace: opts.config.temporal.namespace,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities({ db: opts.db }),
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  const { temporalAddress, databaseUrl } = requireEndpoints(config);
+  const database = connectDatabase(databaseUrl, config.db.poolSize);
+  const connection = await connectWorkerConnection(config, temporalAddress);
+  const worker = await createWorker({ config, connection, db: database.db });
+  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+  await worker.run();
+  await connection.close();
+  await database.close();
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,117 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { Activities } from '../../activities';
+import type { ActionMeta, Actor, CaseProjection, JournalEntry, NotificationIntent } from '../../core/case-model';
+import { FailureType } from '../../core/failures';
+import { CaseSearchAttributes } from './search-attributes';
+
+const { projectCase } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  // A projection must land eventually; the database being down only delays it.
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Journal counters that survive continue-as-new. */
+export interface JournalCounters {
+  version: number;
+  seq: number;
+}
+
+export interface EntryDraft {
+  type: string;
+  summary: string;
+  data?: Record<string, unknown>;
+  notify?: NotificationIntent[];
+}
+
+/**
+ * The case's version, journal and projection pipeline. Every state change is one
+ * `commit`: the version grows, its journal entries get sequence numbers, search
+ * attributes follow, and a single projector loop writes batches to Postgres in order.
+ * Actions wait for `projected(version)` so the caller's next read sees its change.
+ */
+export class CaseJournal {
+  private pending: JournalEntry[] = [];
+  private projectedVersion: number;
+  /** Bumped on every commit; timer loops wait on it. */
+  changes = 0;
+
+  constructor(
+    readonly counters: JournalCounters,
+    private readonly snapshot: () => CaseProjection,
+  ) {
+    this.projectedVersion = counters.version;
+  }
+
+  get version(): number {
+    return this.counters.version;
+  }
+
+  commit(meta: Pick<ActionMeta, 'actor' | 'clientAddress'>, at: string, drafts: EntryDraft[]): number {
+    this.counters.version++;
+    this.changes++;
+    for (const d of drafts) {
+      this.pending.push({ seq: ++this.counters.seq, at, actor: meta.actor, clientAddress: meta.clientAddress, ...d });
+    }
+    this.publish();
+    return this.counters.version;
+  }
+
+  /** Runs for the life of the workflow; one projection in flight at a time. */
+  async runProjector(): Promise<never> {
+    for (;;) {
+      await condition(() => this.projectedVersion < this.counters.version);
+      const entries = this.pending;
+      this.pending = [];
+      const projection = this.snapshot();
+      await projectCase({ projection, entries });
+      this.projectedVersion = projection.version;
+    }
+  }
+
+  async projected(version = this.counters.version): Promise<void> {
+    await condition(() => this.projectedVersion >= version);
+  }
+
+  /** Before the workflow ends or continues as new: nothing unwritten, no handler mid-way. */
+  async drained(): Promise<void> {
+    await condition(() => this.projectedVersion >= this.counters.version && allHandlersFinished());
+  }
+
+  private publish(): void {
+    const p = this.snapshot();
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: CaseSearchAttributes.status, value: p.status },
+      { key: CaseSearchAttributes.assignee, value: p.assigneeId ?? null },
+      { key: CaseSearchAttributes.dueAt, value: p.dueAt ? new Date(p.dueAt) : null },
+      { key: CaseSearchAttributes.overdue, value: p.overdue },
+    ];
+    upsertSearchAttributes(pairs);
+    upsertMemo({ status: p.status, version: p.version });
+  }
+}
+
+/** Refusals raised by validators: never enter history, become 4xx at the API. */
+export function refuse(type: FailureType, message: string, details?: Record<string, unknown>): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, details: details ? [details] : undefined });
+}
+
+export function requireVersion(meta: ActionMeta, current: number): void {
+  if (meta.expectedVersion === undefined) return;
+  if (meta.expectedVersion !== current) {
+    refuse(FailureType.StaleVersion, `the case changed: you saw version ${meta.expectedVersion}, it is now ${current}`, {
+      currentVersion: current,
+    });
+  }
+}
+
+export function actorLabel(actor: Actor): string {
+  return `${actor.role}:${actor.id}`;
+}

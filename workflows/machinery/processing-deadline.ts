@@ -1,0 +1,120 @@
+import type { Actor } from '../../core/case-model';
+import {
+  computeDeadline,
+  type ClockInterval,
+  type DeadlineClock,
+  type DeadlineView,
+  type TermUnit,
+  type WorkCalendar,
+} from '../../core/deadline-clock';
+import { actorLabel, type EntryDraft } from './case-journal';
+
+export interface DeadlineChange {
+  at: string;
+  expectedDue: string;
+  reason: string;
+}
+
+/** The processing deadline's durable state, part of every reviewable case's state. */
+export interface DeadlineState {
+  clock: DeadlineClock | null;
+  view: DeadlineView | null;
+  history: DeadlineChange[];
+  warned: boolean;
+  breachedAt: string | null;
+}
+
+export function newDeadlineState(): DeadlineState {
+  return { clock: null, view: null, history: [], warned: false, breachedAt: null };
+}
+
+/**
+ * Starts, pauses, extends and reads the processing deadline. Every change that moves the
+ * expected due date leaves a journal entry with its reason, so the citizen sees why.
+ */
+export class ProcessingDeadline {
+  constructor(
+    readonly state: DeadlineState,
+    private readonly calendar: WorkCalendar,
+  ) {}
+
+  get running(): boolean {
+    return this.state.clock !== null && !this.state.view?.paused;
+  }
+
+  start(at: string, term: { days: number; unit: TermUnit }): EntryDraft[] {
+    if (this.state.clock) return [];
+    this.state.clock = { startedAt: at, termDays: term.days, unit: term.unit, intervals: [] };
+    return this.recompute(at, 'term_started');
+  }
+
+  /** Stops the clock until `resume` (information request, unpaid invoice, cancellation). */
+  pause(at: string, reason: string, actor: Actor): EntryDraft[] {
+    const clock = this.state.clock;
+    if (!clock || clock.intervals.some((i) => i.to === null)) return [];
+    clock.intervals.push({ kind: 'pause', from: at, to: null, reason, actor: actorLabel(actor) });
+    return this.recompute(at, `paused:${reason}`);
+  }
+
+  resume(at: string): EntryDraft[] {
+    const open = this.state.clock?.intervals.find((i) => i.to === null);
+    if (!open) return [];
+    open.to = at;
+    return this.recompute(at, `resumed:${open.reason}`);
+  }
+
+  /** Gives the reviewer side the days in [from, at] back, e.g. after a re-check. */
+  extend(from: string, at: string, reason: string, actor: Actor): EntryDraft[] {
+    const clock = this.state.clock;
+    if (!clock) return [];
+    const interval: ClockInterval = { kind: 'extension', from, to: at, reason, actor: actorLabel(actor) };
+    clock.intervals.push(interval);
+    return this.recompute(at, `extended:${reason}`);
+  }
+
+  breach(at: string): EntryDraft[] {
+    this.state.breachedAt = at;
+    return [
+      {
+        type: 'deadline_breached',
+        summary: `Processing deadline ${this.state.view?.expectedDue} breached; escalated to the agency supervisor`,
+        data: { expectedDue: this.state.view?.expectedDue },
+      },
+    ];
+  }
+
+  warn(): EntryDraft[] {
+    this.state.warned = true;
+    return [
+      {
+        type: 'deadline_warning',
+        summary: `Processing deadline ${this.state.view?.expectedDue} is approaching`,
+        data: { expectedDue: this.state.view?.expectedDue },
+      },
+    ];
+  }
+
+  /** The next moment the deadline needs attention, if the clock runs. */
+  nextTimer(): { at: string; kind: 'warn' | 'breach' } | null {
+    const view = this.state.view;
+    if (!view || !this.running || this.state.breachedAt) return null;
+    return this.state.warned ? { at: view.dueAt, kind: 'breach' } : { at: view.warnAt, kind: 'warn' };
+  }
+
+  private recompute(at: string, reason: string): EntryDraft[] {
+    const before = this.state.view;
+    const view = computeDeadline(this.state.clock!, this.calendar, at);
+    this.state.view = view;
+    if (before && before.expectedDue === view.expectedDue) return [];
+    this.state.history.push({ at, expectedDue: view.expectedDue, reason });
+    return [
+      {
+        type: 'deadline_changed',
+        summary: before
+          ? `Expected decision date moved from ${before.expectedDue} to ${view.expectedDue} (${reason})`
+          : `Decision due by ${view.legalDue}`,
+        data: { legalDue: view.legalDue, expectedDue: view.expectedDue, previous: before?.expectedDue ?? null, reason },
+      },
+    ];
+  }
+}

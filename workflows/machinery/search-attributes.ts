@@ -1,0 +1,22 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Search attributes every case workflow carries, so the Temporal UI filters cases alone. */
+export const CaseSearchAttributes = {
+  kind: defineSearchAttributeKey('CaseKind', SearchAttributeType.KEYWORD),
+  number: defineSearchAttributeKey('CaseNumber', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('CaseStatus', SearchAttributeType.KEYWORD),
+  service: defineSearchAttributeKey('CaseService', SearchAttributeType.KEYWORD),
+  agency: defineSearchAttributeKey('CaseAgency', SearchAttributeType.KEYWORD),
+  applicant: defineSearchAttributeKey('CaseApplicant', SearchAttributeType.KEYWORD),
+  assignee: defineSearchAttributeKey('CaseAssignee', SearchAttributeType.KEYWORD),
+  dueAt: defineSearchAttributeKey('CaseDueAt', SearchAttributeType.DATETIME),
+  overdue: defineSearchAttributeKey('CaseOverdue', SearchAttributeType.BOOL),
+} as const;
+
+/** `--search-attribute` arguments for the dev server and the operator API. */
+export const SEARCH_ATTRIBUTE_DECLARATIONS: Record<string, 'Keyword' | 'Datetime' | 'Bool'> = Object.fromEntries(
+  Object.values(CaseSearchAttributes).map((k) => [
+    k.name,
+    k.type === SearchAttributeType.DATETIME ? 'Datetime' : k.type === SearchAttributeType.BOOL ? 'Bool' : 'Keyword',
+  ]),
+);

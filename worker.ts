@@ -6,6 +6,7 @@ import { loadConfig, requireEndpoints, type Config } from './config';
 import { connectDatabase, type Db } from './db/client';
 import { createLogger } from './logger';
 import { connectWorkerConnection } from './temporal/connection';
+import { installTemporalRuntime } from './temporal/runtime';
 
 export const WORKFLOWS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
 
@@ -31,6 +32,7 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  installTemporalRuntime(logger);
   const { temporalAddress, databaseUrl } = requireEndpoints(config);
   const database = connectDatabase(databaseUrl, config.db.poolSize);
   const connection = await connectWorkerConnection(config, temporalAddress);

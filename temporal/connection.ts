@@ -22,9 +22,12 @@ function connectionOptions(config: Config, address: string): ConnectionOptions &
   };
 }
 
+export async function connectTemporal(config: Config, address: string): Promise<Connection> {
+  return Connection.connect(connectionOptions(config, address));
+}
+
 export async function connectClient(config: Config, address: string): Promise<Client> {
-  const connection = await Connection.connect(connectionOptions(config, address));
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection: await connectTemporal(config, address), namespace: config.temporal.namespace });
 }
 
 export async function connectWorkerConnection(config: Config, address: string): Promise<NativeConnection> {

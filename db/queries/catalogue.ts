@@ -33,6 +33,26 @@ export function toServiceDefinition(row: ServiceRow): ServiceDefinition {
   };
 }
 
+export function toServiceRow(s: ServiceDefinition): typeof services.$inferInsert {
+  return {
+    code: s.code,
+    name: s.name,
+    category: s.category,
+    agency: s.agency,
+    description: s.description,
+    requiredDocuments: s.requiredDocuments,
+    formSchema: s.formSchema,
+    termDays: s.term.days,
+    termUnit: s.term.unit,
+    fee: s.fee,
+    minLevel: s.minLevel,
+    partialEditAllowed: s.partialEditAllowed,
+    resultType: s.resultType,
+    paymentTermDays: s.paymentTermDays,
+    infoTermDays: s.infoTermDays,
+  };
+}
+
 /**
  * Autocomplete: every word of the query must prefix-match a word of the service's
  * name, description or code. Words are reduced to letters and digits, so user input

@@ -12,10 +12,14 @@ import { buildApp } from '../../api/app';
 import { mintToken, type Principal } from '../../api/auth';
 import { loadConfig, type Config } from '../../config';
 import type { ServiceDefinition } from '../../core/catalogue';
+import { toServiceRow } from '../../db/queries/catalogue';
 import { services } from '../../db/schema';
 import { createLocalStorage } from '../../documents/local-storage';
+import { installTemporalRuntime } from '../../temporal/runtime';
 import { WORKFLOWS_PATH, workerOptions } from '../../worker';
 import { createTestDatabase, type TestDatabase } from './db';
+
+installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }));
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes seconds: once per test file. */
@@ -87,23 +91,7 @@ export async function startStack(opts: { wrapActivities?: (real: Activities) => 
       return app.inject({ ...options, headers });
     },
     async addService(s) {
-      await database.db.insert(services).values({
-        code: s.code,
-        name: s.name,
-        category: s.category,
-        agency: s.agency,
-        description: s.description,
-        requiredDocuments: s.requiredDocuments,
-        formSchema: s.formSchema,
-        termDays: s.term.days,
-        termUnit: s.term.unit,
-        fee: s.fee,
-        minLevel: s.minLevel,
-        partialEditAllowed: s.partialEditAllowed,
-        resultType: s.resultType,
-        paymentTermDays: s.paymentTermDays,
-        infoTermDays: s.infoTermDays,
-      });
+      await database.db.insert(services).values(toServiceRow(s));
     },
     async close() {
       await app.close();

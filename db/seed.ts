@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServiceDefinition } from '../core/catalogue';
+import type { WorkCalendar } from '../core/deadline-clock';
+import type { Db } from './client';
+import { toServiceRow } from './queries/catalogue';
+import { calendarDays, services } from './schema';
+
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'seed');
+
+async function readJson<T>(file: string): Promise<T> {
+  return JSON.parse(await readFile(path.join(dir, file), 'utf8')) as T;
+}
+
+/**
+ * First-start reference data: the service catalogue and the working-day calendar.
+ * Inserts only what is missing, so an administrator's later edits are never undone.
+ */
+export async function seedReferenceData(db: Db): Promise<{ services: number; days: number }> {
+  const catalogue = await readJson<ServiceDefinition[]>('catalogue.json');
+  const calendar = await readJson<WorkCalendar>('calendar.json');
+  const addedServices = await db
+    .insert(services)
+    .values(catalogue.map(toServiceRow))
+    .onConflictDoNothing()
+    .returning({ code: services.code });
+  const days = [
+    ...calendar.holidays.map((day) => ({ day, kind: 'holiday' as const })),
+    ...calendar.workingWeekends.map((day) => ({ day, kind: 'working_weekend' as const })),
+  ];
+  const addedDays = days.length
+    ? await db.insert(calendarDays).values(days).onConflictDoNothing().returning({ day: calendarDays.day })
+    : [];
+  return { services: addedServices.length, days: addedDays.length };
+}

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -30,6 +30,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     scratch = await mkdtemp(path.join(tmpdir(), 'cases-test-pg-'));
+    // When run as root, Postgres runs as the `postgres` user, which must reach its data directory.
+    await chmod(scratch, 0o755);
     embedded = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: 55432, database: 'postgres' });
     adminUrl = embedded.url;
   }

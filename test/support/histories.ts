@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { caseWorkflowId } from '../../core/case-model';
 
 export const HISTORIES_DIR = path.join(import.meta.dirname, '..', 'histories');
@@ -14,5 +15,5 @@ export async function recordHistory(client: Client, number: string, name: string
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await client.workflow.getHandle(caseWorkflowId(number)).fetchHistory();
   await mkdir(HISTORIES_DIR, { recursive: true });
-  await writeFile(path.join(HISTORIES_DIR, `${name}.json`), JSON.stringify(history, null, 1));
+  await writeFile(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
 }

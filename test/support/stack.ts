@@ -19,7 +19,7 @@ import { installTemporalRuntime } from '../../temporal/runtime';
 import { WORKFLOWS_PATH, workerOptions } from '../../worker';
 import { createTestDatabase, type TestDatabase } from './db';
 
-installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }));
+installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }));
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes seconds: once per test file. */

@@ -1,0 +1,130 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../../api/auth';
+import { sniffContentType } from '../../documents/sniff';
+import { startStack, testService, type Stack } from '../support/stack';
+
+const owner: Principal = { id: 'citizen-docs', role: 'citizen', level: 'standard' };
+const stranger: Principal = { id: 'citizen-other', role: 'citizen', level: 'standard' };
+const reviewer: Principal = { id: 'reviewer-docs', role: 'reviewer', agency: 'mvd' };
+const foreignReviewer: Principal = { id: 'reviewer-fns', role: 'reviewer', agency: 'fns' };
+
+const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 1)]);
+const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 2)]);
+
+let stack: Stack;
+const service = testService({ requiredDocuments: ['passport'] });
+beforeAll(async () => {
+  stack = await startStack();
+  await stack.addService(service);
+});
+afterAll(async () => stack?.close());
+
+async function upload(as: Principal | undefined, type: string, bytes: Buffer, fileName = 'scan.pdf') {
+  const form = new FormData();
+  form.append('type', type);
+  form.append('file', new Blob([bytes]), fileName);
+  const request = new Request('http://local/documents', { method: 'POST', body: form });
+  return stack.call(as, {
+    method: 'POST',
+    url: '/documents',
+    payload: Buffer.from(await request.arrayBuffer()),
+    headers: { 'content-type': request.headers.get('content-type')! },
+  });
+}
+
+async function storedFiles(): Promise<string[]> {
+  const dir = stack.config.documents.dir;
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+const documentRows = async () => (await stack.database.sql`select count(*)::int as n from documents`)[0]!.n as number;
+
+describe('documents', () => {
+  it('recognises formats by their first bytes only', () => {
+    expect(sniffContentType(PDF)).toBe('application/pdf');
+    expect(sniffContentType(PNG)).toBe('image/png');
+    expect(sniffContentType(JPEG)).toBe('image/jpeg');
+    expect(sniffContentType(Buffer.from('hello, I am a PDF'))).toBeUndefined();
+    expect(sniffContentType(Buffer.from([0x89, 0x50]))).toBeUndefined();
+  });
+
+  it('stores PDF, JPEG and PNG and gives the owner back the same bytes', async () => {
+    for (const [bytes, type] of [
+      [PDF, 'application/pdf'],
+      [JPEG, 'image/jpeg'],
+      [PNG, 'image/png'],
+    ] as const) {
+      const res = await upload(owner, 'passport', bytes, 'паспорт.bin');
+      expect(res.statusCode, res.body).toBe(201);
+      const doc = res.json();
+      expect(doc).toMatchObject({ contentType: type, size: bytes.length, fileName: 'паспорт.bin', type: 'passport' });
+      const content = await stack.call(owner, { method: 'GET', url: `/documents/${doc.id}/content` });
+      expect(content.statusCode).toBe(200);
+      expect(content.headers['content-type']).toBe(type);
+      expect(Buffer.compare(content.rawPayload, bytes)).toBe(0);
+    }
+  });
+
+  it('refuses a text file named .pdf, an oversized file and an unknown type, leaving nothing behind', async () => {
+    const rowsBefore = await documentRows();
+    const filesBefore = await storedFiles();
+
+    const text = await upload(owner, 'passport', Buffer.from('just text, not a pdf'), 'fake.pdf');
+    expect(text.statusCode).toBe(415);
+    expect(text.headers['content-type']).toContain('application/problem+json');
+
+    const big = await upload(owner, 'passport', Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024)]));
+    expect(big.statusCode).toBe(413);
+    expect(big.json().detail).toMatch(/at most 5242880 bytes/);
+
+    const badType = await upload(owner, 'diploma', PDF);
+    expect(badType.statusCode).toBe(400);
+    expect(badType.json().errors[0].path).toBe('/body/type');
+
+    const empty = await upload(owner, 'passport', Buffer.alloc(0));
+    expect(empty.statusCode).toBe(400);
+
+    expect(await documentRows()).toBe(rowsBefore);
+    expect(await storedFiles()).toEqual(filesBefore);
+  });
+
+  it('shows a document to its owner and to reviewers of a case that carries it, and to nobody else', async () => {
+    const doc = (await upload(owner, 'passport', PDF)).json();
+    expect((await stack.call(stranger, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
+    expect((await stack.call(reviewer, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
+    expect((await stack.call(undefined, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(401);
+    expect((await upload(undefined, 'passport', PDF)).statusCode).toBe(401);
+
+    // A stranger cannot file someone else's document either.
+    const foreign = await stack.call(stranger, {
+      method: 'POST',
+      url: '/cases',
+      payload: { serviceCode: service.code, form: { purpose: 'чужой', copies: 1 }, documents: [doc.id] },
+    });
+    expect(foreign.statusCode).toBe(400);
+
+    const filed = await stack.call(owner, {
+      method: 'POST',
+      url: '/cases',
+      payload: { serviceCode: service.code, form: { purpose: 'с паспортом', copies: 1 }, documents: [doc.id] },
+    });
+    expect(filed.statusCode, filed.body).toBe(201);
+    expect((await stack.call(reviewer, { method: 'GET', url: `/documents/${doc.id}/content` })).statusCode).toBe(200);
+    expect((await stack.call(foreignReviewer, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
+  });
+
+  it('refuses an application without its required document type', async () => {
+    const photo = (await upload(owner, 'photo', PNG)).json();
+    const res = await stack.call(owner, {
+      method: 'POST',
+      url: '/cases',
+      payload: { serviceCode: service.code, form: { purpose: 'без паспорта', copies: 1 }, documents: [photo.id] },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ path: '/body/documents', message: 'a document of type "passport" is required' }]);
+  });
+});

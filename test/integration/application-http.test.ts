@@ -125,6 +125,30 @@ describe('application over HTTP', () => {
     expect(own.json().detail).toMatch(/own application/);
   });
 
+  it('lets a supervisor assign and reassign, and refuses assignment by a bystander', async () => {
+    const supervisor: Principal = { id: 'supervisor-1', role: 'reviewer', agency: 'mvd', supervisor: true };
+    const { number } = await file(alice, free.code);
+    let v = (await detail(rev1, number)).version;
+    const bystander = await act(rev2, number, 'assign', { version: v, assigneeId: rev2.id });
+    expect(bystander.statusCode).toBe(403);
+
+    const assigned = await act(supervisor, number, 'assign', { version: v, assigneeId: rev1.id });
+    expect(assigned.statusCode, assigned.body).toBe(200);
+    let d = await detail(alice, number);
+    expect(d).toMatchObject({ status: 'in_review', assigneeId: rev1.id });
+    const mine = (await stack.call(rev1, { method: 'GET', url: '/queue?assignee=me' })).json();
+    expect(mine.items.map((c: { number: string }) => c.number)).toContain(number);
+
+    v = d.version;
+    // The current assignee may hand the case over too.
+    expect((await act(rev1, number, 'assign', { version: v, assigneeId: rev2.id })).statusCode).toBe(200);
+    d = await detail(alice, number);
+    expect(d.assigneeId).toBe(rev2.id);
+    expect((await act(rev1, number, 'decide', { version: d.version, outcome: 'approve', comment: '' })).statusCode).toBe(403);
+    const types = (await stack.call(alice, { method: 'GET', url: `/cases/${number}/timeline` })).json().items.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['assigned', 'reassigned']));
+  });
+
   it('hides other citizens’ cases behind 404', async () => {
     const { number } = await file(alice, free.code);
     expect((await stack.call(bob, { method: 'GET', url: `/cases/${number}` })).statusCode).toBe(404);

@@ -42,3 +42,16 @@ it('shows one service with its form schema, and 404 for an unknown code', async 
   expect(missing.statusCode).toBe(404);
   expect(missing.headers['content-type']).toContain('application/problem+json');
 });
+
+it('serves an OpenAPI document describing every route, and a docs page', async () => {
+  const doc = await stack.app.inject({ method: 'GET', url: '/docs/json' });
+  expect(doc.statusCode).toBe(200);
+  const spec = doc.json();
+  expect(spec.openapi).toMatch(/^3\./);
+  for (const path of ['/cases', '/cases/{number}', '/cases/{number}/decide', '/queue', '/documents', '/payments/callback', '/catalogue']) {
+    expect(Object.keys(spec.paths)).toContain(path);
+  }
+  expect(spec.paths['/cases/{number}/decide'].post.responses).toHaveProperty('409');
+  const page = await stack.app.inject({ method: 'GET', url: '/docs' });
+  expect([200, 302]).toContain(page.statusCode);
+});

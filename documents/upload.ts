@@ -50,7 +50,14 @@ export async function receiveDocument(
     },
   });
   try {
-    await pipeline(upload.file.stream, measure, createWriteStream(staged));
+    try {
+      await pipeline(upload.file.stream, measure, createWriteStream(staged));
+    } catch (err) {
+      // Our refusals, the parser's limits and file-system failures carry a type or a
+      // code; what remains is the multipart parser choking on a malformed body.
+      if (err instanceof Problem || (err as { code?: string }).code) throw err;
+      throw badRequest(`the upload could not be read: ${(err as Error).message}`);
+    }
     if (upload.file.truncated()) throw new Problem(413, 'Content Too Large', `a document may be at most ${deps.maxBytes} bytes`);
     if (!upload.type || !DOCUMENT_TYPES.includes(upload.type as DocumentType)) {
       throw badRequest('unknown document type', [{ path: '/body/type', message: `must be one of ${DOCUMENT_TYPES.join(', ')}` }]);

@@ -1,5 +1,5 @@
-import multipart from '@fastify/multipart';
-import type { FastifyInstance } from 'fastify';
+import multipart, { type Multipart } from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canReadDocument, getDocument, type DocumentRow } from '../../db/queries/documents';
 import { receiveDocument, type IncomingFile } from '../../documents/upload';
 import { principal } from '../auth';
@@ -25,6 +25,22 @@ const idParams = {
   additionalProperties: false,
   properties: { id: { type: 'string', format: 'uuid' } },
 } as const;
+
+/** The multipart parts; a body the parser cannot read is the client's error, not ours. */
+async function* partsOf(request: FastifyRequest) {
+  const parts = request.parts()[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Multipart>;
+    try {
+      next = await parts.next();
+    } catch (err) {
+      if ((err as { code?: string }).code) throw err;
+      throw badRequest(`the multipart body is malformed: ${(err as Error).message}`);
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
 
 const view = (d: DocumentRow) => ({ ...d, createdAt: new Date(d.createdAt).toISOString() });
 const security = [{ bearer: [] }];
@@ -59,7 +75,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
       }
       let type: string | undefined;
       let stored: DocumentRow | undefined;
-      for await (const part of request.parts()) {
+      for await (const part of partsOf(request)) {
         if (part.type === 'field') {
           if (part.fieldname === 'type') type = String(part.value);
           continue;

@@ -88,6 +88,16 @@ describe('documents', () => {
     const empty = await upload(owner, 'passport', Buffer.alloc(0));
     expect(empty.statusCode).toBe(400);
 
+    const noBoundary = await stack.call(owner, { method: 'POST', url: '/documents', payload: 'x', headers: { 'content-type': 'multipart/form-data' } });
+    expect(noBoundary.statusCode).toBe(400);
+    const cutOff = await stack.call(owner, {
+      method: 'POST',
+      url: '/documents',
+      payload: '--b\r\nContent-Disposition: form-data; name="type"\r\n\r\npassport\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.7 trunc',
+      headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    });
+    expect(cutOff.statusCode).toBe(400);
+
     expect(await documentRows()).toBe(rowsBefore);
     expect(await storedFiles()).toEqual(filesBefore);
   });

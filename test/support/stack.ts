@@ -70,7 +70,7 @@ export async function startStack(opts: { wrapActivities?: (real: Activities) => 
   });
   const running = worker.run();
   const storage = await createLocalStorage(config.documents.dir);
-  const app = await buildApp({ config, database, temporal: client, storage, logger: pino({ level: 'silent' }) });
+  const app = await buildApp({ config, database, temporal: client, storage, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await app.ready();
 
   const tokens = new Map<string, string>();

@@ -5,7 +5,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { caseWorkflowId, type ActionMeta, type JournalEntry, type ProjectionBatch } from '../../core/case-model';
-import type { ServiceDefinition } from '../../core/catalogue';
 import { EMPTY_CALENDAR } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
 import {
@@ -21,6 +20,7 @@ import {
   restoreUpdate,
   stateQuery,
 } from '../../workflows/application';
+import { testService } from '../support/stack';
 import { createTimeSkippingEnv, withWorker } from '../support/temporal';
 
 const DAY = 86_400_000;
@@ -30,25 +30,7 @@ const reviewer = (version: number, id = 'reviewer-1'): ActionMeta => ({
   expectedVersion: version,
 });
 
-function service(overrides: Partial<ServiceDefinition> = {}): ServiceDefinition {
-  return {
-    code: 'svc',
-    name: 'Справка',
-    category: 'other',
-    agency: 'mvd',
-    description: 'test',
-    requiredDocuments: [],
-    formSchema: { type: 'object' },
-    term: { days: 15, unit: 'calendar' },
-    fee: { base: 0 },
-    minLevel: 'simplified',
-    partialEditAllowed: true,
-    resultType: 'electronic_document',
-    paymentTermDays: 20,
-    infoTermDays: 10,
-    ...overrides,
-  };
-}
+const service = testService;
 
 /** Activities are faked only in these workflow tests: they record what would be projected. */
 function fakeActivities() {

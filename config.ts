@@ -8,6 +8,7 @@ import { z } from 'zod';
  */
 const DEV_JWT_SECRET = 'dev-only-insecure-secret-change-me-please';
 const DEV_PAYMENT_SECRET = 'dev-only-payment-webhook-secret';
+const DEV_CODE_SECRET = 'dev-only-one-time-code-hmac-secret-change-me';
 
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
@@ -49,13 +50,16 @@ const schema = z
     AUTH_JWT_AUDIENCE: z.string().min(1).default('citizen-cases-api'),
     AUTH_JWKS_URL: z.url().optional(),
     PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    CODE_HMAC_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    OTP_TTL_MINUTES: z.coerce.number().int().min(5).max(10).default(10),
+    OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
 
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
-    for (const key of ['AUTH_JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET'] as const) {
+    for (const key of ['AUTH_JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'CODE_HMAC_SECRET'] as const) {
       if (!env[key] && !(key === 'AUTH_JWT_SECRET' && env.AUTH_JWKS_URL)) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'required when NODE_ENV=production' });
       }
@@ -99,6 +103,11 @@ function toConfig(env: z.infer<typeof schema>) {
       audience: env.AUTH_JWT_AUDIENCE,
       jwksUrl: env.AUTH_JWKS_URL,
       paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? DEV_PAYMENT_SECRET,
+    },
+    identity: {
+      codeSecret: env.CODE_HMAC_SECRET ?? DEV_CODE_SECRET,
+      codeTtlMinutes: env.OTP_TTL_MINUTES,
+      codeMaxAttempts: env.OTP_MAX_ATTEMPTS,
     },
     documents: {
       dir: path.join(dataDir, 'documents'),

@@ -25,7 +25,7 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities({ db: opts.db }),
+    activities: createActivities({ db: opts.db, codeSecret: opts.config.identity.codeSecret }),
   });
 }
 

@@ -1,17 +1,22 @@
 import type { ProjectionBatch } from '../core/case-model';
 import type { Db } from '../db/client';
+import { createIdentityActivities } from './identity';
 import { writeProjection } from './projection';
 import { issueResult, type IssuedResult, type ResultRequest } from './results';
 
+export type { CodeRequest } from './identity';
 export type { IssuedResult, ResultRequest } from './results';
 
 export interface ActivityDeps {
   db: Db;
+  /** Keys the digests of one-time codes. */
+  codeSecret: string;
 }
 
 /** Activities are built from their dependencies; the worker wires real ones, tests their own. */
-export function createActivities({ db }: ActivityDeps) {
+export function createActivities({ db, codeSecret }: ActivityDeps) {
   return {
+    ...createIdentityActivities(db, codeSecret),
     async projectCase(batch: ProjectionBatch): Promise<void> {
       await writeProjection(db, batch);
     },

@@ -13,6 +13,7 @@ import { catalogueRoutes } from './routes/catalogue';
 import { caseRoutes } from './routes/cases';
 import { documentRoutes } from './routes/documents';
 import { healthRoutes } from './routes/health';
+import { identityRoutes } from './routes/identity';
 import { paymentRoutes } from './routes/payments';
 import { reviewerRoutes } from './routes/reviewer';
 
@@ -80,5 +81,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(caseRoutes);
   await app.register(reviewerRoutes);
   await app.register(paymentRoutes);
+  await app.register(identityRoutes);
   return app;
 }

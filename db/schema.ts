@@ -177,3 +177,43 @@ export const results = pgTable(
   },
   (t) => [uniqueIndex('results_verification_code_uq').on(t.verificationCode)],
 );
+
+/** Citizens' accounts; the id is the `sub` of their tokens. */
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    phone: text('phone'),
+    email: text('email'),
+    passwordHash: text('password_hash').notNull(),
+    level: text('level').$type<'simplified' | 'standard' | 'confirmed'>(),
+    status: text('status').$type<'pending' | 'active'>().notNull(),
+    snils: text('snils'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('accounts_phone_uq').on(t.phone),
+    uniqueIndex('accounts_email_uq').on(t.email),
+    uniqueIndex('accounts_snils_uq').on(t.snils),
+  ],
+);
+
+/**
+ * Messages handed to the SMS / e-mail gateway, one per (case, message key), so a retried
+ * activity never sends twice. The default gateway is this table itself.
+ */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    caseNumber: text('case_number').notNull(),
+    messageKey: text('message_key').notNull(),
+    channel: text('channel').$type<'sms' | 'email' | 'letter'>().notNull(),
+    recipient: text('recipient').notNull(),
+    body: text('body').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('outbox_message_uq').on(t.caseNumber, t.messageKey), index('outbox_recipient_idx').on(t.recipient)],
+);

@@ -1,2 +1,3 @@
 /** Every workflow type the worker registers. */
 export { applicationWorkflow } from './application';
+export { registrationWorkflow } from './identity-registration';

@@ -60,7 +60,7 @@ export async function startStack(opts: { wrapActivities?: (real: Activities) => 
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const real = createActivities({ db: database.db });
+  const real = createActivities({ db: database.db, codeSecret: config.identity.codeSecret });
   const worker = await Worker.create({
     ...workerOptions(config.temporal.taskQueue),
     connection: nativeConnection,

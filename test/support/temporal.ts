@@ -20,7 +20,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 /** Runs `fn` while a worker with the given (fake) activities serves a fresh task queue. */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
-  activities: Activities,
+  activities: Partial<Activities>,
   fn: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = `wf-${randomBytes(4).toString('hex')}`;

@@ -35,7 +35,7 @@ const service = testService;
 /** Activities are faked only in these workflow tests: they record what would be projected. */
 function fakeActivities() {
   const batches: ProjectionBatch[] = [];
-  const activities: Activities = {
+  const activities: Pick<Activities, 'projectCase' | 'issueApplicationResult'> = {
     async projectCase(batch) {
       batches.push(batch);
     },

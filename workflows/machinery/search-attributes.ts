@@ -11,6 +11,9 @@ export const CaseSearchAttributes = {
   assignee: defineSearchAttributeKey('CaseAssignee', SearchAttributeType.KEYWORD),
   dueAt: defineSearchAttributeKey('CaseDueAt', SearchAttributeType.DATETIME),
   overdue: defineSearchAttributeKey('CaseOverdue', SearchAttributeType.BOOL),
+  /** Identity cases: the account level asked for and the confirmation method. */
+  levelRequested: defineSearchAttributeKey('CaseLevelRequested', SearchAttributeType.KEYWORD),
+  method: defineSearchAttributeKey('CaseMethod', SearchAttributeType.KEYWORD),
 } as const;
 
 /** `--search-attribute` arguments for the dev server and the operator API. */

@@ -1,0 +1,73 @@
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, eq } from 'drizzle-orm';
+import type { AccountLevel } from '../core/case-model';
+import { FailureType } from '../core/failures';
+import type { Db } from '../db/client';
+import { accounts, outbox } from '../db/schema';
+
+export interface CodeRequest {
+  caseNumber: string;
+  /** Distinguishes the codes of one case: a restart issues a new one. */
+  messageKey: string;
+  accountId: string;
+  channel: 'sms' | 'email';
+  purpose: string;
+}
+
+const digestOf = (secret: string, caseNumber: string, code: string) =>
+  createHmac('sha256', secret).update(`${caseNumber}:${code}`).digest('hex');
+
+/**
+ * One-time codes: the code goes out through the gateway (the outbox) and only its keyed
+ * digest comes back to the workflow, so the history holds nothing a reader could replay.
+ */
+export function createIdentityActivities(db: Db, codeSecret: string) {
+  return {
+    async issueCode(req: CodeRequest): Promise<{ digest: string }> {
+      // The address is read here, so it never enters the workflow's history.
+      const [account] = await db.select().from(accounts).where(eq(accounts.id, req.accountId));
+      const recipient = req.channel === 'sms' ? account?.phone : account?.email;
+      if (!recipient) {
+        throw ApplicationFailure.nonRetryable(`account has no ${req.channel} address`, FailureType.Permanent);
+      }
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      const [row] = await db
+        .insert(outbox)
+        .values({
+          caseNumber: req.caseNumber,
+          messageKey: req.messageKey,
+          channel: req.channel,
+          recipient,
+          body: `Код подтверждения: ${code}. ${req.purpose}. Никому не сообщайте код.`,
+        })
+        .onConflictDoNothing()
+        .returning({ body: outbox.body });
+      // A retry after the message went out must return the digest of the code already sent.
+      const body =
+        row?.body ??
+        (
+          await db
+            .select({ body: outbox.body })
+            .from(outbox)
+            .where(and(eq(outbox.caseNumber, req.caseNumber), eq(outbox.messageKey, req.messageKey)))
+        )[0]?.body;
+      const sent = /(\d{6})/.exec(body ?? '')?.[1];
+      if (!sent) throw new Error(`outbox message ${req.messageKey} has no code`);
+      return { digest: digestOf(codeSecret, req.caseNumber, sent) };
+    },
+
+    async verifyCode(req: { caseNumber: string; code: string; digest: string }): Promise<boolean> {
+      const given = Buffer.from(digestOf(codeSecret, req.caseNumber, req.code), 'hex');
+      const expected = Buffer.from(req.digest, 'hex');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+
+    async activateAccount(req: { accountId: string; level: AccountLevel }): Promise<void> {
+      await db
+        .update(accounts)
+        .set({ status: 'active', level: req.level, updatedAt: new Date().toISOString() })
+        .where(eq(accounts.id, req.accountId));
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import type { FastifyInstance } from 'fastify';
+import { verifyPassword } from '../../accounts/passwords';
+import { startRegistration, type RegistrationRequest } from '../../accounts/registration';
+import { caseWorkflowId } from '../../core/case-model';
+import { getCase } from '../../db/queries/cases';
+import { findAccountByLogin } from '../../db/queries/accounts';
+import { enterCodeUpdate, restartUpdate, type CodeChannel } from '../../workflows/identity-registration';
+import { mintToken } from '../auth';
+import { badRequest, notFound, Problem } from '../problem';
+import { numberParams, problemResponses } from '../schemas';
+
+const tags = ['identity'];
+const codeAnswer = {
+  type: 'object',
+  properties: {
+    number: { type: 'string' },
+    accountId: { type: 'string' },
+    status: { type: 'string' },
+    accepted: { type: 'boolean' },
+    attemptsLeft: { type: 'integer' },
+    codeExpiresAt: { type: ['string', 'null'] },
+  },
+} as const;
+const accountIdProperty = { type: 'string', format: 'uuid', description: 'Returned when the registration started' } as const;
+
+/** Registration with a one-time code, and sign-in that issues bearer tokens. */
+export async function identityRoutes(app: FastifyInstance): Promise<void> {
+  const { db } = app.deps.database;
+  const { config, temporal } = app.deps;
+
+  /** The registration's case, for the account that started it; anyone else gets 404. */
+  const registrationOf = async (number: string, accountId: string) => {
+    const row = await getCase(db, number);
+    if (!row || row.kind !== 'identity' || row.applicantId !== accountId) throw notFound(`registration ${number}`);
+    return temporal.workflow.getHandle(caseWorkflowId(number));
+  };
+
+  app.post<{ Body: RegistrationRequest }>(
+    '/identity/registrations',
+    {
+      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: {
+        tags,
+        summary: 'Register: name and a phone (+7) or e-mail, confirmed by a one-time code → level simplified',
+        body: {
+          type: 'object',
+          required: ['name', 'password'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', minLength: 2, maxLength: 200 },
+            phone: { type: 'string', maxLength: 30 },
+            email: { type: 'string', format: 'email', maxLength: 200 },
+            password: { type: 'string', maxLength: 200, description: '8+ characters, upper and lower case, digits' },
+            channel: { type: 'string', enum: ['sms', 'email'] },
+          },
+        },
+        response: { 201: codeAnswer, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const answer = await startRegistration({ db, temporal, config, meta: { clientAddress: request.ip, requestId: request.id } }, request.body);
+      return reply.status(201).send(answer);
+    },
+  );
+
+  app.post<{ Params: { number: string }; Body: { accountId: string; code: string } }>(
+    '/identity/registrations/:number/code',
+    {
+      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      schema: {
+        tags,
+        summary: 'Enter the one-time code; too many wrong codes lock the attempt',
+        params: numberParams,
+        body: {
+          type: 'object',
+          required: ['accountId', 'code'],
+          additionalProperties: false,
+          properties: { accountId: accountIdProperty, code: { type: 'string', pattern: '^\\d{6}$' } },
+        },
+        response: { 200: codeAnswer, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { accountId, code } = request.body;
+      const handle = await registrationOf(request.params.number, accountId);
+      const answer = await handle.executeUpdate(enterCodeUpdate, {
+        args: [{ code }, { actor: { id: accountId, role: 'citizen' }, clientAddress: request.ip, requestId: request.id }],
+      });
+      if (!answer.accepted) {
+        throw badRequest(
+          answer.status === 'locked' ? 'wrong code; the attempt is now locked, restart it' : `wrong code; ${answer.attemptsLeft} attempt(s) left`,
+          [{ path: '/body/code', message: 'does not match the code sent' }],
+        );
+      }
+      return answer;
+    },
+  );
+
+  app.post<{ Params: { number: string }; Body: { accountId: string; channel?: CodeChannel } }>(
+    '/identity/registrations/:number/restart',
+    {
+      config: { rateLimit: { max: 5, timeWindow: '1 minute' } },
+      schema: {
+        tags,
+        summary: 'Send a new code (after expiry or a lock), on the same or the other channel',
+        params: numberParams,
+        body: {
+          type: 'object',
+          required: ['accountId'],
+          additionalProperties: false,
+          properties: { accountId: accountIdProperty, channel: { type: 'string', enum: ['sms', 'email'] } },
+        },
+        response: { 200: codeAnswer, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { accountId, channel } = request.body;
+      const handle = await registrationOf(request.params.number, accountId);
+      return handle.executeUpdate(restartUpdate, {
+        args: [{ channel }, { actor: { id: accountId, role: 'citizen' }, clientAddress: request.ip, requestId: request.id }],
+      });
+    },
+  );
+
+  app.post<{ Body: { login: string; password: string } }>(
+    '/auth/login',
+    {
+      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: {
+        tags,
+        summary: 'Sign in with phone (+7…) or e-mail and password; returns a bearer token carrying the account level',
+        body: {
+          type: 'object',
+          required: ['login', 'password'],
+          additionalProperties: false,
+          properties: { login: { type: 'string', minLength: 3, maxLength: 200 }, password: { type: 'string', maxLength: 200 } },
+        },
+        response: {
+          200: { type: 'object', properties: { token: { type: 'string' }, accountId: { type: 'string' }, level: { type: 'string' } } },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const login = request.body.login.includes('@') ? request.body.login : request.body.login.replace(/[\s()-]/g, '');
+      const account = await findAccountByLogin(db, login);
+      // The same answer for an unknown login and a wrong password: logins cannot be probed.
+      if (!account || !(await verifyPassword(request.body.password, account.passwordHash))) {
+        throw new Problem(401, 'Unauthorized', 'wrong login or password');
+      }
+      if (account.status !== 'active' || !account.level) throw new Problem(403, 'Forbidden', 'confirm your phone or e-mail first');
+      const token = await mintToken(config.auth, { id: account.id, role: 'citizen', level: account.level });
+      return { token, accountId: account.id, level: account.level };
+    },
+  );
+}

@@ -4,6 +4,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from './activities';
 import { loadConfig, requireEndpoints, type Config } from './config';
 import { connectDatabase, type Db } from './db/client';
+import { createSimulatedRegistry } from './identity/registry';
 import { createLogger } from './logger';
 import { connectWorkerConnection } from './temporal/connection';
 import { installTemporalRuntime } from './temporal/runtime';
@@ -25,7 +26,11 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities({ db: opts.db, codeSecret: opts.config.identity.codeSecret }),
+    activities: createActivities({
+      db: opts.db,
+      codeSecret: opts.config.identity.codeSecret,
+      registry: createSimulatedRegistry(opts.config.identity.registry),
+    }),
   });
 }
 

@@ -1,10 +1,11 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { AccountLevel } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import type { Db } from '../db/client';
-import { accounts, outbox } from '../db/schema';
+import { accounts, identitySubmissions, outbox } from '../db/schema';
+import type { IdentityRegistry, RegistryAnswer } from '../identity/registry';
 
 export interface CodeRequest {
   caseNumber: string;
@@ -22,8 +23,38 @@ const digestOf = (secret: string, caseNumber: string, code: string) =>
  * One-time codes: the code goes out through the gateway (the outbox) and only its keyed
  * digest comes back to the workflow, so the history holds nothing a reader could replay.
  */
-export function createIdentityActivities(db: Db, codeSecret: string) {
+export function createIdentityActivities(db: Db, codeSecret: string, registry: IdentityRegistry) {
   return {
+    /** Asks the registries; a failure is transient and retried until they answer. */
+    async checkRegistries(caseNumber: string): Promise<RegistryAnswer> {
+      const [submission] = await db.select().from(identitySubmissions).where(eq(identitySubmissions.caseNumber, caseNumber));
+      if (!submission) throw ApplicationFailure.nonRetryable(`no identity data for ${caseNumber}`, FailureType.Permanent);
+      return registry.verify(submission);
+    },
+
+    /**
+     * Raises the account to standard and binds the verified SNILS to it. One account per
+     * person: a SNILS already bound to another account leaves both untouched.
+     */
+    async grantStandardLevel(req: { caseNumber: string; accountId: string }): Promise<{ granted: boolean; reason?: string }> {
+      return db.transaction(async (tx) => {
+        const [submission] = await tx.select().from(identitySubmissions).where(eq(identitySubmissions.caseNumber, req.caseNumber));
+        if (!submission) throw ApplicationFailure.nonRetryable(`no identity data for ${req.caseNumber}`, FailureType.Permanent);
+        const [holder] = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.snils, submission.snils));
+        if (holder && holder.id !== req.accountId) return { granted: false, reason: 'this SNILS is already confirmed for another account' };
+        await tx
+          .update(accounts)
+          .set({
+            snils: submission.snils,
+            // Never lower a level: a confirmed account re-checking its data stays confirmed.
+            level: sql`case when ${accounts.level} = 'confirmed' then 'confirmed' else 'standard' end`,
+            updatedAt: new Date().toISOString(),
+          })
+          .where(eq(accounts.id, req.accountId));
+        return { granted: true };
+      });
+    },
+
     async issueCode(req: CodeRequest): Promise<{ digest: string }> {
       // The address is read here, so it never enters the workflow's history.
       const [account] = await db.select().from(accounts).where(eq(accounts.id, req.accountId));

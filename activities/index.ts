@@ -1,5 +1,6 @@
 import type { ProjectionBatch } from '../core/case-model';
 import type { Db } from '../db/client';
+import type { IdentityRegistry } from '../identity/registry';
 import { createIdentityActivities } from './identity';
 import { writeProjection } from './projection';
 import { issueResult, type IssuedResult, type ResultRequest } from './results';
@@ -11,12 +12,13 @@ export interface ActivityDeps {
   db: Db;
   /** Keys the digests of one-time codes. */
   codeSecret: string;
+  registry: IdentityRegistry;
 }
 
 /** Activities are built from their dependencies; the worker wires real ones, tests their own. */
-export function createActivities({ db, codeSecret }: ActivityDeps) {
+export function createActivities({ db, codeSecret, registry }: ActivityDeps) {
   return {
-    ...createIdentityActivities(db, codeSecret),
+    ...createIdentityActivities(db, codeSecret, registry),
     async projectCase(batch: ProjectionBatch): Promise<void> {
       await writeProjection(db, batch);
     },

@@ -71,6 +71,17 @@ export const caseDetail = {
     result: { ...anyObject, type: ['object', 'null'] },
     cancellation: { ...anyObject, type: ['object', 'null'] },
     partialEditAllowed: { type: 'boolean' },
+    // identity cases
+    purpose: { type: 'string' },
+    levelRequested: { type: 'string' },
+    method: { type: 'string' },
+    channel: { type: 'string' },
+    codeExpiresAt: nullableString,
+    attemptsLeft: { type: 'integer' },
+    citizenship: { type: 'string' },
+    checkLimitAt: nullableString,
+    complaintRightSince: nullableString,
+    reason: nullableString,
     links: anyObject,
   },
 } as const;

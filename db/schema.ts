@@ -217,3 +217,18 @@ export const outbox = pgTable(
   },
   (t) => [uniqueIndex('outbox_message_uq').on(t.caseNumber, t.messageKey), index('outbox_recipient_idx').on(t.recipient)],
 );
+
+/**
+ * Identity data a citizen submitted for a registry check, kept here rather than in the
+ * workflow's input so that personal data never enters Temporal's history.
+ */
+export const identitySubmissions = pgTable('identity_submissions', {
+  caseNumber: text('case_number').primaryKey(),
+  accountId: text('account_id').notNull(),
+  snils: text('snils').notNull(),
+  passportSeries: text('passport_series').notNull(),
+  passportNumber: text('passport_number').notNull(),
+  birthDate: date('birth_date', { mode: 'string' }).notNull(),
+  citizenship: text('citizenship').$type<'RU' | 'foreign'>().notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});

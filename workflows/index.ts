@@ -1,3 +1,4 @@
 /** Every workflow type the worker registers. */
 export { applicationWorkflow } from './application';
 export { registrationWorkflow } from './identity-registration';
+export { standardUpgradeWorkflow } from './identity-standard';

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { verifyPassword } from '../../accounts/passwords';
 import { startRegistration, type RegistrationRequest } from '../../accounts/registration';
+import { startStandardUpgrade, type StandardUpgradeRequest } from '../../accounts/standard-upgrade';
 import { caseWorkflowId } from '../../core/case-model';
 import { getCase } from '../../db/queries/cases';
 import { findAccountByLogin } from '../../db/queries/accounts';
 import { enterCodeUpdate, restartUpdate, type CodeChannel } from '../../workflows/identity-registration';
-import { mintToken } from '../auth';
+import { mintToken, principal } from '../auth';
 import { badRequest, notFound, Problem } from '../problem';
 import { numberParams, problemResponses } from '../schemas';
 
@@ -119,6 +120,41 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
       return handle.executeUpdate(restartUpdate, {
         args: [{ channel }, { actor: { id: accountId, role: 'citizen' }, clientAddress: request.ip, requestId: request.id }],
       });
+    },
+  );
+
+  app.post<{ Body: StandardUpgradeRequest }>(
+    '/identity/upgrades/standard',
+    {
+      config: { roles: ['citizen'] },
+      schema: {
+        tags,
+        security: [{ bearer: [] }],
+        summary: 'Raise the account to standard: passport and SNILS are checked against the state registries',
+        body: {
+          type: 'object',
+          required: ['snils', 'passportSeries', 'passportNumber', 'birthDate', 'citizenship'],
+          additionalProperties: false,
+          properties: {
+            snils: { type: 'string', maxLength: 20 },
+            passportSeries: { type: 'string', maxLength: 10 },
+            passportNumber: { type: 'string', maxLength: 10 },
+            birthDate: { type: 'string', maxLength: 10 },
+            citizenship: { type: 'string', enum: ['RU', 'foreign'] },
+          },
+        },
+        response: {
+          202: { type: 'object', properties: { number: { type: 'string' }, status: { type: 'string' }, version: { type: 'integer' } } },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const answer = await startStandardUpgrade(
+        { db, temporal, config, who: principal(request), meta: { clientAddress: request.ip, requestId: request.id } },
+        request.body,
+      );
+      return reply.status(202).header('location', `/cases/${answer.number}`).send(answer);
     },
   );
 

@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordHistory } from '../support/histories';
+import { createSimulatedRegistry } from '../../identity/registry';
 import { startStack, testService, type Stack } from '../support/stack';
 
 let stack: Stack;
+// The registries are down for the first two calls: the check must be retried.
+const registry = createSimulatedRegistry({ latencyMs: 5, failureRate: 0, failFirst: 2 });
 const simple = testService({ minLevel: 'simplified' });
 const needsConfirmed = testService({ minLevel: 'confirmed' });
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ registry });
   for (const s of [simple, needsConfirmed]) await stack.addService(s);
 });
 afterAll(async () => stack?.close());
@@ -113,5 +116,78 @@ describe('registration with a one-time code', () => {
     // Codes and passwords never reach a response or the projection.
     const [row] = await stack.database.sql`select detail::text as d from cases where number = ${first.json().number}`;
     expect(row!.d).not.toMatch(/\d{6}"|Secret/);
+  });
+});
+
+/** A citizen with a confirmed phone, signed in: their bearer token. */
+async function simplifiedCitizen(phone: string): Promise<{ token: string; accountId: string }> {
+  const started = await post('/identity/registrations', { name: 'Гражданин Тестовый', phone, password: 'Secret123' });
+  expect(started.statusCode, started.body).toBe(201);
+  const { number, accountId } = started.json();
+  const confirmed = await post(`/identity/registrations/${number}/code`, { accountId, code: await lastCode(phone) });
+  expect(confirmed.statusCode, confirmed.body).toBe(200);
+  const login = await post('/auth/login', { login: phone, password: 'Secret123' });
+  return { token: login.json().token, accountId };
+}
+
+const upgrade = (token: string, body: object) =>
+  stack.app.inject({ method: 'POST', url: '/identity/upgrades/standard', headers: { authorization: `Bearer ${token}` }, payload: body });
+
+async function finalStatus(token: string, number: string): Promise<Record<string, unknown>> {
+  let detail: Record<string, unknown> = {};
+  await expect
+    .poll(
+      async () => {
+        detail = (await stack.app.inject({ method: 'GET', url: `/cases/${number}`, headers: { authorization: `Bearer ${token}` } })).json();
+        return detail.status;
+      },
+      { timeout: 30_000, interval: 250 },
+    )
+    .not.toBe('checking');
+  return detail;
+}
+
+describe('raising an account to standard', () => {
+  const person = { snils: '112-233-445 95', passportSeries: '45 06', passportNumber: '123456', birthDate: '1985-04-12', citizenship: 'RU' };
+
+  it('checks passport and SNILS against a registry that fails twice first, then raises the level', async () => {
+    const { token } = await simplifiedCitizen('+79125551001');
+    const started = await upgrade(token, person);
+    expect(started.statusCode, started.body).toBe(202);
+    const { number, status } = started.json();
+    expect(status).toBe('checking');
+    const detail = await finalStatus(token, number);
+    expect(detail).toMatchObject({ status: 'confirmed', kind: 'identity', levelRequested: 'standard', method: 'registry_check' });
+    expect(registry.calls).toBeGreaterThanOrEqual(3);
+    const relogin = await post('/auth/login', { login: '+79125551001', password: 'Secret123' });
+    expect(relogin.json().level).toBe('standard');
+    // No personal data in the workflow's history: the check reads it from the database.
+    const history = JSON.stringify(await stack.client.workflow.getHandle(`case-${number}`).fetchHistory());
+    expect(history).not.toMatch(/112-233-445|123456/);
+    await recordHistory(stack.client, number, 'standard-upgrade-confirmed');
+  });
+
+  it('refuses a SNILS already confirmed for another account, leaving that account untouched', async () => {
+    const { token } = await simplifiedCitizen('+79125551002');
+    const dup = await upgrade(token, person);
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json().detail).toMatch(/already confirmed for another account/);
+    const [holder] = await stack.database.sql`select level from accounts where snils = '112-233-445 95'`;
+    expect(holder!.level).toBe('standard');
+  });
+
+  it('names the field and the rule of every bad checksum or format', async () => {
+    const { token } = await simplifiedCitizen('+79125551003');
+    const bad = await upgrade(token, { ...person, snils: '112-233-445 96', passportSeries: '45', birthDate: '2020-02-30' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().errors).toEqual([
+      { path: '/body/snils', message: 'SNILS control number does not match' },
+      { path: '/body/passportSeries', message: 'passport series is 4 digits, e.g. 45 06' },
+      { path: '/body/birthDate', message: 'no such calendar date' },
+    ]);
+    const unknown = await upgrade(token, { ...person, snils: '123-456-789 64', passportNumber: '000000' });
+    expect(unknown.statusCode, unknown.body).toBe(202);
+    const detail = await finalStatus(token, unknown.json().number);
+    expect(detail).toMatchObject({ status: 'rejected', reason: 'the passport is not found in the MVD registry' });
   });
 });

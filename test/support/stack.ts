@@ -15,6 +15,7 @@ import type { ServiceDefinition } from '../../core/catalogue';
 import { toServiceRow } from '../../db/queries/catalogue';
 import { services } from '../../db/schema';
 import { createLocalStorage } from '../../documents/local-storage';
+import { createSimulatedRegistry, type IdentityRegistry } from '../../identity/registry';
 import { installTemporalRuntime } from '../../temporal/runtime';
 import { WORKFLOWS_PATH, workerOptions } from '../../worker';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -46,7 +47,9 @@ export interface Stack {
  * server, a real worker on a task queue of this file's own, and the Fastify app.
  * `wrapActivities` lets a test inject faults around the real activities.
  */
-export async function startStack(opts: { wrapActivities?: (real: Activities) => Activities } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { wrapActivities?: (real: Activities) => Activities; registry?: IdentityRegistry } = {},
+): Promise<Stack> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cases-stack-'));
   const config = loadConfig({
@@ -60,7 +63,11 @@ export async function startStack(opts: { wrapActivities?: (real: Activities) => 
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const real = createActivities({ db: database.db, codeSecret: config.identity.codeSecret });
+  const real = createActivities({
+    db: database.db,
+    codeSecret: config.identity.codeSecret,
+    registry: opts.registry ?? createSimulatedRegistry({ latencyMs: 5, failureRate: 0 }),
+  });
   const worker = await Worker.create({
     ...workerOptions(config.temporal.taskQueue),
     connection: nativeConnection,

@@ -1,0 +1,82 @@
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import { and, eq, ne } from 'drizzle-orm';
+import type { Principal } from '../api/auth';
+import { actorOf } from '../api/auth';
+import { badRequest, conflict, type FieldError } from '../api/problem';
+import type { Config } from '../config';
+import { caseWorkflowId, type ActionMeta } from '../core/case-model';
+import { checkDate, checkPassport, checkSnils } from '../core/identity-checks';
+import type { Db } from '../db/client';
+import { allocateCaseNumber } from '../db/queries/cases';
+import { accounts, identitySubmissions } from '../db/schema';
+import { standardUpgradeWorkflow, upgradeRegisteredUpdate, type UpgradeAnswer } from '../workflows/identity-standard';
+import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+
+export interface StandardUpgradeRequest {
+  snils: string;
+  passportSeries: string;
+  passportNumber: string;
+  birthDate: string;
+  citizenship: 'RU' | 'foreign';
+}
+
+/** A passport is issued from 14: a younger birth date is a typing error. */
+function latestBirthDate(today: Date): string {
+  return new Date(Date.UTC(today.getUTCFullYear() - 14, today.getUTCMonth(), today.getUTCDate())).toISOString().slice(0, 10);
+}
+
+/**
+ * Starts the registry check that raises the caller's account to standard. The personal
+ * data is stored for the check's activity, never handed to the workflow.
+ */
+export async function startStandardUpgrade(
+  ctx: { db: Db; temporal: Client; config: Config; who: Principal; meta: Omit<ActionMeta, 'actor'> },
+  req: StandardUpgradeRequest,
+): Promise<UpgradeAnswer> {
+  const errors: FieldError[] = [];
+  const snils = checkSnils(req.snils);
+  if (!snils.ok) errors.push({ path: '/body/snils', message: snils.rule });
+  const passport = checkPassport(req.passportSeries, req.passportNumber);
+  if (!passport.series.ok) errors.push({ path: '/body/passportSeries', message: passport.series.rule });
+  if (!passport.number.ok) errors.push({ path: '/body/passportNumber', message: passport.number.rule });
+  const birth = checkDate(req.birthDate, { notAfter: latestBirthDate(new Date()), notBefore: '1900-01-01' });
+  if (!birth.ok) errors.push({ path: '/body/birthDate', message: birth.rule });
+  if (errors.length || !snils.ok || !passport.series.ok || !passport.number.ok) {
+    throw badRequest('the identity data is invalid', errors);
+  }
+  if (ctx.who.level !== 'simplified') {
+    throw conflict(`your account is already ${ctx.who.level}`);
+  }
+  const [holder] = await ctx.db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(eq(accounts.snils, snils.value), ne(accounts.id, ctx.who.id)));
+  if (holder) throw conflict('this SNILS is already confirmed for another account; one account per person');
+
+  const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: ctx.who.id });
+  await ctx.db.insert(identitySubmissions).values({
+    caseNumber: number,
+    accountId: ctx.who.id,
+    snils: snils.value,
+    passportSeries: passport.series.value,
+    passportNumber: passport.number.value,
+    birthDate: req.birthDate,
+    citizenship: req.citizenship,
+  });
+  const start = new WithStartWorkflowOperation(standardUpgradeWorkflow, {
+    workflowId: caseWorkflowId(number),
+    taskQueue: ctx.config.temporal.taskQueue,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [{ number, accountId: ctx.who.id, citizenship: req.citizenship, meta: { ...ctx.meta, actor: actorOf(ctx.who) } }],
+    typedSearchAttributes: [
+      { key: CaseSearchAttributes.kind, value: 'identity' },
+      { key: CaseSearchAttributes.number, value: number },
+      { key: CaseSearchAttributes.status, value: 'checking' },
+      { key: CaseSearchAttributes.applicant, value: ctx.who.id },
+      { key: CaseSearchAttributes.levelRequested, value: 'standard' },
+      { key: CaseSearchAttributes.method, value: 'registry_check' },
+    ],
+    memo: { number, purpose: 'level_upgrade', levelRequested: 'standard' },
+  });
+  return ctx.temporal.workflow.executeUpdateWithStart(upgradeRegisteredUpdate, { startWorkflowOperation: start });
+}

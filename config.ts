@@ -8,6 +8,7 @@ import { z } from 'zod';
  */
 const DEV_JWT_SECRET = 'dev-only-insecure-secret-change-me-please';
 const DEV_PAYMENT_SECRET = 'dev-only-payment-webhook-secret';
+const DEV_BANK_SECRET = 'dev-only-bank-webhook-secret';
 const DEV_CODE_SECRET = 'dev-only-one-time-code-hmac-secret-change-me';
 
 const bool = z
@@ -50,6 +51,7 @@ const schema = z
     AUTH_JWT_AUDIENCE: z.string().min(1).default('citizen-cases-api'),
     AUTH_JWKS_URL: z.url().optional(),
     PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    BANK_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     CODE_HMAC_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     OTP_TTL_MINUTES: z.coerce.number().int().min(5).max(10).default(10),
     OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
@@ -59,10 +61,11 @@ const schema = z
 
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
-    for (const key of ['AUTH_JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'CODE_HMAC_SECRET'] as const) {
+    for (const key of ['AUTH_JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET', 'CODE_HMAC_SECRET'] as const) {
       if (!env[key] && !(key === 'AUTH_JWT_SECRET' && env.AUTH_JWKS_URL)) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'required when NODE_ENV=production' });
       }
@@ -106,6 +109,7 @@ function toConfig(env: z.infer<typeof schema>) {
       audience: env.AUTH_JWT_AUDIENCE,
       jwksUrl: env.AUTH_JWKS_URL,
       paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? DEV_PAYMENT_SECRET,
+      bankWebhookSecret: env.BANK_WEBHOOK_SECRET ?? DEV_BANK_SECRET,
     },
     identity: {
       codeSecret: env.CODE_HMAC_SECRET ?? DEV_CODE_SECRET,
@@ -118,6 +122,8 @@ function toConfig(env: z.infer<typeof schema>) {
       maxBytes: env.DOCUMENT_MAX_BYTES,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    /** Sign-in, registration and code entry: per client address, against guessing. */
+    authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
   };
 }
 

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { badRequest, conflict, type FieldError } from '../api/problem';
 import type { Config } from '../config';
-import { caseWorkflowId, type ActionMeta } from '../core/case-model';
+import type { ActionMeta } from '../core/case-model';
 import { checkPassword, checkPhone } from '../core/identity-checks';
 import type { Db } from '../db/client';
 import { insertPendingAccount } from '../db/queries/accounts';
 import { allocateCaseNumber } from '../db/queries/cases';
 import { codeIssuedUpdate, registrationWorkflow, type CodeAnswer, type CodeChannel } from '../workflows/identity-registration';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+import { startCaseWorkflow } from '../temporal/start-case';
 import { hashPassword } from './passwords';
 
 export interface RegistrationRequest {
@@ -64,32 +65,29 @@ export async function startRegistration(
   }
   const allocation = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: accountId });
   const channels: CodeChannel[] = [...(phone ? (['sms'] as const) : []), ...(email ? (['email'] as const) : [])];
-  const start = new WithStartWorkflowOperation(registrationWorkflow, {
-    workflowId: caseWorkflowId(allocation.number),
+  const answer = await startCaseWorkflow(ctx.temporal, {
+    workflow: registrationWorkflow,
+    kind: 'identity',
+    number: allocation.number,
+    applicantId: accountId,
+    status: 'awaiting_code',
     taskQueue: ctx.config.temporal.taskQueue,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [
-      {
-        number: allocation.number,
-        accountId,
-        channels,
-        channel: req.channel ?? channels[0]!,
-        codeTtlMinutes: ctx.config.identity.codeTtlMinutes,
-        maxAttempts: ctx.config.identity.codeMaxAttempts,
-        windowHours: REGISTRATION_WINDOW_HOURS,
-        meta: { ...ctx.meta, actor: { id: accountId, role: 'citizen' } },
-      },
-    ],
-    typedSearchAttributes: [
-      { key: CaseSearchAttributes.kind, value: 'identity' },
-      { key: CaseSearchAttributes.number, value: allocation.number },
-      { key: CaseSearchAttributes.status, value: 'awaiting_code' },
-      { key: CaseSearchAttributes.applicant, value: accountId },
+    input: {
+      number: allocation.number,
+      accountId,
+      channels,
+      channel: req.channel ?? channels[0]!,
+      codeTtlMinutes: ctx.config.identity.codeTtlMinutes,
+      maxAttempts: ctx.config.identity.codeMaxAttempts,
+      windowHours: REGISTRATION_WINDOW_HOURS,
+      meta: { ...ctx.meta, actor: { id: accountId, role: 'citizen' } },
+    },
+    searchAttributes: [
       { key: CaseSearchAttributes.levelRequested, value: 'simplified' },
       { key: CaseSearchAttributes.method, value: 'one_time_code' },
     ],
-    memo: { number: allocation.number, purpose: 'registration', levelRequested: 'simplified' },
+    memo: { purpose: 'registration', levelRequested: 'simplified' },
+    registered: codeIssuedUpdate,
   });
-  const answer = await ctx.temporal.workflow.executeUpdateWithStart(codeIssuedUpdate, { startWorkflowOperation: start });
   return { ...answer, accountId };
 }

@@ -1,16 +1,17 @@
-import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Principal } from '../api/auth';
 import { actorOf } from '../api/auth';
 import { badRequest, conflict, type FieldError } from '../api/problem';
 import type { Config } from '../config';
-import { caseWorkflowId, type ActionMeta } from '../core/case-model';
+import type { ActionMeta } from '../core/case-model';
 import { checkDate, checkPassport, checkSnils } from '../core/identity-checks';
 import type { Db } from '../db/client';
 import { allocateCaseNumber } from '../db/queries/cases';
 import { accounts, identitySubmissions } from '../db/schema';
 import { standardUpgradeWorkflow, upgradeRegisteredUpdate, type UpgradeAnswer } from '../workflows/identity-standard';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+import { startCaseWorkflow } from '../temporal/start-case';
 
 export interface StandardUpgradeRequest {
   snils: string;
@@ -63,20 +64,19 @@ export async function startStandardUpgrade(
     birthDate: req.birthDate,
     citizenship: req.citizenship,
   });
-  const start = new WithStartWorkflowOperation(standardUpgradeWorkflow, {
-    workflowId: caseWorkflowId(number),
+  return startCaseWorkflow(ctx.temporal, {
+    workflow: standardUpgradeWorkflow,
+    kind: 'identity',
+    number,
+    applicantId: ctx.who.id,
+    status: 'checking',
     taskQueue: ctx.config.temporal.taskQueue,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ number, accountId: ctx.who.id, citizenship: req.citizenship, meta: { ...ctx.meta, actor: actorOf(ctx.who) } }],
-    typedSearchAttributes: [
-      { key: CaseSearchAttributes.kind, value: 'identity' },
-      { key: CaseSearchAttributes.number, value: number },
-      { key: CaseSearchAttributes.status, value: 'checking' },
-      { key: CaseSearchAttributes.applicant, value: ctx.who.id },
+    input: { number, accountId: ctx.who.id, citizenship: req.citizenship, meta: { ...ctx.meta, actor: actorOf(ctx.who) } },
+    searchAttributes: [
       { key: CaseSearchAttributes.levelRequested, value: 'standard' },
       { key: CaseSearchAttributes.method, value: 'registry_check' },
     ],
-    memo: { number, purpose: 'level_upgrade', levelRequested: 'standard' },
+    memo: { purpose: 'level_upgrade', levelRequested: 'standard' },
+    registered: upgradeRegisteredUpdate,
   });
-  return ctx.temporal.workflow.executeUpdateWithStart(upgradeRegisteredUpdate, { startWorkflowOperation: start });
 }

@@ -1,6 +1,6 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AccountLevel } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import type { Db } from '../db/client';
@@ -92,6 +92,16 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
       const given = Buffer.from(digestOf(codeSecret, req.caseNumber, req.code), 'hex');
       const expected = Buffer.from(req.digest, 'hex');
       return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+
+    /** Confirmed needs standard first: the person must already be known to the registries. */
+    async grantConfirmedLevel(req: { accountId: string }): Promise<{ granted: boolean; reason?: string }> {
+      const updated = await db
+        .update(accounts)
+        .set({ level: 'confirmed', updatedAt: new Date().toISOString() })
+        .where(and(eq(accounts.id, req.accountId), inArray(accounts.level, ['standard', 'confirmed'])))
+        .returning({ id: accounts.id });
+      return updated.length ? { granted: true } : { granted: false, reason: 'the account is not standard yet' };
     },
 
     async activateAccount(req: { accountId: string; level: AccountLevel }): Promise<void> {

@@ -14,6 +14,7 @@ import { caseRoutes } from './routes/cases';
 import { documentRoutes } from './routes/documents';
 import { healthRoutes } from './routes/health';
 import { identityRoutes } from './routes/identity';
+import { identityConfirmationRoutes } from './routes/identity-confirmation';
 import { paymentRoutes } from './routes/payments';
 import { reviewerRoutes } from './routes/reviewer';
 
@@ -82,5 +83,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reviewerRoutes);
   await app.register(paymentRoutes);
   await app.register(identityRoutes);
+  await app.register(identityConfirmationRoutes);
   return app;
 }

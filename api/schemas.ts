@@ -82,6 +82,8 @@ export const caseDetail = {
     checkLimitAt: nullableString,
     complaintRightSince: nullableString,
     reason: nullableString,
+    place: { type: 'string' },
+    expiresAt: nullableString,
     links: anyObject,
   },
 } as const;

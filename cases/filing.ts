@@ -1,15 +1,16 @@
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Principal } from '../api/auth';
 import { actorOf } from '../api/auth';
 import { badRequest, conflict, forbidden } from '../api/problem';
 import { RESENDABLE_STATUSES, type ApplicationStatus } from '../core/application';
-import { caseWorkflowId, levelAtLeast, type ActionMeta } from '../core/case-model';
+import { levelAtLeast, type ActionMeta } from '../core/case-model';
 import type { Db } from '../db/client';
 import { getCalendar, getService } from '../db/queries/catalogue';
 import { allocateCaseNumber, getCase, type CaseRow } from '../db/queries/cases';
 import { findOwnedDocuments } from '../db/queries/documents';
 import { applicationWorkflow, registeredUpdate, type ActionResult } from '../workflows/application';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+import { startCaseWorkflow } from '../temporal/start-case';
 import { applicationContentErrors } from './form-validation';
 
 export interface FilingRequest {
@@ -60,15 +61,15 @@ export async function fileApplication(ctx: FilingContext, req: FilingRequest): P
   }
   const { number } = allocation;
   const calendar = await getCalendar(db);
-  const start = new WithStartWorkflowOperation(applicationWorkflow, {
-    workflowId: caseWorkflowId(number),
-    taskQueue: ctx.taskQueue,
-    // A retried request with the same idempotency key joins the case it already started.
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    // A closed case is never started again by a retried filing.
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    args: [
-      {
+  const start = () =>
+    startCaseWorkflow(ctx.temporal, {
+      workflow: applicationWorkflow,
+      kind: 'application',
+      number,
+      applicantId: who.id,
+      status: 'submitted',
+      taskQueue: ctx.taskQueue,
+      input: {
         number,
         service,
         calendar,
@@ -78,19 +79,15 @@ export async function fileApplication(ctx: FilingContext, req: FilingRequest): P
         resentFrom: ctx.resending?.number,
         meta: { ...ctx.meta, actor: actorOf(who) },
       },
-    ],
-    typedSearchAttributes: [
-      { key: CaseSearchAttributes.kind, value: 'application' },
-      { key: CaseSearchAttributes.number, value: number },
-      { key: CaseSearchAttributes.status, value: 'submitted' },
-      { key: CaseSearchAttributes.service, value: service.code },
-      { key: CaseSearchAttributes.agency, value: service.agency },
-      { key: CaseSearchAttributes.applicant, value: who.id },
-    ],
-    memo: { number, serviceName: service.name, serviceCode: service.code },
-  });
+      searchAttributes: [
+        { key: CaseSearchAttributes.service, value: service.code },
+        { key: CaseSearchAttributes.agency, value: service.agency },
+      ],
+      memo: { serviceName: service.name, serviceCode: service.code },
+      registered: registeredUpdate,
+    });
   try {
-    const result = await ctx.temporal.workflow.executeUpdateWithStart(registeredUpdate, { startWorkflowOperation: start });
+    const result = await start();
     return { ...result, created: allocation.outcome === 'new' };
   } catch (err) {
     const closed = err instanceof WorkflowExecutionAlreadyStartedError ? await getCase(db, number) : undefined;

@@ -2,3 +2,4 @@
 export { applicationWorkflow } from './application';
 export { registrationWorkflow } from './identity-registration';
 export { standardUpgradeWorkflow } from './identity-standard';
+export { confirmedUpgradeWorkflow } from './identity-confirmed';

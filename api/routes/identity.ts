@@ -28,6 +28,7 @@ const accountIdProperty = { type: 'string', format: 'uuid', description: 'Return
 export async function identityRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
   const { config, temporal } = app.deps;
+  const authLimit = { max: config.authRateLimitPerMinute, timeWindow: '1 minute', keyGenerator: (r: { ip: string }) => r.ip };
 
   /** The registration's case, for the account that started it; anyone else gets 404. */
   const registrationOf = async (number: string, accountId: string) => {
@@ -39,7 +40,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: RegistrationRequest }>(
     '/identity/registrations',
     {
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: { rateLimit: authLimit },
       schema: {
         tags,
         summary: 'Register: name and a phone (+7) or e-mail, confirmed by a one-time code → level simplified',
@@ -67,7 +68,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { number: string }; Body: { accountId: string; code: string } }>(
     '/identity/registrations/:number/code',
     {
-      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      config: { rateLimit: authLimit },
       schema: {
         tags,
         summary: 'Enter the one-time code; too many wrong codes lock the attempt',
@@ -100,7 +101,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { number: string }; Body: { accountId: string; channel?: CodeChannel } }>(
     '/identity/registrations/:number/restart',
     {
-      config: { rateLimit: { max: 5, timeWindow: '1 minute' } },
+      config: { rateLimit: authLimit },
       schema: {
         tags,
         summary: 'Send a new code (after expiry or a lock), on the same or the other channel',
@@ -161,7 +162,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: { login: string; password: string } }>(
     '/auth/login',
     {
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: { rateLimit: authLimit },
       schema: {
         tags,
         summary: 'Sign in with phone (+7…) or e-mail and password; returns a bearer token carrying the account level',

@@ -29,3 +29,8 @@ export async function findAccountByLogin(db: Db, login: string): Promise<Account
     .where(login.includes('@') ? eq(accounts.email, login.toLowerCase()) : eq(accounts.phone, login));
   return row;
 }
+
+export async function getAccountName(db: Db, id: string): Promise<string | undefined> {
+  const [row] = await db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, id));
+  return row?.name;
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../api/auth';
-import { signPayload } from '../../api/routes/payments';
+import { signPayload } from '../../api/signed-webhook';
 import { caseWorkflowId } from '../../core/case-model';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { recordHistory } from '../support/histories';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordHistory } from '../support/histories';
+import { signPayload } from '../../api/signed-webhook';
 import { createSimulatedRegistry } from '../../identity/registry';
 import { startStack, testService, type Stack } from '../support/stack';
 
@@ -189,5 +190,100 @@ describe('raising an account to standard', () => {
     expect(unknown.statusCode, unknown.body).toBe(202);
     const detail = await finalStatus(token, unknown.json().number);
     expect(detail).toMatchObject({ status: 'rejected', reason: 'the passport is not found in the MVD registry' });
+  });
+});
+
+/** A citizen whose passport and SNILS the registries confirmed, signed in again. */
+async function standardCitizen(phone: string, snils: string): Promise<{ token: string; accountId: string }> {
+  const { token, accountId } = await simplifiedCitizen(phone);
+  const started = await upgrade(token, { snils, passportSeries: '4510', passportNumber: '654321', birthDate: '1979-09-30', citizenship: 'RU' });
+  expect(started.statusCode, started.body).toBe(202);
+  expect((await finalStatus(token, started.json().number)).status).toBe('confirmed');
+  const login = await post('/auth/login', { login: phone, password: 'Secret123' });
+  expect(login.json().level).toBe('standard');
+  return { token: login.json().token, accountId };
+}
+
+const asToken = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('raising an account to confirmed', () => {
+  it('in person: an operator checks the documents and confirms', async () => {
+    const { token } = await standardCitizen('+79125552001', '234-567-890 99');
+    const started = await stack.app.inject({
+      method: 'POST',
+      url: '/identity/upgrades/confirmed',
+      headers: asToken(token),
+      payload: { method: 'in_person', place: 'МФЦ «Мои документы», Тверская 8' },
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const { number } = started.json();
+
+    const operator = await stack.token({ id: 'operator-7', role: 'operator' });
+    const view = await stack.app.inject({ method: 'GET', url: `/identity/in-person/${number}`, headers: asToken(operator) });
+    expect(view.statusCode, view.body).toBe(200);
+    expect(view.json()).toMatchObject({ citizenName: 'Гражданин Тестовый', status: 'awaiting_confirmation' });
+    expect(Object.keys(view.json()).sort()).toEqual(['citizenName', 'expiresAt', 'number', 'status', 'version']);
+    // A citizen cannot confirm themselves.
+    expect((await stack.app.inject({ method: 'POST', url: `/identity/in-person/${number}/decision`, headers: asToken(token), payload: { decision: 'confirm', office: 'x', version: 1 } })).statusCode).toBe(403);
+
+    const decided = await stack.app.inject({
+      method: 'POST',
+      url: `/identity/in-person/${number}/decision`,
+      headers: asToken(operator),
+      payload: { decision: 'confirm', office: 'МФЦ Тверская', version: view.json().version },
+    });
+    expect(decided.statusCode, decided.body).toBe(200);
+    expect(decided.json().status).toBe('confirmed');
+    const relogin = await post('/auth/login', { login: '+79125552001', password: 'Secret123' });
+    expect(relogin.json().level).toBe('confirmed');
+    const filed = await stack.app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: asToken(relogin.json().token),
+      payload: { serviceCode: needsConfirmed.code, form: { purpose: 'теперь можно', copies: 1 }, documents: [] },
+    });
+    expect(filed.statusCode, filed.body).toBe(201);
+    await recordHistory(stack.client, number, 'confirmed-in-person');
+  });
+
+  it('online bank: only a correctly signed callback confirms', async () => {
+    const { token } = await standardCitizen('+79125552002', '345-678-901 23');
+    const started = await stack.app.inject({
+      method: 'POST',
+      url: '/identity/upgrades/confirmed',
+      headers: asToken(token),
+      payload: { method: 'bank', place: 'Сбербанк Онлайн' },
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const { number } = started.json();
+    const body = JSON.stringify({ caseNumber: number, bank: 'Сбербанк', confirmed: true, reference: 'sb-42' });
+    const forged = await stack.app.inject({
+      method: 'POST',
+      url: '/identity/bank-callback',
+      payload: body,
+      headers: { 'content-type': 'application/json', 'x-signature': signPayload('not-the-bank-secret-at-all', body) },
+    });
+    expect(forged.statusCode).toBe(401);
+    const signed = await stack.app.inject({
+      method: 'POST',
+      url: '/identity/bank-callback',
+      payload: body,
+      headers: { 'content-type': 'application/json', 'x-signature': signPayload(stack.config.auth.bankWebhookSecret, body) },
+    });
+    expect(signed.statusCode, signed.body).toBe(202);
+    // A callback is a signal: nobody waits for it, the citizen polls.
+    await expect
+      .poll(async () => (await stack.app.inject({ method: 'GET', url: `/cases/${number}`, headers: asToken(token) })).json().status, {
+        timeout: 15_000,
+      })
+      .toBe('confirmed');
+    expect((await post('/auth/login', { login: '+79125552002', password: 'Secret123' })).json().level).toBe('confirmed');
+  });
+
+  it('refuses a confirmation for an account that is not standard yet', async () => {
+    const { token } = await simplifiedCitizen('+79125552003');
+    const res = await stack.app.inject({ method: 'POST', url: '/identity/upgrades/confirmed', headers: asToken(token), payload: { method: 'bank', place: 'Банк' } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().detail).toMatch(/level standard/);
   });
 });

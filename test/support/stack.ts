@@ -59,6 +59,8 @@ export async function startStack(
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     DATABASE_URL: database.url,
+    // Every test request comes from one address.
+    AUTH_RATE_LIMIT_PER_MINUTE: '10000',
   });
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });

@@ -1,0 +1,62 @@
+import type { Client } from '@temporalio/client';
+import type { Principal } from '../api/auth';
+import { actorOf } from '../api/auth';
+import { conflict } from '../api/problem';
+import type { Config } from '../config';
+import type { ActionMeta } from '../core/case-model';
+import type { Db } from '../db/client';
+import { allocateCaseNumber } from '../db/queries/cases';
+import { startCaseWorkflow } from '../temporal/start-case';
+import {
+  confirmationRegisteredUpdate,
+  confirmedUpgradeWorkflow,
+  type ConfirmationAnswer,
+  type ConfirmationMethod,
+} from '../workflows/identity-confirmed';
+import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+
+export interface ConfirmedUpgradeRequest {
+  method: ConfirmationMethod;
+  /** in person: the office; bank: the bank */
+  place: string;
+}
+
+/** How long each kind of request waits for its confirmation. */
+const VALID_DAYS: Record<ConfirmationMethod, number> = { in_person: 30, bank: 1 };
+
+/** Starts a confirmation of the caller's identity; only a standard account can be confirmed. */
+export async function startConfirmedUpgrade(
+  ctx: { db: Db; temporal: Client; config: Config; who: Principal; meta: Omit<ActionMeta, 'actor'> },
+  req: ConfirmedUpgradeRequest,
+): Promise<ConfirmationAnswer> {
+  if (ctx.who.level !== 'standard') {
+    throw conflict(
+      ctx.who.level === 'confirmed'
+        ? 'your account is already confirmed'
+        : 'confirm your passport and SNILS first (level standard), then sign in again',
+    );
+  }
+  const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: ctx.who.id });
+  return startCaseWorkflow(ctx.temporal, {
+    workflow: confirmedUpgradeWorkflow,
+    kind: 'identity',
+    number,
+    applicantId: ctx.who.id,
+    status: 'awaiting_confirmation',
+    taskQueue: ctx.config.temporal.taskQueue,
+    input: {
+      number,
+      accountId: ctx.who.id,
+      method: req.method,
+      place: req.place,
+      validDays: VALID_DAYS[req.method],
+      meta: { ...ctx.meta, actor: actorOf(ctx.who) },
+    },
+    searchAttributes: [
+      { key: CaseSearchAttributes.levelRequested, value: 'confirmed' },
+      { key: CaseSearchAttributes.method, value: req.method },
+    ],
+    memo: { purpose: 'level_upgrade', levelRequested: 'confirmed' },
+    registered: confirmationRegisteredUpdate,
+  });
+}

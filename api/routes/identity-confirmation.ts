@@ -1,0 +1,167 @@
+import type { FastifyInstance } from 'fastify';
+import { startConfirmedUpgrade, type ConfirmedUpgradeRequest } from '../../accounts/confirmed-upgrade';
+import { caseWorkflowId } from '../../core/case-model';
+import { getAccountName } from '../../db/queries/accounts';
+import { getCase } from '../../db/queries/cases';
+import {
+  bankResultSignal,
+  CONFIRMATION_METHODS,
+  operatorDecisionUpdate,
+  type BankResult,
+  type OperatorDecision,
+} from '../../workflows/identity-confirmed';
+import { principal } from '../auth';
+import { notFound } from '../problem';
+import { actionMeta } from '../requests';
+import { numberParams, problemResponses, versionProperty } from '../schemas';
+import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
+
+const tags = ['identity'];
+const answer = {
+  type: 'object',
+  properties: { number: { type: 'string' }, status: { type: 'string' }, version: { type: 'integer' } },
+} as const;
+
+/** Confirmed level: the citizen's request, the operator's in-person check, the bank's callback. */
+export async function identityConfirmationRoutes(app: FastifyInstance): Promise<void> {
+  const { db } = app.deps.database;
+  const { config, temporal } = app.deps;
+  keepRawJson(app);
+
+  /** An open in-person confirmation; any other number is 404 to an operator. */
+  const inPersonCase = async (number: string) => {
+    const row = await getCase(db, number);
+    if (!row || row.kind !== 'identity' || (row.detail as { method?: string }).method !== 'in_person') {
+      throw notFound(`confirmation request ${number}`);
+    }
+    return row;
+  };
+
+  app.post<{ Body: ConfirmedUpgradeRequest }>(
+    '/identity/upgrades/confirmed',
+    {
+      config: { roles: ['citizen'] },
+      schema: {
+        tags,
+        security: [{ bearer: [] }],
+        summary: 'Confirm the identity (level confirmed) in person at an office or through an online bank',
+        body: {
+          type: 'object',
+          required: ['method', 'place'],
+          additionalProperties: false,
+          properties: {
+            method: { type: 'string', enum: CONFIRMATION_METHODS },
+            place: { type: 'string', minLength: 2, maxLength: 200, description: 'The office (in person) or the bank' },
+          },
+        },
+        response: { 202: answer, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await startConfirmedUpgrade(
+        { db, temporal, config, who: principal(request), meta: { clientAddress: request.ip, requestId: request.id } },
+        request.body,
+      );
+      return reply.status(202).header('location', `/cases/${result.number}`).send(result);
+    },
+  );
+
+  app.get<{ Params: { number: string } }>(
+    '/identity/in-person/:number',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        tags,
+        security: [{ bearer: [] }],
+        summary: 'What an operator needs to check a citizen in person: the name, the request and its version',
+        params: numberParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              number: { type: 'string' },
+              status: { type: 'string' },
+              version: { type: 'integer' },
+              citizenName: { type: 'string' },
+              expiresAt: { type: 'string' },
+            },
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const row = await inPersonCase(request.params.number);
+      return {
+        number: row.number,
+        status: row.status,
+        version: row.version,
+        citizenName: (await getAccountName(db, row.applicantId)) ?? '',
+        expiresAt: (row.detail as { expiresAt: string }).expiresAt,
+      };
+    },
+  );
+
+  app.post<{ Params: { number: string }; Body: OperatorDecision & { version: number } }>(
+    '/identity/in-person/:number/decision',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        tags,
+        security: [{ bearer: [] }],
+        summary: 'The operator confirms (or refuses) after checking the original documents',
+        params: numberParams,
+        body: {
+          type: 'object',
+          required: ['decision', 'office', 'version'],
+          additionalProperties: false,
+          properties: {
+            decision: { type: 'string', enum: ['confirm', 'refuse'] },
+            office: { type: 'string', minLength: 2, maxLength: 200 },
+            reason: { type: 'string', maxLength: 1000 },
+            version: versionProperty,
+          },
+        },
+        response: { 200: answer, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { version, ...decision } = request.body;
+      const row = await inPersonCase(request.params.number);
+      return temporal.workflow
+        .getHandle(caseWorkflowId(row.number))
+        .executeUpdate(operatorDecisionUpdate, { args: [decision, actionMeta(request, version)] });
+    },
+  );
+
+  app.post<{ Body: BankResult & { caseNumber: string } }>(
+    '/identity/bank-callback',
+    {
+      preValidation: async (request) => verifySignature(config.auth.bankWebhookSecret, request, 'bank'),
+      schema: {
+        tags,
+        summary: "An online bank's answer to an identity confirmation (HMAC-SHA256 of the body in X-Signature)",
+        headers: signatureHeader,
+        body: {
+          type: 'object',
+          required: ['caseNumber', 'bank', 'confirmed', 'reference'],
+          additionalProperties: false,
+          properties: {
+            caseNumber: { type: 'string', pattern: '^I-\\d{4}-\\d{7}$' },
+            bank: { type: 'string', minLength: 2, maxLength: 100 },
+            confirmed: { type: 'boolean' },
+            reference: { type: 'string', minLength: 1, maxLength: 100 },
+          },
+        },
+        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const { caseNumber, ...result } = request.body;
+      const row = await getCase(db, caseNumber);
+      if (!row || (row.detail as { method?: string }).method !== 'bank') throw notFound(`confirmation request ${caseNumber}`);
+      await temporal.workflow.getHandle(caseWorkflowId(caseNumber)).signal(bankResultSignal, result);
+      return reply.status(202).send({ accepted: true });
+    },
+  );
+}

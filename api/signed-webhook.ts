@@ -1,0 +1,40 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Problem } from './problem';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: string;
+  }
+}
+
+/** Callbacks from outside parties (payment gateway, banks) are signed: HMAC-SHA256 of the body. */
+export function signPayload(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** JSON bodies in this plugin scope keep their exact bytes, which the signature covers. */
+export function keepRawJson(app: FastifyInstance): void {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(Object.assign(new Error('the body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }));
+    }
+  });
+}
+
+export function verifySignature(secret: string, request: FastifyRequest, who: string): void {
+  const given = request.headers['x-signature'];
+  const expected = signPayload(secret, request.rawBody ?? '');
+  const ok =
+    typeof given === 'string' && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  if (!ok) throw new Problem(401, 'Unauthorized', `the ${who} notification signature does not verify`);
+}
+
+export const signatureHeader = {
+  type: 'object',
+  required: ['x-signature'],
+  properties: { 'x-signature': { type: 'string', description: 'sha256=<hex HMAC of the body>' } },
+} as const;

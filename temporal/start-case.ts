@@ -1,0 +1,44 @@
+import { WithStartWorkflowOperation, type Client, type UpdateDefinition, type WorkflowStartOptions } from '@temporalio/client';
+import type { SearchAttributePair, Workflow } from '@temporalio/common';
+import { caseWorkflowId, type CaseKind } from '../core/case-model';
+import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+
+/**
+ * Starts a case's workflow and waits, in the same round trip (update-with-start), for its
+ * `registered` update: the case is in the read model when this returns. A retried start
+ * joins the running case; a closed case is never started again.
+ */
+export async function startCaseWorkflow<W extends Workflow, R>(
+  temporal: Client,
+  opts: {
+    workflow: W;
+    kind: CaseKind;
+    number: string;
+    applicantId: string;
+    status: string;
+    taskQueue: string;
+    input: Parameters<W>[0];
+    searchAttributes: SearchAttributePair[];
+    memo: Record<string, unknown>;
+    registered: UpdateDefinition<R, []>;
+  },
+): Promise<R> {
+  const options = {
+    workflowId: caseWorkflowId(opts.number),
+    taskQueue: opts.taskQueue,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    args: [opts.input],
+    typedSearchAttributes: [
+      { key: CaseSearchAttributes.kind, value: opts.kind },
+      { key: CaseSearchAttributes.number, value: opts.number },
+      { key: CaseSearchAttributes.status, value: opts.status },
+      { key: CaseSearchAttributes.applicant, value: opts.applicantId },
+      ...opts.searchAttributes,
+    ],
+    memo: { number: opts.number, ...opts.memo },
+  };
+  // Every case workflow takes one input object; TypeScript cannot see that through W.
+  const start = new WithStartWorkflowOperation(opts.workflow, options as unknown as WorkflowStartOptions<W> & { workflowIdConflictPolicy: 'USE_EXISTING' });
+  return temporal.workflow.executeUpdateWithStart(opts.registered, { startWorkflowOperation: start });
+}

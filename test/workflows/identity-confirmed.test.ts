@@ -1,0 +1,95 @@
+import { randomInt } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Activities } from '../../activities';
+import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
+import {
+  bankResultSignal,
+  confirmationRegisteredUpdate,
+  confirmedUpgradeWorkflow,
+  operatorDecisionUpdate,
+  type ConfirmationMethod,
+} from '../../workflows/identity-confirmed';
+import { createTimeSkippingEnv, withWorker } from '../support/temporal';
+
+const DAY = 86_400_000;
+const citizen: ActionMeta = { actor: { id: 'account-9', role: 'citizen' } };
+const operator = (version: number): ActionMeta => ({ actor: { id: 'operator-1', role: 'operator' }, expectedVersion: version });
+
+function fakeActivities() {
+  const granted: string[] = [];
+  const activities: Pick<Activities, 'projectCase' | 'grantConfirmedLevel'> = {
+    async projectCase() {},
+    async grantConfirmedLevel({ accountId }) {
+      granted.push(accountId);
+      return { granted: true };
+    },
+  };
+  return { activities, granted };
+}
+
+let env: TestWorkflowEnvironment;
+const started: WorkflowHandle[] = [];
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterEach(async () => {
+  for (const h of started.splice(0)) await h.terminate('test finished').catch(() => undefined);
+});
+afterAll(async () => env?.teardown());
+
+async function request(taskQueue: string, method: ConfirmationMethod, validDays: number) {
+  const number = `I-2026-${randomInt(1_000_000, 9_999_999)}`;
+  const handle = await env.client.workflow.start(confirmedUpgradeWorkflow, {
+    taskQueue,
+    workflowId: caseWorkflowId(number),
+    args: [{ number, accountId: 'account-9', method, place: 'МФЦ', validDays, meta: citizen }],
+  });
+  started.push(handle);
+  const { version } = await handle.executeUpdate(confirmationRegisteredUpdate);
+  return { handle, version };
+}
+
+describe.sequential('confirmed level on the time-skipping server', () => {
+  it('lets an in-person request lapse after its 30 days', async () => {
+    const fake = fakeActivities();
+    await withWorker(env, fake.activities, async (tq) => {
+      const { handle } = await request(tq, 'in_person', 30);
+      await env.sleep(30 * DAY + 60_000);
+      expect((await handle.result()).status).toBe('expired');
+      expect(fake.granted).toEqual([]);
+    });
+  });
+
+  it('refuses an in-person decision by a non-operator or on a stale version; a late bank callback changes nothing', async () => {
+    const fake = fakeActivities();
+    await withWorker(env, fake.activities, async (tq) => {
+      const { handle, version } = await request(tq, 'in_person', 30);
+      const asCitizen = handle.executeUpdate(operatorDecisionUpdate, { args: [{ decision: 'confirm', office: 'МФЦ' }, { ...citizen, expectedVersion: version }] });
+      await expect(asCitizen).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      const stale = await handle
+        .executeUpdate(operatorDecisionUpdate, { args: [{ decision: 'confirm', office: 'МФЦ' }, operator(version + 5)] })
+        .catch((e: WorkflowUpdateFailedError) => e);
+      expect((stale as WorkflowUpdateFailedError).cause?.message).toMatch(/the case changed/);
+      await handle.signal(bankResultSignal, { bank: 'Банк', confirmed: true, reference: 'r' });
+      const done = await handle.executeUpdate(operatorDecisionUpdate, { args: [{ decision: 'confirm', office: 'МФЦ' }, operator(version)] });
+      expect(done.status).toBe('confirmed');
+      expect(fake.granted).toEqual(['account-9']);
+    });
+  });
+
+  it('waits one day for the bank, which may also say no', async () => {
+    const fake = fakeActivities();
+    await withWorker(env, fake.activities, async (tq) => {
+      const lapsing = await request(tq, 'bank', 1);
+      await env.sleep(DAY + 60_000);
+      expect((await lapsing.handle.result()).status).toBe('expired');
+
+      const refused = await request(tq, 'bank', 1);
+      await refused.handle.signal(bankResultSignal, { bank: 'Банк', confirmed: false, reference: 'r2' });
+      expect((await refused.handle.result()).status).toBe('refused');
+      expect(fake.granted).toEqual([]);
+    });
+  });
+});

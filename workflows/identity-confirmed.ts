@@ -1,0 +1,200 @@
+/**
+ * Raising an account to "confirmed" (SPEC §4.2) in person (an operator of an MFC, post
+ * office, pension fund or telecom office checks the documents) or through an online
+ * bank (the bank calls back). The request lapses if nobody confirms it in time.
+ */
+import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ActionMeta, CaseProjection } from '../core/case-model';
+import { FailureType } from '../core/failures';
+import { CaseJournal, refuse, requireVersion, type JournalCounters } from './machinery/case-journal';
+import { runDeadlines } from './machinery/timers';
+
+export const CONFIRMATION_METHODS = ['in_person', 'bank'] as const;
+export type ConfirmationMethod = (typeof CONFIRMATION_METHODS)[number];
+export const OFFICE_KINDS = ['mfc', 'post_office', 'pension_fund', 'telecom_office'] as const;
+export type OfficeKind = (typeof OFFICE_KINDS)[number];
+
+export type ConfirmedUpgradeStatus = 'awaiting_confirmation' | 'confirmed' | 'refused' | 'expired';
+
+export interface ConfirmedUpgradeInput {
+  number: string;
+  accountId: string;
+  method: ConfirmationMethod;
+  /** in person: where the citizen will come; bank: which bank */
+  place: string;
+  validDays: number;
+  meta: ActionMeta;
+}
+
+export interface ConfirmedUpgradeState {
+  number: string;
+  accountId: string;
+  method: ConfirmationMethod;
+  place: string;
+  status: ConfirmedUpgradeStatus;
+  startedAt: string;
+  expiresAt: string;
+  confirmedBy: string | null;
+  reason: string | null;
+  closedAt: string | null;
+  journal: JournalCounters;
+}
+
+export interface ConfirmationAnswer {
+  number: string;
+  status: ConfirmedUpgradeStatus;
+  version: number;
+}
+
+export interface OperatorDecision {
+  decision: 'confirm' | 'refuse';
+  /** Where the documents were checked; the documents' data itself is not recorded. */
+  office: string;
+  reason?: string;
+}
+
+export interface BankResult {
+  bank: string;
+  confirmed: boolean;
+  reference: string;
+}
+
+export const confirmationRegisteredUpdate = defineUpdate<ConfirmationAnswer, []>('registered');
+export const operatorDecisionUpdate = defineUpdate<ConfirmationAnswer, [OperatorDecision, ActionMeta]>('operatorDecision');
+export const bankResultSignal = defineSignal<[BankResult]>('bankResult');
+export const confirmedUpgradeStateQuery = defineQuery<ConfirmedUpgradeState>('state');
+
+const { grantConfirmedLevel } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: [FailureType.Permanent] },
+});
+
+const now = () => new Date().toISOString();
+
+export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Promise<ConfirmationAnswer> {
+  const startedAt = now();
+  const s: ConfirmedUpgradeState = {
+    number: input.number,
+    accountId: input.accountId,
+    method: input.method,
+    place: input.place,
+    status: 'awaiting_confirmation',
+    startedAt,
+    expiresAt: new Date(Date.parse(startedAt) + input.validDays * 86_400_000).toISOString(),
+    confirmedBy: null,
+    reason: null,
+    closedAt: null,
+    journal: { version: 0, seq: 0 },
+  };
+  const projection = (): CaseProjection => ({
+    number: s.number,
+    kind: 'identity',
+    version: s.journal.version,
+    status: s.status,
+    serviceCode: null,
+    agency: null,
+    applicantId: s.accountId,
+    assigneeId: null,
+    submittedAt: s.startedAt,
+    updatedAt: now(),
+    legalDueDate: null,
+    expectedDueDate: s.expiresAt.slice(0, 10),
+    dueAt: s.status === 'awaiting_confirmation' ? s.expiresAt : null,
+    overdue: false,
+    closedAt: s.closedAt,
+    relatedNumber: null,
+    detail: { purpose: 'level_upgrade', levelRequested: 'confirmed', method: s.method, place: s.place, expiresAt: s.expiresAt, reason: s.reason },
+  });
+  const journal = new CaseJournal(s.journal, projection);
+  const answer = (): ConfirmationAnswer => ({ number: s.number, status: s.status, version: journal.version });
+  let outcome: { confirmed: boolean; by: ActionMeta; summary: string; reason?: string } | null = null;
+
+  setHandler(confirmedUpgradeStateQuery, () => s);
+  setHandler(confirmationRegisteredUpdate, async () => {
+    await condition(() => journal.version >= 1);
+    await journal.projected(1);
+    return answer();
+  });
+  setHandler(
+    operatorDecisionUpdate,
+    async (d, meta) => {
+      outcome = {
+        confirmed: d.decision === 'confirm',
+        by: meta,
+        summary: d.decision === 'confirm' ? `Identity confirmed in person at ${d.office}` : `Not confirmed at ${d.office}: ${d.reason}`,
+        reason: d.reason,
+      };
+      s.confirmedBy = meta.actor.id;
+      await condition(() => s.closedAt !== null);
+      await journal.projected();
+      return answer();
+    },
+    {
+      validator: (d, meta) => {
+        if (s.method !== 'in_person') refuse(FailureType.InvalidState, 'this confirmation is not done in person');
+        if (meta.actor.role !== 'operator') refuse(FailureType.Forbidden, 'only an operator confirms identity in person');
+        if (meta.actor.id === s.accountId) refuse(FailureType.Forbidden, 'an operator cannot confirm their own identity');
+        if (s.status !== 'awaiting_confirmation' || outcome) refuse(FailureType.InvalidState, `the request is ${s.status}`);
+        if (d.decision === 'refuse' && !d.reason?.trim()) refuse(FailureType.Invalid, 'a refusal needs a reason');
+        requireVersion(meta, journal.version);
+      },
+    },
+  );
+  const bankActor: ActionMeta = { actor: { id: `bank:${input.place}`, role: 'payment_gateway' } };
+  setHandler(bankResultSignal, (r) => {
+    // Callbacks arrive at least once; a late or duplicate one changes nothing.
+    if (s.method !== 'bank' || outcome || s.status !== 'awaiting_confirmation') return;
+    outcome = {
+      confirmed: r.confirmed,
+      by: bankActor,
+      summary: r.confirmed ? `Identity confirmed by ${r.bank} (ref. ${r.reference})` : `${r.bank} did not confirm the identity`,
+      reason: r.confirmed ? undefined : `${r.bank} did not confirm the identity`,
+    };
+  });
+
+  void journal.runProjector();
+  journal.commit(input.meta, startedAt, [
+    {
+      type: 'confirmation_requested',
+      summary:
+        s.method === 'in_person'
+          ? `Come to ${s.place} with your passport before ${s.expiresAt.slice(0, 10)}`
+          : `Confirm in the online bank ${s.place} before ${s.expiresAt.slice(0, 10)}`,
+      data: { method: s.method, place: s.place, expiresAt: s.expiresAt },
+    },
+  ]);
+
+  const system = { actor: { id: 'system', role: 'system' as const } };
+  await runDeadlines(
+    journal,
+    () => outcome !== null || s.closedAt !== null,
+    () => [
+      {
+        at: s.expiresAt,
+        fire: () => {
+          s.status = 'expired';
+          s.closedAt = now();
+          journal.commit(system, s.closedAt, [{ type: 'expired', summary: 'Nobody confirmed the identity in time; start again' }]);
+        },
+      },
+    ],
+    () => false,
+  );
+  const decided = outcome as { confirmed: boolean; by: ActionMeta; summary: string; reason?: string } | null;
+  if (decided) {
+    const granted = decided.confirmed ? await grantConfirmedLevel({ accountId: s.accountId }) : null;
+    s.status = granted?.granted ? 'confirmed' : 'refused';
+    s.reason = granted && !granted.granted ? (granted.reason ?? null) : (decided.reason ?? null);
+    s.closedAt = now();
+    journal.commit(decided.by, s.closedAt, [
+      {
+        type: s.status === 'confirmed' ? 'level_granted' : 'level_refused',
+        summary: s.status === 'confirmed' ? `${decided.summary}; account raised to level confirmed` : decided.summary,
+        notify: [{ recipient: s.accountId, type: 'personal_data_updated', title: `${s.number}: ${s.status === 'confirmed' ? 'учётная запись подтверждена' : 'подтверждение не выполнено'}` }],
+      },
+    ]);
+  }
+  await journal.drained();
+  return answer();
+}

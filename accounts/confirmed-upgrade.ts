@@ -5,6 +5,7 @@ import { conflict } from '../api/problem';
 import type { Config } from '../config';
 import type { ActionMeta } from '../core/case-model';
 import type { Db } from '../db/client';
+import { setPostalAddress } from '../db/queries/accounts';
 import { allocateCaseNumber } from '../db/queries/cases';
 import { startCaseWorkflow } from '../temporal/start-case';
 import {
@@ -17,12 +18,12 @@ import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
 
 export interface ConfirmedUpgradeRequest {
   method: ConfirmationMethod;
-  /** in person: the office; bank: the bank */
+  /** in person: the office; bank: the bank; letter: the postal address */
   place: string;
 }
 
 /** How long each kind of request waits for its confirmation. */
-const VALID_DAYS: Record<ConfirmationMethod, number> = { in_person: 30, bank: 1 };
+const VALID_DAYS: Record<ConfirmationMethod, number> = { in_person: 30, bank: 1, letter: 30 };
 
 /** Starts a confirmation of the caller's identity; only a standard account can be confirmed. */
 export async function startConfirmedUpgrade(
@@ -36,6 +37,9 @@ export async function startConfirmedUpgrade(
         : 'confirm your passport and SNILS first (level standard), then sign in again',
     );
   }
+  // The address is personal data: it stays with the account, out of the workflow.
+  if (req.method === 'letter') await setPostalAddress(ctx.db, ctx.who.id, req.place);
+  const place = req.method === 'letter' ? 'registered letter' : req.place;
   const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: ctx.who.id });
   return startCaseWorkflow(ctx.temporal, {
     workflow: confirmedUpgradeWorkflow,
@@ -48,8 +52,9 @@ export async function startConfirmedUpgrade(
       number,
       accountId: ctx.who.id,
       method: req.method,
-      place: req.place,
+      place,
       validDays: VALID_DAYS[req.method],
+      maxAttempts: ctx.config.identity.codeMaxAttempts,
       meta: { ...ctx.meta, actor: actorOf(ctx.who) },
     },
     searchAttributes: [

@@ -12,7 +12,7 @@ export interface CodeRequest {
   /** Distinguishes the codes of one case: a restart issues a new one. */
   messageKey: string;
   accountId: string;
-  channel: 'sms' | 'email';
+  channel: 'sms' | 'email' | 'letter';
   purpose: string;
 }
 
@@ -58,7 +58,7 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
     async issueCode(req: CodeRequest): Promise<{ digest: string }> {
       // The address is read here, so it never enters the workflow's history.
       const [account] = await db.select().from(accounts).where(eq(accounts.id, req.accountId));
-      const recipient = req.channel === 'sms' ? account?.phone : account?.email;
+      const recipient = { sms: account?.phone, email: account?.email, letter: account?.postalAddress }[req.channel];
       if (!recipient) {
         throw ApplicationFailure.nonRetryable(`account has no ${req.channel} address`, FailureType.Permanent);
       }

@@ -190,6 +190,8 @@ export const accounts = pgTable(
     level: text('level').$type<'simplified' | 'standard' | 'confirmed'>(),
     status: text('status').$type<'pending' | 'active'>().notNull(),
     snils: text('snils'),
+    /** Where registered letters with confirmation codes go. */
+    postalAddress: text('postal_address'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },

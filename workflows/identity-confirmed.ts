@@ -1,29 +1,33 @@
 /**
  * Raising an account to "confirmed" (SPEC §4.2) in person (an operator of an MFC, post
- * office, pension fund or telecom office checks the documents) or through an online
- * bank (the bank calls back). The request lapses if nobody confirms it in time.
+ * office, pension fund or telecom office checks the documents), through an online bank
+ * (the bank calls back) or by a registered letter whose code the citizen enters. The
+ * request lapses if nobody confirms it in time.
  */
 import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ActionMeta, CaseProjection } from '../core/case-model';
 import { FailureType } from '../core/failures';
-import { CaseJournal, refuse, requireVersion, type JournalCounters } from './machinery/case-journal';
+import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
 import { runDeadlines } from './machinery/timers';
 
-export const CONFIRMATION_METHODS = ['in_person', 'bank'] as const;
+export const CONFIRMATION_METHODS = ['in_person', 'bank', 'letter'] as const;
 export type ConfirmationMethod = (typeof CONFIRMATION_METHODS)[number];
 export const OFFICE_KINDS = ['mfc', 'post_office', 'pension_fund', 'telecom_office'] as const;
 export type OfficeKind = (typeof OFFICE_KINDS)[number];
 
-export type ConfirmedUpgradeStatus = 'awaiting_confirmation' | 'confirmed' | 'refused' | 'expired';
+export type ConfirmedUpgradeStatus = 'awaiting_confirmation' | 'confirmed' | 'refused' | 'expired' | 'locked';
 
 export interface ConfirmedUpgradeInput {
   number: string;
   accountId: string;
   method: ConfirmationMethod;
-  /** in person: where the citizen will come; bank: which bank */
+  /** in person: where the citizen will come; bank: which bank; letter: "registered letter" */
   place: string;
   validDays: number;
+  /** letter: wrong codes allowed before the request locks */
+  maxAttempts: number;
   meta: ActionMeta;
 }
 
@@ -37,6 +41,7 @@ export interface ConfirmedUpgradeState {
   expiresAt: string;
   confirmedBy: string | null;
   reason: string | null;
+  code: CodeState | null;
   closedAt: string | null;
   journal: JournalCounters;
 }
@@ -63,6 +68,9 @@ export interface BankResult {
 export const confirmationRegisteredUpdate = defineUpdate<ConfirmationAnswer, []>('registered');
 export const operatorDecisionUpdate = defineUpdate<ConfirmationAnswer, [OperatorDecision, ActionMeta]>('operatorDecision');
 export const bankResultSignal = defineSignal<[BankResult]>('bankResult');
+export const enterLetterCodeUpdate = defineUpdate<ConfirmationAnswer & { accepted: boolean; attemptsLeft: number }, [{ code: string }, ActionMeta]>(
+  'enterLetterCode',
+);
 export const confirmedUpgradeStateQuery = defineQuery<ConfirmedUpgradeState>('state');
 
 const { grantConfirmedLevel } = proxyActivities<Activities>({
@@ -84,6 +92,7 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
     expiresAt: new Date(Date.parse(startedAt) + input.validDays * 86_400_000).toISOString(),
     confirmedBy: null,
     reason: null,
+    code: null,
     closedAt: null,
     journal: { version: 0, seq: 0 },
   };
@@ -104,7 +113,15 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
     overdue: false,
     closedAt: s.closedAt,
     relatedNumber: null,
-    detail: { purpose: 'level_upgrade', levelRequested: 'confirmed', method: s.method, place: s.place, expiresAt: s.expiresAt, reason: s.reason },
+    detail: {
+      purpose: 'level_upgrade',
+      levelRequested: 'confirmed',
+      method: s.method,
+      place: s.place,
+      expiresAt: s.expiresAt,
+      reason: s.reason,
+      ...(s.code ? { attemptsLeft: input.maxAttempts - s.code.attempts } : {}),
+    },
   });
   const journal = new CaseJournal(s.journal, projection);
   const answer = (): ConfirmationAnswer => ({ number: s.number, status: s.status, version: journal.version });
@@ -153,14 +170,55 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
     };
   });
 
+  setHandler(
+    enterLetterCodeUpdate,
+    async ({ code }, meta) => {
+      const result = await checkCode(s.code!, s.number, code, input.maxAttempts);
+      const attemptsLeft = input.maxAttempts - s.code!.attempts;
+      if (result === 'accepted') {
+        outcome = { confirmed: true, by: meta, summary: 'The code from the registered letter was entered' };
+        await condition(() => s.closedAt !== null);
+      } else {
+        const entries: EntryDraft[] = [{ type: 'code_rejected', summary: `Wrong letter code; ${attemptsLeft} attempt(s) left` }];
+        if (result === 'locked') {
+          s.status = 'locked';
+          s.closedAt = now();
+          entries.push({ type: 'locked', summary: 'Too many wrong codes: request confirmation again' });
+        }
+        journal.commit(meta, now(), entries);
+      }
+      await journal.projected();
+      return { ...answer(), accepted: result === 'accepted', attemptsLeft };
+    },
+    {
+      validator: (_c, meta) => {
+        if (s.method !== 'letter' || !s.code) refuse(FailureType.InvalidState, 'this confirmation has no letter code');
+        if (meta.actor.id !== s.accountId) refuse(FailureType.Forbidden, 'only the citizen enters the letter code');
+        if (s.status !== 'awaiting_confirmation' || outcome) refuse(FailureType.InvalidState, `the request is ${s.status}`);
+      },
+    },
+  );
+
   void journal.runProjector();
+  if (s.method === 'letter') {
+    s.code = await sendCode({
+      caseNumber: s.number,
+      accountId: s.accountId,
+      channel: 'letter',
+      purpose: 'Подтверждение личности на портале госуслуг',
+      serial: 1,
+      validMinutes: input.validDays * 24 * 60,
+    });
+  }
   journal.commit(input.meta, startedAt, [
     {
       type: 'confirmation_requested',
       summary:
-        s.method === 'in_person'
-          ? `Come to ${s.place} with your passport before ${s.expiresAt.slice(0, 10)}`
-          : `Confirm in the online bank ${s.place} before ${s.expiresAt.slice(0, 10)}`,
+        {
+          in_person: `Come to ${s.place} with your passport before ${s.expiresAt.slice(0, 10)}`,
+          bank: `Confirm in the online bank ${s.place} before ${s.expiresAt.slice(0, 10)}`,
+          letter: `A registered letter with a code is on its way; enter the code before ${s.expiresAt.slice(0, 10)}`,
+        }[s.method],
       data: { method: s.method, place: s.place, expiresAt: s.expiresAt },
     },
   ]);

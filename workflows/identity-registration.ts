@@ -8,6 +8,7 @@ import type { Activities } from '../activities';
 import type { ActionMeta, CaseProjection } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import { CaseJournal, refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
 import { runDeadlines, type DueTimer } from './machinery/timers';
 
 export type RegistrationStatus = 'awaiting_code' | 'code_expired' | 'locked' | 'confirmed' | 'abandoned';
@@ -46,13 +47,13 @@ export interface RegistrationState {
   status: RegistrationStatus;
   startedAt: string;
   openUntil: string;
-  code: { digest: string; serial: number; expiresAt: string; attempts: number } | null;
+  code: CodeState | null;
   closedAt: string | null;
   journal: JournalCounters;
 }
 export const registrationStateQuery = defineQuery<RegistrationState>('state');
 
-const { issueCode, verifyCode, activateAccount } = proxyActivities<Activities>({
+const { activateAccount } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [FailureType.Permanent] },
 });
@@ -110,17 +111,17 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Co
     version: journal.version,
   });
 
-  const sendCode = async (meta: Pick<ActionMeta, 'actor' | 'clientAddress'>) => {
+  const newCode = async (meta: Pick<ActionMeta, 'actor' | 'clientAddress'>) => {
     const serial = (s.code?.serial ?? 0) + 1;
-    const { digest } = await issueCode({
+    s.code = await sendCode({
       caseNumber: s.number,
-      messageKey: `code-${serial}`,
       accountId: s.accountId,
       channel: s.channel,
       purpose: 'Регистрация на портале госуслуг',
+      serial,
+      validMinutes: input.codeTtlMinutes,
     });
     const at = now();
-    s.code = { digest, serial, expiresAt: minutesFrom(at, input.codeTtlMinutes), attempts: 0 };
     s.status = 'awaiting_code';
     return journal.commit(meta, at, [
       { type: 'code_sent', summary: `One-time code #${serial} sent by ${s.channel}, valid ${input.codeTtlMinutes} min`, data: { channel: s.channel, serial } },
@@ -137,27 +138,26 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Co
   setHandler(
     enterCodeUpdate,
     async ({ code }, meta) => {
-      const ok = await verifyCode({ caseNumber: s.number, code, digest: s.code!.digest });
+      const result = await checkCode(s.code!, s.number, code, input.maxAttempts);
       // The state may have moved on while the code was being checked.
       if (s.status !== 'awaiting_code') refuse(FailureType.InvalidState, `the code can no longer be entered: ${s.status}`);
       const at = now();
       const entries: EntryDraft[] = [];
-      if (ok) {
+      if (result === 'accepted') {
         await activateAccount({ accountId: s.accountId, level: 'simplified' });
         s.status = 'confirmed';
         s.closedAt = at;
         entries.push({ type: 'code_accepted', summary: 'Contact confirmed; account active at level simplified' });
       } else {
-        s.code!.attempts++;
         const left = input.maxAttempts - s.code!.attempts;
         entries.push({ type: 'code_rejected', summary: `Wrong code; ${left} attempt(s) left`, data: { attemptsLeft: left } });
-        if (left <= 0) {
+        if (result === 'locked') {
           s.status = 'locked';
           entries.push({ type: 'locked', summary: 'Too many wrong codes: the attempt is locked; restart it to get a new code' });
         }
       }
       await journal.projected(journal.commit(meta, at, entries));
-      return answer(ok);
+      return answer(result === 'accepted');
     },
     {
       validator: (_input, meta) => {
@@ -173,7 +173,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Co
     restartUpdate,
     async ({ channel }, meta) => {
       if (channel) s.channel = channel;
-      await journal.projected(await sendCode(meta));
+      await journal.projected(await newCode(meta));
       return answer(false);
     },
     {
@@ -187,7 +187,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Co
 
   void journal.runProjector();
   journal.commit(input.meta, startedAt, [{ type: 'registration_started', summary: 'Registration started' }]);
-  registered = await sendCode(input.meta);
+  registered = await newCode(input.meta);
 
   const system = { actor: { id: 'system', role: 'system' as const } };
   const timers = (): Array<DueTimer | null> => [

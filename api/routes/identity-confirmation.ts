@@ -1,17 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { startConfirmedUpgrade, type ConfirmedUpgradeRequest } from '../../accounts/confirmed-upgrade';
+import { caseVisibleTo } from '../../cases/access';
 import { caseWorkflowId } from '../../core/case-model';
 import { getAccountName } from '../../db/queries/accounts';
 import { getCase } from '../../db/queries/cases';
 import {
   bankResultSignal,
   CONFIRMATION_METHODS,
+  enterLetterCodeUpdate,
   operatorDecisionUpdate,
   type BankResult,
   type OperatorDecision,
 } from '../../workflows/identity-confirmed';
 import { principal } from '../auth';
-import { notFound } from '../problem';
+import { badRequest, notFound } from '../problem';
 import { actionMeta } from '../requests';
 import { numberParams, problemResponses, versionProperty } from '../schemas';
 import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
@@ -63,6 +65,34 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
         request.body,
       );
       return reply.status(202).header('location', `/cases/${result.number}`).send(result);
+    },
+  );
+
+  app.post<{ Params: { number: string }; Body: { code: string } }>(
+    '/identity/upgrades/confirmed/:number/letter-code',
+    {
+      config: { roles: ['citizen'], rateLimit: { max: config.authRateLimitPerMinute, timeWindow: '1 minute' } },
+      schema: {
+        tags,
+        security: [{ bearer: [] }],
+        summary: 'Enter the code from the registered letter; too many wrong codes lock the request',
+        params: numberParams,
+        body: { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', pattern: '^\\d{6}$' } } },
+        response: { 200: { ...answer, properties: { ...answer.properties, accepted: { type: 'boolean' }, attemptsLeft: { type: 'integer' } } }, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const row = await caseVisibleTo(db, principal(request), request.params.number);
+      const result = await temporal.workflow
+        .getHandle(caseWorkflowId(row.number))
+        .executeUpdate(enterLetterCodeUpdate, { args: [{ code: request.body.code }, actionMeta(request)] });
+      if (!result.accepted) {
+        throw badRequest(
+          result.status === 'locked' ? 'wrong code; the request is locked, request confirmation again' : `wrong code; ${result.attemptsLeft} attempt(s) left`,
+          [{ path: '/body/code', message: 'does not match the code in the letter' }],
+        );
+      }
+      return result;
     },
   );
 

@@ -34,3 +34,7 @@ export async function getAccountName(db: Db, id: string): Promise<string | undef
   const [row] = await db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, id));
   return row?.name;
 }
+
+export async function setPostalAddress(db: Db, id: string, postalAddress: string): Promise<void> {
+  await db.update(accounts).set({ postalAddress, updatedAt: new Date().toISOString() }).where(eq(accounts.id, id));
+}

@@ -280,6 +280,31 @@ describe('raising an account to confirmed', () => {
     expect((await post('/auth/login', { login: '+79125552002', password: 'Secret123' })).json().level).toBe('confirmed');
   });
 
+  it('registered letter: the code goes to the postal address, and the citizen enters it', async () => {
+    const { token } = await standardCitizen('+79125552004', '456-789-012 38');
+    const address = '190000, Санкт-Петербург, Невский пр., д. 1, кв. 2';
+    const started = await stack.app.inject({
+      method: 'POST',
+      url: '/identity/upgrades/confirmed',
+      headers: asToken(token),
+      payload: { method: 'letter', place: address },
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const { number } = started.json();
+    const code = await lastCode(address);
+    const enter = (c: string) =>
+      stack.app.inject({ method: 'POST', url: `/identity/upgrades/confirmed/${number}/letter-code`, headers: asToken(token), payload: { code: c } });
+    const bad = await enter(wrong(code));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toBe('wrong code; 2 attempt(s) left');
+    const ok = await enter(code);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ accepted: true, status: 'confirmed' });
+    // The address stays with the account, out of the workflow's history.
+    const history = JSON.stringify(await stack.client.workflow.getHandle(`case-${number}`).fetchHistory());
+    expect(history).not.toContain('Невский');
+  });
+
   it('refuses a confirmation for an account that is not standard yet', async () => {
     const { token } = await simplifiedCitizen('+79125552003');
     const res = await stack.app.inject({ method: 'POST', url: '/identity/upgrades/confirmed', headers: asToken(token), payload: { method: 'bank', place: 'Банк' } });

@@ -1,11 +1,53 @@
+/**
+ * Workflow tests on the Java time-skipping test server.
+ *
+ * Facts about that server (temporal-test-server 1.40, checked with SDK 1.24):
+ * - Its command line is `<port> [--enable-time-skipping]`, nothing else: there is no flag
+ *   for search attributes, and the SDK's `extraArgs` cannot declare them either.
+ * - It rejects a workflow task that upserts an unknown search attribute
+ *   (`BadSearchAttributes: search attribute CaseDueAt is not defined`) and retries it
+ *   forever, so an application case never gets past its first task. The case attributes
+ *   must be registered first: `OperatorService.AddSearchAttributes` works (a second add
+ *   of the same name is ALREADY_EXISTS); `ListSearchAttributes` is UNIMPLEMENTED, which
+ *   `ensureSearchAttributes` tolerates.
+ * - Once registered, upserted values are visible through `handle.describe()`
+ *   (`typedSearchAttributes`), and the memo too; list queries by attribute
+ *   (`client.workflow.list({ query })`) are not supported.
+ * - Time is global to one server; `env.sleep` skips it, awaiting `handle.result()` skips
+ *   it too, waiting on an update's result does not. Time does not move while a workflow
+ *   or activity task is outstanding, so a timer's consequences are written before
+ *   `env.sleep` returns past it.
+ */
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  makeTelemetryFilterString,
+  Runtime,
+  Worker,
+  type LogLevel,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { Activities } from '../../activities';
 import { ensureSearchAttributes } from '../../temporal/search-attributes';
-import { workerOptions } from '../../worker';
-import { workflowBundle } from './stack';
+import { WORKFLOWS_PATH, workerOptions } from '../../worker';
+
+const LOG_LEVEL = (process.env.TEST_LOG_LEVEL?.toUpperCase() ?? 'WARN') as LogLevel;
+
+/** The SDK's own warnings stay visible; core's notes about the test server's age do not. */
+function installQuietRuntime(): void {
+  try {
+    Runtime.install({
+      logger: new DefaultLogger(LOG_LEVEL),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: LOG_LEVEL === 'WARN' ? 'ERROR' : LOG_LEVEL }) } },
+    });
+  } catch {
+    // Another helper of the same test file installed the runtime first; keep theirs.
+  }
+}
+installQuietRuntime();
 
 /** The Java time-skipping test server from the local binary (the SDK's download is unavailable here). */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -17,19 +59,42 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** Runs `fn` while a worker with the given (fake) activities serves a fresh task queue. */
-export async function withWorker<T>(
+let bundle: Promise<WorkflowBundle> | undefined;
+/** Bundling takes seconds: once per test file (vitest isolates modules per file). */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+  });
+  return bundle;
+}
+
+export function newTaskQueue(prefix = 'wf'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A worker with the production options (`workerOptions`) and the given (fake) activities. */
+export async function createTestWorker(
   env: TestWorkflowEnvironment,
   activities: Partial<Activities>,
-  fn: (taskQueue: string) => Promise<T>,
-): Promise<T> {
-  const taskQueue = `wf-${randomBytes(4).toString('hex')}`;
-  const worker = await Worker.create({
+  taskQueue = newTaskQueue(),
+): Promise<Worker> {
+  return Worker.create({
     ...workerOptions(taskQueue),
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     workflowBundle: await workflowBundle(),
     activities,
   });
+}
+
+/** Runs `fn` while a worker with the given (fake) activities serves a fresh task queue. */
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  activities: Partial<Activities>,
+  fn: (taskQueue: string) => Promise<T>,
+): Promise<T> {
+  const taskQueue = newTaskQueue();
+  const worker = await createTestWorker(env, activities, taskQueue);
   return worker.runUntil(fn(taskQueue));
 }

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
@@ -8,6 +8,7 @@ import {
   bankResultSignal,
   confirmationRegisteredUpdate,
   confirmedUpgradeWorkflow,
+  enterLetterCodeUpdate,
   operatorDecisionUpdate,
   type ConfirmationMethod,
 } from '../../workflows/identity-confirmed';
@@ -44,7 +45,7 @@ async function request(taskQueue: string, method: ConfirmationMethod, validDays:
   const handle = await env.client.workflow.start(confirmedUpgradeWorkflow, {
     taskQueue,
     workflowId: caseWorkflowId(number),
-    args: [{ number, accountId: 'account-9', method, place: 'МФЦ', validDays, meta: citizen }],
+    args: [{ number, accountId: 'account-9', method, place: 'МФЦ', validDays, maxAttempts: 3, meta: citizen }],
   });
   started.push(handle);
   const { version } = await handle.executeUpdate(confirmationRegisteredUpdate);
@@ -76,6 +77,32 @@ describe.sequential('confirmed level on the time-skipping server', () => {
       const done = await handle.executeUpdate(operatorDecisionUpdate, { args: [{ decision: 'confirm', office: 'МФЦ' }, operator(version)] });
       expect(done.status).toBe('confirmed');
       expect(fake.granted).toEqual(['account-9']);
+    });
+  });
+
+  it('locks a letter request after three wrong codes', async () => {
+    const fake = fakeActivities();
+    const withCodes = {
+      ...fake.activities,
+      async issueCode() {
+        return { digest: 'letter-digest' };
+      },
+      async verifyCode({ code }: { code: string }) {
+        return code === '424242';
+      },
+    };
+    await withWorker(env, withCodes, async (tq) => {
+      const { handle } = await request(tq, 'letter', 30);
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push(await handle.executeUpdate(enterLetterCodeUpdate, { args: [{ code: '000000' }, citizen] }));
+      expect(answers.map((a) => a.attemptsLeft)).toEqual([2, 1, 0]);
+      expect(answers.at(-1)?.status).toBe('locked');
+      // Refused by the validator, or by the server once the locked request has closed.
+      await expect(handle.executeUpdate(enterLetterCodeUpdate, { args: [{ code: '424242' }, citizen] })).rejects.toSatisfy(
+        (e) => e instanceof WorkflowUpdateFailedError || e instanceof WorkflowNotFoundError,
+      );
+      expect((await handle.result()).status).toBe('locked');
+      expect(fake.granted).toEqual([]);
     });
   });
 

@@ -55,6 +55,8 @@ const schema = z
     CODE_HMAC_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     OTP_TTL_MINUTES: z.coerce.number().int().min(5).max(10).default(10),
     OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+    QES_TRUSTED_CA_FILE: z.string().optional(),
+    QES_REVOKED_SERIALS: z.string().default(''),
     REGISTRY_ADAPTER: z.enum(['simulated']).default('simulated'),
     REGISTRY_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
     REGISTRY_FAILURE_RATE: z.coerce.number().min(0).max(0.95).default(0.2),
@@ -115,6 +117,10 @@ function toConfig(env: z.infer<typeof schema>) {
       codeSecret: env.CODE_HMAC_SECRET ?? DEV_CODE_SECRET,
       codeTtlMinutes: env.OTP_TTL_MINUTES,
       codeMaxAttempts: env.OTP_MAX_ATTEMPTS,
+      signatures: {
+        trustedCaFile: env.QES_TRUSTED_CA_FILE,
+        revokedSerials: env.QES_REVOKED_SERIALS.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean),
+      },
       registry: { adapter: env.REGISTRY_ADAPTER, latencyMs: env.REGISTRY_LATENCY_MS, failureRate: env.REGISTRY_FAILURE_RATE },
     },
     documents: {

@@ -6,6 +6,7 @@ import { loadConfig, requireEndpoints, type Config } from './config';
 import { connectDatabase, type Db } from './db/client';
 import { createSimulatedRegistry } from './identity/registry';
 import { createLogger } from './logger';
+import { verifierFromConfig } from './signatures/from-config';
 import { connectWorkerConnection } from './temporal/connection';
 import { installTemporalRuntime } from './temporal/runtime';
 
@@ -30,6 +31,7 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
       db: opts.db,
       codeSecret: opts.config.identity.codeSecret,
       registry: createSimulatedRegistry(opts.config.identity.registry),
+      verifier: verifierFromConfig(opts.config),
     }),
   });
 }

@@ -23,7 +23,7 @@ export interface ConfirmedUpgradeRequest {
 }
 
 /** How long each kind of request waits for its confirmation. */
-const VALID_DAYS: Record<ConfirmationMethod, number> = { in_person: 30, bank: 1, letter: 30 };
+const VALID_DAYS: Record<ConfirmationMethod, number> = { in_person: 30, bank: 1, letter: 30, signature: 1 };
 
 /** Starts a confirmation of the caller's identity; only a standard account can be confirmed. */
 export async function startConfirmedUpgrade(

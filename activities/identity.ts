@@ -1,11 +1,12 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AccountLevel } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import type { Db } from '../db/client';
-import { accounts, identitySubmissions, outbox } from '../db/schema';
+import { accounts, identitySignatures, identitySubmissions, outbox } from '../db/schema';
 import type { IdentityRegistry, RegistryAnswer } from '../identity/registry';
+import type { SignatureVerifier } from '../signatures/verifier';
 
 export interface CodeRequest {
   caseNumber: string;
@@ -23,8 +24,29 @@ const digestOf = (secret: string, caseNumber: string, code: string) =>
  * One-time codes: the code goes out through the gateway (the outbox) and only its keyed
  * digest comes back to the workflow, so the history holds nothing a reader could replay.
  */
-export function createIdentityActivities(db: Db, codeSecret: string, registry: IdentityRegistry) {
+export function createIdentityActivities(db: Db, codeSecret: string, registry: IdentityRegistry, verifier: SignatureVerifier) {
   return {
+    /** A fresh challenge for the citizen to sign: unpredictable, so a signature cannot be reused. */
+    async newChallenge(): Promise<string> {
+      return randomBytes(32).toString('base64url');
+    },
+
+    /** The signature must verify, by a trusted, unrevoked certificate of this very person. */
+    async verifyIdentitySignature(req: { submissionId: string; accountId: string; challenge: string }): Promise<{ ok: boolean; reason?: string }> {
+      const [submission] = await db.select().from(identitySignatures).where(eq(identitySignatures.id, req.submissionId));
+      if (!submission || submission.accountId !== req.accountId) return { ok: false, reason: 'no such signature submission' };
+      const result = await verifier.verify({
+        data: Buffer.from(req.challenge),
+        signature: Buffer.from(submission.signature, 'base64'),
+        certificatePem: submission.certificatePem,
+      });
+      if (!result.ok) return result;
+      const [account] = await db.select({ snils: accounts.snils }).from(accounts).where(eq(accounts.id, req.accountId));
+      const own = account?.snils?.replace(/\D/g, '');
+      if (!own || result.snils !== own) return { ok: false, reason: 'the certificate belongs to another person (SNILS differs)' };
+      return { ok: true };
+    },
+
     /** Asks the registries; a failure is transient and retried until they answer. */
     async checkRegistries(caseNumber: string): Promise<RegistryAnswer> {
       const [submission] = await db.select().from(identitySubmissions).where(eq(identitySubmissions.caseNumber, caseNumber));

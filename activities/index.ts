@@ -1,6 +1,7 @@
 import type { ProjectionBatch } from '../core/case-model';
 import type { Db } from '../db/client';
 import type { IdentityRegistry } from '../identity/registry';
+import type { SignatureVerifier } from '../signatures/verifier';
 import { createIdentityActivities } from './identity';
 import { writeProjection } from './projection';
 import { issueResult, type IssuedResult, type ResultRequest } from './results';
@@ -13,12 +14,13 @@ export interface ActivityDeps {
   /** Keys the digests of one-time codes. */
   codeSecret: string;
   registry: IdentityRegistry;
+  verifier: SignatureVerifier;
 }
 
 /** Activities are built from their dependencies; the worker wires real ones, tests their own. */
-export function createActivities({ db, codeSecret, registry }: ActivityDeps) {
+export function createActivities({ db, codeSecret, registry, verifier }: ActivityDeps) {
   return {
-    ...createIdentityActivities(db, codeSecret, registry),
+    ...createIdentityActivities(db, codeSecret, registry, verifier),
     async projectCase(batch: ProjectionBatch): Promise<void> {
       await writeProjection(db, batch);
     },

@@ -83,6 +83,7 @@ export const caseDetail = {
     complaintRightSince: nullableString,
     reason: nullableString,
     place: { type: 'string' },
+    challenge: { type: 'string' },
     expiresAt: nullableString,
     links: anyObject,
   },

@@ -234,3 +234,13 @@ export const identitySubmissions = pgTable('identity_submissions', {
   citizenship: text('citizenship').$type<'RU' | 'foreign'>().notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
+
+/** Signatures submitted for identity confirmation; the workflow refers to them by id. */
+export const identitySignatures = pgTable('identity_signatures', {
+  id: text('id').primaryKey(),
+  caseNumber: text('case_number').notNull(),
+  accountId: text('account_id').notNull(),
+  certificatePem: text('certificate_pem').notNull(),
+  signature: text('signature').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});

@@ -1,8 +1,9 @@
 /**
  * Raising an account to "confirmed" (SPEC §4.2) in person (an operator of an MFC, post
  * office, pension fund or telecom office checks the documents), through an online bank
- * (the bank calls back) or by a registered letter whose code the citizen enters. The
- * request lapses if nobody confirms it in time.
+ * (the bank calls back), by a registered letter whose code the citizen enters, or by
+ * signing a challenge with a qualified electronic signature. The request lapses if
+ * nobody confirms it in time.
  */
 import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -12,7 +13,7 @@ import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCount
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
 import { runDeadlines } from './machinery/timers';
 
-export const CONFIRMATION_METHODS = ['in_person', 'bank', 'letter'] as const;
+export const CONFIRMATION_METHODS = ['in_person', 'bank', 'letter', 'signature'] as const;
 export type ConfirmationMethod = (typeof CONFIRMATION_METHODS)[number];
 export const OFFICE_KINDS = ['mfc', 'post_office', 'pension_fund', 'telecom_office'] as const;
 export type OfficeKind = (typeof OFFICE_KINDS)[number];
@@ -42,6 +43,8 @@ export interface ConfirmedUpgradeState {
   confirmedBy: string | null;
   reason: string | null;
   code: CodeState | null;
+  /** signature: what the citizen signs */
+  challenge: string | null;
   closedAt: string | null;
   journal: JournalCounters;
 }
@@ -68,12 +71,15 @@ export interface BankResult {
 export const confirmationRegisteredUpdate = defineUpdate<ConfirmationAnswer, []>('registered');
 export const operatorDecisionUpdate = defineUpdate<ConfirmationAnswer, [OperatorDecision, ActionMeta]>('operatorDecision');
 export const bankResultSignal = defineSignal<[BankResult]>('bankResult');
+export const submitSignatureUpdate = defineUpdate<ConfirmationAnswer & { accepted: boolean; reason: string | null }, [{ submissionId: string }, ActionMeta]>(
+  'submitSignature',
+);
 export const enterLetterCodeUpdate = defineUpdate<ConfirmationAnswer & { accepted: boolean; attemptsLeft: number }, [{ code: string }, ActionMeta]>(
   'enterLetterCode',
 );
 export const confirmedUpgradeStateQuery = defineQuery<ConfirmedUpgradeState>('state');
 
-const { grantConfirmedLevel } = proxyActivities<Activities>({
+const { grantConfirmedLevel, newChallenge, verifyIdentitySignature } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: [FailureType.Permanent] },
 });
@@ -93,6 +99,7 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
     confirmedBy: null,
     reason: null,
     code: null,
+    challenge: null,
     closedAt: null,
     journal: { version: 0, seq: 0 },
   };
@@ -121,6 +128,7 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
       expiresAt: s.expiresAt,
       reason: s.reason,
       ...(s.code ? { attemptsLeft: input.maxAttempts - s.code.attempts } : {}),
+      ...(s.challenge ? { challenge: s.challenge } : {}),
     },
   });
   const journal = new CaseJournal(s.journal, projection);
@@ -199,7 +207,30 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
     },
   );
 
+  setHandler(
+    submitSignatureUpdate,
+    async ({ submissionId }, meta) => {
+      const result = await verifyIdentitySignature({ submissionId, accountId: s.accountId, challenge: s.challenge! });
+      if (result.ok && !outcome && s.status === 'awaiting_confirmation') {
+        outcome = { confirmed: true, by: meta, summary: 'The challenge was signed with a qualified electronic signature' };
+        await condition(() => s.closedAt !== null);
+      } else if (!result.ok) {
+        journal.commit(meta, now(), [{ type: 'signature_rejected', summary: `Signature not accepted: ${result.reason}` }]);
+      }
+      await journal.projected();
+      return { ...answer(), accepted: result.ok, reason: result.reason ?? null };
+    },
+    {
+      validator: (_s, meta) => {
+        if (s.method !== 'signature' || !s.challenge) refuse(FailureType.InvalidState, 'this confirmation is not by electronic signature');
+        if (meta.actor.id !== s.accountId) refuse(FailureType.Forbidden, 'only the citizen signs their own confirmation');
+        if (s.status !== 'awaiting_confirmation' || outcome) refuse(FailureType.InvalidState, `the request is ${s.status}`);
+      },
+    },
+  );
+
   void journal.runProjector();
+  if (s.method === 'signature') s.challenge = await newChallenge();
   if (s.method === 'letter') {
     s.code = await sendCode({
       caseNumber: s.number,
@@ -218,6 +249,7 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
           in_person: `Come to ${s.place} with your passport before ${s.expiresAt.slice(0, 10)}`,
           bank: `Confirm in the online bank ${s.place} before ${s.expiresAt.slice(0, 10)}`,
           letter: `A registered letter with a code is on its way; enter the code before ${s.expiresAt.slice(0, 10)}`,
+          signature: `Sign the challenge with your qualified electronic signature before ${s.expiresAt.slice(0, 10)}`,
         }[s.method],
       data: { method: s.method, place: s.place, expiresAt: s.expiresAt },
     },

@@ -2,18 +2,19 @@ import type { FastifyInstance } from 'fastify';
 import { startConfirmedUpgrade, type ConfirmedUpgradeRequest } from '../../accounts/confirmed-upgrade';
 import { caseVisibleTo } from '../../cases/access';
 import { caseWorkflowId } from '../../core/case-model';
-import { getAccountName } from '../../db/queries/accounts';
+import { getAccountName, saveIdentitySignature } from '../../db/queries/accounts';
 import { getCase } from '../../db/queries/cases';
 import {
   bankResultSignal,
   CONFIRMATION_METHODS,
   enterLetterCodeUpdate,
+  submitSignatureUpdate,
   operatorDecisionUpdate,
   type BankResult,
   type OperatorDecision,
 } from '../../workflows/identity-confirmed';
 import { principal } from '../auth';
-import { badRequest, notFound } from '../problem';
+import { badRequest, notFound, Problem } from '../problem';
 import { actionMeta } from '../requests';
 import { numberParams, problemResponses, versionProperty } from '../schemas';
 import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
@@ -92,6 +93,43 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
           [{ path: '/body/code', message: 'does not match the code in the letter' }],
         );
       }
+      return result;
+    },
+  );
+
+  app.post<{ Params: { number: string }; Body: { certificatePem: string; signature: string } }>(
+    '/identity/upgrades/confirmed/:number/signature',
+    {
+      config: { roles: ['citizen'] },
+      schema: {
+        tags,
+        security: [{ bearer: [] }],
+        summary: "Send the case's challenge signed with your qualified electronic signature, and your certificate",
+        params: numberParams,
+        body: {
+          type: 'object',
+          required: ['certificatePem', 'signature'],
+          additionalProperties: false,
+          properties: {
+            certificatePem: { type: 'string', minLength: 100, maxLength: 20_000, description: 'X.509 certificate, PEM' },
+            signature: { type: 'string', minLength: 16, maxLength: 2000, description: 'Base64 detached signature of the challenge' },
+          },
+        },
+        response: {
+          200: { ...answer, properties: { ...answer.properties, accepted: { type: 'boolean' }, reason: { type: ['string', 'null'] } } },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const who = principal(request);
+      const row = await caseVisibleTo(db, who, request.params.number);
+      // The certificate names the person: it is stored, and only its id enters the workflow.
+      const submissionId = await saveIdentitySignature(db, { caseNumber: row.number, accountId: who.id, ...request.body });
+      const result = await temporal.workflow
+        .getHandle(caseWorkflowId(row.number))
+        .executeUpdate(submitSignatureUpdate, { args: [{ submissionId }, actionMeta(request)] });
+      if (!result.accepted) throw new Problem(422, 'Unprocessable Content', `the signature is not accepted: ${result.reason}`);
       return result;
     },
   );

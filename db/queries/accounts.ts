@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { eq, or } from 'drizzle-orm';
 import type { Db } from '../client';
-import { accounts } from '../schema';
+import { accounts, identitySignatures } from '../schema';
 
 export type AccountRow = typeof accounts.$inferSelect;
 
@@ -37,4 +38,13 @@ export async function getAccountName(db: Db, id: string): Promise<string | undef
 
 export async function setPostalAddress(db: Db, id: string, postalAddress: string): Promise<void> {
   await db.update(accounts).set({ postalAddress, updatedAt: new Date().toISOString() }).where(eq(accounts.id, id));
+}
+
+export async function saveIdentitySignature(
+  db: Db,
+  s: { caseNumber: string; accountId: string; certificatePem: string; signature: string },
+): Promise<string> {
+  const id = randomUUID();
+  await db.insert(identitySignatures).values({ id, ...s });
+  return id;
 }

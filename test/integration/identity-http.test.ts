@@ -2,16 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordHistory } from '../support/histories';
 import { signPayload } from '../../api/signed-webhook';
 import { createSimulatedRegistry } from '../../identity/registry';
+import { createX509Verifier } from '../../signatures/verifier';
+import { createTestCa, issueTestCertificate, type TestCa } from '../support/certificates';
 import { startStack, testService, type Stack } from '../support/stack';
 
 let stack: Stack;
+let ca: TestCa;
+const revoked = new Set<string>();
 // The registries are down for the first two calls: the check must be retried.
 const registry = createSimulatedRegistry({ latencyMs: 5, failureRate: 0, failFirst: 2 });
 const simple = testService({ minLevel: 'simplified' });
 const needsConfirmed = testService({ minLevel: 'confirmed' });
 
 beforeAll(async () => {
-  stack = await startStack({ registry });
+  ca = await createTestCa();
+  stack = await startStack({
+    registry,
+    verifier: createX509Verifier({ trustedCaPems: [ca.pem], isRevoked: async (serial) => revoked.has(serial) }),
+  });
   for (const s of [simple, needsConfirmed]) await stack.addService(s);
 });
 afterAll(async () => stack?.close());
@@ -303,6 +311,47 @@ describe('raising an account to confirmed', () => {
     // The address stays with the account, out of the workflow's history.
     const history = JSON.stringify(await stack.client.workflow.getHandle(`case-${number}`).fetchHistory());
     expect(history).not.toContain('Невский');
+  });
+
+  it('qualified electronic signature: only a valid, unrevoked certificate of this person confirms', async () => {
+    const snils = '567-890-123 43';
+    const { token } = await standardCitizen('+79125552005', snils);
+    const started = await stack.app.inject({
+      method: 'POST',
+      url: '/identity/upgrades/confirmed',
+      headers: asToken(token),
+      payload: { method: 'signature', place: 'qualified electronic signature' },
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    const { number } = started.json();
+    const detail = (await stack.app.inject({ method: 'GET', url: `/cases/${number}`, headers: asToken(token) })).json();
+    const challenge = Buffer.from(detail.challenge as string);
+    const submit = async (cert: { pem: string }, signature: Buffer) =>
+      stack.app.inject({
+        method: 'POST',
+        url: `/identity/upgrades/confirmed/${number}/signature`,
+        headers: asToken(token),
+        payload: { certificatePem: cert.pem, signature: signature.toString('base64') },
+      });
+
+    const own = await issueTestCertificate(ca, { name: 'Гражданин Тестовый', snils: '56789012343' });
+    const someoneElse = await issueTestCertificate(ca, { name: 'Чужой', snils: '11223344595' });
+    const forged = await submit(own, await someoneElse.sign(challenge));
+    expect(forged.statusCode).toBe(422);
+    expect(forged.json().detail).toMatch(/does not verify/);
+    const foreign = await submit(someoneElse, await someoneElse.sign(challenge));
+    expect(foreign.json().detail).toMatch(/belongs to another person/);
+    const tampered = await submit(own, await own.sign(Buffer.concat([challenge, Buffer.from('!')])));
+    expect(tampered.statusCode).toBe(422);
+    const revokedCert = await issueTestCertificate(ca, { name: 'Гражданин Тестовый', snils: '56789012343' });
+    revoked.add(revokedCert.serialNumber);
+    expect((await submit(revokedCert, await revokedCert.sign(challenge))).json().detail).toMatch(/revoked/);
+
+    const ok = await submit(own, await own.sign(challenge));
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.json()).toMatchObject({ accepted: true, status: 'confirmed' });
+    const rows = await stack.database.sql`select type from journal where case_number = ${number} order by seq`;
+    expect(rows.filter((r) => r.type === 'signature_rejected')).toHaveLength(4);
   });
 
   it('refuses a confirmation for an account that is not standard yet', async () => {

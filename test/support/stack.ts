@@ -16,6 +16,8 @@ import { toServiceRow } from '../../db/queries/catalogue';
 import { services } from '../../db/schema';
 import { createLocalStorage } from '../../documents/local-storage';
 import { createSimulatedRegistry, type IdentityRegistry } from '../../identity/registry';
+import { verifierFromConfig } from '../../signatures/from-config';
+import type { SignatureVerifier } from '../../signatures/verifier';
 import { installTemporalRuntime } from '../../temporal/runtime';
 import { WORKFLOWS_PATH, workerOptions } from '../../worker';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -48,7 +50,7 @@ export interface Stack {
  * `wrapActivities` lets a test inject faults around the real activities.
  */
 export async function startStack(
-  opts: { wrapActivities?: (real: Activities) => Activities; registry?: IdentityRegistry } = {},
+  opts: { wrapActivities?: (real: Activities) => Activities; registry?: IdentityRegistry; verifier?: SignatureVerifier } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cases-stack-'));
@@ -69,6 +71,7 @@ export async function startStack(
     db: database.db,
     codeSecret: config.identity.codeSecret,
     registry: opts.registry ?? createSimulatedRegistry({ latencyMs: 5, failureRate: 0 }),
+    verifier: opts.verifier ?? verifierFromConfig(config),
   });
   const worker = await Worker.create({
     ...workerOptions(config.temporal.taskQueue),

@@ -5,7 +5,7 @@ import { actorOf } from '../api/auth';
 import { badRequest, conflict, type FieldError } from '../api/problem';
 import type { Config } from '../config';
 import type { ActionMeta } from '../core/case-model';
-import { checkDate, checkPassport, checkSnils } from '../core/identity-checks';
+import { checkDate, checkInn, checkPassport, checkSnils } from '../core/identity-checks';
 import type { Db } from '../db/client';
 import { allocateCaseNumber } from '../db/queries/cases';
 import { accounts, identitySubmissions } from '../db/schema';
@@ -19,6 +19,8 @@ export interface StandardUpgradeRequest {
   passportNumber: string;
   birthDate: string;
   citizenship: 'RU' | 'foreign';
+  /** Optional: the personal taxpayer number, checked and kept with the data sent. */
+  inn?: string;
 }
 
 /** A passport is issued from 14: a younger birth date is a typing error. */
@@ -42,6 +44,11 @@ export async function startStandardUpgrade(
   if (!passport.number.ok) errors.push({ path: '/body/passportNumber', message: passport.number.rule });
   const birth = checkDate(req.birthDate, { notAfter: latestBirthDate(new Date()), notBefore: '1900-01-01' });
   if (!birth.ok) errors.push({ path: '/body/birthDate', message: birth.rule });
+  if (req.inn !== undefined) {
+    const inn = checkInn(req.inn);
+    if (!inn.ok) errors.push({ path: '/body/inn', message: inn.rule });
+    else if (inn.value.length !== 12) errors.push({ path: '/body/inn', message: 'a person has a 12-digit INN' });
+  }
   if (errors.length || !snils.ok || !passport.series.ok || !passport.number.ok) {
     throw badRequest('the identity data is invalid', errors);
   }
@@ -63,6 +70,7 @@ export async function startStandardUpgrade(
     passportNumber: passport.number.value,
     birthDate: req.birthDate,
     citizenship: req.citizenship,
+    inn: req.inn?.trim() ?? null,
   });
   return startCaseWorkflow(ctx.temporal, {
     workflow: standardUpgradeWorkflow,

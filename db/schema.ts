@@ -232,6 +232,7 @@ export const identitySubmissions = pgTable('identity_submissions', {
   passportNumber: text('passport_number').notNull(),
   birthDate: date('birth_date', { mode: 'string' }).notNull(),
   citizenship: text('citizenship').$type<'RU' | 'foreign'>().notNull(),
+  inn: text('inn'),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 

@@ -142,6 +142,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
             passportNumber: { type: 'string', maxLength: 10 },
             birthDate: { type: 'string', maxLength: 10 },
             citizenship: { type: 'string', enum: ['RU', 'foreign'] },
+            inn: { type: 'string', maxLength: 12 },
           },
         },
         response: {

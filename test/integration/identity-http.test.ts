@@ -187,12 +187,18 @@ describe('raising an account to standard', () => {
 
   it('names the field and the rule of every bad checksum or format', async () => {
     const { token } = await simplifiedCitizen('+79125551003');
-    const bad = await upgrade(token, { ...person, snils: '112-233-445 96', passportSeries: '45', birthDate: '2020-02-30' });
+    const bad = await upgrade(token, { ...person, snils: '112-233-445 96', passportSeries: '45', birthDate: '2020-02-30', inn: '500100732258' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors).toEqual([
       { path: '/body/snils', message: 'SNILS control number does not match' },
       { path: '/body/passportSeries', message: 'passport series is 4 digits, e.g. 45 06' },
       { path: '/body/birthDate', message: 'no such calendar date' },
+      { path: '/body/inn', message: 'INN control digits do not match' },
+    ]);
+    const young = await upgrade(token, { ...person, birthDate: new Date().toISOString().slice(0, 10), inn: '7707083893' });
+    expect(young.json().errors).toEqual([
+      { path: '/body/birthDate', message: expect.stringMatching(/^date must not be after/) },
+      { path: '/body/inn', message: 'a person has a 12-digit INN' },
     ]);
     const unknown = await upgrade(token, { ...person, snils: '123-456-789 64', passportNumber: '000000' });
     expect(unknown.statusCode, unknown.body).toBe(202);

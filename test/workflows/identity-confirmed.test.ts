@@ -7,6 +7,7 @@ import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
 import {
   bankResultSignal,
   confirmationRegisteredUpdate,
+  confirmedUpgradeStateQuery,
   confirmedUpgradeWorkflow,
   enterLetterCodeUpdate,
   operatorDecisionUpdate,
@@ -102,6 +103,22 @@ describe.sequential('confirmed level on the time-skipping server', () => {
         (e) => e instanceof WorkflowUpdateFailedError || e instanceof WorkflowNotFoundError,
       );
       expect((await handle.result()).status).toBe('locked');
+      expect(fake.granted).toEqual([]);
+    });
+  });
+
+  it('lets the registered letter code expire with its request', async () => {
+    const fake = fakeActivities();
+    const withCodes = { ...fake.activities, issueCode: async () => ({ digest: 'letter-digest' }), verifyCode: async () => true };
+    await withWorker(env, withCodes, async (tq) => {
+      const { handle } = await request(tq, 'letter', 30);
+      await env.sleep(29 * DAY);
+      expect((await handle.query(confirmedUpgradeStateQuery)).status).toBe('awaiting_confirmation');
+      await env.sleep(DAY + 60_000);
+      expect((await handle.result()).status).toBe('expired');
+      await expect(handle.executeUpdate(enterLetterCodeUpdate, { args: [{ code: '424242' }, citizen] })).rejects.toBeInstanceOf(
+        WorkflowNotFoundError,
+      );
       expect(fake.granted).toEqual([]);
     });
   });

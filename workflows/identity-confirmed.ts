@@ -11,6 +11,7 @@ import type { ActionMeta, CaseProjection } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './machinery/case-journal';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
+import { identityProjection } from './machinery/identity-projection';
 import { runDeadlines } from './machinery/timers';
 
 export const CONFIRMATION_METHODS = ['in_person', 'bank', 'letter', 'signature'] as const;
@@ -103,34 +104,21 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
     closedAt: null,
     journal: { version: 0, seq: 0 },
   };
-  const projection = (): CaseProjection => ({
-    number: s.number,
-    kind: 'identity',
-    version: s.journal.version,
-    status: s.status,
-    serviceCode: null,
-    agency: null,
-    applicantId: s.accountId,
-    assigneeId: null,
-    submittedAt: s.startedAt,
-    updatedAt: now(),
-    legalDueDate: null,
-    expectedDueDate: s.expiresAt.slice(0, 10),
-    dueAt: s.status === 'awaiting_confirmation' ? s.expiresAt : null,
-    overdue: false,
-    closedAt: s.closedAt,
-    relatedNumber: null,
-    detail: {
-      purpose: 'level_upgrade',
-      levelRequested: 'confirmed',
-      method: s.method,
-      place: s.place,
-      expiresAt: s.expiresAt,
-      reason: s.reason,
-      ...(s.code ? { attemptsLeft: input.maxAttempts - s.code.attempts } : {}),
-      ...(s.challenge ? { challenge: s.challenge } : {}),
-    },
-  });
+  const projection = (): CaseProjection =>
+    identityProjection(s, {
+      expectedDueDate: s.expiresAt.slice(0, 10),
+      dueAt: s.status === 'awaiting_confirmation' ? s.expiresAt : null,
+      detail: {
+        purpose: 'level_upgrade',
+        levelRequested: 'confirmed',
+        method: s.method,
+        place: s.place,
+        expiresAt: s.expiresAt,
+        reason: s.reason,
+        ...(s.code ? { attemptsLeft: input.maxAttempts - s.code.attempts } : {}),
+        ...(s.challenge ? { challenge: s.challenge } : {}),
+      },
+    });
   const journal = new CaseJournal(s.journal, projection);
   const answer = (): ConfirmationAnswer => ({ number: s.number, status: s.status, version: journal.version });
   let outcome: { confirmed: boolean; by: ActionMeta; summary: string; reason?: string } | null = null;

@@ -9,6 +9,7 @@ import type { ActionMeta, CaseProjection } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import { CaseJournal, refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
+import { identityProjection } from './machinery/identity-projection';
 import { runDeadlines, type DueTimer } from './machinery/timers';
 
 export type RegistrationStatus = 'awaiting_code' | 'code_expired' | 'locked' | 'confirmed' | 'abandoned';
@@ -75,32 +76,18 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Co
     closedAt: null,
     journal: { version: 0, seq: 0 },
   };
-  const projection = (): CaseProjection => ({
-    number: s.number,
-    kind: 'identity',
-    version: s.journal.version,
-    status: s.status,
-    serviceCode: null,
-    agency: null,
-    applicantId: s.accountId,
-    assigneeId: null,
-    submittedAt: s.startedAt,
-    updatedAt: now(),
-    legalDueDate: null,
-    expectedDueDate: null,
-    dueAt: s.code && s.status === 'awaiting_code' ? s.code.expiresAt : null,
-    overdue: false,
-    closedAt: s.closedAt,
-    relatedNumber: null,
-    detail: {
-      purpose: 'registration',
-      levelRequested: 'simplified',
-      channel: s.channel,
-      codeExpiresAt: s.code?.expiresAt ?? null,
-      attemptsLeft: s.code ? input.maxAttempts - s.code.attempts : input.maxAttempts,
-      openUntil: s.openUntil,
-    },
-  });
+  const projection = (): CaseProjection =>
+    identityProjection(s, {
+      dueAt: s.code && s.status === 'awaiting_code' ? s.code.expiresAt : null,
+      detail: {
+        purpose: 'registration',
+        levelRequested: 'simplified',
+        channel: s.channel,
+        codeExpiresAt: s.code?.expiresAt ?? null,
+        attemptsLeft: s.code ? input.maxAttempts - s.code.attempts : input.maxAttempts,
+        openUntil: s.openUntil,
+      },
+    });
   const journal = new CaseJournal(s.journal, projection);
   const answer = (accepted: boolean): CodeAnswer => ({
     number: s.number,

@@ -10,6 +10,7 @@ import type { ActionMeta, CaseProjection } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import type { RegistryAnswer } from '../identity/registry';
 import { CaseJournal, type JournalCounters } from './machinery/case-journal';
+import { identityProjection } from './machinery/identity-projection';
 import { runDeadlines } from './machinery/timers';
 
 export type StandardUpgradeStatus = 'checking' | 'confirmed' | 'rejected';
@@ -69,33 +70,22 @@ export async function standardUpgradeWorkflow(input: StandardUpgradeInput): Prom
     closedAt: null,
     journal: { version: 0, seq: 0 },
   };
-  const projection = (): CaseProjection => ({
-    number: s.number,
-    kind: 'identity',
-    version: s.journal.version,
-    status: s.status,
-    serviceCode: null,
-    agency: null,
-    applicantId: s.accountId,
-    assigneeId: null,
-    submittedAt: s.startedAt,
-    updatedAt: now(),
-    legalDueDate: s.limitAt.slice(0, 10),
-    expectedDueDate: s.limitAt.slice(0, 10),
-    dueAt: s.status === 'checking' ? s.limitAt : null,
-    overdue: s.complaintRightSince !== null,
-    closedAt: s.closedAt,
-    relatedNumber: null,
-    detail: {
-      purpose: 'level_upgrade',
-      levelRequested: 'standard',
-      method: 'registry_check',
-      citizenship: input.citizenship,
-      checkLimitAt: s.limitAt,
-      complaintRightSince: s.complaintRightSince,
-      reason: s.reason,
-    },
-  });
+  const projection = (): CaseProjection =>
+    identityProjection(s, {
+      legalDueDate: s.limitAt.slice(0, 10),
+      expectedDueDate: s.limitAt.slice(0, 10),
+      dueAt: s.status === 'checking' ? s.limitAt : null,
+      overdue: s.complaintRightSince !== null,
+      detail: {
+        purpose: 'level_upgrade',
+        levelRequested: 'standard',
+        method: 'registry_check',
+        citizenship: input.citizenship,
+        checkLimitAt: s.limitAt,
+        complaintRightSince: s.complaintRightSince,
+        reason: s.reason,
+      },
+    });
   const journal = new CaseJournal(s.journal, projection);
   const answer = (): UpgradeAnswer => ({ number: s.number, status: s.status, version: journal.version });
   setHandler(upgradeStateQuery, () => s);

@@ -7,6 +7,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -235,6 +236,11 @@ export class ApplicationCase {
       entries.push(...this.deadline.pause(at, 'payment', meta.actor));
     } else if (owed <= 0) {
       this.s.fee.invoice = null;
+      // Nothing is owed any more: a clock that waited for a payment runs (again).
+      // Cases that edited their way here before this fix keep their old course on replay.
+      if (patched('edit-settling-fee-runs-clock')) {
+        entries.push(...(this.s.deadline.clock ? this.deadline.resume(at) : this.deadline.start(at, this.s.service.term)));
+      }
       entries.push(...this.setStatus('resubmitted'));
     } else {
       entries.push(...this.setStatus('awaiting_payment'));

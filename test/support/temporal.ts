@@ -17,8 +17,15 @@
  *   it too, waiting on an update's result does not. Time does not move while a workflow
  *   or activity task is outstanding, so a timer's consequences are written before
  *   `env.sleep` returns past it.
+ * - An activity that is scheduled but never started (its worker is gone) stops the clock,
+ *   and terminating its workflow does not release it: every later `env.sleep` of that
+ *   server hangs. So a test must not shut its worker down under a case that still has an
+ *   activity pending, not even when the test fails: `withWorker`'s `cleanup` runs while the
+ *   worker still serves, and `terminateSettled` lets pending tasks finish first.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   bundleWorkflowCode,
@@ -88,13 +95,54 @@ export async function createTestWorker(
   });
 }
 
-/** Runs `fn` while a worker with the given (fake) activities serves a fresh task queue. */
+/**
+ * Runs `fn` while a worker with the given (fake) activities serves a fresh task queue.
+ * `cleanup` runs after `fn`, whether it passed or failed, while the worker still serves.
+ */
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   activities: Partial<Activities>,
   fn: (taskQueue: string) => Promise<T>,
+  opts: { cleanup?: () => Promise<void> } = {},
 ): Promise<T> {
   const taskQueue = newTaskQueue();
   const worker = await createTestWorker(env, activities, taskQueue);
-  return worker.runUntil(fn(taskQueue));
+  return worker.runUntil(async () => {
+    try {
+      return await fn(taskQueue);
+    } finally {
+      await opts.cleanup?.();
+    }
+  });
+}
+
+/** No activity pending and every workflow task that was scheduled has ended. */
+async function settled(handle: WorkflowHandle): Promise<'closed' | boolean> {
+  const { status, raw } = await handle.describe();
+  if (status.name !== 'RUNNING') return 'closed';
+  if ((raw.pendingActivities?.length ?? 0) > 0) return false;
+  // The test server does not report `pendingWorkflowTask`: count them in the history.
+  let open = 0;
+  for (const e of (await handle.fetchHistory()).events ?? []) {
+    if (e.workflowTaskScheduledEventAttributes) open++;
+    if (e.workflowTaskCompletedEventAttributes || e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes) open--;
+  }
+  return open === 0;
+}
+
+/**
+ * Terminates the still running workflows among `handles`, each once no activity or
+ * workflow task of it is pending (waits up to `settleMs`), so none holds the test server's
+ * clock. Call it while their worker still serves them.
+ */
+export async function terminateSettled(handles: WorkflowHandle[], settleMs = 10_000): Promise<void> {
+  for (const handle of handles) {
+    const until = Date.now() + settleMs;
+    let state = await settled(handle);
+    while (state === false && Date.now() < until) {
+      await delay(20);
+      state = await settled(handle);
+    }
+    if (state !== 'closed') await handle.terminate('test finished').catch(() => undefined);
+  }
 }

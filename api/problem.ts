@@ -24,7 +24,7 @@ export class Problem extends Error {
 export const badRequest = (detail: string, errors?: FieldError[]) =>
   new Problem(400, 'Bad Request', detail, errors ? { errors } : {});
 export const notFound = (what: string) => new Problem(404, 'Not Found', `${what} not found`);
-export const forbidden = (detail: string) => new Problem(403, 'Forbidden', detail);
+export const forbidden = (detail: string, extra: Record<string, unknown> = {}) => new Problem(403, 'Forbidden', detail, extra);
 export const conflict = (detail: string, extra: Record<string, unknown> = {}) => new Problem(409, 'Conflict', detail, extra);
 
 const FAILURE_STATUS: Record<FailureType, [number, string]> = {

@@ -40,7 +40,11 @@ export async function fileApplication(ctx: FilingContext, req: FilingRequest): P
   if (!service) throw badRequest('unknown service', [{ path: '/body/serviceCode', message: `no service "${req.serviceCode}"` }]);
   if (!levelAtLeast(who.level ?? 'simplified', service.minLevel)) {
     throw forbidden(
-      `"${service.name}" needs a ${service.minLevel} account; yours is ${who.level}. Raise it by confirming your identity.`,
+      `"${service.name}" needs a ${service.minLevel} account; yours is ${who.level}. ` +
+        (who.level === 'simplified'
+          ? 'Confirm your passport and SNILS: POST /identity/upgrades/standard.'
+          : 'Confirm your identity in person, through a bank, by letter or e-signature: POST /identity/upgrades/confirmed.'),
+      { levelRequired: service.minLevel, level: who.level },
     );
   }
   const docs = await findOwnedDocuments(db, who.id, req.documents);

@@ -67,7 +67,8 @@ describe('registration with a one-time code', () => {
     expect(filed.statusCode, filed.body).toBe(201);
     const refused = await stack.app.inject({ method: 'POST', url: '/cases', headers: auth, payload: { serviceCode: needsConfirmed.code, form, documents: [] } });
     expect(refused.statusCode).toBe(403);
-    expect(refused.json().detail).toMatch(/needs a confirmed account; yours is simplified/);
+    expect(refused.json()).toMatchObject({ levelRequired: 'confirmed', level: 'simplified' });
+    expect(refused.json().detail).toMatch(/needs a confirmed account; yours is simplified\. Confirm your passport and SNILS: POST \/identity\/upgrades\/standard/);
 
     // The registration is a case of its own in the citizen's list, journaled with client addresses.
     const rows = await stack.database.sql`select type, client_address from journal where case_number = ${number} order by seq`;

@@ -109,6 +109,8 @@ export const cases = pgTable(
     index('cases_queue_idx').on(t.agency, t.status, t.dueAt),
     index('cases_queue_overdue_idx').on(t.agency, t.dueAt).where(sql`${t.overdue}`),
     index('cases_related_idx').on(t.relatedNumber),
+    // Reviewers may read a document when a case of their agency carries it.
+    index('cases_documents_idx').using('gin', sql`(${t.detail} -> 'documents') jsonb_path_ops`),
   ],
 );
 

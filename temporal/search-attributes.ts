@@ -1,8 +1,8 @@
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../workflows/machinery/search-attributes';
 
 const { IndexedValueType } = proto.temporal.api.enums.v1;
-import { SEARCH_ATTRIBUTE_DECLARATIONS } from '../workflows/machinery/search-attributes';
 
 const TYPES = {
   Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -10,7 +10,9 @@ const TYPES = {
   Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
 } as const;
 
-const GRPC_UNIMPLEMENTED = 12;
+const GRPC = { ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12 } as const;
+
+const grpcCode = (err: unknown) => (err as { code?: number }).code;
 
 async function knownSearchAttributes(connection: Connection, namespace: string): Promise<Set<string>> {
   try {
@@ -18,23 +20,34 @@ async function knownSearchAttributes(connection: Connection, namespace: string):
     return new Set(Object.keys(existing.customAttributes ?? {}));
   } catch (err) {
     // The time-skipping test server can add search attributes but not list them.
-    if ((err as { code?: number }).code === GRPC_UNIMPLEMENTED) return new Set();
+    if (grpcCode(err) === GRPC.UNIMPLEMENTED) return new Set();
     throw err;
   }
 }
 
 /**
  * Registers the case search attributes on an existing namespace (an external cluster;
- * the embedded dev server gets them as start flags). Adds only the missing ones.
+ * the embedded dev server gets them as start flags). Adds only the missing ones and
+ * returns their names.
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
   const known = await knownSearchAttributes(connection, namespace);
   const missing = Object.entries(SEARCH_ATTRIBUTE_DECLARATIONS).filter(([name]) => !known.has(name));
-  if (missing.length) {
+  if (!missing.length) return [];
+  try {
     await connection.operatorService.addSearchAttributes({
       namespace,
       searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, TYPES[type]])),
     });
+  } catch (err) {
+    // Another process starting at the same moment registered them first.
+    if (grpcCode(err) === GRPC.ALREADY_EXISTS) return [];
+    if (grpcCode(err) === GRPC.PERMISSION_DENIED) {
+      // Temporal Cloud, for one, manages search attributes only through its own tools.
+      const wanted = missing.map(([name, type]) => `${name}=${type}`).join(' ');
+      throw new Error(`not allowed to add search attributes to namespace ${namespace}; register them yourself: ${wanted}`, { cause: err });
+    }
+    throw err;
   }
   return missing.map(([name]) => name);
 }

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, requireEndpoints, withEndpoints } from '../config';
+
+const SECRETS = {
+  AUTH_JWT_SECRET: 'a'.repeat(32),
+  PAYMENT_WEBHOOK_SECRET: 'b'.repeat(16),
+  BANK_WEBHOOK_SECRET: 'c'.repeat(16),
+  CODE_HMAC_SECRET: 'd'.repeat(32),
+};
+
+/** The ConfigError that loading `env` throws; fails the test when it loads. */
+function refusal(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`configuration was accepted: ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('runs with nothing set: embedded Temporal and Postgres, local defaults', () => {
+    const config = loadConfig({});
+    expect(config.temporal.address).toBeUndefined();
+    expect(config.db.url).toBeUndefined();
+    expect(config.http).toMatchObject({ host: '127.0.0.1', port: 3000 });
+    expect(config.temporal).toMatchObject({ namespace: 'default', devUiPort: 8233, tls: false });
+    expect(config.auth.jwtSecret).toBeTruthy();
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
+    [{ TEMPORAL_TLS: 'maybe' }, 'TEMPORAL_TLS'],
+  ])('refuses %j, naming the variable', (env, variable) => {
+    expect(refusal(env).message).toMatch(new RegExp(`^\\s+${variable}: `, 'm'));
+  });
+
+  it('names every invalid variable at once', () => {
+    const message = refusal({ PORT: 'abc', DATABASE_URL: 'mysql://x' }).message;
+    expect(message).toContain('PORT');
+    expect(message).toContain('DATABASE_URL');
+  });
+
+  it('refuses production without a token secret or identity provider, and the other secrets', () => {
+    const message = refusal({ NODE_ENV: 'production' }).message;
+    for (const variable of Object.keys(SECRETS)) expect(message).toContain(`${variable}: required when NODE_ENV=production`);
+    const withoutJwt = { ...SECRETS, AUTH_JWT_SECRET: undefined };
+    expect(refusal({ NODE_ENV: 'production', ...withoutJwt }).message).toContain('AUTH_JWT_SECRET');
+  });
+
+  it('accepts production with its secrets, or an identity provider instead of a token secret', () => {
+    expect(loadConfig({ NODE_ENV: 'production', ...SECRETS }).auth.jwtSecret).toBe(SECRETS.AUTH_JWT_SECRET);
+    const withJwks = loadConfig({
+      NODE_ENV: 'production',
+      ...SECRETS,
+      AUTH_JWT_SECRET: undefined,
+      AUTH_JWKS_URL: 'https://id.example.ru/.well-known/jwks.json',
+    });
+    expect(withJwks.auth.jwtSecret).toBeUndefined();
+  });
+
+  it('turns TLS on for a client certificate or an API key', () => {
+    expect(loadConfig({ TEMPORAL_API_KEY: 'key' }).temporal.tls).toBe(true);
+    expect(loadConfig({ TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/k.pem' }).temporal.tls).toBe(true);
+  });
+});
+
+describe('endpoints', () => {
+  it('a process run alone needs both addresses, and says which are missing', () => {
+    const message = (() => {
+      try {
+        requireEndpoints(loadConfig({}));
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toContain('TEMPORAL_ADDRESS');
+    expect(message).toContain('DATABASE_URL');
+    const half = loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' });
+    expect(() => requireEndpoints(half)).toThrow(/DATABASE_URL/);
+  });
+
+  it('embedded servers fill in the addresses the configuration left open', () => {
+    const config = withEndpoints(loadConfig({}), { temporalAddress: '127.0.0.1:7233', databaseUrl: 'postgres://p@127.0.0.1:5433/cases' });
+    expect(requireEndpoints(config)).toEqual({ temporalAddress: '127.0.0.1:7233', databaseUrl: 'postgres://p@127.0.0.1:5433/cases' });
+  });
+});

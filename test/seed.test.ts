@@ -1,0 +1,129 @@
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT_LEVELS } from '../core/case-model';
+import { DOCUMENT_TYPES, SERVICE_CATEGORIES, type ServiceDefinition } from '../core/catalogue';
+import type { WorkCalendar } from '../core/deadline-clock';
+import { getCalendar, getService } from '../db/queries/catalogue';
+import { calendarDays, services } from '../db/schema';
+import { seedReferenceData } from '../db/seed';
+import catalogueJson from '../db/seed/catalogue.json';
+import calendarJson from '../db/seed/calendar.json';
+import { createTestDatabase, type TestDatabase } from './support/db';
+
+const catalogue = catalogueJson as unknown as ServiceDefinition[];
+const calendar = calendarJson as WorkCalendar;
+/** The service that end-to-end walks file: free, no documents, any account level. */
+const WALK_SERVICE = 'certificate-of-no-record';
+const walkService = () => catalogue.find((s) => s.code === WALK_SERVICE)!;
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => database?.drop());
+
+const count = async (table: typeof services | typeof calendarDays) =>
+  (await database.db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
+
+describe('seeding the reference data', () => {
+  it('inserts the catalogue and calendar once; a second run adds nothing and keeps admin edits', async () => {
+    const days = calendar.holidays.length + calendar.workingWeekends.length;
+    expect(await seedReferenceData(database.db)).toEqual({ services: catalogue.length, days });
+    expect(await count(services)).toBe(catalogue.length);
+    expect(await count(calendarDays)).toBe(days);
+
+    await database.db.update(services).set({ name: 'Справка об отсутствии судимости (ред.)', active: false }).where(eq(services.code, WALK_SERVICE));
+    await database.db.update(calendarDays).set({ kind: 'working_weekend' }).where(eq(calendarDays.day, '2026-12-31'));
+
+    expect(await seedReferenceData(database.db)).toEqual({ services: 0, days: 0 });
+    expect(await count(services)).toBe(catalogue.length);
+    expect(await count(calendarDays)).toBe(days);
+    const [edited] = await database.db.select().from(services).where(eq(services.code, WALK_SERVICE));
+    expect(edited).toMatchObject({ name: 'Справка об отсутствии судимости (ред.)', active: false });
+    const [day] = await database.db.select().from(calendarDays).where(eq(calendarDays.day, '2026-12-31'));
+    expect(day?.kind).toBe('working_weekend');
+
+    await database.db.update(services).set({ name: walkService().name, active: true }).where(eq(services.code, WALK_SERVICE));
+    await database.db.update(calendarDays).set({ kind: 'holiday' }).where(eq(calendarDays.day, '2026-12-31'));
+  });
+
+  it('reads back every service exactly as written in the seed file, and the calendar', async () => {
+    for (const service of catalogue) expect(await getService(database.db, service.code)).toEqual(service);
+    const stored = await getCalendar(database.db);
+    expect([...stored.holidays].sort()).toEqual([...calendar.holidays].sort());
+    expect(stored.workingWeekends).toEqual(calendar.workingWeekends);
+  });
+});
+
+describe('the seed catalogue', () => {
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  addFormats(ajv);
+
+  it.each(catalogue.map((s) => [s.code, s] as const))('%s is a well-formed service', (code, s) => {
+    expect(code).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+    expect(SERVICE_CATEGORIES).toContain(s.category);
+    expect(ACCOUNT_LEVELS).toContain(s.minLevel);
+    for (const type of s.requiredDocuments) expect(DOCUMENT_TYPES).toContain(type);
+    expect(['calendar', 'working']).toContain(s.term.unit);
+    expect(s.term.days).toBeGreaterThan(0);
+    expect(['electronic_document', 'in_person_pickup']).toContain(s.resultType);
+    expect(s.paymentTermDays).toBeGreaterThan(0);
+    expect(s.infoTermDays).toBeGreaterThan(0);
+    expect(s.name).toMatch(/[а-яё]/i);
+  });
+
+  it.each(catalogue.map((s) => [s.code, s] as const))('%s has a strict draft-07 form schema its examples pass', (_code, s) => {
+    expect(s.formSchema).toMatchObject({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', additionalProperties: false });
+    expect((s.formSchema.required as string[]).length).toBeGreaterThan(0);
+    const validate = ajv.compile(s.formSchema);
+    const examples = s.formSchema.examples as Record<string, unknown>[];
+    expect(examples.length).toBeGreaterThan(0);
+    for (const example of examples) expect(validate(example), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...examples[0], unexpected: 1 })).toBe(false);
+  });
+
+  it('prices a fee by a field only through values that field can take', () => {
+    for (const s of catalogue.filter((x) => x.fee.byField)) {
+      const { field, amounts } = s.fee.byField!;
+      const property = (s.formSchema.properties as Record<string, { enum?: unknown[] }>)[field];
+      expect(property?.enum, `${s.code}.${field}`).toBeDefined();
+      for (const value of Object.keys(amounts)) expect(property!.enum!.map(String)).toContain(value);
+    }
+  });
+
+  it(`offers ${WALK_SERVICE} for walks: free, no documents, any account, editable, calendar days`, () => {
+    const s = walkService();
+    expect(s).toMatchObject({ requiredDocuments: [], minLevel: 'simplified', partialEditAllowed: true, term: { unit: 'calendar' }, fee: { base: 0 } });
+    expect(s.fee.byField).toBeUndefined();
+    const validate = ajv.compile(s.formSchema);
+    expect(validate({ purpose: 'employment', birthPlace: 'г. Казань', copies: 1 })).toBe(true);
+    expect(validate({ purpose: 'employment', copies: 1 })).toBe(false);
+    expect(validate({ purpose: 'astrology', birthPlace: 'г. Казань', copies: 1 })).toBe(false);
+  });
+
+  it('is the only free service without required documents, so that walks always pick it', () => {
+    const walkable = catalogue.filter((s) => s.fee.base === 0 && !s.fee.byField && s.requiredDocuments.length === 0);
+    expect(walkable.map((s) => s.code)).toEqual([WALK_SERVICE]);
+  });
+});
+
+describe('the seed calendar', () => {
+  const weekday = (date: string) => new Date(`${date}T00:00:00Z`).getUTCDay();
+  const all = [...calendar.holidays, ...calendar.workingWeekends];
+
+  it('lists non-working weekdays and working weekend days, each once', () => {
+    expect(new Set(all).size).toBe(all.length);
+    for (const day of calendar.holidays) expect([1, 2, 3, 4, 5], day).toContain(weekday(day));
+    for (const day of calendar.workingWeekends) expect([0, 6], day).toContain(weekday(day));
+  });
+
+  it.each([2026, 2027])('has every public holiday of %i off', (year) => {
+    const fixed = ['01-01', '01-02', '01-03', '01-04', '01-05', '01-06', '01-07', '01-08', '02-23', '03-08', '05-01', '05-09', '06-12', '11-04'];
+    for (const md of fixed) {
+      const day = `${year}-${md}`;
+      if (![0, 6].includes(weekday(day))) expect(calendar.holidays, day).toContain(day);
+    }
+  });
+});

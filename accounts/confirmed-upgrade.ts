@@ -7,6 +7,7 @@ import type { ActionMeta } from '../core/case-model';
 import type { Db } from '../db/client';
 import { setPostalAddress } from '../db/queries/accounts';
 import { allocateCaseNumber } from '../db/queries/cases';
+import { activeAccount } from './active-account';
 import { startCaseWorkflow } from '../temporal/start-case';
 import {
   confirmationRegisteredUpdate,
@@ -30,9 +31,10 @@ export async function startConfirmedUpgrade(
   ctx: { db: Db; temporal: Client; config: Config; who: Principal; meta: Omit<ActionMeta, 'actor'> },
   req: ConfirmedUpgradeRequest,
 ): Promise<ConfirmationAnswer> {
-  if (ctx.who.level !== 'standard') {
+  const account = await activeAccount(ctx.db, ctx.who);
+  if (account.level !== 'standard') {
     throw conflict(
-      ctx.who.level === 'confirmed'
+      account.level === 'confirmed'
         ? 'your account is already confirmed'
         : 'confirm your passport and SNILS first (level standard), then sign in again',
     );

@@ -8,6 +8,7 @@ import type { ActionMeta } from '../core/case-model';
 import { checkDate, checkInn, checkPassport, checkSnils } from '../core/identity-checks';
 import type { Db } from '../db/client';
 import { allocateCaseNumber } from '../db/queries/cases';
+import { activeAccount } from './active-account';
 import { accounts, identitySubmissions } from '../db/schema';
 import { standardUpgradeWorkflow, upgradeRegisteredUpdate, type UpgradeAnswer } from '../workflows/identity-standard';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
@@ -52,9 +53,8 @@ export async function startStandardUpgrade(
   if (errors.length || !snils.ok || !passport.series.ok || !passport.number.ok) {
     throw badRequest('the identity data is invalid', errors);
   }
-  if (ctx.who.level !== 'simplified') {
-    throw conflict(`your account is already ${ctx.who.level}`);
-  }
+  const account = await activeAccount(ctx.db, ctx.who);
+  if (account.level !== 'simplified') throw conflict(`your account is already ${account.level}`);
   const [holder] = await ctx.db
     .select({ id: accounts.id })
     .from(accounts)

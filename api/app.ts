@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { DocumentStorage } from '../documents/storage';
 import { createTokenVerifier, registerAuth, type TokenVerifier } from './auth';
-import { problemSchema, sendProblem } from './problem';
+import { badRequest, problemSchema, sendProblem } from './problem';
 import { catalogueRoutes } from './routes/catalogue';
 import { caseRoutes } from './routes/cases';
 import { documentRoutes } from './routes/documents';
@@ -47,9 +47,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addSchema(problemSchema);
   app.setErrorHandler((err, request, reply) => sendProblem(request, reply, err));
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, { statusCode: 404, name: 'Not Found', message: `no route ${request.method} ${request.url}` }));
-  // An action with nothing to say may be posted without a body.
   app.addHook('preValidation', async (request) => {
+    // An action with nothing to say may be posted without a body.
     if (request.method === 'POST' && request.body === undefined) request.body = {};
+    // Postgres text and jsonb cannot hold NUL: refuse it here rather than fail on write.
+    else if (request.body && typeof request.body === 'object' && JSON.stringify(request.body).includes('\\u0000')) {
+      throw badRequest('text must not contain NUL characters', [{ path: '/body', message: 'contains \\u0000' }]);
+    }
   });
   // Case numbers are not personal data; they tie a request's log lines to the case.
   app.addHook('preHandler', async (request) => {

@@ -176,7 +176,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number);
+      const row = await caseVisibleTo(db, who, request.params.number, 'application');
       const service = row.serviceCode ? await getService(db, row.serviceCode) : undefined;
       if (!service) throw badRequest(`service ${row.serviceCode} is no longer offered; the case cannot be edited`);
       const docs = await findOwnedDocuments(db, who.id, request.body.documents);
@@ -204,7 +204,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         },
       },
       async (request) => {
-        const row = await caseVisibleTo(db, principal(request), request.params.number);
+        const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
         return caseUpdate(app, row.number, update, actionMeta(request, request.body?.version));
       },
     );
@@ -230,7 +230,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number);
+      const row = await caseVisibleTo(db, who, request.params.number, 'application');
       const docs = await findOwnedDocuments(db, who.id, request.body.documents);
       const missing = request.body.documents.findIndex((id) => !docs.some((d) => d.id === id));
       if (missing >= 0) throw badRequest('unknown document', [{ path: `/body/documents/${missing}`, message: 'no such document of yours' }]);
@@ -253,7 +253,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const who = principal(request);
-      const old = await caseVisibleTo(db, who, request.params.number);
+      const old = await caseVisibleTo(db, who, request.params.number, 'application');
       const prior = old.detail as { form?: Record<string, unknown>; documents?: { id: string }[] };
       const result = await fileApplication(
         {

@@ -111,8 +111,20 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
           required: ['certificatePem', 'signature'],
           additionalProperties: false,
           properties: {
-            certificatePem: { type: 'string', minLength: 100, maxLength: 20_000, description: 'X.509 certificate, PEM' },
-            signature: { type: 'string', minLength: 16, maxLength: 2000, description: 'Base64 detached signature of the challenge' },
+            certificatePem: {
+              type: 'string',
+              minLength: 100,
+              maxLength: 20_000,
+              pattern: '^-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----\\s*$',
+              description: 'X.509 certificate, PEM',
+            },
+            signature: {
+              type: 'string',
+              minLength: 16,
+              maxLength: 2000,
+              pattern: '^[A-Za-z0-9+/]+={0,2}$',
+              description: 'Base64 detached signature of the challenge',
+            },
           },
         },
         response: {

@@ -23,7 +23,7 @@ export async function paymentRoutes(app: FastifyInstance): Promise<void> {
           required: ['invoiceId', 'amount', 'transactionId', 'paidAt'],
           additionalProperties: false,
           properties: {
-            invoiceId: { type: 'string', pattern: '^[AIJE]-\\d{4}-\\d{7}-F\\d+$' },
+            invoiceId: { type: 'string', pattern: '^A-\\d{4}-\\d{7}-F\\d+$' },
             amount: { type: 'number', minimum: 0 },
             transactionId: { type: 'string', minLength: 1, maxLength: 100 },
             paidAt: { type: 'string', format: 'date-time' },

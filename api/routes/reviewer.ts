@@ -73,7 +73,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags, security, summary: 'Take an unassigned case', params: numberParams, body: versionOnly, response: { 200: actionResult, ...problemResponses } },
     },
     async (request) => {
-      const row = await caseVisibleTo(db, principal(request), request.params.number);
+      const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
       return caseUpdate(app, row.number, claimUpdate, actionMeta(request, request.body.version));
     },
   );
@@ -97,7 +97,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const row = await caseVisibleTo(db, principal(request), request.params.number);
+      const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
       return caseUpdate(app, row.number, assignUpdate, { assigneeId: request.body.assigneeId }, actionMeta(request, request.body.version));
     },
   );
@@ -126,7 +126,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { version, ...input } = request.body;
-      const row = await caseVisibleTo(db, principal(request), request.params.number);
+      const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
       return caseUpdate(app, row.number, requestInfoUpdate, input, actionMeta(request, version));
     },
   );
@@ -158,7 +158,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { version, ...input } = request.body;
-      const row = await caseVisibleTo(db, principal(request), request.params.number);
+      const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
       return caseUpdate(app, row.number, decideUpdate, input, actionMeta(request, version));
     },
   );

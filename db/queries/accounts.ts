@@ -48,3 +48,8 @@ export async function saveIdentitySignature(
   await db.insert(identitySignatures).values({ id, ...s });
   return id;
 }
+
+export async function getAccount(db: Db, id: string): Promise<AccountRow | undefined> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
+  return row;
+}

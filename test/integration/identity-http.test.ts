@@ -361,6 +361,37 @@ describe('raising an account to confirmed', () => {
     expect(rows.filter((r) => r.type === 'signature_rejected')).toHaveLength(4);
   });
 
+  it('answers misdirected and malformed requests with 4xx, never a 500', async () => {
+    const { token } = await simplifiedCitizen('+79125552006');
+    const started = await upgrade(token, {
+      snils: '678-901-234 38',
+      passportSeries: '4512',
+      passportNumber: '111111',
+      birthDate: '1990-01-01',
+      citizenship: 'RU',
+    });
+    const number = started.json().number as string;
+    // Application actions on an identity case.
+    const cancel = await stack.app.inject({ method: 'POST', url: `/cases/${number}/cancel`, headers: asToken(token) });
+    expect(cancel.statusCode).toBe(409);
+    expect(cancel.json().detail).toMatch(/for application cases/);
+    // A token whose subject has no account here.
+    const stranger = await stack.token({ id: 'no-such-account', role: 'citizen', level: 'standard' });
+    const noAccount = await stack.app.inject({ method: 'POST', url: '/identity/upgrades/confirmed', headers: asToken(stranger), payload: { method: 'letter', place: 'где-то' } });
+    expect(noAccount.statusCode).toBe(409);
+    // NUL characters cannot be stored; malformed certificates are refused by the schema.
+    const nul = await stack.app.inject({ method: 'POST', url: '/identity/registrations', payload: { name: 'a\u0000b', phone: '+79125559999', password: 'Secret123' } });
+    expect(nul.statusCode).toBe(400);
+    const garbage = await stack.app.inject({
+      method: 'POST',
+      url: `/identity/upgrades/confirmed/${number}/signature`,
+      headers: asToken(token),
+      payload: { certificatePem: 'x'.repeat(200), signature: '!!!notbase64!!!' },
+    });
+    expect(garbage.statusCode).toBe(400);
+    expect([...new Set(garbage.json().errors.map((e: { path: string }) => e.path))].sort()).toEqual(['/body/certificatePem', '/body/signature']);
+  });
+
   it('refuses a confirmation for an account that is not standard yet', async () => {
     const { token } = await simplifiedCitizen('+79125552003');
     const res = await stack.app.inject({ method: 'POST', url: '/identity/upgrades/confirmed', headers: asToken(token), payload: { method: 'bank', place: 'Банк' } });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { lastAppealDay } from '../core/appeal-window';
 import {
   addDays,
   computeDeadline,
@@ -324,5 +325,14 @@ describe('computeDeadline, properties', () => {
         expect(dateToDay(v.expectedDue) - dateToDay(v.legalDue)).toBe(pausedDays);
       }),
     );
+  });
+});
+
+describe('lastAppealDay', () => {
+  it('gives 30 calendar days counted from the day after the notice, in Moscow days', () => {
+    expect(lastAppealDay(msk('2026-03-02T10:00:00'))).toBe('2026-04-01');
+    // 22:30 UTC on 1 March is already 2 March in Moscow.
+    expect(lastAppealDay('2026-03-01T22:30:00.000Z')).toBe('2026-04-01');
+    expect(lastAppealDay(msk('2026-12-15T23:59:00'))).toBe('2027-01-14');
   });
 });

@@ -23,6 +23,7 @@ import {
   type ApplicationStatus,
   type RejectionReason,
 } from '../core/application';
+import { lastAppealDay } from '../core/appeal-window';
 import type { ActionMeta, CaseProjection, DocumentRef } from '../core/case-model';
 import { computeFee, type ServiceDefinition } from '../core/catalogue';
 import { addDays, type WorkCalendar } from '../core/deadline-clock';
@@ -628,9 +629,11 @@ export class ApplicationCase {
           intervals: s.deadline.clock?.intervals ?? [],
           history: s.deadline.history,
           breachedAt: s.deadline.breachedAt,
+          appealUntil: s.deadline.breachedAt && lastAppealDay(s.deadline.breachedAt),
         },
         infoRequest: s.infoRequest && { message: s.infoRequest.message, dueAt: s.infoRequest.dueAt },
-        decision: s.decision,
+        // The citizen learns of a decision when it is made (in-app notice): the window runs from then.
+        decision: s.decision && { ...s.decision, appealUntil: lastAppealDay(s.decision.decidedAt) },
         result: s.result,
         cancellation: s.cancellation && { at: s.cancellation.at, restoreUntil: s.cancellation.restoreUntil },
         partialEditAllowed: s.service.partialEditAllowed,

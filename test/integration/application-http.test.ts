@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../api/auth';
 import { signPayload } from '../../api/signed-webhook';
+import { lastAppealDay } from '../../core/appeal-window';
 import { caseWorkflowId } from '../../core/case-model';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { recordHistory } from '../support/histories';
@@ -273,7 +274,10 @@ describe('application over HTTP', () => {
     expect((await act(rev1, number, 'claim', { version: v })).statusCode).toBe(200);
     v = (await detail(rev1, number)).version;
     expect((await act(rev1, number, 'decide', { version: v, outcome: 'reject', reasonCode: 'incomplete_documents', comment: 'нет' })).statusCode).toBe(200);
-    expect((await detail(alice, number)).status).toBe('rejected');
+    const rejected = await detail(alice, number);
+    expect(rejected.status).toBe('rejected');
+    // The citizen sees the last day the decision can be appealed.
+    expect(rejected.decision.appealUntil).toBe(lastAppealDay(rejected.decision.decidedAt));
 
     const resent = await act(alice, number, 'resend');
     expect(resent.statusCode, resent.body).toBe(201);

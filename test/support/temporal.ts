@@ -36,7 +36,7 @@ import {
   type LogLevel,
   type WorkflowBundle,
 } from '@temporalio/worker';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Activities } from '../../activities';
 import { ensureSearchAttributes } from '../../temporal/search-attributes';
 import { WORKFLOWS_PATH, workerOptions } from '../../worker';
@@ -145,4 +145,34 @@ export async function terminateSettled(handles: WorkflowHandle[], settleMs = 10_
     }
     if (state !== 'closed') await handle.terminate('test finished').catch(() => undefined);
   }
+}
+
+/**
+ * The shared frame of a workflow test file: one time-skipping server for the file, and
+ * every case a test starts (`track`) terminated once settled, while its worker still
+ * serves, so a failing test cannot stop the server's clock for the next one.
+ */
+export function timeSkippingSuite() {
+  let env: TestWorkflowEnvironment | undefined;
+  const started: WorkflowHandle[] = [];
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  afterAll(async () => env?.teardown());
+  const current = () => {
+    if (!env) throw new Error('the time-skipping server is not up yet');
+    return env;
+  };
+  return {
+    get env(): TestWorkflowEnvironment {
+      return current();
+    },
+    track<H extends WorkflowHandle>(handle: H): H {
+      started.push(handle);
+      return handle;
+    },
+    run<T>(activities: Partial<Activities>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+      return withWorker(current(), activities, fn, { cleanup: () => terminateSettled(started.splice(0)) });
+    },
+  };
 }

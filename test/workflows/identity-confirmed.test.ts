@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
 import {
@@ -13,7 +12,7 @@ import {
   operatorDecisionUpdate,
   type ConfirmationMethod,
 } from '../../workflows/identity-confirmed';
-import { createTimeSkippingEnv, withWorker } from '../support/temporal';
+import { timeSkippingSuite } from '../support/temporal';
 
 const DAY = 86_400_000;
 const citizen: ActionMeta = { actor: { id: 'account-9', role: 'citizen' } };
@@ -31,24 +30,16 @@ function fakeActivities() {
   return { activities, granted };
 }
 
-let env: TestWorkflowEnvironment;
-const started: WorkflowHandle[] = [];
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  for (const h of started.splice(0)) await h.terminate('test finished').catch(() => undefined);
-});
-afterAll(async () => env?.teardown());
+const suite = timeSkippingSuite();
 
 async function request(taskQueue: string, method: ConfirmationMethod, validDays: number) {
   const number = `I-2026-${randomInt(1_000_000, 9_999_999)}`;
-  const handle = await env.client.workflow.start(confirmedUpgradeWorkflow, {
+  const handle = await suite.env.client.workflow.start(confirmedUpgradeWorkflow, {
     taskQueue,
     workflowId: caseWorkflowId(number),
     args: [{ number, accountId: 'account-9', method, place: 'МФЦ', validDays, maxAttempts: 3, meta: citizen }],
   });
-  started.push(handle);
+  suite.track(handle);
   const { version } = await handle.executeUpdate(confirmationRegisteredUpdate);
   return { handle, version };
 }
@@ -56,9 +47,9 @@ async function request(taskQueue: string, method: ConfirmationMethod, validDays:
 describe.sequential('confirmed level on the time-skipping server', () => {
   it('lets an in-person request lapse after its 30 days', async () => {
     const fake = fakeActivities();
-    await withWorker(env, fake.activities, async (tq) => {
+    await suite.run(fake.activities, async (tq) => {
       const { handle } = await request(tq, 'in_person', 30);
-      await env.sleep(30 * DAY + 60_000);
+      await suite.env.sleep(30 * DAY + 60_000);
       expect((await handle.result()).status).toBe('expired');
       expect(fake.granted).toEqual([]);
     });
@@ -66,7 +57,7 @@ describe.sequential('confirmed level on the time-skipping server', () => {
 
   it('refuses an in-person decision by a non-operator or on a stale version; a late bank callback changes nothing', async () => {
     const fake = fakeActivities();
-    await withWorker(env, fake.activities, async (tq) => {
+    await suite.run(fake.activities, async (tq) => {
       const { handle, version } = await request(tq, 'in_person', 30);
       const asCitizen = handle.executeUpdate(operatorDecisionUpdate, { args: [{ decision: 'confirm', office: 'МФЦ' }, { ...citizen, expectedVersion: version }] });
       await expect(asCitizen).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
@@ -92,7 +83,7 @@ describe.sequential('confirmed level on the time-skipping server', () => {
         return code === '424242';
       },
     };
-    await withWorker(env, withCodes, async (tq) => {
+    await suite.run(withCodes, async (tq) => {
       const { handle } = await request(tq, 'letter', 30);
       const answers = [];
       for (let i = 0; i < 3; i++) answers.push(await handle.executeUpdate(enterLetterCodeUpdate, { args: [{ code: '000000' }, citizen] }));
@@ -110,11 +101,11 @@ describe.sequential('confirmed level on the time-skipping server', () => {
   it('lets the registered letter code expire with its request', async () => {
     const fake = fakeActivities();
     const withCodes = { ...fake.activities, issueCode: async () => ({ digest: 'letter-digest' }), verifyCode: async () => true };
-    await withWorker(env, withCodes, async (tq) => {
+    await suite.run(withCodes, async (tq) => {
       const { handle } = await request(tq, 'letter', 30);
-      await env.sleep(29 * DAY);
+      await suite.env.sleep(29 * DAY);
       expect((await handle.query(confirmedUpgradeStateQuery)).status).toBe('awaiting_confirmation');
-      await env.sleep(DAY + 60_000);
+      await suite.env.sleep(DAY + 60_000);
       expect((await handle.result()).status).toBe('expired');
       await expect(handle.executeUpdate(enterLetterCodeUpdate, { args: [{ code: '424242' }, citizen] })).rejects.toBeInstanceOf(
         WorkflowNotFoundError,
@@ -125,9 +116,9 @@ describe.sequential('confirmed level on the time-skipping server', () => {
 
   it('waits one day for the bank, which may also say no', async () => {
     const fake = fakeActivities();
-    await withWorker(env, fake.activities, async (tq) => {
+    await suite.run(fake.activities, async (tq) => {
       const lapsing = await request(tq, 'bank', 1);
-      await env.sleep(DAY + 60_000);
+      await suite.env.sleep(DAY + 60_000);
       expect((await lapsing.handle.result()).status).toBe('expired');
 
       const refused = await request(tq, 'bank', 1);

@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { caseWorkflowId, type ActionMeta, type ProjectionBatch } from '../../core/case-model';
 import {
@@ -11,7 +10,7 @@ import {
   registrationWorkflow,
   restartUpdate,
 } from '../../workflows/identity-registration';
-import { createTimeSkippingEnv, withWorker } from '../support/temporal';
+import { timeSkippingSuite } from '../support/temporal';
 
 const MINUTE = 60_000;
 const citizen: ActionMeta = { actor: { id: 'account-1', role: 'citizen' } };
@@ -38,24 +37,16 @@ function fakeActivities() {
   return { activities, batches, activated, codes, types: () => batches.flatMap((b) => b.entries.map((e) => e.type)) };
 }
 
-let env: TestWorkflowEnvironment;
-const started: WorkflowHandle[] = [];
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  for (const h of started.splice(0)) await h.terminate('test finished').catch(() => undefined);
-});
-afterAll(async () => env?.teardown());
+const suite = timeSkippingSuite();
 
 async function register(taskQueue: string) {
   const number = `I-2026-${randomInt(1_000_000, 9_999_999)}`;
-  const handle = await env.client.workflow.start(registrationWorkflow, {
+  const handle = await suite.env.client.workflow.start(registrationWorkflow, {
     taskQueue,
     workflowId: caseWorkflowId(number),
     args: [{ number, accountId: 'account-1', channels: ['sms', 'email'], channel: 'sms', codeTtlMinutes: 10, maxAttempts: 3, windowHours: 24, meta: citizen }],
   });
-  started.push(handle);
+  suite.track(handle);
   const answer = await handle.executeUpdate(codeIssuedUpdate);
   return { handle, answer };
 }
@@ -72,12 +63,12 @@ async function refused(p: Promise<unknown>): Promise<string> {
 describe.sequential('registration workflow on the time-skipping server', () => {
   it('expires the code after its lifetime; a restart sends a new one that still works', async () => {
     const fake = fakeActivities();
-    await withWorker(env, fake.activities, async (tq) => {
+    await suite.run(fake.activities, async (tq) => {
       const { handle, answer } = await register(tq);
       expect(answer).toMatchObject({ status: 'awaiting_code', attemptsLeft: 3 });
-      await env.sleep(9 * MINUTE);
+      await suite.env.sleep(9 * MINUTE);
       expect((await handle.query(registrationStateQuery)).status).toBe('awaiting_code');
-      await env.sleep(2 * MINUTE);
+      await suite.env.sleep(2 * MINUTE);
       expect((await handle.query(registrationStateQuery)).status).toBe('code_expired');
       expect(await refused(handle.executeUpdate(enterCodeUpdate, { args: [{ code: '111111' }, citizen] }))).toMatch(/expired/);
 
@@ -93,7 +84,7 @@ describe.sequential('registration workflow on the time-skipping server', () => {
 
   it('locks after the configured number of wrong codes', async () => {
     const fake = fakeActivities();
-    await withWorker(env, fake.activities, async (tq) => {
+    await suite.run(fake.activities, async (tq) => {
       const { handle } = await register(tq);
       const answers = [];
       for (let i = 0; i < 3; i++) answers.push(await handle.executeUpdate(enterCodeUpdate, { args: [{ code: '999999' }, citizen] }));
@@ -110,9 +101,9 @@ describe.sequential('registration workflow on the time-skipping server', () => {
 
   it('closes an unfinished registration after its 24-hour window', async () => {
     const fake = fakeActivities();
-    await withWorker(env, fake.activities, async (tq) => {
+    await suite.run(fake.activities, async (tq) => {
       const { handle } = await register(tq);
-      await env.sleep(24 * 60 * MINUTE + MINUTE);
+      await suite.env.sleep(24 * 60 * MINUTE + MINUTE);
       const result = await handle.result();
       expect(result.status).toBe('abandoned');
       expect(fake.types()).toEqual(['registration_started', 'code_sent', 'code_expired', 'abandoned']);

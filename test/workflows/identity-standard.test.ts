@@ -1,11 +1,9 @@
 import { randomInt } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { caseWorkflowId, type ActionMeta, type ProjectionBatch } from '../../core/case-model';
 import { standardUpgradeWorkflow, upgradeRegisteredUpdate, upgradeStateQuery } from '../../workflows/identity-standard';
-import { createTimeSkippingEnv, withWorker } from '../support/temporal';
+import { timeSkippingSuite } from '../support/temporal';
 
 const HOUR = 3_600_000;
 const citizen: ActionMeta = { actor: { id: 'account-7', role: 'citizen' } };
@@ -32,24 +30,16 @@ function fakeActivities() {
   return { activities, batches, registry, granted, types: () => batches.flatMap((b) => b.entries.map((e) => e.type)) };
 }
 
-let env: TestWorkflowEnvironment;
-const started: WorkflowHandle[] = [];
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterEach(async () => {
-  for (const h of started.splice(0)) await h.terminate('test finished').catch(() => undefined);
-});
-afterAll(async () => env?.teardown());
+const suite = timeSkippingSuite();
 
 async function startUpgrade(taskQueue: string, citizenship: 'RU' | 'foreign') {
   const number = `I-2026-${randomInt(1_000_000, 9_999_999)}`;
-  const handle = await env.client.workflow.start(standardUpgradeWorkflow, {
+  const handle = await suite.env.client.workflow.start(standardUpgradeWorkflow, {
     taskQueue,
     workflowId: caseWorkflowId(number),
     args: [{ number, accountId: 'account-7', citizenship, meta: citizen }],
   });
-  started.push(handle);
+  suite.track(handle);
   await handle.executeUpdate(upgradeRegisteredUpdate);
   return handle;
 }
@@ -57,11 +47,11 @@ async function startUpgrade(taskQueue: string, citizenship: 'RU' | 'foreign') {
 describe.sequential('standard level upgrade on the time-skipping server', () => {
   it('grants the right to complain after 24 h of registry silence and still finishes when it answers', async () => {
     const fake = fakeActivities();
-    await withWorker(env, fake.activities, async (tq) => {
+    await suite.run(fake.activities, async (tq) => {
       const handle = await startUpgrade(tq, 'RU');
-      await env.sleep(23 * HOUR);
+      await suite.env.sleep(23 * HOUR);
       expect((await handle.query(upgradeStateQuery)).complaintRightSince).toBeNull();
-      await env.sleep(2 * HOUR);
+      await suite.env.sleep(2 * HOUR);
       const s = await handle.query(upgradeStateQuery);
       expect(s).toMatchObject({ status: 'checking', complaintRightSince: expect.any(String) });
       const complaint = fake.batches.flatMap((b) => b.entries).find((e) => e.type === 'complaint_right_granted');
@@ -69,7 +59,7 @@ describe.sequential('standard level upgrade on the time-skipping server', () => 
       expect(fake.registry.calls).toBeGreaterThan(5);
 
       fake.registry.up = true;
-      await env.sleep(HOUR);
+      await suite.env.sleep(HOUR);
       expect((await handle.result()).status).toBe('confirmed');
       expect(fake.granted).toEqual(['account-7']);
       expect(fake.batches.at(-1)?.projection).toMatchObject({ status: 'confirmed', overdue: true });
@@ -78,11 +68,11 @@ describe.sequential('standard level upgrade on the time-skipping server', () => 
 
   it('gives foreign citizens 5 days before the right to complain', async () => {
     const fake = fakeActivities();
-    await withWorker(env, fake.activities, async (tq) => {
+    await suite.run(fake.activities, async (tq) => {
       const handle = await startUpgrade(tq, 'foreign');
-      await env.sleep(4 * 24 * HOUR);
+      await suite.env.sleep(4 * 24 * HOUR);
       expect((await handle.query(upgradeStateQuery)).complaintRightSince).toBeNull();
-      await env.sleep(25 * HOUR);
+      await suite.env.sleep(25 * HOUR);
       expect((await handle.query(upgradeStateQuery)).complaintRightSince).not.toBeNull();
     });
   });

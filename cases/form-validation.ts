@@ -7,14 +7,19 @@ import { ajvErrors, type FieldError } from '../api/problem';
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats.default(ajv);
 
-/** Compiled per schema object; an admin's catalogue edit brings a new object. */
-const compiled = new WeakMap<object, ValidateFunction>();
+/**
+ * Compiled once per distinct schema text: every read of the catalogue brings a fresh
+ * object, and compiling on each filing would cost more than the rest of the request.
+ * An admin's edit is a new text, hence a new entry; the catalogue is small.
+ */
+const compiled = new Map<string, ValidateFunction>();
 
 function validatorFor(schema: Record<string, unknown>): ValidateFunction {
-  let fn = compiled.get(schema);
+  const key = JSON.stringify(schema);
+  let fn = compiled.get(key);
   if (!fn) {
     fn = ajv.compile(schema);
-    compiled.set(schema, fn);
+    compiled.set(key, fn);
   }
   return fn;
 }

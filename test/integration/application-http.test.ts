@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../api/auth';
-import { signPayload } from '../../api/signed-webhook';
 import { lastAppealDay } from '../../core/appeal-window';
 import { caseWorkflowId } from '../../core/case-model';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
@@ -251,15 +250,10 @@ describe('application over HTTP', () => {
     const invoiceId = d.fee.invoice.id as string;
     expect(invoiceId).toMatch(/-F2$/);
 
-    const body = JSON.stringify({ invoiceId, amount: 1500, transactionId: 'tx-1', paidAt: new Date().toISOString() });
-    const unsigned = await stack.app.inject({ method: 'POST', url: '/payments/callback', payload: body, headers: { 'content-type': 'application/json', 'x-signature': 'sha256=00' } });
+    const body = { invoiceId, amount: 1500, transactionId: 'tx-1', paidAt: new Date().toISOString() };
+    const unsigned = await stack.signedPost('/payments/callback', 'not-the-gateway-secret', body);
     expect(unsigned.statusCode).toBe(401);
-    const signed = await stack.app.inject({
-      method: 'POST',
-      url: '/payments/callback',
-      payload: body,
-      headers: { 'content-type': 'application/json', 'x-signature': signPayload(stack.config.auth.paymentWebhookSecret, body) },
-    });
+    const signed = await stack.signedPost('/payments/callback', stack.config.auth.paymentWebhookSecret, body);
     expect(signed.statusCode, signed.body).toBe(202);
     await expect.poll(async () => (await detail(alice, number)).status, { timeout: 15_000 }).toBe('submitted');
     d = await detail(alice, number);

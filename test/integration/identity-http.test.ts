@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordHistory } from '../support/histories';
-import { signPayload } from '../../api/signed-webhook';
 import { createSimulatedRegistry } from '../../identity/registry';
 import { createX509Verifier } from '../../signatures/verifier';
 import { createTestCa, issueTestCertificate, type TestCa } from '../support/certificates';
@@ -271,20 +270,10 @@ describe('raising an account to confirmed', () => {
     });
     expect(started.statusCode, started.body).toBe(202);
     const { number } = started.json();
-    const body = JSON.stringify({ caseNumber: number, bank: 'Сбербанк', confirmed: true, reference: 'sb-42' });
-    const forged = await stack.app.inject({
-      method: 'POST',
-      url: '/identity/bank-callback',
-      payload: body,
-      headers: { 'content-type': 'application/json', 'x-signature': signPayload('not-the-bank-secret-at-all', body) },
-    });
+    const body = { caseNumber: number, bank: 'Сбербанк', confirmed: true, reference: 'sb-42' };
+    const forged = await stack.signedPost('/identity/bank-callback', 'not-the-bank-secret-at-all', body);
     expect(forged.statusCode).toBe(401);
-    const signed = await stack.app.inject({
-      method: 'POST',
-      url: '/identity/bank-callback',
-      payload: body,
-      headers: { 'content-type': 'application/json', 'x-signature': signPayload(stack.config.auth.bankWebhookSecret, body) },
-    });
+    const signed = await stack.signedPost('/identity/bank-callback', stack.config.auth.bankWebhookSecret, body);
     expect(signed.statusCode, signed.body).toBe(202);
     // A callback is a signal: nobody waits for it, the citizen polls.
     await expect

@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import { createActivities, type Activities } from '../../activities';
 import { buildApp } from '../../api/app';
 import { mintToken, type Principal } from '../../api/auth';
+import { signPayload } from '../../api/signed-webhook';
 import { loadConfig, type Config } from '../../config';
 import type { ServiceDefinition } from '../../core/catalogue';
 import { toServiceRow } from '../../db/queries/catalogue';
@@ -21,6 +22,8 @@ import type { SignatureVerifier } from '../../signatures/verifier';
 import { installTemporalRuntime } from '../../temporal/runtime';
 import { WORKFLOWS_PATH, workerOptions } from '../../worker';
 import { createTestDatabase, type TestDatabase } from './db';
+
+export { testService } from './services';
 
 installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }));
 
@@ -41,6 +44,8 @@ export interface Stack {
   /** app.inject with a bearer token for `as` */
   call(as: Principal | undefined, opts: InjectOptions): Promise<LightMyRequestResponse>;
   addService(service: ServiceDefinition): Promise<void>;
+  /** A callback from an outside party (gateway, bank), signed with `secret`. */
+  signedPost(url: string, secret: string, body: object): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -102,6 +107,15 @@ export async function startStack(
       const headers = { ...(options.headers ?? {}), ...(as ? { authorization: `Bearer ${await token(as)}` } : {}) };
       return app.inject({ ...options, headers });
     },
+    async signedPost(url, secret, body) {
+      const payload = JSON.stringify(body);
+      return app.inject({
+        method: 'POST',
+        url,
+        payload,
+        headers: { 'content-type': 'application/json', 'x-signature': signPayload(secret, payload) },
+      });
+    },
     async addService(s) {
       await database.db.insert(services).values(toServiceRow(s));
     },
@@ -114,35 +128,5 @@ export async function startStack(
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
-  };
-}
-
-/** A small service for tests; override what a test is about. */
-export function testService(overrides: Partial<ServiceDefinition> = {}): ServiceDefinition {
-  return {
-    code: `svc-${randomBytes(3).toString('hex')}`,
-    name: 'Справка о тестовом факте',
-    category: 'other',
-    agency: 'mvd',
-    description: 'Выдача справки для проверки системы',
-    requiredDocuments: [],
-    formSchema: {
-      type: 'object',
-      required: ['purpose', 'copies'],
-      additionalProperties: false,
-      properties: {
-        purpose: { type: 'string', minLength: 3 },
-        copies: { type: 'integer', minimum: 1, maximum: 5 },
-        urgency: { type: 'string', enum: ['normal', 'urgent'] },
-      },
-    },
-    term: { days: 15, unit: 'calendar' },
-    fee: { base: 0 },
-    minLevel: 'simplified',
-    partialEditAllowed: true,
-    resultType: 'electronic_document',
-    paymentTermDays: 20,
-    infoTermDays: 10,
-    ...overrides,
   };
 }

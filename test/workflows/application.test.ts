@@ -36,6 +36,7 @@ import {
   type PaymentInput,
 } from '../../workflows/application';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
+import { testService } from '../support/services';
 import { createTimeSkippingEnv, terminateSettled, withWorker } from '../support/temporal';
 
 const MINUTE = 60_000;
@@ -50,26 +51,8 @@ const reviewer = (expectedVersion: number | undefined, id = 'reviewer-1', agency
   expectedVersion,
 });
 
-/** A catalogue service as the workflow receives it: 15 calendar days, free unless overridden. */
-function service(overrides: Partial<ServiceDefinition> = {}): ServiceDefinition {
-  return {
-    code: `svc-${randomInt(100_000, 999_999)}`,
-    name: 'Справка о тестовом факте',
-    category: 'other',
-    agency: AGENCY,
-    description: 'Выдача справки для проверки системы',
-    requiredDocuments: [],
-    formSchema: { type: 'object' },
-    term: { days: 15, unit: 'calendar' },
-    fee: { base: 0 },
-    minLevel: 'simplified',
-    partialEditAllowed: true,
-    resultType: 'electronic_document',
-    paymentTermDays: 20,
-    infoTermDays: 10,
-    ...overrides,
-  };
-}
+/** The shared test service: 15 calendar days, free unless overridden. */
+const service = (overrides: Partial<ServiceDefinition> = {}) => testService({ agency: AGENCY, ...overrides });
 /** State duty 500 RUB, 1500 RUB when urgent. */
 const feeService = (overrides: Partial<ServiceDefinition> = {}) =>
   service({ fee: { base: 500, byField: { field: 'urgency', amounts: { urgent: 1500 } } }, paymentTermDays: 10, ...overrides });

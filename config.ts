@@ -61,6 +61,8 @@ const schema = z
     REGISTRY_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
     REGISTRY_FAILURE_RATE: z.coerce.number().min(0).max(0.95).default(0.2),
 
+    APPEAL_EXAMINATION_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
@@ -122,6 +124,10 @@ function toConfig(env: z.infer<typeof schema>) {
         revokedSerials: env.QES_REVOKED_SERIALS.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean),
       },
       registry: { adapter: env.REGISTRY_ADAPTER, latencyMs: env.REGISTRY_LATENCY_MS, failureRate: env.REGISTRY_FAILURE_RATE },
+    },
+    appeals: {
+      /** How long an expert has to decide an appeal (SPEC §4.3: 30 days by default). */
+      examinationTerm: { days: env.APPEAL_EXAMINATION_DAYS, unit: 'calendar' as const },
     },
     documents: {
       dir: path.join(dataDir, 'documents'),

@@ -9,6 +9,7 @@ import type { Database } from '../db/client';
 import type { DocumentStorage } from '../documents/storage';
 import { createTokenVerifier, registerAuth, type TokenVerifier } from './auth';
 import { badRequest, problemSchema, sendProblem } from './problem';
+import { appealRoutes } from './routes/appeals';
 import { catalogueRoutes } from './routes/catalogue';
 import { caseRoutes } from './routes/cases';
 import { documentRoutes } from './routes/documents';
@@ -85,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(documentRoutes);
   await app.register(caseRoutes);
   await app.register(reviewerRoutes);
+  await app.register(appealRoutes);
   await app.register(paymentRoutes);
   await app.register(identityRoutes);
   await app.register(identityConfirmationRoutes);

@@ -1,3 +1,4 @@
+import { APPEAL_STATUS_LABELS, type AppealStatus } from '../core/appeal';
 import { APPLICATION_STATUS_LABELS, type ApplicationStatus } from '../core/application';
 import type { Config } from '../config';
 import { caseWorkflowId } from '../core/case-model';
@@ -8,13 +9,18 @@ import type { Principal } from './auth';
 const iso = <T extends string | null>(t: T): T => (t === null ? t : (new Date(t).toISOString() as T));
 
 /** Shapes read-model rows into API answers; no reads, no rules. */
+function statusLabel(row: CaseRow): string {
+  const labels: Record<string, string> = row.kind === 'appeal' ? APPEAL_STATUS_LABELS : APPLICATION_STATUS_LABELS;
+  return labels[row.status as AppealStatus | ApplicationStatus] ?? row.status;
+}
+
 export function caseSummary(row: CaseRow) {
-  const detail = row.detail as { serviceName?: string };
+  const detail = row.detail as { serviceName?: string; appeals?: { underAppeal?: string | null } };
   return {
     number: row.number,
     kind: row.kind,
     status: row.status,
-    statusLabel: APPLICATION_STATUS_LABELS[row.status as ApplicationStatus] ?? row.status,
+    statusLabel: statusLabel(row),
     version: row.version,
     service: { code: row.serviceCode, name: detail.serviceName ?? null },
     agency: row.agency,
@@ -25,6 +31,7 @@ export function caseSummary(row: CaseRow) {
     expectedDueDate: row.expectedDueDate,
     overdue: row.overdue,
     closedAt: iso(row.closedAt),
+    underAppeal: detail.appeals?.underAppeal ?? null,
   };
 }
 
@@ -36,7 +43,8 @@ export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Princi
     ...caseSummary(row),
     ...detail,
     applicantId: row.applicantId,
-    resentFrom: row.relatedNumber,
+    // For an appeal the related case is the one it contests (`contested` in the detail).
+    resentFrom: row.kind === 'application' ? row.relatedNumber : null,
     resentAs: extra.resentAs ?? null,
     links: {
       timeline: `/cases/${row.number}/timeline`,

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { UpdateDefinition } from '@temporalio/client';
-import { caseWorkflowId, type ActionMeta } from '../core/case-model';
-import type { ActionResult } from '../workflows/application';
+import { caseWorkflowId, type ActionMeta, type CaseActionResult } from '../core/case-model';
 import { actorOf, principal } from './auth';
 
 /** The journal's "who, from where" for this request. */
@@ -18,12 +17,12 @@ export function actionMeta(request: FastifyRequest, expectedVersion?: number): A
  * Delivers a human action to the case's workflow as an update and waits for its answer:
  * accepted (after the read model shows it) or refused by the workflow's validator.
  */
-export async function caseUpdate<Args extends [unknown, ...unknown[]]>(
+export async function caseUpdate<R extends CaseActionResult, Args extends [unknown, ...unknown[]]>(
   app: FastifyInstance,
   number: string,
-  update: UpdateDefinition<ActionResult, Args>,
+  update: UpdateDefinition<R, Args>,
   ...args: Args
-): Promise<ActionResult> {
+): Promise<R> {
   const handle = app.deps.temporal.workflow.getHandle(caseWorkflowId(number));
   return handle.executeUpdate(update, { args });
 }

@@ -1,5 +1,5 @@
 /** JSON schemas shared by routes: request pieces and response shapes (also the OpenAPI document). */
-import { APPLICATION_STATUSES, REJECTION_REASONS } from '../core/application';
+import { REJECTION_REASONS } from '../core/application';
 import { CASE_NUMBER_PATTERN } from '../core/case-model';
 
 export const problemResponses = {
@@ -30,7 +30,7 @@ export const actionResult = {
   required: ['number', 'status', 'version'],
   properties: {
     number: { type: 'string' },
-    status: { type: 'string', enum: APPLICATION_STATUSES },
+    status: { type: 'string', description: "The case's status after the action" },
     version: { type: 'integer', description: 'Send this version with reviewer actions' },
   },
 } as const;
@@ -52,6 +52,7 @@ export const caseSummary = {
     expectedDueDate: nullableString,
     overdue: { type: 'boolean' },
     closedAt: nullableString,
+    underAppeal: { ...nullableString, description: 'The open appeal against this case, if any' },
   },
 } as const;
 
@@ -71,6 +72,14 @@ export const caseDetail = {
     result: { ...anyObject, type: ['object', 'null'] },
     cancellation: { ...anyObject, type: ['object', 'null'] },
     partialEditAllowed: { type: 'boolean' },
+    appeals: { ...anyObject, description: 'Appeals against this case: the open one, the chain of earlier ones, the last days to appeal per ground' },
+    previousDecisions: { type: 'array', items: anyObject, description: 'Decisions overturned on appeal' },
+    // appeals
+    contested: { ...anyObject, description: 'The decision this appeal contests' },
+    ground: { type: 'string' },
+    reasons: { type: 'string' },
+    references: { type: 'array', items: { type: 'string' } },
+    repeatOf: nullableString,
     // identity cases
     purpose: { type: 'string' },
     levelRequested: { type: 'string' },

@@ -1,22 +1,27 @@
+import { and, eq } from 'drizzle-orm';
 import type { Principal } from '../api/auth';
 import { conflict, notFound } from '../api/problem';
 import type { CaseKind } from '../core/case-model';
 import type { Db } from '../db/client';
 import { getCase, type CaseRow } from '../db/queries/cases';
+import { cases } from '../db/schema';
 
 /**
  * The case as this caller may see it. Anyone outside the case gets the same 404 as for a
- * number that does not exist, so case numbers cannot be probed.
+ * number that does not exist, so case numbers cannot be probed. `kinds`: the case kinds
+ * whose workflows answer the action about to be taken.
  */
-export async function caseVisibleTo(db: Db, who: Principal, number: string, kind?: CaseKind): Promise<CaseRow> {
+export async function caseVisibleTo(db: Db, who: Principal, number: string, kinds?: CaseKind | readonly CaseKind[]): Promise<CaseRow> {
   const row = await getCase(db, number);
-  if (!row || !mayAccess(who, row)) throw notFound(`case ${number}`);
-  // Each case kind's workflow answers only its own actions.
-  if (kind && row.kind !== kind) throw conflict(`this action is for ${kind} cases; ${number} is an ${row.kind} case`);
+  if (!row || !(await mayAccess(db, who, row))) throw notFound(`case ${number}`);
+  const allowed = typeof kinds === 'string' ? [kinds] : kinds;
+  if (allowed && !allowed.includes(row.kind as CaseKind)) {
+    throw conflict(`this action is for ${allowed.join(' or ')} cases; ${number} is an ${row.kind} case`);
+  }
   return row;
 }
 
-export function mayAccess(who: Principal, row: Pick<CaseRow, 'applicantId' | 'agency'>): boolean {
+async function mayAccess(db: Db, who: Principal, row: CaseRow): Promise<boolean> {
   switch (who.role) {
     case 'admin':
       return true;
@@ -24,7 +29,19 @@ export function mayAccess(who: Principal, row: Pick<CaseRow, 'applicantId' | 'ag
       return row.applicantId === who.id;
     case 'reviewer':
       return row.agency !== null && row.agency === who.agency;
+    case 'expert':
+      // Experts examine appeals and read the cases those appeals contest.
+      return row.kind === 'appeal' || (await isContested(db, row.number));
     default:
       return false;
   }
+}
+
+async function isContested(db: Db, number: string): Promise<boolean> {
+  const [hit] = await db
+    .select({ number: cases.number })
+    .from(cases)
+    .where(and(eq(cases.kind, 'appeal'), eq(cases.relatedNumber, number)))
+    .limit(1);
+  return hit !== undefined;
 }

@@ -6,6 +6,7 @@ export const APPLICATION_STATUSES = [
   'in_review',
   'awaiting_info',
   'resubmitted',
+  'reopened',
   'approved',
   'rejected',
   'completed',
@@ -20,6 +21,7 @@ export const APPLICATION_STATUS_LABELS: Record<ApplicationStatus, string> = {
   in_review: 'В работе',
   awaiting_info: 'Требуется уточнение',
   resubmitted: 'Переподан',
+  reopened: 'Пересматривается по жалобе',
   approved: 'Одобрено',
   rejected: 'Отказано',
   completed: 'Завершено',
@@ -47,11 +49,10 @@ export const CANCELLABLE_STATUSES: readonly ApplicationStatus[] = [
   'in_review',
   'awaiting_info',
   'resubmitted',
+  'reopened',
 ];
 export const RESENDABLE_STATUSES: readonly ApplicationStatus[] = ['rejected', 'expired'];
 export const FINAL_STATUSES: readonly ApplicationStatus[] = ['completed', 'rejected', 'expired', 'cancelled'];
 
 export const RESTORE_WINDOW_DAYS = 30;
 export const DEFAULT_INFO_TERM_DAYS = 10;
-/** Citizens are reminded this many days before their deadline. */
-export const CITIZEN_REMINDER_DAYS_BEFORE = [3, 1] as const;

@@ -23,6 +23,9 @@ export interface Actor {
   supervisor?: boolean;
 }
 
+/** Citizens are reminded this many days before a deadline of theirs. */
+export const CITIZEN_REMINDER_DAYS_BEFORE = [3, 1] as const;
+
 export const SYSTEM_ACTOR: Actor = { id: 'system', role: 'system' };
 
 /** Who did it, from where, and which case version they were looking at. */
@@ -32,6 +35,13 @@ export interface ActionMeta {
   requestId?: string;
   /** Reviewer actions: the case version the decision is based on. */
   expectedVersion?: number;
+}
+
+/** What every accepted action on a case answers: the case's state after it is in the read model. */
+export interface CaseActionResult {
+  number: string;
+  status: string;
+  version: number;
 }
 
 export interface DocumentRef {

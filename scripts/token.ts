@@ -13,8 +13,10 @@ const USAGE =
   `usage: npm run -s token -- <${ROLES.join('|')}> <subject> [--agency X] [--supervisor] ` +
   `[--level ${ACCOUNT_LEVELS.join('|')}] [--ttl 12h]`;
 
-/** Roles that act for an agency. */
-const AGENCY_ROLES: readonly Role[] = ['reviewer', 'expert'];
+/** Roles that act for an agency; appeal experts act for none. */
+const AGENCY_ROLES: readonly Role[] = ['reviewer'];
+/** Officials, who may be supervisors. */
+const OFFICIAL_ROLES: readonly Role[] = ['reviewer', 'expert'];
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -46,9 +48,9 @@ if (!/^[\w.@-]{1,100}$/.test(subject)) fail('the subject is 1-100 letters, digit
 if (extra.length) fail(`unexpected arguments: ${extra.join(' ')}`);
 const agencyRole = AGENCY_ROLES.includes(role as Role);
 if (agencyRole && !values.agency) fail(`a ${role} acts for an agency: add --agency (e.g. --agency mvd)`);
-if (role === 'citizen' && values.agency) fail('--agency is not for citizen tokens');
 if (values.agency !== undefined && !/^[a-z0-9-]{1,50}$/.test(values.agency)) fail('--agency is a code like mvd or fns');
-if (values.supervisor && !agencyRole) fail(`--supervisor is for ${AGENCY_ROLES.join(' and ')} tokens`);
+if (values.agency !== undefined && !agencyRole) fail(`--agency is for ${AGENCY_ROLES.join(' and ')} tokens`);
+if (values.supervisor && !OFFICIAL_ROLES.includes(role as Role)) fail(`--supervisor is for ${OFFICIAL_ROLES.join(' and ')} tokens`);
 if (values.level !== undefined && role !== 'citizen') fail('--level is for citizen tokens');
 if (values.level !== undefined && !ACCOUNT_LEVELS.includes(values.level as AccountLevel)) {
   fail(`unknown level "${values.level}": one of ${ACCOUNT_LEVELS.join(', ')}`);

@@ -7,15 +7,17 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities, IssuedResult } from '../activities';
 import {
   CANCELLABLE_STATUSES,
-  CITIZEN_REMINDER_DAYS_BEFORE,
   DEFAULT_INFO_TERM_DAYS,
   EDITABLE_STATUSES,
   REJECTION_REASONS,
@@ -23,37 +25,40 @@ import {
   type ApplicationStatus,
   type RejectionReason,
 } from '../core/application';
-import { lastAppealDay } from '../core/appeal-window';
-import type { ActionMeta, CaseProjection, DocumentRef } from '../core/case-model';
+import type { AppealGround, AppealOutcome, AppealRemedy, ContestedDecision, ContestInput } from '../core/appeal';
+import { APPEAL_WINDOW_DAYS, lastAppealDay } from '../core/appeal-window';
+import { caseWorkflowId, type ActionMeta, type Actor, type CaseActionResult, type CaseProjection, type DocumentRef } from '../core/case-model';
 import { computeFee, type ServiceDefinition } from '../core/catalogue';
-import { addDays, type WorkCalendar } from '../core/deadline-clock';
+import { addDays, dayOf, dayToDate, startOfDay, type WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
+import type { appealWorkflow } from './appeal';
 import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { moveStatus, requireStatus } from './machinery/case-status';
 import { newDeadlineState, ProcessingDeadline, type DeadlineState } from './machinery/processing-deadline';
+import {
+  answerInfoUpdate,
+  assignUpdate,
+  claimUpdate,
+  requestInfoUpdate,
+  ReviewDesk,
+  type AnswerInput,
+  type AssignInput,
+  type InfoRequest,
+  type Recusal,
+  type RequestInfoInput,
+} from './machinery/review-desk';
+import { CaseSearchAttributes } from './machinery/search-attributes';
 import { runDeadlines, type DueTimer } from './machinery/timers';
 
 // ---- messages -------------------------------------------------------------------
 
-export interface ActionResult {
-  number: string;
+export interface ActionResult extends CaseActionResult {
   status: ApplicationStatus;
-  version: number;
 }
 
 export interface EditInput {
   form: Record<string, unknown>;
   documents: DocumentRef[];
-}
-export interface AnswerInput {
-  comment: string;
-  documents: DocumentRef[];
-}
-export interface RequestInfoInput {
-  message: string;
-  dueDays?: number;
-}
-export interface AssignInput {
-  assigneeId: string;
 }
 export interface DecideInput {
   outcome: 'approve' | 'reject';
@@ -72,11 +77,11 @@ export const registeredUpdate = defineUpdate<ActionResult, []>('registered');
 export const editUpdate = defineUpdate<ActionResult, [EditInput, ActionMeta]>('edit');
 export const cancelUpdate = defineUpdate<ActionResult, [ActionMeta]>('cancel');
 export const restoreUpdate = defineUpdate<ActionResult, [ActionMeta]>('restore');
-export const answerInfoUpdate = defineUpdate<ActionResult, [AnswerInput, ActionMeta]>('answerInfo');
-export const claimUpdate = defineUpdate<ActionResult, [ActionMeta]>('claim');
-export const assignUpdate = defineUpdate<ActionResult, [AssignInput, ActionMeta]>('assign');
-export const requestInfoUpdate = defineUpdate<ActionResult, [RequestInfoInput, ActionMeta]>('requestInfo');
 export const decideUpdate = defineUpdate<ActionResult, [DecideInput, ActionMeta]>('decide');
+/** The citizen appeals a decision of this case; the case starts the appeal as its child. */
+export const contestUpdate = defineUpdate<ActionResult, [ContestInput, ActionMeta]>('contest');
+/** The appeal's end (decided or withdrawn), sent by the appeal workflow. */
+export const appealOutcomeSignal = defineSignal<[AppealOutcome]>('appealOutcome');
 export const paymentSignal = defineSignal<[PaymentInput]>('paymentReceived');
 export const stateQuery = defineQuery<ApplicationState>('state');
 
@@ -89,6 +94,26 @@ export interface Invoice {
   dueAt: string;
 }
 
+export interface Decision {
+  outcome: 'approved' | 'rejected';
+  reasonCode: RejectionReason | null;
+  comment: string;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+/** An appeal against this case, open or ended. */
+export interface AppealRecord {
+  number: string;
+  ground: AppealGround;
+  filedAt: string;
+  documents: string[];
+  outcome?: AppealOutcome['outcome'];
+  remedy?: AppealRemedy | null;
+  decidedAt?: string;
+  decidedBy?: string;
+}
+
 export interface ApplicationState {
   number: string;
   service: ServiceDefinition;
@@ -99,24 +124,18 @@ export interface ApplicationState {
   form: Record<string, unknown>;
   documents: DocumentRef[];
   /** Total duty for the current form, and what has been paid towards it. */
-  fee: { amount: number; paid: number; invoice: Invoice | null; invoices: number; transactions: string[] };
+  fee: { amount: number; paid: number; invoice: Invoice | null; invoices: number; transactions: string[]; assessedAt?: string };
   assigneeId: string | null;
   deadline: DeadlineState;
-  infoRequest: {
-    message: string;
-    requestedBy: string;
-    requestedAt: string;
-    dueAt: string;
-    remindersSent: number[];
-  } | null;
-  decision: {
-    outcome: 'approved' | 'rejected';
-    reasonCode: RejectionReason | null;
-    comment: string;
-    decidedBy: string;
-    decidedAt: string;
-  } | null;
+  infoRequest: InfoRequest | null;
+  decision: Decision | null;
   result: IssuedResult | null;
+  /** Reviewers who may not review this case again (their decision was overturned). */
+  recused?: Recusal[];
+  /** Appeals against this case; absent in cases started before appeals existed. */
+  appeals?: { open: AppealRecord | null; history: AppealRecord[] };
+  /** Decisions overturned on appeal, with the result they had produced. */
+  previousDecisions?: Array<Decision & { result: IssuedResult | null; overturnedBy: string }>;
   cancellation: { at: string; restoreUntil: string; previousStatus: ApplicationStatus } | null;
   resentFrom: string | null;
   closedAt: string | null;
@@ -145,6 +164,9 @@ const now = (): string => new Date().toISOString();
 
 // ---- the case -------------------------------------------------------------------
 
+const SYSTEM = { actor: { id: 'system', role: 'system' as const } };
+const CLOSED_STATUSES: readonly ApplicationStatus[] = ['approved', 'rejected', 'completed', 'cancelled', 'expired'];
+
 /**
  * Rules of the application case. `check*` methods are update validators: they throw
  * a refusal and change nothing. `do*` methods change state and commit one version.
@@ -152,10 +174,12 @@ const now = (): string => new Date().toISOString();
 export class ApplicationCase {
   readonly journal: CaseJournal;
   readonly deadline: ProcessingDeadline;
+  readonly desk: ReviewDesk;
 
   constructor(readonly s: ApplicationState) {
     this.journal = new CaseJournal(s.journal, () => this.projection());
     this.deadline = new ProcessingDeadline(s.deadline, s.calendar);
+    this.desk = new ReviewDesk(s, { role: 'reviewer', agency: s.service.agency, officials: `reviewers of ${s.service.agency}` });
   }
 
   static file(input: ApplicationInput): ApplicationCase {
@@ -231,21 +255,7 @@ export class ApplicationCase {
       this.s.fee.amount = amount;
       entries.push({ type: 'fee_changed', summary: `State duty recalculated: ${amount} RUB`, data: { amount } });
     }
-    const owed = this.s.fee.amount - this.s.fee.paid;
-    if (owed > 0 && this.s.fee.invoice?.amount !== owed) {
-      entries.push(...this.invoiceFor(owed, at));
-      entries.push(...this.deadline.pause(at, 'payment', meta.actor));
-    } else if (owed <= 0) {
-      this.s.fee.invoice = null;
-      // Nothing is owed any more: a clock that waited for a payment runs (again).
-      // Cases that edited their way here before this fix keep their old course on replay.
-      if (patched('edit-settling-fee-runs-clock')) {
-        entries.push(...(this.s.deadline.clock ? this.deadline.resume(at) : this.deadline.start(at, this.s.service.term)));
-      }
-      entries.push(...this.setStatus('resubmitted'));
-    } else {
-      entries.push(...this.setStatus('awaiting_payment'));
-    }
+    entries.push(...this.rebill(at, meta.actor, 'resubmitted'));
     return this.journal.commit(meta, at, entries);
   }
 
@@ -299,55 +309,242 @@ export class ApplicationCase {
   checkAnswer(input: AnswerInput, meta: ActionMeta): void {
     this.checkCitizen(meta);
     this.requireStatus(['awaiting_info'], 'answered');
-    if (!input.comment.trim() && input.documents.length === 0) {
-      refuse(FailureType.Invalid, 'an answer needs a comment or at least one document');
-    }
+    this.desk.checkAnswer(input);
   }
 
   doAnswer(input: AnswerInput, meta: ActionMeta): number {
     const at = now();
     this.s.documents = [...this.s.documents, ...input.documents];
-    this.s.infoRequest = null;
+    const entries: EntryDraft[] = [this.desk.answer(input), ...this.deadline.resume(at), ...this.setStatus('in_review')];
+    return this.journal.commit(meta, at, entries);
+  }
+
+  // -- appeals (SPEC §4.3) --------------------------------------------------------------
+
+  private get appeals(): NonNullable<ApplicationState['appeals']> {
+    this.s.appeals ??= { open: null, history: [] };
+    return this.s.appeals;
+  }
+
+  /**
+   * What an appeal on `ground` would contest, or why there is nothing to contest. After a
+   * dismissal the citizen may appeal again: the window then runs from the dismissal.
+   */
+  contestable(ground: AppealGround): { decision: ContestedDecision; lastDay: number } | { none: string } {
+    const s = this.s;
+    const d = s.decision;
+    let at: string | null = null;
+    let summary = '';
+    let officials: ContestedDecision['officials'] = [];
+    const decider = d ? [{ id: d.decidedBy, reason: `they made the contested decision of ${d.decidedAt.slice(0, 10)}` }] : [];
+    switch (ground) {
+      case 'rejection':
+        if (d?.outcome !== 'rejected') return { none: `only a rejection can be appealed on this ground; the application is ${s.status}` };
+        [at, summary, officials] = [d.decidedAt, `Rejection: ${d.reasonCode}`, decider];
+        break;
+      case 'wrong_fee':
+        if (s.fee.amount <= 0) return { none: 'no state duty was charged on this application' };
+        [at, summary, officials] = [d?.decidedAt ?? s.fee.assessedAt ?? s.submittedAt, `State duty of ${s.fee.amount} RUB`, decider];
+        break;
+      case 'wrong_service':
+        if (!d) return { none: 'the application has no decision yet' };
+        [at, summary, officials] = [d.decidedAt, `Decided as service "${s.service.name}"`, decider];
+        break;
+      case 'deadline_breach':
+        if (!s.deadline.breachedAt) return { none: 'the processing deadline of this application has not been breached' };
+        at = s.deadline.breachedAt;
+        summary = `Processing deadline ${s.deadline.view?.expectedDue} breached`;
+        officials = s.assigneeId ? [{ id: s.assigneeId, reason: 'they had the case when its deadline was breached' }] : [];
+        break;
+    }
+    const dismissed = this.appeals.history.filter((a) => a.ground === ground && a.outcome === 'dismissed' && a.decidedAt! > at!).at(-1);
+    if (dismissed) {
+      // The repeated appeal contests the dismissal too: its expert does not examine it.
+      at = dismissed.decidedAt!;
+      officials = [...officials, { id: dismissed.decidedBy!, reason: `they dismissed appeal ${dismissed.number}` }];
+    }
+    const lastDay = dayOf(at) + APPEAL_WINDOW_DAYS;
+    return {
+      lastDay,
+      decision: {
+        number: s.number,
+        serviceCode: s.service.code,
+        serviceName: s.service.name,
+        agency: s.service.agency,
+        ground,
+        summary,
+        at,
+        appealUntil: dayToDate(lastDay),
+        officials,
+        repeatOf: dismissed?.number ?? null,
+      },
+    };
+  }
+
+  /** A retried filing of an appeal already recorded is answered, not refused. */
+  knowsAppeal(number: string): boolean {
+    return this.appeals.open?.number === number || this.appeals.history.some((a) => a.number === number);
+  }
+
+  checkContest(input: ContestInput, meta: ActionMeta): void {
+    this.checkCitizen(meta);
+    if (this.knowsAppeal(input.appealNumber)) return;
+    const open = this.appeals.open;
+    if (open) {
+      refuse(FailureType.InvalidState, `appeal ${open.number} against this case is still open; wait for its decision or withdraw it`, {
+        openAppeal: open.number,
+      });
+    }
+    const found = this.contestable(input.ground);
+    if ('none' in found) refuse(FailureType.InvalidState, found.none);
+    if (dayOf(now()) > found.lastDay) {
+      refuse(FailureType.InvalidState, `the period to appeal closed on ${dayToDate(found.lastDay)}`, {
+        appealClosedOn: dayToDate(found.lastDay),
+      });
+    }
+    const repeatOf = found.decision.repeatOf;
+    if (repeatOf) {
+      const seen = new Set(this.appeals.history.filter((a) => a.ground === input.ground).flatMap((a) => a.documents));
+      if (!input.documents.some((d) => !seen.has(d.id))) {
+        refuse(FailureType.Invalid, `appeal ${repeatOf} on this ground was dismissed; a repeated appeal needs new evidence (a document not filed before)`, {
+          repeatOf,
+        });
+      }
+    }
+  }
+
+  /** Records the appeal and returns what its workflow needs; the caller starts it. */
+  doContest(input: ContestInput, meta: ActionMeta): { version: number; contested: ContestedDecision } {
+    const at = now();
+    const found = this.contestable(input.ground) as { decision: ContestedDecision };
+    this.appeals.open = { number: input.appealNumber, ground: input.ground, filedAt: at, documents: input.documents.map((d) => d.id) };
+    const version = this.journal.commit(meta, at, [
+      {
+        type: 'appeal_filed',
+        summary: `Appeal ${input.appealNumber} filed (${input.ground})${found.decision.repeatOf ? `, repeating ${found.decision.repeatOf}` : ''}`,
+        data: { appeal: input.appealNumber, ground: input.ground, repeatOf: found.decision.repeatOf },
+      },
+    ]);
+    return { version, contested: found.decision };
+  }
+
+  /** The appeal ended. Upheld appeals act on this case; the outcome arrives once. */
+  onAppealOutcome(o: AppealOutcome): void {
+    const open = this.appeals.open;
+    if (open?.number !== o.appealNumber) return;
+    const at = now();
+    this.appeals.open = null;
+    this.appeals.history.push({ ...open, outcome: o.outcome, remedy: o.remedy, decidedAt: o.decidedAt, decidedBy: o.decidedBy });
+    const actor: Actor = o.outcome === 'withdrawn' ? { id: this.s.applicantId, role: 'citizen' } : { id: o.decidedBy, role: 'expert' };
     const entries: EntryDraft[] = [
       {
-        type: 'information_provided',
-        summary: `The applicant answered the request (${input.documents.length} document(s))`,
-        data: { comment: input.comment, documents: input.documents.map((d) => d.id) },
-        notify: this.s.assigneeId
-          ? [{ recipient: this.s.assigneeId, type: 'status_changed', title: `${this.s.number}: ответ заявителя` }]
-          : undefined,
+        type: `appeal_${o.outcome}`,
+        summary: `Appeal ${o.appealNumber} ${o.outcome}${o.remedy ? ` (${o.remedy})` : ''}`,
+        data: { appeal: o.appealNumber, ground: o.ground, remedy: o.remedy, correctedFee: o.correctedFee },
       },
-      ...this.deadline.resume(at),
-      ...this.setStatus('in_review'),
     ];
-    return this.journal.commit(meta, at, entries);
+    if (o.outcome === 'upheld') entries.push(...this.remedy(o, at, actor));
+    this.journal.commit({ actor }, at, entries);
+  }
+
+  private remedy(o: AppealOutcome, at: string, actor: Actor): EntryDraft[] {
+    const s = this.s;
+    switch (o.remedy) {
+      case 'reopen':
+        return this.reopen(o.appealNumber, at);
+      case 'replace':
+        if (o.ground === 'wrong_fee') return this.correctFee(o.correctedFee ?? s.fee.amount, at, actor);
+        this.overturn(o.appealNumber);
+        s.decision = { outcome: 'approved', reasonCode: null, comment: `Decision replaced on appeal ${o.appealNumber}`, decidedBy: o.decidedBy, decidedAt: at };
+        return [{ type: 'approved', summary: `Approved on appeal ${o.appealNumber}`, data: { appeal: o.appealNumber } }, ...this.setStatus('approved')];
+      case 'expedite':
+        return this.expedite(o.appealNumber);
+      default:
+        return [];
+    }
+  }
+
+  /** The decision stands no more: its maker may not decide again, its result is void. */
+  private overturn(appeal: string): void {
+    const s = this.s;
+    if (s.decision) {
+      this.desk.recuse({ id: s.decision.decidedBy, reason: `their decision was overturned on appeal ${appeal}` });
+      s.previousDecisions = [...(s.previousDecisions ?? []), { ...s.decision, result: s.result, overturnedBy: appeal }];
+    }
+    s.decision = null;
+    s.result = null;
+    s.closedAt = null;
+  }
+
+  private reopen(appeal: string, at: string): EntryDraft[] {
+    this.overturn(appeal);
+    this.desk.release();
+    this.s.infoRequest = null;
+    // A new review gets the service's full term from today.
+    Object.assign(this.s.deadline, newDeadlineState());
+    return [
+      { type: 'reopened', summary: `Reopened on appeal ${appeal}: a different reviewer reviews the application anew`, data: { appeal } },
+      ...this.deadline.start(at, this.s.service.term),
+      ...this.setStatus('reopened'),
+    ];
+  }
+
+  private correctFee(amount: number, at: string, actor: Actor): EntryDraft[] {
+    const s = this.s;
+    s.fee.amount = amount;
+    const entries: EntryDraft[] = [{ type: 'fee_changed', summary: `State duty corrected on appeal: ${amount} RUB`, data: { amount } }];
+    const overpaid = s.fee.paid - amount;
+    if (overpaid > 0) {
+      s.fee.paid = amount;
+      entries.push({ type: 'refund_ordered', summary: `${overpaid} RUB overpaid; refund ordered`, data: { amount: overpaid } });
+    }
+    if (s.status === 'awaiting_payment') entries.push(...this.rebill(at, actor, s.deadline.clock ? 'resubmitted' : 'submitted'));
+    return entries;
+  }
+
+  /** A late case leaves the reviewer who let its deadline pass. */
+  private expedite(appeal: string): EntryDraft[] {
+    const s = this.s;
+    if (this.closed || s.decision) {
+      return [{ type: 'breach_acknowledged', summary: `The breach of the processing deadline was acknowledged on appeal ${appeal}` }];
+    }
+    const late = s.assigneeId;
+    if (late) this.desk.recuse({ id: late, reason: `they let the processing deadline pass (appeal ${appeal})` });
+    this.desk.release();
+    return [
+      {
+        type: 'expedited',
+        summary: `On appeal ${appeal} the case goes to a different reviewer without delay`,
+        data: { appeal, previousAssignee: late },
+        notify: [{ recipient: `agency:${s.service.agency}:supervisor`, type: 'status_changed', title: `${s.number}: жалоба на нарушение срока удовлетворена` }],
+      },
+      ...(s.status === 'in_review' ? this.setStatus('reopened') : []),
+    ];
+  }
+
+  /** The last instant any appeal can still be filed, or null if nothing is appealable. */
+  appealWindowEnd(): number | null {
+    let end: number | null = null;
+    for (const ground of ['rejection', 'wrong_fee', 'wrong_service', 'deadline_breach'] as const) {
+      const found = this.contestable(ground);
+      if ('lastDay' in found) end = Math.max(end ?? 0, Date.parse(startOfDay(found.lastDay + 1)));
+    }
+    return end;
+  }
+
+  /** While an appeal is open or can still be filed, the case's workflow stays to answer it. */
+  appealable(): boolean {
+    if (this.appeals.open) return true;
+    const end = this.appealWindowEnd();
+    return end !== null && Date.now() < end;
   }
 
   // -- reviewer ---------------------------------------------------------------------
 
-  checkReviewer(meta: ActionMeta): void {
-    const { actor } = meta;
-    if (actor.role !== 'reviewer' || actor.agency !== this.s.service.agency) {
-      refuse(FailureType.Forbidden, `only reviewers of ${this.s.service.agency} work this case`);
-    }
-    if (actor.id === this.s.applicantId) refuse(FailureType.Forbidden, 'a reviewer never handles their own application');
-    if (meta.expectedVersion === undefined) refuse(FailureType.Invalid, 'reviewer actions must carry the case version');
-    requireVersion(meta, this.journal.version);
-  }
-
-  private checkAssignee(meta: ActionMeta): void {
-    this.checkReviewer(meta);
-    if (this.s.assigneeId !== meta.actor.id) {
-      refuse(FailureType.Forbidden, this.s.assigneeId ? 'the case is assigned to another reviewer' : 'claim the case first');
-    }
-  }
-
   checkClaim(meta: ActionMeta): void {
-    this.checkReviewer(meta);
-    this.requireStatus(['submitted', 'resubmitted'], 'claimed');
-    if (this.s.assigneeId && this.s.assigneeId !== meta.actor.id) {
-      refuse(FailureType.InvalidState, 'the case is already assigned to another reviewer');
-    }
+    this.desk.checkClaim(meta, this.journal.version);
+    const unassignedReview = this.s.status === 'in_review' && this.s.assigneeId === null;
+    if (!unassignedReview) this.requireStatus(['submitted', 'resubmitted', 'reopened'], 'claimed');
   }
 
   doClaim(meta: ActionMeta): number {
@@ -355,13 +552,9 @@ export class ApplicationCase {
   }
 
   checkAssign(input: AssignInput, meta: ActionMeta): void {
-    this.checkReviewer(meta);
-    this.requireStatus(['submitted', 'resubmitted', 'in_review', 'awaiting_info'], 'assigned');
-    if (!meta.actor.supervisor && this.s.assigneeId !== meta.actor.id) {
-      refuse(FailureType.Forbidden, 'only a supervisor or the current assignee may assign the case');
-    }
-    if (input.assigneeId === this.s.applicantId) refuse(FailureType.Invalid, 'the applicant cannot review their own case');
-    if (input.assigneeId === this.s.assigneeId) refuse(FailureType.InvalidState, 'the case is already assigned to them');
+    this.desk.checkOfficial(meta, this.journal.version);
+    this.requireStatus(['submitted', 'resubmitted', 'reopened', 'in_review', 'awaiting_info'], 'assigned');
+    this.desk.checkAssign(input, meta, this.journal.version);
   }
 
   doAssign(input: AssignInput, meta: ActionMeta): number {
@@ -369,25 +562,15 @@ export class ApplicationCase {
   }
 
   checkRequestInfo(input: RequestInfoInput, meta: ActionMeta): void {
-    this.checkAssignee(meta);
+    this.desk.checkAssignee(meta, this.journal.version);
     this.requireStatus(['in_review'], 'sent an information request');
-    if (input.dueDays !== undefined && (!Number.isInteger(input.dueDays) || input.dueDays < 1 || input.dueDays > 60)) {
-      refuse(FailureType.Invalid, 'dueDays must be a whole number from 1 to 60');
-    }
+    this.desk.checkRequestInfo(input, meta, this.journal.version);
   }
 
   doRequestInfo(input: RequestInfoInput, meta: ActionMeta): number {
     const at = now();
-    const days = input.dueDays ?? this.s.service.infoTermDays ?? DEFAULT_INFO_TERM_DAYS;
-    const dueAt = addDays(at, days);
-    this.s.infoRequest = { message: input.message, requestedBy: meta.actor.id, requestedAt: at, dueAt, remindersSent: [] };
     const entries: EntryDraft[] = [
-      {
-        type: 'information_requested',
-        summary: `Information requested; answer due by ${dueAt.slice(0, 10)}`,
-        data: { message: input.message, dueAt },
-        notify: [{ recipient: this.s.applicantId, type: 'documents_requested', title: `${this.s.number}: требуется уточнение` }],
-      },
+      this.desk.requestInfo(input, meta, at, this.s.service.infoTermDays ?? DEFAULT_INFO_TERM_DAYS),
       ...this.deadline.pause(at, 'information_request', meta.actor),
       ...this.setStatus('awaiting_info'),
     ];
@@ -395,7 +578,7 @@ export class ApplicationCase {
   }
 
   checkDecide(input: DecideInput, meta: ActionMeta): void {
-    this.checkAssignee(meta);
+    this.desk.checkAssignee(meta, this.journal.version);
     this.requireStatus(['in_review'], 'decided');
     if (input.outcome === 'reject' && (!input.reasonCode || !REJECTION_REASONS.includes(input.reasonCode))) {
       refuse(FailureType.Invalid, `a rejection needs a reason code: one of ${REJECTION_REASONS.join(', ')}`);
@@ -455,55 +638,44 @@ export class ApplicationCase {
   }
 
   dueTimers(): Array<DueTimer | null> {
-    const system = { actor: { id: 'system', role: 'system' as const } };
     const s = this.s;
+    if (this.closed) {
+      // Decided: the only thing left to wait for is the end of the appeal period.
+      const end = this.appealWindowEnd();
+      if (end === null || this.appeals.open) return [];
+      return [
+        {
+          at: new Date(end).toISOString(),
+          fire: () => this.journal.commit(SYSTEM, now(), [{ type: 'appeal_period_ended', summary: 'The period to appeal this case ended' }]),
+        },
+      ];
+    }
     const timers: Array<DueTimer | null> = [];
     if (s.status === 'awaiting_payment' && s.fee.invoice) {
       timers.push({ at: s.fee.invoice.dueAt, fire: () => this.expire('payment_overdue', 'The invoice was not paid in time') });
     }
-    if (s.status === 'awaiting_info' && s.infoRequest) {
-      const req = s.infoRequest;
-      timers.push({ at: req.dueAt, fire: () => this.expire('no_answer', 'The applicant did not answer in time') });
-      for (const days of CITIZEN_REMINDER_DAYS_BEFORE) {
-        const at = addDays(req.dueAt, -days);
-        if (req.remindersSent.includes(days) || Date.parse(at) <= Date.parse(req.requestedAt)) continue;
-        timers.push({
-          at,
-          fire: () => {
-            req.remindersSent.push(days);
-            this.journal.commit(system, now(), [
-              {
-                type: 'reminder_sent',
-                summary: `Reminder: ${days} day(s) left to answer the information request`,
-                data: { daysLeft: days, dueAt: req.dueAt },
-                notify: [{ recipient: s.applicantId, type: 'deadline_approaching', title: `${s.number}: осталось дней: ${days}` }],
-              },
-            ]);
-          },
-        });
-      }
+    if (s.status === 'awaiting_info') {
+      timers.push(
+        ...this.desk.infoTimers(
+          (entries) => this.journal.commit(SYSTEM, now(), entries),
+          () => this.expire('no_answer', 'The applicant did not answer in time'),
+        ),
+      );
     }
-    const processing = this.deadline.nextTimer();
-    if (processing && !['approved', 'rejected', 'completed', 'cancelled', 'expired'].includes(s.status)) {
+    if (!CLOSED_STATUSES.includes(s.status)) {
       const agency = s.service.agency;
-      timers.push({
-        at: processing.at,
-        fire: () => {
-          const entries = processing.kind === 'warn' ? this.deadline.warn() : this.deadline.breach(now());
-          entries[0]!.notify =
-            processing.kind === 'warn'
-              ? [{ recipient: s.assigneeId ?? `agency:${agency}`, type: 'deadline_warning', title: `${s.number}: срок истекает` }]
-              : [{ recipient: `agency:${agency}:supervisor`, type: 'deadline_breached', title: `${s.number}: срок нарушен` }];
-          this.journal.commit(system, now(), entries);
-        },
-      });
+      timers.push(
+        this.deadline.dueTimer(s.number, { warn: s.assigneeId ?? `agency:${agency}`, breach: `agency:${agency}:supervisor` }, (entries) =>
+          this.journal.commit(SYSTEM, now(), entries),
+        ),
+      );
     }
     if (s.status === 'cancelled' && s.cancellation) {
       timers.push({
         at: s.cancellation.restoreUntil,
         fire: () => {
           s.closedAt = now();
-          this.journal.commit(system, s.closedAt, [{ type: 'closed', summary: 'The restore window ended' }]);
+          this.journal.commit(SYSTEM, s.closedAt, [{ type: 'closed', summary: 'The restore window ended' }]);
         },
       });
     }
@@ -522,7 +694,7 @@ export class ApplicationCase {
     const at = now();
     this.s.result = result;
     this.s.closedAt = at;
-    this.journal.commit({ actor: { id: 'system', role: 'system' } }, at, [
+    this.journal.commit(SYSTEM, at, [
       { type: 'result_issued', summary: `Result issued, verification code ${result.verificationCode}`, data: { ...result } },
       ...this.setStatus('completed'),
     ]);
@@ -533,26 +705,33 @@ export class ApplicationCase {
   private expire(reason: string, summary: string): void {
     const at = now();
     this.s.closedAt = at;
-    this.journal.commit({ actor: { id: 'system', role: 'system' } }, at, [
-      { type: 'expired', summary, data: { reason } },
-      ...this.setStatus('expired'),
-    ]);
+    this.journal.commit(SYSTEM, at, [{ type: 'expired', summary, data: { reason } }, ...this.setStatus('expired')]);
   }
 
   private assignTo(assigneeId: string, meta: ActionMeta, how: string): number {
-    const at = now();
-    this.s.assigneeId = assigneeId;
-    const entries: EntryDraft[] = [
-      {
-        type: how,
-        summary: `Case ${how} to reviewer ${assigneeId}`,
-        data: { assigneeId },
-        notify:
-          assigneeId === meta.actor.id ? undefined : [{ recipient: assigneeId, type: 'status_changed', title: `${this.s.number}: назначено вам` }],
-      },
-    ];
-    if (this.s.status === 'submitted' || this.s.status === 'resubmitted') entries.push(...this.setStatus('in_review'));
-    return this.journal.commit(meta, at, entries);
+    const entries: EntryDraft[] = [this.desk.assign(assigneeId, meta, how)];
+    if (['submitted', 'resubmitted', 'reopened'].includes(this.s.status)) entries.push(...this.setStatus('in_review'));
+    return this.journal.commit(meta, now(), entries);
+  }
+
+  /**
+   * After the duty changed: bill what is still owed, or, when nothing is, let the case
+   * go on as `settled`.
+   */
+  private rebill(at: string, actor: Actor, settled: ApplicationStatus): EntryDraft[] {
+    const owed = this.s.fee.amount - this.s.fee.paid;
+    if (owed > 0 && this.s.fee.invoice?.amount !== owed) {
+      return [...this.invoiceFor(owed, at), ...this.deadline.pause(at, 'payment', actor)];
+    }
+    if (owed > 0) return this.setStatus('awaiting_payment');
+    this.s.fee.invoice = null;
+    const entries: EntryDraft[] = [];
+    // Nothing is owed any more: a clock that waited for a payment runs (again).
+    // Cases that edited their way here before this fix keep their old course on replay.
+    if (patched('edit-settling-fee-runs-clock')) {
+      entries.push(...(this.s.deadline.clock ? this.deadline.resume(at) : this.deadline.start(at, this.s.service.term)));
+    }
+    return [...entries, ...this.setStatus(settled)];
   }
 
   private invoiceFor(amount: number, at: string): EntryDraft[] {
@@ -563,6 +742,7 @@ export class ApplicationCase {
       dueAt: addDays(at, this.s.service.paymentTermDays),
     };
     this.s.fee.invoice = invoice;
+    this.s.fee.assessedAt = at;
     return [
       {
         type: 'invoice_issued',
@@ -574,25 +754,21 @@ export class ApplicationCase {
   }
 
   private setStatus(status: ApplicationStatus): EntryDraft[] {
-    if (status === this.s.status) return [];
-    const from = this.s.status;
-    this.s.status = status;
-    return [
-      {
-        type: 'status_changed',
-        summary: `Status: ${from} → ${status}`,
-        data: { from, to: status },
-        notify: [{ recipient: this.s.applicantId, type: 'status_changed', title: `${this.s.number}: ${status}` }],
-      },
-    ];
+    return moveStatus(this.s, status);
   }
 
   private requireStatus(allowed: readonly ApplicationStatus[], action: string): void {
-    if (!allowed.includes(this.s.status)) {
-      refuse(FailureType.InvalidState, `an application that is ${this.s.status} cannot be ${action}`, {
-        currentStatus: this.s.status,
-      });
+    requireStatus(this.s, allowed, 'an application', action);
+  }
+
+  private appealView() {
+    const { open, history } = this.appeals;
+    const lastDays: Partial<Record<AppealGround, string>> = {};
+    for (const ground of ['rejection', 'wrong_fee', 'wrong_service', 'deadline_breach'] as const) {
+      const found = this.contestable(ground);
+      if ('lastDay' in found) lastDays[ground] = dayToDate(found.lastDay);
     }
+    return { underAppeal: open?.number ?? null, open, history, lastDays };
   }
 
   projection(): CaseProjection {
@@ -637,6 +813,8 @@ export class ApplicationCase {
         result: s.result,
         cancellation: s.cancellation && { at: s.cancellation.at, restoreUntil: s.cancellation.restoreUntil },
         partialEditAllowed: s.service.partialEditAllowed,
+        appeals: this.appealView(),
+        previousDecisions: s.previousDecisions ?? [],
       },
     };
   }
@@ -664,20 +842,74 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Acti
     validator: (i, m) => c.checkRequestInfo(i, m),
   });
   setHandler(decideUpdate, (i, m) => answer(c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
+  setHandler(appealOutcomeSignal, (o) => c.onAppealOutcome(o));
+  setHandler(
+    contestUpdate,
+    async (i, m) => {
+      if (c.knowsAppeal(i.appealNumber)) return answer(c.journal.version);
+      const { version, contested } = c.doContest(i, m);
+      await startAppeal(c, i, m, contested);
+      return answer(version);
+    },
+    { validator: (i, m) => c.checkContest(i, m) },
+  );
 
   void c.journal.runProjector();
 
-  const outcome = await runDeadlines(
-    c.journal,
-    () => c.closed || c.s.status === 'approved',
-    () => c.dueTimers(),
-    () => workflowInfo().continueAsNewSuggested,
-  );
-  if (outcome === 'continue_as_new') {
+  const continueAsNewSuggested = () => workflowInfo().continueAsNewSuggested;
+  const carryOn = async () => {
     await c.journal.drained();
-    await continueAsNew<typeof applicationWorkflow>({ ...input, resume: c.s });
+    return continueAsNew<typeof applicationWorkflow>({ ...input, resume: c.s });
+  };
+  for (;;) {
+    const outcome = await runDeadlines(c.journal, () => c.closed || c.s.status === 'approved', () => c.dueTimers(), continueAsNewSuggested);
+    if (outcome === 'continue_as_new') await carryOn();
+    if (c.s.status === 'approved') await c.issueResult();
+    // Decided cases stay to answer appeals; cases decided before appeals existed end here.
+    if (!patched('appeal-window') || !c.appealable()) break;
+    const after = await runDeadlines(c.journal, () => !c.closed || !c.appealable(), () => c.dueTimers(), continueAsNewSuggested);
+    if (after === 'continue_as_new') await carryOn();
+    // An upheld appeal reopened the case or replaced its decision: back to work.
+    if (c.closed) break;
   }
-  if (c.s.status === 'approved') await c.issueResult();
   await c.journal.drained();
   return { number: c.s.number, status: c.s.status, version: c.journal.version };
+}
+
+/** The appeal is this case's child: started in the same workflow task that records it. */
+async function startAppeal(c: ApplicationCase, input: ContestInput, meta: ActionMeta, contested: ContestedDecision): Promise<void> {
+  const started = startChild<typeof appealWorkflow>('appealWorkflow', {
+    workflowId: caseWorkflowId(input.appealNumber),
+    // The appeal outlives a continue-as-new of this case, and the case waits for it anyway.
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    args: [
+      {
+        number: input.appealNumber,
+        applicantId: c.s.applicantId,
+        contested,
+        ground: input.ground,
+        reasons: input.reasons,
+        references: input.references,
+        documents: input.documents,
+        calendar: c.s.calendar,
+        examinationTerm: input.examinationTerm,
+        meta,
+      },
+    ],
+    typedSearchAttributes: [
+      { key: CaseSearchAttributes.kind, value: 'appeal' },
+      { key: CaseSearchAttributes.number, value: input.appealNumber },
+      { key: CaseSearchAttributes.status, value: 'submitted' },
+      { key: CaseSearchAttributes.applicant, value: c.s.applicantId },
+      { key: CaseSearchAttributes.service, value: c.s.service.code },
+      { key: CaseSearchAttributes.agency, value: c.s.service.agency },
+      { key: CaseSearchAttributes.contested, value: c.s.number },
+    ],
+    memo: { number: input.appealNumber, contested: c.s.number, ground: input.ground },
+  });
+  // Anything thrown here would fail this case's workflow (workflowFailureErrorTypes); an
+  // appeal that is already running is the only way a start can fail, and that is fine.
+  await started.catch((err: unknown) => {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  });
 }

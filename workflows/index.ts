@@ -3,3 +3,4 @@ export { applicationWorkflow } from './application';
 export { registrationWorkflow } from './identity-registration';
 export { standardUpgradeWorkflow } from './identity-standard';
 export { confirmedUpgradeWorkflow } from './identity-confirmed';
+export { appealWorkflow } from './appeal';

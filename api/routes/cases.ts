@@ -1,17 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { APPLICATION_STATUSES } from '../../core/application';
 import { caseVisibleTo } from '../../cases/access';
 import { fileApplication, type FilingRequest } from '../../cases/filing';
 import { applicationContentErrors } from '../../cases/form-validation';
 import { getService } from '../../db/queries/catalogue';
 import { findResentAs, getTimeline, listApplicantCases } from '../../db/queries/cases';
 import { findOwnedDocuments } from '../../db/queries/documents';
-import {
-  answerInfoUpdate,
-  cancelUpdate,
-  editUpdate,
-  restoreUpdate,
-} from '../../workflows/application';
+import { cancelUpdate, editUpdate, restoreUpdate } from '../../workflows/application';
+import { answerInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
 import { caseDetail, caseSummary, timelineEntry } from '../case-view';
 import { badRequest } from '../problem';
@@ -30,7 +25,7 @@ import {
 } from '../schemas';
 
 const CITIZEN = { roles: ['citizen'] } as const;
-const ANYONE_ON_CASE = { roles: ['citizen', 'reviewer', 'admin'] } as const;
+const ANYONE_ON_CASE = { roles: ['citizen', 'reviewer', 'expert', 'admin'] } as const;
 const security = [{ bearer: [] }];
 const tags = ['cases'];
 
@@ -100,7 +95,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: {
             service: { type: 'string', maxLength: 100 },
-            status: { type: 'string', enum: APPLICATION_STATUSES },
+            status: { type: 'string', minLength: 1, maxLength: 40 },
             submittedFrom: { type: 'string', format: 'date' },
             submittedTo: { type: 'string', format: 'date' },
             ...paging,
@@ -217,7 +212,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags,
         security,
-        summary: "Answer the reviewer's information request",
+        summary: "Answer the reviewer's information request (or the expert's request for material on an appeal)",
         params: numberParams,
         body: {
           type: 'object',
@@ -230,7 +225,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number, 'application');
+      const row = await caseVisibleTo(db, who, request.params.number, ['application', 'appeal']);
       const docs = await findOwnedDocuments(db, who.id, request.body.documents);
       const missing = request.body.documents.findIndex((id) => !docs.some((d) => d.id === id));
       if (missing >= 0) throw badRequest('unknown document', [{ path: `/body/documents/${missing}`, message: 'no such document of yours' }]);

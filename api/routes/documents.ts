@@ -74,7 +74,7 @@ function attachment(fileName: string): string {
 const view = (d: DocumentRow) => ({ ...d, createdAt: new Date(d.createdAt).toISOString() });
 const security = [{ bearer: [] }];
 const tags = ['documents'];
-const readers = ['citizen', 'reviewer', 'admin'] as const;
+const readers = ['citizen', 'reviewer', 'expert', 'admin'] as const;
 
 /** Typed document uploads (PDF, JPEG, PNG by content, ≤ 5 MB) and downloads. */
 export async function documentRoutes(app: FastifyInstance): Promise<void> {

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { APPEAL_REMEDIES, APPEAL_STATUSES, OPEN_APPEAL_STATUSES, type AppealRemedy } from '../../core/appeal';
 import { APPLICATION_STATUSES, type RejectionReason } from '../../core/application';
 import { caseVisibleTo } from '../../cases/access';
 import { listQueue } from '../../db/queries/cases';
-import { assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/application';
+import { decideAppealUpdate } from '../../workflows/appeal';
+import { decideUpdate } from '../../workflows/application';
+import { assignUpdate, claimUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
 import { caseSummary } from '../case-view';
 import { badRequest } from '../problem';
@@ -19,14 +22,19 @@ import {
 } from '../schemas';
 
 const REVIEWER = { roles: ['reviewer'] } as const;
+const EXPERT = { roles: ['expert'] } as const;
+const OFFICIAL = { roles: ['reviewer', 'expert'] } as const;
+/** Cases an official works: reviewers decide applications, experts appeals. */
+const DESK_KINDS = ['application', 'appeal'] as const;
 const security = [{ bearer: [] }];
 const tags = ['reviewer'];
+const QUEUE_OPEN_STATUSES = ['submitted', 'resubmitted', 'reopened', 'in_review', 'awaiting_info'];
 
 interface NumberParams {
   number: string;
 }
 
-/** Reviewers work their agency's queue: claim, assign, ask, decide. */
+/** Reviewers work their agency's queue, experts the appeals: claim, assign, ask, decide. */
 export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
 
@@ -35,16 +43,16 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
   }>(
     '/queue',
     {
-      config: REVIEWER,
+      config: OFFICIAL,
       schema: {
         tags,
         security,
-        summary: "The agency's open cases, soonest deadline first",
+        summary: "Open cases, soonest deadline first: the agency's applications for reviewers, appeals for experts",
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
-            status: { type: 'string', enum: APPLICATION_STATUSES },
+            status: { type: 'string', enum: [...new Set([...APPLICATION_STATUSES, ...APPEAL_STATUSES])] },
             service: { type: 'string', maxLength: 100 },
             overdue: { type: 'boolean' },
             assignee: { type: 'string', maxLength: 200, description: '"unassigned", "me", or a reviewer id' },
@@ -56,10 +64,13 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const who = principal(request);
-      if (!who.agency) throw badRequest('your token names no agency');
       const q = request.query;
       const assignee = q.assignee === 'me' ? who.id : q.assignee;
-      const page = await listQueue(db, { ...q, assignee, agency: who.agency });
+      let scope: { kind: 'application' | 'appeal'; agency?: string; openStatuses: readonly string[] };
+      if (who.role === 'expert') scope = { kind: 'appeal', openStatuses: OPEN_APPEAL_STATUSES };
+      else if (who.agency) scope = { kind: 'application', agency: who.agency, openStatuses: QUEUE_OPEN_STATUSES };
+      else throw badRequest('your token names no agency');
+      const page = await listQueue(db, { ...q, ...scope, assignee });
       return { items: page.items.map(caseSummary), total: page.total, limit: q.limit, offset: q.offset };
     },
   );
@@ -69,11 +80,11 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: NumberParams; Body: { version: number } }>(
     '/cases/:number/claim',
     {
-      config: REVIEWER,
+      config: OFFICIAL,
       schema: { tags, security, summary: 'Take an unassigned case', params: numberParams, body: versionOnly, response: { 200: actionResult, ...problemResponses } },
     },
     async (request) => {
-      const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
+      const row = await caseVisibleTo(db, principal(request), request.params.number, DESK_KINDS);
       return caseUpdate(app, row.number, claimUpdate, actionMeta(request, request.body.version));
     },
   );
@@ -81,7 +92,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: NumberParams; Body: { version: number; assigneeId: string } }>(
     '/cases/:number/assign',
     {
-      config: REVIEWER,
+      config: OFFICIAL,
       schema: {
         tags,
         security,
@@ -97,7 +108,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
+      const row = await caseVisibleTo(db, principal(request), request.params.number, DESK_KINDS);
       return caseUpdate(app, row.number, assignUpdate, { assigneeId: request.body.assigneeId }, actionMeta(request, request.body.version));
     },
   );
@@ -105,11 +116,11 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: NumberParams; Body: { version: number; message: string; dueDays?: number } }>(
     '/cases/:number/request-info',
     {
-      config: REVIEWER,
+      config: OFFICIAL,
       schema: {
         tags,
         security,
-        summary: 'Ask the applicant for documents or corrections; pauses the processing deadline',
+        summary: 'Ask the applicant for documents, corrections or (appeals) material; pauses the deadline',
         params: numberParams,
         body: {
           type: 'object',
@@ -126,7 +137,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { version, ...input } = request.body;
-      const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
+      const row = await caseVisibleTo(db, principal(request), request.params.number, DESK_KINDS);
       return caseUpdate(app, row.number, requestInfoUpdate, input, actionMeta(request, version));
     },
   );
@@ -160,6 +171,44 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
       const { version, ...input } = request.body;
       const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
       return caseUpdate(app, row.number, decideUpdate, input, actionMeta(request, version));
+    },
+  );
+
+  app.post<{
+    Params: NumberParams;
+    Body: { version: number; outcome: 'upheld' | 'dismissed'; reasons: string; remedy?: AppealRemedy; correctedFee?: number };
+  }>(
+    '/cases/:number/appeal-decision',
+    {
+      config: EXPERT,
+      schema: {
+        tags,
+        security,
+        summary: 'Decide an appeal: upheld (with its remedy) or dismissed, with reasons',
+        description:
+          'Remedies by ground: rejection → reopen (new review by a different reviewer) or replace (the application is approved); ' +
+          'wrong_fee → replace with correctedFee; wrong_service → reopen; deadline_breach → expedite. ' +
+          'The expert may not be an official who made the contested decision.',
+        params: numberParams,
+        body: {
+          type: 'object',
+          required: ['version', 'outcome', 'reasons'],
+          additionalProperties: false,
+          properties: {
+            version: versionProperty,
+            outcome: { type: 'string', enum: ['upheld', 'dismissed'] },
+            reasons: { type: 'string', minLength: 1, maxLength: 8000 },
+            remedy: { type: 'string', enum: APPEAL_REMEDIES },
+            correctedFee: { type: 'integer', minimum: 0, maximum: 10_000_000 },
+          },
+        },
+        response: { 200: actionResult, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const { version, ...input } = request.body;
+      const row = await caseVisibleTo(db, principal(request), request.params.number, 'appeal');
+      return caseUpdate(app, row.number, decideAppealUpdate, input, actionMeta(request, version));
     },
   );
 }

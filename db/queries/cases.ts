@@ -32,7 +32,11 @@ export async function listApplicantCases(db: Db, f: MyCasesFilter): Promise<{ it
 }
 
 export interface QueueFilter {
-  agency: string;
+  kind: 'application' | 'appeal';
+  /** Reviewers see their agency's cases; experts see every appeal. */
+  agency?: string;
+  /** The statuses a queue shows by default: cases waiting for an official. */
+  openStatuses: readonly string[];
   status?: string;
   service?: string;
   overdue?: boolean;
@@ -42,11 +46,10 @@ export interface QueueFilter {
   offset: number;
 }
 
-const OPEN_STATUSES = ['submitted', 'resubmitted', 'in_review', 'awaiting_info'];
-
 export async function listQueue(db: Db, f: QueueFilter): Promise<{ items: CaseRow[]; total: number }> {
-  const where: SQL[] = [eq(cases.agency, f.agency)];
-  where.push(f.status ? eq(cases.status, f.status) : sql`${cases.status} in ${OPEN_STATUSES}`);
+  const where: SQL[] = [eq(cases.kind, f.kind)];
+  if (f.agency !== undefined) where.push(eq(cases.agency, f.agency));
+  where.push(f.status ? eq(cases.status, f.status) : sql`${cases.status} in ${f.openStatuses}`);
   if (f.service) where.push(eq(cases.serviceCode, f.service));
   if (f.overdue !== undefined) where.push(eq(cases.overdue, f.overdue));
   if (f.assignee === 'unassigned') where.push(isNull(cases.assigneeId));
@@ -112,6 +115,11 @@ export async function allocateCaseNumber(
     if (prior) return { outcome: 'already_resent', number: prior.number };
   }
   throw new Error('case number allocation conflicted for an unknown reason');
+}
+
+/** Takes back a number whose case was refused before it started (nothing else refers to it). */
+export async function releaseCaseNumber(db: Db, number: string): Promise<void> {
+  await db.delete(caseRegistry).where(eq(caseRegistry.number, number));
 }
 
 export async function findResentAs(db: Db, number: string): Promise<string | undefined> {

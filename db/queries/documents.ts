@@ -31,14 +31,18 @@ export async function findOwnedDocuments(db: Db, ownerId: string, ids: string[])
   });
 }
 
-/** The owner, a reviewer of an agency whose case carries the document, or an admin. */
+/**
+ * The owner, an admin, a reviewer of an agency whose case carries the document, or an
+ * appeal expert when an appeal or a case under appeal carries it.
+ */
 export async function canReadDocument(db: Db, who: Principal, doc: DocumentRow): Promise<boolean> {
   if (who.role === 'admin' || doc.ownerId === who.id) return true;
-  if (who.role !== 'reviewer' || !who.agency) return false;
-  const [hit] = await db
-    .select({ number: cases.number })
-    .from(cases)
-    .where(and(eq(cases.agency, who.agency), sql`${cases.detail}->'documents' @> ${JSON.stringify([{ id: doc.id }])}::jsonb`))
-    .limit(1);
+  const carries = sql`${cases.detail}->'documents' @> ${JSON.stringify([{ id: doc.id }])}::jsonb`;
+  let scope;
+  if (who.role === 'reviewer' && who.agency) scope = eq(cases.agency, who.agency);
+  else if (who.role === 'expert') {
+    scope = sql`(${cases.kind} = 'appeal' or exists (select 1 from cases a where a.kind = 'appeal' and a.related_number = ${cases.number}))`;
+  } else return false;
+  const [hit] = await db.select({ number: cases.number }).from(cases).where(and(scope, carries)).limit(1);
   return Boolean(hit);
 }

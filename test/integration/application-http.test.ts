@@ -122,7 +122,7 @@ describe('application over HTTP', () => {
     const selfReviewer: Principal = { id: alice.id, role: 'reviewer', agency: 'mvd' };
     const own = await act(selfReviewer, number, 'claim', { version: (await detail(rev1, number)).version });
     expect(own.statusCode).toBe(403);
-    expect(own.json().detail).toMatch(/own application/);
+    expect(own.json().detail).toMatch(/their own case/);
   });
 
   it('lets a supervisor assign and reassign, and refuses assignment by a bystander', async () => {

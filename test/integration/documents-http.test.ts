@@ -22,18 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-async function upload(as: Principal | undefined, type: string, bytes: Buffer, fileName = 'scan.pdf') {
-  const form = new FormData();
-  form.append('type', type);
-  form.append('file', new Blob([bytes]), fileName);
-  const request = new Request('http://local/documents', { method: 'POST', body: form });
-  return stack.call(as, {
-    method: 'POST',
-    url: '/documents',
-    payload: Buffer.from(await request.arrayBuffer()),
-    headers: { 'content-type': request.headers.get('content-type')! },
-  });
-}
+const upload = (as: Principal | undefined, type: string, bytes: Buffer, fileName?: string) => stack.upload(as, type, bytes, fileName);
 
 async function storedFiles(): Promise<string[]> {
   const dir = stack.config.documents.dir;

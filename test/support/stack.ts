@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
@@ -44,6 +45,8 @@ export interface Stack {
   /** app.inject with a bearer token for `as` */
   call(as: Principal | undefined, opts: InjectOptions): Promise<LightMyRequestResponse>;
   addService(service: ServiceDefinition): Promise<void>;
+  /** Uploads one file as `as` (multipart, like a browser). */
+  upload(as: Principal | undefined, type: string, bytes: Buffer, fileName?: string): Promise<LightMyRequestResponse>;
   /** A callback from an outside party (gateway, bank), signed with `secret`. */
   signedPost(url: string, secret: string, body: object): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
@@ -55,7 +58,13 @@ export interface Stack {
  * `wrapActivities` lets a test inject faults around the real activities.
  */
 export async function startStack(
-  opts: { wrapActivities?: (real: Activities) => Activities; registry?: IdentityRegistry; verifier?: SignatureVerifier } = {},
+  opts: {
+    wrapActivities?: (real: Activities) => Activities;
+    registry?: IdentityRegistry;
+    verifier?: SignatureVerifier;
+    /** Run on this time-skipping test server instead of the shared dev server. */
+    timeSkipping?: TestWorkflowEnvironment;
+  } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cases-stack-'));
@@ -69,9 +78,10 @@ export async function startStack(
     // Every test request comes from one address.
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
   });
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const skipping = opts.timeSkipping;
+  const connection = skipping ? undefined : await Connection.connect({ address: config.temporal.address });
+  const client = skipping ? skipping.client : new Client({ connection, namespace: config.temporal.namespace });
+  const nativeConnection = skipping ? skipping.nativeConnection : await NativeConnection.connect({ address: config.temporal.address });
   const real = createActivities({
     db: database.db,
     codeSecret: config.identity.codeSecret,
@@ -107,6 +117,14 @@ export async function startStack(
       const headers = { ...(options.headers ?? {}), ...(as ? { authorization: `Bearer ${await token(as)}` } : {}) };
       return app.inject({ ...options, headers });
     },
+    async upload(as, type, bytes, fileName = 'scan.pdf') {
+      const form = new FormData();
+      form.append('type', type);
+      form.append('file', new Blob([bytes]), fileName);
+      const request = new Request('http://local/documents', { method: 'POST', body: form });
+      const headers = { 'content-type': request.headers.get('content-type')!, ...(as ? { authorization: `Bearer ${await token(as)}` } : {}) };
+      return app.inject({ method: 'POST', url: '/documents', payload: Buffer.from(await request.arrayBuffer()), headers });
+    },
     async signedPost(url, secret, body) {
       const payload = JSON.stringify(body);
       return app.inject({
@@ -123,8 +141,9 @@ export async function startStack(
       await app.close();
       worker.shutdown();
       await running;
-      await nativeConnection.close();
-      await connection.close();
+      // The time-skipping environment owns its connections.
+      if (!skipping) await nativeConnection.close();
+      await connection?.close();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
     },

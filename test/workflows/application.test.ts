@@ -8,26 +8,19 @@
  * processing deadline has exact, hand-computed expectations whatever the day of the run.
  */
 import { randomInt } from 'node:crypto';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Activities, IssuedResult, ResultRequest } from '../../activities';
-import { caseWorkflowId, type ActionMeta, type CaseProjection, type JournalEntry, type ProjectionBatch } from '../../core/case-model';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
 import type { ServiceDefinition } from '../../core/catalogue';
 import { dayOf, dayToDate, EMPTY_CALENDAR, startOfDay } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
 import {
-  answerInfoUpdate,
   applicationWorkflow,
-  assignUpdate,
   cancelUpdate,
-  claimUpdate,
   decideUpdate,
   editUpdate,
   paymentSignal,
   registeredUpdate,
-  requestInfoUpdate,
   restoreUpdate,
   stateQuery,
   type ApplicationState,
@@ -35,13 +28,11 @@ import {
   type EditInput,
   type PaymentInput,
 } from '../../workflows/application';
+import { answerInfoUpdate, assignUpdate, claimUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
+import { DAY, expectOrderedJournal, fakeActivities, midnight, MINUTE, refusal, tenAm, testClock, type Fake } from '../support/case-workflows';
 import { testService } from '../support/services';
-import { createTimeSkippingEnv, terminateSettled, withWorker } from '../support/temporal';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+import { timeSkippingSuite } from '../support/temporal';
 
 const AGENCY = 'mvd';
 const citizen: ActionMeta = { actor: { id: 'citizen-1', role: 'citizen' } };
@@ -57,81 +48,24 @@ const service = (overrides: Partial<ServiceDefinition> = {}) => testService({ ag
 const feeService = (overrides: Partial<ServiceDefinition> = {}) =>
   service({ fee: { base: 500, byField: { field: 'urgency', amounts: { urgent: 1500 } } }, paymentTermDays: 10, ...overrides });
 
-/** In-memory fakes of the activities: they record what would be projected and issued. */
-function fakeActivities() {
-  const batches: ProjectionBatch[] = [];
-  const resultRequests: ResultRequest[] = [];
-  const activities: Pick<Activities, 'projectCase' | 'issueApplicationResult'> = {
-    async projectCase(batch) {
-      batches.push(structuredClone(batch));
-    },
-    async issueApplicationResult(req): Promise<IssuedResult> {
-      resultRequests.push(req);
-      return { verificationCode: `VC-${req.number}`, resultType: req.resultType, title: `Результат по ${req.number}`, issuedAt: req.decidedAt };
-    },
-  };
-  const of = (number?: string) => (number ? batches.filter((b) => b.projection.number === number) : batches);
-  const entries = (number?: string): JournalEntry[] => of(number).flatMap((b) => b.entries);
-  return {
-    activities,
-    batches,
-    resultRequests,
-    entries,
-    types: (number?: string) => entries(number).map((e) => e.type),
-    ofType: (type: string, number?: string) => entries(number).filter((e) => e.type === type),
-    last: (number?: string): CaseProjection | undefined => of(number).at(-1)?.projection,
-  };
-}
-type Fake = ReturnType<typeof fakeActivities>;
 type Handle = WorkflowHandle<typeof applicationWorkflow>;
 
-let env: TestWorkflowEnvironment;
-/** Cases started by the current test; ended while its worker still serves them. */
-const started: WorkflowHandle[] = [];
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => env?.teardown());
+const suite = timeSkippingSuite();
+const { skipTo, tenAmInMoscow } = testClock(() => suite.env);
 
 /** Runs a test's cases on a fresh worker with the given fakes, and ends them before it stops. */
-function withCases<T>(fake: Fake, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  return withWorker(env, fake.activities, fn, { cleanup: () => terminateSettled(started.splice(0)) });
-}
-
-// ---- time -------------------------------------------------------------------------
-
-/** Skips the test server's clock to an absolute instant (ms). */
-async function skipTo(instant: number): Promise<void> {
-  const now = await env.currentTimeMs();
-  if (instant <= now) throw new Error(`cannot skip back to ${new Date(instant).toISOString()}`);
-  await env.sleep(instant - now);
-}
-
-/**
- * Skips to the next 10:00 in Moscow and returns that civil day's number: every date the
- * case computes is then `day + n` for hand-counted n.
- */
-async function tenAmInMoscow(): Promise<number> {
-  const now = await env.currentTimeMs();
-  let day = dayOf(now);
-  if (Date.parse(startOfDay(day)) + 10 * HOUR <= now + MINUTE) day++;
-  await skipTo(Date.parse(startOfDay(day)) + 10 * HOUR);
-  return day;
-}
-const midnight = (day: number) => Date.parse(startOfDay(day));
-/** 10:00 Moscow time on civil day `day`. */
-const tenAm = (day: number) => midnight(day) + 10 * HOUR;
+const withCases = <T>(fake: Fake, fn: (taskQueue: string) => Promise<T>): Promise<T> => suite.run(fake.activities, fn);
 
 // ---- cases ------------------------------------------------------------------------
 
 async function file(taskQueue: string, svc = service(), form: Record<string, unknown> = {}): Promise<Handle> {
   const number = `A-2026-${String(randomInt(1_000_000, 9_999_999))}`;
-  const handle = await env.client.workflow.start(applicationWorkflow, {
+  const handle = await suite.env.client.workflow.start(applicationWorkflow, {
     taskQueue,
     workflowId: caseWorkflowId(number),
     args: [{ number, service: svc, calendar: EMPTY_CALENDAR, applicantId: citizen.actor.id, form, documents: [], meta: citizen }],
   });
-  started.push(handle);
+  suite.track(handle);
   const registered = await handle.executeUpdate(registeredUpdate, { updateId: 'registered' });
   expect(registered).toEqual({ number, status: svc.fee.base > 0 ? 'awaiting_payment' : 'submitted', version: 1 });
   return handle;
@@ -159,31 +93,9 @@ async function searchAttributes(h: Handle) {
 
 /** Signals are fire-and-forget: wait until the workflow has applied them. */
 async function pay(h: Handle, p: Omit<PaymentInput, 'paidAt'>, applied: (s: ApplicationState) => boolean): Promise<ApplicationState> {
-  await h.signal(paymentSignal, { ...p, paidAt: new Date(await env.currentTimeMs()).toISOString() });
+  await h.signal(paymentSignal, { ...p, paidAt: new Date(await suite.env.currentTimeMs()).toISOString() });
   await expect.poll(async () => applied(await state(h)), { timeout: 10_000 }).toBe(true);
   return state(h);
-}
-
-/** The failure type of a refused update (and that it was refused as an update). */
-async function refusal(p: Promise<unknown>): Promise<string | undefined> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-  const cause = (err as WorkflowUpdateFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return (cause as ApplicationFailure).type ?? undefined;
-}
-
-/** What every run must keep: journal sequence numbers gap-free, versions only growing. */
-function expectOrderedJournal(fake: Fake, number: string): void {
-  const batches = fake.batches.filter((b) => b.projection.number === number);
-  const versions = batches.map((b) => b.projection.version);
-  expect(versions).toEqual([...versions].sort((a, b) => a - b));
-  expect(new Set(versions).size).toBe(versions.length);
-  const seqs = batches.flatMap((b) => b.entries.map((e) => e.seq));
-  expect(seqs).toEqual(seqs.map((_, i) => i + 1));
 }
 
 // Skipped time is global to the test server: these tests run one after another.
@@ -652,8 +564,12 @@ describe.sequential('application workflow on the time-skipping server', () => {
         'approved',
       ]);
 
-      expect(await handle.result()).toEqual({ number, status: 'completed', version: 4 });
+      // The workflow stays to answer appeals until the period to appeal ends (30 days after the decision day).
+      expect(await handle.result()).toEqual({ number, status: 'completed', version: 5 });
       const s = await state(handle);
+      const [ended] = fake.ofType('appeal_period_ended', number).map((e) => Date.parse(e.at) - midnight(dayOf(s.decision!.decidedAt) + 31));
+      expect(ended).toBeGreaterThanOrEqual(0);
+      expect(ended).toBeLessThan(MINUTE);
       expect(s.decision).toMatchObject({ outcome: 'approved', reasonCode: null, comment: 'Всё в порядке', decidedBy: 'reviewer-1' });
       expect(fake.resultRequests).toEqual([
         {
@@ -675,12 +591,13 @@ describe.sequential('application workflow on the time-skipping server', () => {
         'status_changed',
         'result_issued',
         'status_changed',
+        'appeal_period_ended',
       ]);
       expect(fake.ofType('status_changed', number).map((e) => e.data?.to)).toEqual(['in_review', 'approved', 'completed']);
       expect(fake.ofType('result_issued', number)[0]?.data).toMatchObject({ verificationCode: `VC-${number}` });
-      expect(fake.last(number)).toMatchObject({ status: 'completed', version: 4, assigneeId: 'reviewer-1', closedAt: expect.any(String) });
+      expect(fake.last(number)).toMatchObject({ status: 'completed', version: 5, assigneeId: 'reviewer-1', closedAt: expect.any(String) });
       expect(await searchAttributes(handle)).toMatchObject({ status: 'completed', assignee: 'reviewer-1' });
-      expect((await handle.describe()).memo).toMatchObject({ status: 'completed', version: 4 });
+      expect((await handle.describe()).memo).toMatchObject({ status: 'completed', version: 5 });
       expectOrderedJournal(fake, number);
     });
   });

@@ -8,6 +8,7 @@ import {
   type WorkCalendar,
 } from '../../core/deadline-clock';
 import { actorLabel, type EntryDraft } from './case-journal';
+import type { DueTimer } from './timers';
 
 export interface DeadlineChange {
   at: string;
@@ -99,6 +100,27 @@ export class ProcessingDeadline {
     const view = this.state.view;
     if (!view || !this.running || this.state.breachedAt) return null;
     return this.state.warned ? { at: view.dueAt, kind: 'breach' } : { at: view.warnAt, kind: 'warn' };
+  }
+
+  /**
+   * The deadline's next timer: the warning goes to `recipients.warn`, the breach is
+   * escalated to `recipients.breach`. `commit` records what fired.
+   */
+  dueTimer(number: string, recipients: { warn: string; breach: string }, commit: (entries: EntryDraft[]) => void): DueTimer | null {
+    const next = this.nextTimer();
+    if (!next) return null;
+    return {
+      at: next.at,
+      fire: () => {
+        const at = new Date().toISOString();
+        const entries = next.kind === 'warn' ? this.warn() : this.breach(at);
+        entries[0]!.notify =
+          next.kind === 'warn'
+            ? [{ recipient: recipients.warn, type: 'deadline_warning', title: `${number}: срок истекает` }]
+            : [{ recipient: recipients.breach, type: 'deadline_breached', title: `${number}: срок нарушен` }];
+        commit(entries);
+      },
+    };
   }
 
   private recompute(at: string, reason: string): EntryDraft[] {

@@ -14,6 +14,8 @@ export const CaseSearchAttributes = {
   /** Identity cases: the account level asked for and the confirmation method. */
   levelRequested: defineSearchAttributeKey('CaseLevelRequested', SearchAttributeType.KEYWORD),
   method: defineSearchAttributeKey('CaseMethod', SearchAttributeType.KEYWORD),
+  /** Appeals: the number of the case whose decision they contest. */
+  contested: defineSearchAttributeKey('CaseContested', SearchAttributeType.KEYWORD),
 } as const;
 
 /** `--search-attribute` arguments for the dev server and the operator API. */

@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import { APPEAL_GROUNDS } from '../../core/appeal';
+import { fileAppeal, type AppealRequest } from '../../cases/appeal-filing';
+import { caseVisibleTo } from '../../cases/access';
+import { withdrawAppealUpdate } from '../../workflows/appeal';
+import { principal } from '../auth';
+import { actionMeta, caseUpdate } from '../requests';
+import { actionResult, documentIds, numberParams, problemResponses, versionProperty } from '../schemas';
+
+const CITIZEN = { roles: ['citizen'] } as const;
+const security = [{ bearer: [] }];
+const tags = ['appeals'];
+
+interface NumberParams {
+  number: string;
+}
+
+/** Citizens appeal their cases' decisions and follow the appeal like any case. */
+export async function appealRoutes(app: FastifyInstance): Promise<void> {
+  const { db } = app.deps.database;
+
+  app.post<{ Params: NumberParams; Body: AppealRequest; Headers: { 'idempotency-key'?: string } }>(
+    '/cases/:number/appeals',
+    {
+      config: CITIZEN,
+      schema: {
+        tags,
+        security,
+        summary: 'Appeal a decision of this case (or a breach of its deadline) within 30 days',
+        description:
+          'Grounds: rejection, wrong_fee, wrong_service, deadline_breach. One open appeal per case; after a dismissal a ' +
+          'repeated appeal needs at least one new document. The new appeal is a case of its own (J-…).',
+        params: numberParams,
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 100 } } },
+        body: {
+          type: 'object',
+          required: ['ground', 'reasons'],
+          additionalProperties: false,
+          properties: {
+            ground: { type: 'string', enum: APPEAL_GROUNDS },
+            reasons: { type: 'string', minLength: 10, maxLength: 8000, description: 'Why the decision is wrong' },
+            references: {
+              type: 'array',
+              maxItems: 20,
+              default: [],
+              items: { type: 'string', minLength: 1, maxLength: 300 },
+              description: 'Rules the decision breaks, e.g. "210-ФЗ ст. 11.1"',
+            },
+            documents: { ...documentIds, default: [] },
+          },
+        },
+        response: { 201: actionResult, 200: actionResult, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const who = principal(request);
+      const contested = await caseVisibleTo(db, who, request.params.number, 'application');
+      const result = await fileAppeal(
+        {
+          db,
+          temporal: app.deps.temporal,
+          who,
+          meta: { clientAddress: request.ip, requestId: request.id },
+          idempotencyKey: request.headers['idempotency-key'],
+          examinationTerm: app.deps.config.appeals.examinationTerm,
+        },
+        contested,
+        request.body,
+      );
+      return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
+    },
+  );
+
+  app.post<{ Params: NumberParams; Body: { version?: number } | undefined }>(
+    '/cases/:number/withdraw',
+    {
+      config: CITIZEN,
+      schema: {
+        tags,
+        security,
+        summary: 'Withdraw an appeal before it is decided',
+        params: numberParams,
+        body: { type: 'object', additionalProperties: false, properties: { version: versionProperty } },
+        response: { 200: actionResult, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const row = await caseVisibleTo(db, principal(request), request.params.number, 'appeal');
+      return caseUpdate(app, row.number, withdrawAppealUpdate, actionMeta(request, request.body?.version));
+    },
+  );
+}

@@ -1,0 +1,81 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Principal } from '../api/auth';
+import { actorOf } from '../api/auth';
+import { badRequest, conflict, type Problem } from '../api/problem';
+import type { AppealGround } from '../core/appeal';
+import { caseWorkflowId, type ActionMeta } from '../core/case-model';
+import type { TermUnit } from '../core/deadline-clock';
+import type { Db } from '../db/client';
+import { allocateCaseNumber, getCase, releaseCaseNumber, type CaseRow } from '../db/queries/cases';
+import { findOwnedDocuments } from '../db/queries/documents';
+import { appealRegisteredUpdate, type AppealActionResult } from '../workflows/appeal';
+import { contestUpdate } from '../workflows/application';
+
+export interface AppealRequest {
+  ground: AppealGround;
+  reasons: string;
+  references: string[];
+  documents: string[];
+}
+
+export interface AppealFilingContext {
+  db: Db;
+  temporal: Client;
+  who: Principal;
+  meta: Omit<ActionMeta, 'actor'>;
+  idempotencyKey?: string;
+  examinationTerm: { days: number; unit: TermUnit };
+}
+
+/**
+ * Files an appeal against `contested`. The contested case's workflow decides whether it
+ * may be appealed (window, ground, one open appeal) and starts the appeal; this answers
+ * once the appeal is in the read model. A refused appeal leaves nothing behind.
+ */
+export async function fileAppeal(ctx: AppealFilingContext, contested: CaseRow, req: AppealRequest): Promise<AppealActionResult & { created: boolean }> {
+  const { db, who } = ctx;
+  const docs = await findOwnedDocuments(db, who.id, req.documents);
+  const missing = req.documents.findIndex((id) => !docs.some((d) => d.id === id));
+  if (missing >= 0) throw badRequest('unknown document', [{ path: `/body/documents/${missing}`, message: 'no such document of yours' }]);
+
+  const allocation = await allocateCaseNumber(db, { kind: 'appeal', applicantId: who.id, idempotencyKey: ctx.idempotencyKey });
+  const { number } = allocation;
+  if (allocation.outcome === 'existing') {
+    const earlier = await getCase(db, number);
+    if (earlier && earlier.relatedNumber !== contested.number) {
+      throw conflict(`this Idempotency-Key was used for appeal ${number} against ${earlier.relatedNumber}`, { appeal: number });
+    }
+  }
+  try {
+    await ctx.temporal.workflow.getHandle(caseWorkflowId(contested.number)).executeUpdate(contestUpdate, {
+      args: [
+        {
+          appealNumber: number,
+          ground: req.ground,
+          reasons: req.reasons,
+          references: req.references,
+          documents: docs,
+          examinationTerm: ctx.examinationTerm,
+        },
+        { ...ctx.meta, actor: actorOf(who) },
+      ],
+    });
+  } catch (err) {
+    if (allocation.outcome === 'new') await releaseCaseNumber(db, number);
+    throw err instanceof WorkflowNotFoundError ? closedCaseRefusal(contested, req.ground) : err;
+  }
+  const registered = await ctx.temporal.workflow.getHandle(caseWorkflowId(number)).executeUpdate(appealRegisteredUpdate);
+  return { ...registered, created: allocation.outcome === 'new' };
+}
+
+/**
+ * A case's workflow ends when the last period to appeal it has run out; its read model is
+ * then final and still says when that was.
+ */
+function closedCaseRefusal(contested: CaseRow, ground: AppealGround): Problem {
+  const lastDays = (contested.detail as { appeals?: { lastDays?: Partial<Record<AppealGround, string>> } }).appeals?.lastDays ?? {};
+  const closedOn = lastDays[ground];
+  return closedOn
+    ? conflict(`the period to appeal closed on ${closedOn}`, { appealClosedOn: closedOn })
+    : conflict(`${contested.number} is closed and has no ${ground} decision that can still be appealed`);
+}

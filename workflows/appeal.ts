@@ -1,0 +1,395 @@
+/**
+ * Appeal against a decision (SPEC §4.3): its own case, started by the contested case as
+ * a child, examined by an expert who had no part in the contested decision, with its own
+ * examination deadline. Its outcome goes back to the contested case, which acts on it.
+ */
+import {
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  COURT_REMEDY,
+  OPEN_APPEAL_STATUSES,
+  REMEDIES_BY_GROUND,
+  type AppealGround,
+  type AppealOutcome,
+  type AppealRemedy,
+  type AppealStatus,
+  type ContestedDecision,
+} from '../core/appeal';
+import { APPEAL_WINDOW_DAYS, lastAppealDay } from '../core/appeal-window';
+import { caseWorkflowId, type ActionMeta, type CaseActionResult, type CaseProjection, type DocumentRef } from '../core/case-model';
+import type { TermUnit, WorkCalendar } from '../core/deadline-clock';
+import { FailureType } from '../core/failures';
+import { appealOutcomeSignal } from './application';
+import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { moveStatus, requireStatus } from './machinery/case-status';
+import { newDeadlineState, ProcessingDeadline, type DeadlineState } from './machinery/processing-deadline';
+import {
+  answerInfoUpdate,
+  assignUpdate,
+  claimUpdate,
+  requestInfoUpdate,
+  ReviewDesk,
+  type AnswerInput,
+  type AssignInput,
+  type InfoRequest,
+  type Recusal,
+  type RequestInfoInput,
+} from './machinery/review-desk';
+import { runDeadlines, type DueTimer } from './machinery/timers';
+
+export interface AppealActionResult extends CaseActionResult {
+  status: AppealStatus;
+}
+
+export interface AppealDecisionInput {
+  outcome: 'upheld' | 'dismissed';
+  reasons: string;
+  /** Upheld only; defaults to the ground's one remedy where it has one. */
+  remedy?: AppealRemedy;
+  /** Upheld on wrong_fee: the duty that should have been charged. */
+  correctedFee?: number;
+}
+
+export const appealRegisteredUpdate = defineUpdate<AppealActionResult, []>('registered');
+export const decideAppealUpdate = defineUpdate<AppealActionResult, [AppealDecisionInput, ActionMeta]>('decideAppeal');
+export const withdrawAppealUpdate = defineUpdate<AppealActionResult, [ActionMeta]>('withdraw');
+export const appealStateQuery = defineQuery<AppealState>('state');
+
+/** Material requested from the citizen is due in this many days unless the expert says otherwise. */
+export const DEFAULT_MATERIAL_TERM_DAYS = 10;
+
+export interface AppealDecision {
+  outcome: 'upheld' | 'dismissed';
+  remedy: AppealRemedy | null;
+  correctedFee: number | null;
+  reasons: string;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+/** What the citizen filed, as the contested case hands it over. */
+export interface AppealFiling {
+  number: string;
+  applicantId: string;
+  contested: ContestedDecision;
+  ground: AppealGround;
+  reasons: string;
+  references: string[];
+  documents: DocumentRef[];
+  calendar: WorkCalendar;
+}
+
+export interface AppealState extends AppealFiling {
+  status: AppealStatus;
+  submittedAt: string;
+  assigneeId: string | null;
+  infoRequest: InfoRequest | null;
+  recused: Recusal[];
+  deadline: DeadlineState;
+  decision: AppealDecision | null;
+  closedAt: string | null;
+  journal: JournalCounters;
+}
+
+export interface AppealInput extends AppealFiling {
+  examinationTerm: { days: number; unit: TermUnit };
+  meta: ActionMeta;
+  /** Set by continue-as-new only. */
+  resume?: AppealState;
+}
+
+const now = (): string => new Date().toISOString();
+const SYSTEM = { actor: { id: 'system', role: 'system' as const } };
+const APPEALS_INBOX = 'appeals';
+
+export class AppealCase {
+  readonly journal: CaseJournal;
+  readonly deadline: ProcessingDeadline;
+  readonly desk: ReviewDesk;
+
+  constructor(readonly s: AppealState) {
+    this.journal = new CaseJournal(s.journal, () => this.projection());
+    this.deadline = new ProcessingDeadline(s.deadline, s.calendar);
+    this.desk = new ReviewDesk(s, { role: 'expert', agency: null, officials: 'appeal experts' });
+  }
+
+  static file(input: AppealInput): AppealCase {
+    const at = now();
+    const { examinationTerm: _term, meta: _meta, resume: _resume, ...filing } = input;
+    const c = new AppealCase({
+      ...filing,
+      status: 'submitted',
+      submittedAt: at,
+      assigneeId: null,
+      infoRequest: null,
+      // Independence: whoever made the contested decision does not examine it.
+      recused: input.contested.officials,
+      deadline: newDeadlineState(),
+      decision: null,
+      closedAt: null,
+      journal: { version: 0, seq: 0 },
+    });
+    const { contested } = input;
+    c.journal.commit(input.meta, at, [
+      {
+        type: 'submitted',
+        summary: `Appeal ${input.number} against ${contested.number} registered: ${contested.summary}`,
+        data: { contested: contested.number, ground: input.ground, repeatOf: contested.repeatOf, documents: input.documents.length },
+        notify: [
+          { recipient: input.applicantId, type: 'submission_confirmed', title: `Жалоба ${input.number} получена` },
+          { recipient: APPEALS_INBOX, type: 'status_changed', title: `${input.number}: новая жалоба` },
+        ],
+      },
+      ...c.deadline.start(at, input.examinationTerm),
+    ]);
+    return c;
+  }
+
+  get closed(): boolean {
+    return this.s.closedAt !== null;
+  }
+
+  private checkCitizen(meta: ActionMeta): void {
+    if (meta.actor.role !== 'citizen' || meta.actor.id !== this.s.applicantId) refuse(FailureType.Forbidden, 'only the appellant may do this');
+    requireVersion(meta, this.journal.version);
+  }
+
+  checkWithdraw(meta: ActionMeta): void {
+    this.checkCitizen(meta);
+    this.requireStatus(OPEN_APPEAL_STATUSES, 'withdrawn');
+  }
+
+  doWithdraw(meta: ActionMeta): number {
+    const at = now();
+    this.s.closedAt = at;
+    return this.journal.commit(meta, at, [{ type: 'withdrawn', summary: 'Withdrawn by the appellant' }, ...this.setStatus('withdrawn')]);
+  }
+
+  checkAnswer(input: AnswerInput, meta: ActionMeta): void {
+    this.checkCitizen(meta);
+    this.requireStatus(['awaiting_info'], 'answered');
+    this.desk.checkAnswer(input);
+  }
+
+  doAnswer(input: AnswerInput, meta: ActionMeta): number {
+    const at = now();
+    this.s.documents = [...this.s.documents, ...input.documents];
+    return this.journal.commit(meta, at, [this.desk.answer(input), ...this.deadline.resume(at), ...this.setStatus('in_review')]);
+  }
+
+  // -- expert -------------------------------------------------------------------------
+
+  checkClaim(meta: ActionMeta): void {
+    this.desk.checkClaim(meta, this.journal.version);
+    this.requireStatus(['submitted'], 'claimed');
+  }
+
+  checkAssign(input: AssignInput, meta: ActionMeta): void {
+    this.requireStatus(OPEN_APPEAL_STATUSES, 'assigned');
+    this.desk.checkAssign(input, meta, this.journal.version);
+  }
+
+  assignTo(assigneeId: string, meta: ActionMeta, how: string): number {
+    const entries = [this.desk.assign(assigneeId, meta, how)];
+    if (this.s.status === 'submitted') entries.push(...this.setStatus('in_review'));
+    return this.journal.commit(meta, now(), entries);
+  }
+
+  checkRequestInfo(input: RequestInfoInput, meta: ActionMeta): void {
+    this.desk.checkRequestInfo(input, meta, this.journal.version);
+    this.requireStatus(['in_review'], 'sent a request for material');
+  }
+
+  doRequestInfo(input: RequestInfoInput, meta: ActionMeta): number {
+    const at = now();
+    return this.journal.commit(meta, at, [
+      this.desk.requestInfo(input, meta, at, DEFAULT_MATERIAL_TERM_DAYS),
+      ...this.deadline.pause(at, 'information_request', meta.actor),
+      ...this.setStatus('awaiting_info'),
+    ]);
+  }
+
+  checkDecide(input: AppealDecisionInput, meta: ActionMeta): void {
+    this.desk.checkAssignee(meta, this.journal.version);
+    this.requireStatus(['in_review'], 'decided');
+    if (!input.reasons.trim()) refuse(FailureType.Invalid, 'a decision on an appeal states its reasons');
+    const allowed = REMEDIES_BY_GROUND[this.s.ground];
+    if (input.outcome === 'dismissed') {
+      if (input.remedy || input.correctedFee !== undefined) refuse(FailureType.Invalid, 'a dismissal has no remedy');
+      return;
+    }
+    const remedy = input.remedy ?? (allowed.length === 1 ? allowed[0] : undefined);
+    if (!remedy || !allowed.includes(remedy)) {
+      refuse(FailureType.Invalid, `an upheld appeal on ${this.s.ground} needs a remedy: one of ${allowed.join(', ')}`);
+    }
+    if (this.s.ground === 'wrong_fee' && (input.correctedFee === undefined || !Number.isInteger(input.correctedFee) || input.correctedFee < 0)) {
+      refuse(FailureType.Invalid, 'an upheld appeal on the fee states the correct fee (whole roubles, 0 or more)');
+    }
+  }
+
+  doDecide(input: AppealDecisionInput, meta: ActionMeta): number {
+    const at = now();
+    const upheld = input.outcome === 'upheld';
+    const remedy = upheld ? (input.remedy ?? REMEDIES_BY_GROUND[this.s.ground][0]!) : null;
+    this.s.decision = {
+      outcome: input.outcome,
+      remedy,
+      correctedFee: upheld && this.s.ground === 'wrong_fee' ? input.correctedFee! : null,
+      reasons: input.reasons,
+      decidedBy: meta.actor.id,
+      decidedAt: at,
+    };
+    this.s.closedAt = at;
+    const contested = this.s.contested.number;
+    return this.journal.commit(meta, at, [
+      {
+        type: input.outcome,
+        summary: upheld
+          ? `Upheld (${remedy}): the decision on ${contested} is ${remedy === 'reopen' ? 'reviewed anew by a different reviewer' : 'changed'}`
+          : `Dismissed. A repeated appeal with new evidence is possible until ${lastAppealDay(at)}; beyond that, the court`,
+        data: { remedy, reasons: input.reasons, correctedFee: this.s.decision.correctedFee },
+        notify: [{ recipient: this.s.applicantId, type: 'appeal_result', title: `${this.s.number}: ${upheld ? 'жалоба удовлетворена' : 'в жалобе отказано'}` }],
+      },
+      ...this.setStatus(input.outcome),
+    ]);
+  }
+
+  // -- timers -------------------------------------------------------------------------
+
+  dueTimers(): Array<DueTimer | null> {
+    const s = this.s;
+    const commit = (entries: EntryDraft[]) => this.journal.commit(SYSTEM, now(), entries);
+    const timers: Array<DueTimer | null> = [];
+    if (s.status === 'awaiting_info') {
+      // Without the material the expert decides on what the appeal already holds.
+      timers.push(
+        ...this.desk.infoTimers(commit, () => {
+          const at = now();
+          this.s.infoRequest = null;
+          commit([
+            {
+              type: 'information_not_provided',
+              summary: 'The requested material did not arrive in time; the appeal is examined on what it holds',
+              notify: s.assigneeId ? [{ recipient: s.assigneeId, type: 'status_changed', title: `${s.number}: материалы не поступили` }] : undefined,
+            },
+            ...this.deadline.resume(at),
+            ...this.setStatus('in_review'),
+          ]);
+        }),
+      );
+    }
+    if (OPEN_APPEAL_STATUSES.includes(s.status)) {
+      timers.push(this.deadline.dueTimer(s.number, { warn: s.assigneeId ?? APPEALS_INBOX, breach: `${APPEALS_INBOX}:supervisor` }, commit));
+    }
+    return timers;
+  }
+
+  outcome(): AppealOutcome {
+    const d = this.s.decision;
+    return {
+      appealNumber: this.s.number,
+      ground: this.s.ground,
+      outcome: d ? d.outcome : 'withdrawn',
+      remedy: d?.remedy ?? null,
+      correctedFee: d?.correctedFee ?? null,
+      decidedBy: d?.decidedBy ?? this.s.applicantId,
+      decidedAt: d?.decidedAt ?? this.s.closedAt!,
+    };
+  }
+
+  // -- helpers ------------------------------------------------------------------------
+
+  private setStatus(status: AppealStatus): EntryDraft[] {
+    return moveStatus(this.s, status);
+  }
+
+  private requireStatus(allowed: readonly AppealStatus[], action: string): void {
+    requireStatus(this.s, allowed, 'an appeal', action);
+  }
+
+  projection(): CaseProjection {
+    const s = this.s;
+    const view = s.deadline.view;
+    const d = s.decision;
+    return {
+      number: s.number,
+      kind: 'appeal',
+      version: s.journal.version,
+      status: s.status,
+      serviceCode: s.contested.serviceCode,
+      // Experts are no agency's reviewers: appeals sit in their own queue.
+      agency: null,
+      applicantId: s.applicantId,
+      assigneeId: s.assigneeId,
+      submittedAt: s.submittedAt,
+      updatedAt: now(),
+      legalDueDate: view?.legalDue ?? null,
+      expectedDueDate: view?.expectedDue ?? null,
+      dueAt: view && !view.paused && !this.closed ? view.dueAt : null,
+      overdue: s.deadline.breachedAt !== null,
+      closedAt: s.closedAt,
+      relatedNumber: s.contested.number,
+      detail: {
+        serviceName: s.contested.serviceName,
+        contested: s.contested,
+        ground: s.ground,
+        reasons: s.reasons,
+        references: s.references,
+        documents: s.documents,
+        repeatOf: s.contested.repeatOf,
+        infoRequest: s.infoRequest && { message: s.infoRequest.message, dueAt: s.infoRequest.dueAt },
+        deadline: view && {
+          legalDue: view.legalDue,
+          expectedDue: view.expectedDue,
+          paused: view.paused,
+          intervals: s.deadline.clock?.intervals ?? [],
+          history: s.deadline.history,
+          breachedAt: s.deadline.breachedAt,
+        },
+        decision: d && {
+          ...d,
+          ...(d.outcome === 'dismissed'
+            ? { repeatAppealUntil: lastAppealDay(d.decidedAt), repeatAppealDays: APPEAL_WINDOW_DAYS, furtherRemedy: COURT_REMEDY }
+            : {}),
+        },
+      },
+    };
+  }
+}
+
+export async function appealWorkflow(input: AppealInput): Promise<AppealActionResult> {
+  const c = input.resume ? new AppealCase(input.resume) : AppealCase.file(input);
+  const answer = async (version: number): Promise<AppealActionResult> => {
+    await c.journal.projected(version);
+    return { number: c.s.number, status: c.s.status, version: c.journal.version };
+  };
+
+  setHandler(appealStateQuery, () => c.s);
+  setHandler(appealRegisteredUpdate, () => answer(1));
+  setHandler(withdrawAppealUpdate, (m) => answer(c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
+  setHandler(answerInfoUpdate, (i, m) => answer(c.doAnswer(i, m)), { validator: (i, m) => c.checkAnswer(i, m) });
+  setHandler(claimUpdate, (m) => answer(c.assignTo(m.actor.id, m, 'claimed')), { validator: (m) => c.checkClaim(m) });
+  setHandler(assignUpdate, (i, m) => answer(c.assignTo(i.assigneeId, m, c.s.assigneeId ? 'reassigned' : 'assigned')), {
+    validator: (i, m) => c.checkAssign(i, m),
+  });
+  setHandler(requestInfoUpdate, (i, m) => answer(c.doRequestInfo(i, m)), { validator: (i, m) => c.checkRequestInfo(i, m) });
+  setHandler(decideAppealUpdate, (i, m) => answer(c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
+
+  void c.journal.runProjector();
+
+  const outcome = await runDeadlines(c.journal, () => c.closed, () => c.dueTimers(), () => workflowInfo().continueAsNewSuggested);
+  if (outcome === 'continue_as_new') {
+    await c.journal.drained();
+    await continueAsNew<typeof appealWorkflow>({ ...input, resume: c.s });
+  }
+  // The contested case waits for this outcome; it acts on it and journals it.
+  await getExternalWorkflowHandle(caseWorkflowId(c.s.contested.number)).signal(appealOutcomeSignal, c.outcome());
+  await c.journal.drained();
+  return { number: c.s.number, status: c.s.status, version: c.journal.version };
+}

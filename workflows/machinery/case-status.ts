@@ -1,0 +1,31 @@
+import { FailureType } from '../../core/failures';
+import { refuse, type EntryDraft } from './case-journal';
+
+/** The part of a case's state its status rules need. */
+export interface StatusHolder<S extends string> {
+  number: string;
+  applicantId: string;
+  status: S;
+}
+
+/** Moves the case to `to`: journaled, and the applicant is told. No entry when nothing changes. */
+export function moveStatus<S extends string>(s: StatusHolder<S>, to: S): EntryDraft[] {
+  if (to === s.status) return [];
+  const from = s.status;
+  s.status = to;
+  return [
+    {
+      type: 'status_changed',
+      summary: `Status: ${from} → ${to}`,
+      data: { from, to },
+      notify: [{ recipient: s.applicantId, type: 'status_changed', title: `${s.number}: ${to}` }],
+    },
+  ];
+}
+
+/** Refuses an action the case's status does not allow; `what` names the kind ("an application"). */
+export function requireStatus<S extends string>(s: StatusHolder<S>, allowed: readonly S[], what: string, action: string): void {
+  if (!allowed.includes(s.status)) {
+    refuse(FailureType.InvalidState, `${what} that is ${s.status} cannot be ${action}`, { currentStatus: s.status });
+  }
+}

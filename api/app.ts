@@ -18,6 +18,7 @@ import { identityRoutes } from './routes/identity';
 import { identityConfirmationRoutes } from './routes/identity-confirmation';
 import { paymentRoutes } from './routes/payments';
 import { reviewerRoutes } from './routes/reviewer';
+import { vehicleRoutes } from './routes/vehicles';
 
 export interface AppDeps {
   config: Config;
@@ -90,5 +91,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(paymentRoutes);
   await app.register(identityRoutes);
   await app.register(identityConfirmationRoutes);
+  await app.register(vehicleRoutes);
   return app;
 }

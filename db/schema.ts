@@ -16,6 +16,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { FeeRule } from '../core/catalogue';
+import type { Passport, VehicleStatus } from '../core/vehicle';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
@@ -247,3 +248,66 @@ export const identitySignatures = pgTable('identity_signatures', {
   signature: text('signature').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
+
+/** Vehicles with an electronic passport: who owns each now and which passport version is current. */
+export const vehicles = pgTable(
+  'vehicles',
+  {
+    vin: text('vin').primaryKey(),
+    ownerId: text('owner_id').notNull(),
+    currentVersion: integer('current_version').notNull(),
+    status: text('status').$type<VehicleStatus>().notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('vehicles_owner_idx').on(t.ownerId)],
+);
+
+/**
+ * Every version of every passport, whole, append-only. The primary key makes two
+ * approvals based on one version unable to both become the next.
+ */
+export const passportVersions = pgTable(
+  'passport_versions',
+  {
+    vin: text('vin').notNull(),
+    version: integer('version').notNull(),
+    data: jsonb('data').$type<Passport>().notNull(),
+    /** The change case that produced it; null for the passport as first issued. */
+    caseNumber: text('case_number'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.vin, t.version] })],
+);
+
+/** X.509 certificates owners registered for signing passport changes. */
+export const signingCertificates = pgTable(
+  'signing_certificates',
+  {
+    id: text('id').primaryKey(),
+    ownerId: text('owner_id').notNull(),
+    pem: text('pem').notNull(),
+    /** SHA-256 of the DER: one certificate belongs to one owner. */
+    fingerprint: text('fingerprint').notNull(),
+    serial: text('serial').notNull(),
+    subject: text('subject').notNull(),
+    issuer: text('issuer').notNull(),
+    notBefore: ts('not_before').notNull(),
+    notAfter: ts('not_after').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('signing_certificates_fingerprint_uq').on(t.fingerprint), index('signing_certificates_owner_idx').on(t.ownerId)],
+);
+
+/** Extracts of approved passport changes; anyone holding the code can check one. */
+export const passportExtracts = pgTable(
+  'extracts',
+  {
+    code: text('code').primaryKey(),
+    vin: text('vin').notNull(),
+    version: integer('version').notNull(),
+    caseNumber: text('case_number').notNull(),
+    issuedAt: ts('issued_at').notNull(),
+  },
+  (t) => [uniqueIndex('extracts_case_uq').on(t.caseNumber)],
+);

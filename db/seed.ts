@@ -3,8 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServiceDefinition } from '../core/catalogue';
 import type { WorkCalendar } from '../core/deadline-clock';
+import type { Passport } from '../core/vehicle';
 import type { Db } from './client';
 import { toServiceRow } from './queries/catalogue';
+import { insertVehicle } from './queries/vehicles';
 import { calendarDays, services } from './schema';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'seed');
@@ -33,4 +35,16 @@ export async function seedReferenceData(db: Db): Promise<{ services: number; day
     ? await db.insert(calendarDays).values(days).onConflictDoNothing().returning({ day: calendarDays.day })
     : [];
   return { services: addedServices.length, days: addedDays.length };
+}
+
+/**
+ * Demonstration vehicles of the development citizens (`alice`, `bob`: the subjects of
+ * minted tokens) as first passport versions. Not reference data: development only.
+ * A VIN already present is left alone, whatever versions it has gained since.
+ */
+export async function seedDemoVehicles(db: Db): Promise<{ vehicles: number }> {
+  const passports = await readJson<Passport[]>('vehicles.json');
+  let added = 0;
+  for (const passport of passports) if (await insertVehicle(db, passport)) added++;
+  return { vehicles: added };
 }

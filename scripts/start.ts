@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { ConfigError, loadConfig, withEndpoints, type Config } from '../config';
 import { connectDatabase, migrateDatabase, type Db } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
-import { seedReferenceData } from '../db/seed';
+import { seedDemoVehicles, seedReferenceData } from '../db/seed';
 import { createLogger } from '../logger';
 import { startServer } from '../server';
 import { findBinary } from '../temporal/binaries';
@@ -231,6 +231,11 @@ async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promis
   lifecycle.add('database pool', () => database.close());
   const seeded = await seedReferenceData(database.db);
   if (seeded.services || seeded.days) logger.info(seeded, 'seeded reference data');
+  // Demo vehicles belong to the development citizens alice and bob: never in production.
+  if (config.env !== 'production') {
+    const demo = await seedDemoVehicles(database.db);
+    if (demo.vehicles) logger.info(demo, 'seeded demo vehicles');
+  }
   if (base.temporal.address) await registerSearchAttributes(config, temporalAddress, logger);
   lifecycle.checkpoint();
 

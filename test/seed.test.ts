@@ -5,15 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_LEVELS } from '../core/case-model';
 import { DOCUMENT_TYPES, SERVICE_CATEGORIES, type ServiceDefinition } from '../core/catalogue';
 import type { WorkCalendar } from '../core/deadline-clock';
+import { applyChange, checkPlate, checkVin, type Passport } from '../core/vehicle';
 import { getCalendar, getService } from '../db/queries/catalogue';
+import { applyPassportVersion, getPassport, listVehiclesOf } from '../db/queries/vehicles';
 import { calendarDays, services } from '../db/schema';
-import { seedReferenceData } from '../db/seed';
+import { seedDemoVehicles, seedReferenceData } from '../db/seed';
 import catalogueJson from '../db/seed/catalogue.json';
 import calendarJson from '../db/seed/calendar.json';
+import vehiclesJson from '../db/seed/vehicles.json';
 import { createTestDatabase, type TestDatabase } from './support/db';
 
 const catalogue = catalogueJson as unknown as ServiceDefinition[];
 const calendar = calendarJson as WorkCalendar;
+const demoVehicles = vehiclesJson as Passport[];
 /** The service that end-to-end walks file: free, no documents, any account level. */
 const WALK_SERVICE = 'certificate-of-no-record';
 const walkService = () => catalogue.find((s) => s.code === WALK_SERVICE)!;
@@ -125,5 +129,34 @@ describe('the seed calendar', () => {
       const day = `${year}-${md}`;
       if (![0, 6].includes(weekday(day))) expect(calendar.holidays, day).toContain(day);
     }
+  });
+});
+
+describe('the demo vehicles', () => {
+  it.each(demoVehicles.map((v) => [v.vin, v] as const))('%s is a consistent passport', (vin, v) => {
+    expect(checkVin(vin)).toMatchObject({ ok: true, vin });
+    for (const r of v.registrations) expect(checkPlate(r.plate)).toEqual({ ok: true, plate: r.plate });
+    const open = v.owners.filter((o) => !o.to);
+    expect(open.map((o) => o.ownerId)).toEqual([v.ownerId]);
+    if (v.status === 'active') expect(v.registrations.filter((r) => !r.to).map((r) => r.plate)).toEqual([v.plate]);
+    else expect(v).toMatchObject({ plate: null, annulment: { reason: expect.any(String) } });
+  });
+
+  it('belong to the development citizens alice and bob', () => {
+    expect(new Set(demoVehicles.map((v) => v.ownerId))).toEqual(new Set(['alice', 'bob']));
+  });
+
+  it('are inserted once as version 1; a second run neither adds nor rewinds anything', async () => {
+    expect(await seedDemoVehicles(database.db)).toEqual({ vehicles: demoVehicles.length });
+    const alices = demoVehicles.filter((v) => v.ownerId === 'alice');
+    expect((await listVehiclesOf(database.db, 'alice')).map((v) => v.vin)).toEqual(alices.map((v) => v.vin).sort());
+    for (const v of demoVehicles) expect(await getPassport(database.db, v.vin)).toMatchObject({ version: 1, currentVersion: 1, data: v, caseNumber: null });
+
+    const [first] = alices;
+    const next = applyChange(first!, { kind: 'technical', payload: { technical: { color: 'зелёный' } } }, new Date().toISOString(), 'E-2026-0000001');
+    await applyPassportVersion(database.db, { vin: first!.vin, expectedVersion: 1, data: next, caseNumber: 'E-2026-0000001' });
+
+    expect(await seedDemoVehicles(database.db)).toEqual({ vehicles: 0 });
+    expect(await getPassport(database.db, first!.vin)).toMatchObject({ version: 2, data: { technical: { color: 'зелёный' } } });
   });
 });

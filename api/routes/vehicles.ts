@@ -1,0 +1,308 @@
+import type { FastifyInstance } from 'fastify';
+import { normaliseVin } from '../../core/vehicle';
+import { getAccount } from '../../db/queries/accounts';
+import {
+  getPassport,
+  listCertificates,
+  listPassportVersions,
+  listVehiclesOf,
+  registerCertificate,
+  revokeCertificate,
+  verifyExtract,
+  type CertificateRow,
+  type PassportVersion,
+} from '../../db/queries/vehicles';
+import { vehicleVisibleTo } from '../../vehicles/access';
+import { certificateTrustFromConfig, inspectCertificate } from '../../vehicles/certificates';
+import { principal } from '../auth';
+import { badRequest, conflict, notFound, Problem } from '../problem';
+import { problemResponses } from '../schemas';
+
+const security = [{ bearer: [] }];
+const CITIZEN = { roles: ['citizen'] } as const;
+const PASSPORT_READERS = { roles: ['citizen', 'reviewer', 'admin'] } as const;
+const unprocessable = { 422: { $ref: 'Problem#' } } as const;
+
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const nullableString = { type: ['string', 'null'] } as const;
+const vin = { type: 'string', pattern: '^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$', description: 'VIN, 17 characters' } as const;
+const vinParams = { type: 'object', required: ['vin'], additionalProperties: false, properties: { vin } } as const;
+
+const vehicleSummary = {
+  type: 'object',
+  properties: {
+    vin: { type: 'string' },
+    make: { type: 'string' },
+    model: { type: 'string' },
+    year: { type: 'integer' },
+    plate: nullableString,
+    status: { type: 'string', enum: ['active', 'annulled'] },
+    version: { type: 'integer', description: 'The current passport version' },
+  },
+} as const;
+
+const passportView = {
+  type: 'object',
+  properties: {
+    vin: { type: 'string' },
+    version: { type: 'integer' },
+    currentVersion: { type: 'integer', description: 'A change request is based on this version' },
+    caseNumber: { ...nullableString, description: 'The change case that produced this version' },
+    createdAt: { type: 'string', format: 'date-time' },
+    passport: {
+      type: 'object',
+      properties: {
+        vin: { type: 'string' },
+        make: { type: 'string' },
+        model: { type: 'string' },
+        year: { type: 'integer' },
+        technical: anyObject,
+        plate: nullableString,
+        ownerId: { type: 'string' },
+        status: { type: 'string' },
+        owners: { type: 'array', items: anyObject },
+        registrations: { type: 'array', items: anyObject },
+        inspections: { type: 'array', items: anyObject },
+        insurance: { type: 'array', items: anyObject },
+        annulment: anyObject,
+      },
+    },
+  },
+} as const;
+
+const certificateView = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    serial: { type: 'string' },
+    subject: { type: 'string' },
+    issuer: { type: 'string' },
+    notBefore: { type: 'string', format: 'date-time' },
+    notAfter: { type: 'string', format: 'date-time' },
+    createdAt: { type: 'string', format: 'date-time' },
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+const iso = (t: string) => new Date(t).toISOString();
+const showPassport = (p: PassportVersion) => ({
+  vin: p.vin,
+  version: p.version,
+  currentVersion: p.currentVersion,
+  caseNumber: p.caseNumber,
+  createdAt: iso(p.createdAt),
+  passport: p.data,
+});
+const showCertificate = (c: CertificateRow) => ({
+  id: c.id,
+  serial: c.serial,
+  subject: c.subject,
+  issuer: c.issuer,
+  notBefore: iso(c.notBefore),
+  notAfter: iso(c.notAfter),
+  createdAt: iso(c.createdAt),
+  revokedAt: c.revokedAt && iso(c.revokedAt),
+});
+
+/** Vehicle e-passports: owners' vehicles and passport versions, signing certificates, public extract checks. */
+export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
+  const { db } = app.deps.database;
+  const trust = certificateTrustFromConfig(app.deps.config);
+
+  app.get(
+    '/vehicles',
+    {
+      config: CITIZEN,
+      schema: {
+        tags: ['vehicles'],
+        security,
+        summary: 'My vehicles, each as its current passport says',
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: vehicleSummary } } }, ...problemResponses },
+      },
+    },
+    async (request) => ({ items: await listVehiclesOf(db, principal(request).id) }),
+  );
+
+  app.get<{ Params: { vin: string } }>(
+    '/vehicles/:vin',
+    {
+      config: PASSPORT_READERS,
+      schema: { tags: ['vehicles'], security, summary: "A vehicle's current passport with its history", params: vinParams, response: { 200: passportView, ...problemResponses } },
+    },
+    async (request) => {
+      const vehicle = await vehicleVisibleTo(db, principal(request), normaliseVin(request.params.vin));
+      const passport = await getPassport(db, vehicle.vin);
+      if (!passport) throw notFound(`vehicle ${vehicle.vin}`);
+      return showPassport(passport);
+    },
+  );
+
+  app.get<{ Params: { vin: string } }>(
+    '/vehicles/:vin/versions',
+    {
+      config: PASSPORT_READERS,
+      schema: {
+        tags: ['vehicles'],
+        security,
+        summary: "Every version of a vehicle's passport, oldest first",
+        params: vinParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: {
+                type: 'array',
+                items: { type: 'object', properties: { version: { type: 'integer' }, caseNumber: nullableString, createdAt: { type: 'string', format: 'date-time' } } },
+              },
+            },
+          },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const vehicle = await vehicleVisibleTo(db, principal(request), normaliseVin(request.params.vin));
+      const versions = await listPassportVersions(db, vehicle.vin);
+      return { items: versions.map((v) => ({ ...v, createdAt: iso(v.createdAt) })) };
+    },
+  );
+
+  app.get<{ Params: { vin: string; version: number } }>(
+    '/vehicles/:vin/versions/:version',
+    {
+      config: PASSPORT_READERS,
+      schema: {
+        tags: ['vehicles'],
+        security,
+        summary: 'The passport as it was at one version',
+        params: {
+          type: 'object',
+          required: ['vin', 'version'],
+          additionalProperties: false,
+          properties: { vin, version: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
+        },
+        response: { 200: passportView, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const vehicle = await vehicleVisibleTo(db, principal(request), normaliseVin(request.params.vin));
+      const passport = await getPassport(db, vehicle.vin, request.params.version);
+      if (!passport) throw notFound(`version ${request.params.version} of the passport of ${vehicle.vin}`);
+      return showPassport(passport);
+    },
+  );
+
+  app.get(
+    '/certificates',
+    {
+      config: CITIZEN,
+      schema: {
+        tags: ['certificates'],
+        security,
+        summary: 'My certificates registered for signing passport changes',
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: certificateView } } }, ...problemResponses },
+      },
+    },
+    async (request) => ({ items: (await listCertificates(db, principal(request).id)).map(showCertificate) }),
+  );
+
+  app.post<{ Body: { certificatePem: string } }>(
+    '/certificates',
+    {
+      config: CITIZEN,
+      schema: {
+        tags: ['certificates'],
+        security,
+        summary: 'Register my qualified certificate (X.509, PEM) for signing passport changes',
+        description: 'It must be valid now, issued by an accredited authority, not revoked, and name your SNILS when your account has one.',
+        body: {
+          type: 'object',
+          required: ['certificatePem'],
+          additionalProperties: false,
+          properties: {
+            certificatePem: {
+              type: 'string',
+              maxLength: 20_000,
+              pattern: '^\\s*-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----\\s*$',
+              description: 'X.509 certificate, PEM',
+            },
+          },
+        },
+        response: { 200: certificateView, 201: certificateView, ...problemResponses, ...unprocessable },
+      },
+    },
+    async (request, reply) => {
+      const who = principal(request);
+      const path = '/body/certificatePem';
+      const inspected = await inspectCertificate(request.body.certificatePem, trust);
+      if (!inspected.ok) {
+        if (inspected.status === 400) throw badRequest('the certificate is not readable', [{ path, message: inspected.reason }]);
+        throw new Problem(422, 'Unprocessable Content', `the certificate is not accepted: ${inspected.reason}`, { errors: [{ path, message: inspected.reason }] });
+      }
+      // A qualified certificate names its holder by SNILS: one of somebody else is refused.
+      const own = (await getAccount(db, who.id))?.snils?.replace(/\D/g, '');
+      if (own && inspected.snils !== own) {
+        const reason = 'the certificate belongs to another person (SNILS differs)';
+        throw new Problem(422, 'Unprocessable Content', `the certificate is not accepted: ${reason}`, { errors: [{ path, message: reason }] });
+      }
+      const result = await registerCertificate(db, { ...inspected.certificate, ownerId: who.id });
+      if ('taken' in result) throw conflict('this certificate is registered to another account');
+      return reply.status(result.created ? 201 : 200).send(showCertificate(result.certificate));
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/certificates/:id/revoke',
+    {
+      config: CITIZEN,
+      schema: {
+        tags: ['certificates'],
+        security,
+        summary: 'Stop accepting signatures by one of my certificates; final',
+        params: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', format: 'uuid' } } },
+        response: { 200: certificateView, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const revoked = await revokeCertificate(db, principal(request).id, request.params.id);
+      if (!revoked) throw notFound(`certificate ${request.params.id}`);
+      return showCertificate(revoked);
+    },
+  );
+
+  app.get<{ Params: { code: string } }>(
+    '/extracts/:code/verify',
+    {
+      schema: {
+        tags: ['vehicles'],
+        summary: 'Check an extract of a passport by the code on it (or its QR code); no sign-in',
+        params: {
+          type: 'object',
+          required: ['code'],
+          additionalProperties: false,
+          properties: { code: { type: 'string', pattern: '^[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}$', description: 'e.g. 7KQ4-MZ2D-XH9P' } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              genuine: { type: 'boolean', enum: [true] },
+              vin: { type: 'string' },
+              version: { type: 'integer' },
+              issuedAt: { type: 'string', format: 'date-time' },
+              current: { type: 'boolean', description: 'False when the passport has changed since the extract was issued' },
+            },
+          },
+          400: problemResponses[400],
+          404: problemResponses[404],
+        },
+      },
+    },
+    async (request) => {
+      const extract = await verifyExtract(db, request.params.code);
+      // No case number, no owner: the extract's holder shows it to strangers.
+      if (!extract) throw notFound('an extract with this code (it is not genuine)');
+      return { genuine: true, vin: extract.vin, version: extract.version, issuedAt: iso(extract.issuedAt), current: extract.version === extract.currentVersion };
+    },
+  );
+}

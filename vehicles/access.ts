@@ -1,0 +1,19 @@
+import type { Principal } from '../api/auth';
+import { notFound } from '../api/problem';
+import { EPTS_AGENCY } from '../core/vehicle';
+import type { Db } from '../db/client';
+import { getVehicle } from '../db/queries/vehicles';
+
+/**
+ * The vehicle, if this caller may read its passport: its current owner, an official of
+ * the agency that keeps passports, or an admin. Everyone else, a former owner too, gets
+ * the same 404 as for an unknown VIN, so VINs cannot be probed for owners.
+ */
+export async function vehicleVisibleTo(db: Db, who: Principal, vin: string) {
+  const vehicle = await getVehicle(db, vin);
+  const allowed =
+    vehicle &&
+    (who.role === 'admin' || (who.role === 'citizen' && vehicle.ownerId === who.id) || (who.role === 'reviewer' && who.agency === EPTS_AGENCY));
+  if (!allowed) throw notFound(`vehicle ${vin}`);
+  return vehicle;
+}

@@ -62,6 +62,8 @@ const schema = z
     REGISTRY_FAILURE_RATE: z.coerce.number().min(0).max(0.95).default(0.2),
 
     APPEAL_EXAMINATION_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+    EPTS_REVIEW_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(5),
+    EPTS_BUYER_CONFIRM_DAYS: z.coerce.number().int().min(2).max(60).default(10),
 
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
@@ -128,6 +130,11 @@ function toConfig(env: z.infer<typeof schema>) {
     appeals: {
       /** How long an expert has to decide an appeal (SPEC §4.3: 30 days by default). */
       examinationTerm: { days: env.APPEAL_EXAMINATION_DAYS, unit: 'calendar' as const },
+    },
+    epts: {
+      review: { days: env.EPTS_REVIEW_WORKING_DAYS, unit: 'working' as const },
+      /** A sale lapses unless the buyer confirms within this many days (reminded 3 and 1 days before). */
+      buyerConfirmDays: env.EPTS_BUYER_CONFIRM_DAYS,
     },
     documents: {
       dir: path.join(dataDir, 'documents'),

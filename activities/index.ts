@@ -2,10 +2,12 @@ import type { ProjectionBatch } from '../core/case-model';
 import type { Db } from '../db/client';
 import type { IdentityRegistry } from '../identity/registry';
 import type { SignatureVerifier } from '../signatures/verifier';
+import { createEptsActivities } from './epts';
 import { createIdentityActivities } from './identity';
 import { writeProjection } from './projection';
 import { issueResult, type IssuedResult, type ResultRequest } from './results';
 
+export type { AppliedChange, PassportChangeRequest } from './epts';
 export type { CodeRequest } from './identity';
 export type { IssuedResult, ResultRequest } from './results';
 
@@ -21,6 +23,7 @@ export interface ActivityDeps {
 export function createActivities({ db, codeSecret, registry, verifier }: ActivityDeps) {
   return {
     ...createIdentityActivities(db, codeSecret, registry, verifier),
+    ...createEptsActivities(db),
     async projectCase(batch: ProjectionBatch): Promise<void> {
       await writeProjection(db, batch);
     },

@@ -16,6 +16,7 @@ import { documentRoutes } from './routes/documents';
 import { healthRoutes } from './routes/health';
 import { identityRoutes } from './routes/identity';
 import { identityConfirmationRoutes } from './routes/identity-confirmation';
+import { passportChangeRoutes } from './routes/passport-changes';
 import { paymentRoutes } from './routes/payments';
 import { reviewerRoutes } from './routes/reviewer';
 import { vehicleRoutes } from './routes/vehicles';
@@ -92,5 +93,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(identityRoutes);
   await app.register(identityConfirmationRoutes);
   await app.register(vehicleRoutes);
+  await app.register(passportChangeRoutes);
   return app;
 }

@@ -1,7 +1,8 @@
-import { APPEAL_STATUS_LABELS, type AppealStatus } from '../core/appeal';
-import { APPLICATION_STATUS_LABELS, type ApplicationStatus } from '../core/application';
+import { APPEAL_STATUS_LABELS } from '../core/appeal';
+import { APPLICATION_STATUS_LABELS } from '../core/application';
+import { CHANGE_STATUS_LABELS } from '../core/epts';
 import type { Config } from '../config';
-import { caseWorkflowId } from '../core/case-model';
+import { caseWorkflowId, type CaseKind } from '../core/case-model';
 import type { CaseRow, JournalRow } from '../db/queries/cases';
 import type { Principal } from './auth';
 
@@ -9,9 +10,14 @@ import type { Principal } from './auth';
 const iso = <T extends string | null>(t: T): T => (t === null ? t : (new Date(t).toISOString() as T));
 
 /** Shapes read-model rows into API answers; no reads, no rules. */
+const STATUS_LABELS: Partial<Record<CaseKind, Record<string, string>>> = {
+  application: APPLICATION_STATUS_LABELS,
+  appeal: APPEAL_STATUS_LABELS,
+  epts_change: CHANGE_STATUS_LABELS,
+};
+
 function statusLabel(row: CaseRow): string {
-  const labels: Record<string, string> = row.kind === 'appeal' ? APPEAL_STATUS_LABELS : APPLICATION_STATUS_LABELS;
-  return labels[row.status as AppealStatus | ApplicationStatus] ?? row.status;
+  return STATUS_LABELS[row.kind as CaseKind]?.[row.status] ?? row.status;
 }
 
 export function caseSummary(row: CaseRow) {

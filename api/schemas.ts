@@ -80,6 +80,13 @@ export const caseDetail = {
     reasons: { type: 'string' },
     references: { type: 'array', items: { type: 'string' } },
     repeatOf: nullableString,
+    // passport changes
+    vin: { type: 'string' },
+    changeKind: { type: 'string' },
+    payload: anyObject,
+    basedOnVersion: { type: 'integer' },
+    signedWith: { type: 'string', description: 'Serial number of the owner\'s signing certificate' },
+    buyer: { ...anyObject, type: ['object', 'null'] },
     // identity cases
     purpose: { type: 'string' },
     levelRequested: { type: 'string' },

@@ -26,7 +26,8 @@ async function mayAccess(db: Db, who: Principal, row: CaseRow): Promise<boolean>
     case 'admin':
       return true;
     case 'citizen':
-      return row.applicantId === who.id;
+      // The buyer of a sale is party to its change case too.
+      return row.applicantId === who.id || (row.kind === 'epts_change' && (row.detail as { buyer?: { id?: string } }).buyer?.id === who.id);
     case 'reviewer':
       return row.agency !== null && row.agency === who.agency;
     case 'expert':

@@ -257,6 +257,8 @@ export const vehicles = pgTable(
     ownerId: text('owner_id').notNull(),
     currentVersion: integer('current_version').notNull(),
     status: text('status').$type<VehicleStatus>().notNull(),
+    /** The one change case open on this vehicle, if any: a second is refused while it runs. */
+    openChange: text('open_change'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('vehicles_owner_idx').on(t.ownerId)],

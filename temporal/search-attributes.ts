@@ -8,6 +8,7 @@ const TYPES = {
   Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
   Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 } as const;
 
 const GRPC = { ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12 } as const;

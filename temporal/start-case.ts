@@ -31,7 +31,6 @@ export async function startCaseWorkflow<W extends Workflow, R>(
     args: [opts.input],
     typedSearchAttributes: [
       { key: CaseSearchAttributes.kind, value: opts.kind },
-      { key: CaseSearchAttributes.number, value: opts.number },
       { key: CaseSearchAttributes.status, value: opts.status },
       { key: CaseSearchAttributes.applicant, value: opts.applicantId },
       ...opts.searchAttributes,

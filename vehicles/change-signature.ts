@@ -25,12 +25,14 @@ export async function checkChangeSignature(
   request: ChangeRequest,
   signed: DetachedSignature,
   at = new Date(),
+  /** Who signed: the requester, or for a sale also the buyer confirming the same request. */
+  signerId = request.requesterId,
 ): Promise<ChangeSignatureCheck> {
   const cert = signed.certificateId
-    ? await getCertificate(deps.db, request.requesterId, signed.certificateId)
-    : (await activeCertificates(deps.db, request.requesterId, at))[0];
+    ? await getCertificate(deps.db, signerId, signed.certificateId)
+    : (await activeCertificates(deps.db, signerId, at))[0];
   if (!cert) {
-    return { ok: false, reason: signed.certificateId ? 'the requester has no such registered certificate' : 'the requester has no valid registered certificate' };
+    return { ok: false, reason: signed.certificateId ? 'the signer has no such registered certificate' : 'the signer has no valid registered certificate' };
   }
   if (cert.revokedAt) return { ok: false, reason: `the certificate was revoked on ${cert.revokedAt.slice(0, 10)}` };
   if (at > new Date(cert.notAfter)) return { ok: false, reason: `the certificate expired on ${cert.notAfter.slice(0, 10)}` };

@@ -27,7 +27,7 @@ import type { TermUnit, WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
 import { appealOutcomeSignal } from './application';
 import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './machinery/case-journal';
-import { moveStatus, requireStatus } from './machinery/case-status';
+import { moveStatus, requireStatus, withdrawUpdate } from './machinery/case-status';
 import { newDeadlineState, ProcessingDeadline, type DeadlineState } from './machinery/processing-deadline';
 import {
   answerInfoUpdate,
@@ -58,7 +58,6 @@ export interface AppealDecisionInput {
 
 export const appealRegisteredUpdate = defineUpdate<AppealActionResult, []>('registered');
 export const decideAppealUpdate = defineUpdate<AppealActionResult, [AppealDecisionInput, ActionMeta]>('decideAppeal');
-export const withdrawAppealUpdate = defineUpdate<AppealActionResult, [ActionMeta]>('withdraw');
 export const appealStateQuery = defineQuery<AppealState>('state');
 
 /** Material requested from the citizen is due in this many days unless the expert says otherwise. */
@@ -372,7 +371,7 @@ export async function appealWorkflow(input: AppealInput): Promise<AppealActionRe
 
   setHandler(appealStateQuery, () => c.s);
   setHandler(appealRegisteredUpdate, () => answer(1));
-  setHandler(withdrawAppealUpdate, (m) => answer(c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
+  setHandler(withdrawUpdate, (m) => answer(c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
   setHandler(answerInfoUpdate, (i, m) => answer(c.doAnswer(i, m)), { validator: (i, m) => c.checkAnswer(i, m) });
   setHandler(claimUpdate, (m) => answer(c.assignTo(m.actor.id, m, 'claimed')), { validator: (m) => c.checkClaim(m) });
   setHandler(assignUpdate, (i, m) => answer(c.assignTo(i.assigneeId, m, c.s.assigneeId ? 'reassigned' : 'assigned')), {

@@ -20,7 +20,6 @@ import {
   CANCELLABLE_STATUSES,
   DEFAULT_INFO_TERM_DAYS,
   EDITABLE_STATUSES,
-  REJECTION_REASONS,
   RESTORE_WINDOW_DAYS,
   type ApplicationStatus,
   type RejectionReason,
@@ -39,9 +38,11 @@ import {
   answerInfoUpdate,
   assignUpdate,
   claimUpdate,
+  decideUpdate,
   requestInfoUpdate,
   ReviewDesk,
   type AnswerInput,
+  type DecideInput,
   type AssignInput,
   type InfoRequest,
   type Recusal,
@@ -60,11 +61,6 @@ export interface EditInput {
   form: Record<string, unknown>;
   documents: DocumentRef[];
 }
-export interface DecideInput {
-  outcome: 'approve' | 'reject';
-  reasonCode?: RejectionReason;
-  comment: string;
-}
 export interface PaymentInput {
   invoiceId: string;
   amount: number;
@@ -77,7 +73,6 @@ export const registeredUpdate = defineUpdate<ActionResult, []>('registered');
 export const editUpdate = defineUpdate<ActionResult, [EditInput, ActionMeta]>('edit');
 export const cancelUpdate = defineUpdate<ActionResult, [ActionMeta]>('cancel');
 export const restoreUpdate = defineUpdate<ActionResult, [ActionMeta]>('restore');
-export const decideUpdate = defineUpdate<ActionResult, [DecideInput, ActionMeta]>('decide');
 /** The citizen appeals a decision of this case; the case starts the appeal as its child. */
 export const contestUpdate = defineUpdate<ActionResult, [ContestInput, ActionMeta]>('contest');
 /** The appeal's end (decided or withdrawn), sent by the appeal workflow. */
@@ -580,9 +575,7 @@ export class ApplicationCase {
   checkDecide(input: DecideInput, meta: ActionMeta): void {
     this.desk.checkAssignee(meta, this.journal.version);
     this.requireStatus(['in_review'], 'decided');
-    if (input.outcome === 'reject' && (!input.reasonCode || !REJECTION_REASONS.includes(input.reasonCode))) {
-      refuse(FailureType.Invalid, `a rejection needs a reason code: one of ${REJECTION_REASONS.join(', ')}`);
-    }
+    this.desk.checkDecide(input, meta, this.journal.version);
   }
 
   doDecide(input: DecideInput, meta: ActionMeta): number {
@@ -898,7 +891,6 @@ async function startAppeal(c: ApplicationCase, input: ContestInput, meta: Action
     ],
     typedSearchAttributes: [
       { key: CaseSearchAttributes.kind, value: 'appeal' },
-      { key: CaseSearchAttributes.number, value: input.appealNumber },
       { key: CaseSearchAttributes.status, value: 'submitted' },
       { key: CaseSearchAttributes.applicant, value: c.s.applicantId },
       { key: CaseSearchAttributes.service, value: c.s.service.code },

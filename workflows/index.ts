@@ -4,3 +4,4 @@ export { registrationWorkflow } from './identity-registration';
 export { standardUpgradeWorkflow } from './identity-standard';
 export { confirmedUpgradeWorkflow } from './identity-confirmed';
 export { appealWorkflow } from './appeal';
+export { eptsChangeWorkflow } from './epts-change';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { APPEAL_GROUNDS } from '../../core/appeal';
 import { fileAppeal, type AppealRequest } from '../../cases/appeal-filing';
 import { caseVisibleTo } from '../../cases/access';
-import { withdrawAppealUpdate } from '../../workflows/appeal';
+import { withdrawUpdate } from '../../workflows/machinery/case-status';
 import { principal } from '../auth';
 import { actionMeta, caseUpdate } from '../requests';
 import { actionResult, documentIds, numberParams, problemResponses, versionProperty } from '../schemas';
@@ -86,7 +86,7 @@ export async function appealRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const row = await caseVisibleTo(db, principal(request), request.params.number, 'appeal');
-      return caseUpdate(app, row.number, withdrawAppealUpdate, actionMeta(request, request.body?.version));
+      return caseUpdate(app, row.number, withdrawUpdate, actionMeta(request, request.body?.version));
     },
   );
 }

@@ -4,8 +4,7 @@ import { APPLICATION_STATUSES, type RejectionReason } from '../../core/applicati
 import { caseVisibleTo } from '../../cases/access';
 import { listQueue } from '../../db/queries/cases';
 import { decideAppealUpdate } from '../../workflows/appeal';
-import { decideUpdate } from '../../workflows/application';
-import { assignUpdate, claimUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
+import { assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
 import { caseSummary } from '../case-view';
 import { badRequest } from '../problem';
@@ -24,8 +23,9 @@ import {
 const REVIEWER = { roles: ['reviewer'] } as const;
 const EXPERT = { roles: ['expert'] } as const;
 const OFFICIAL = { roles: ['reviewer', 'expert'] } as const;
-/** Cases an official works: reviewers decide applications, experts appeals. */
-const DESK_KINDS = ['application', 'appeal'] as const;
+/** Cases an official works: reviewers decide applications and passport changes, experts appeals. */
+const DESK_KINDS = ['application', 'appeal', 'epts_change'] as const;
+const REVIEWED_KINDS = ['application', 'epts_change'] as const;
 const security = [{ bearer: [] }];
 const tags = ['reviewer'];
 const QUEUE_OPEN_STATUSES = ['submitted', 'resubmitted', 'reopened', 'in_review', 'awaiting_info'];
@@ -66,9 +66,9 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
       const who = principal(request);
       const q = request.query;
       const assignee = q.assignee === 'me' ? who.id : q.assignee;
-      let scope: { kind: 'application' | 'appeal'; agency?: string; openStatuses: readonly string[] };
-      if (who.role === 'expert') scope = { kind: 'appeal', openStatuses: OPEN_APPEAL_STATUSES };
-      else if (who.agency) scope = { kind: 'application', agency: who.agency, openStatuses: QUEUE_OPEN_STATUSES };
+      let scope: { kinds: readonly string[]; agency?: string; openStatuses: readonly string[] };
+      if (who.role === 'expert') scope = { kinds: ['appeal'], openStatuses: OPEN_APPEAL_STATUSES };
+      else if (who.agency) scope = { kinds: REVIEWED_KINDS, agency: who.agency, openStatuses: QUEUE_OPEN_STATUSES };
       else throw badRequest('your token names no agency');
       const page = await listQueue(db, { ...q, ...scope, assignee });
       return { items: page.items.map(caseSummary), total: page.total, limit: q.limit, offset: q.offset };
@@ -169,7 +169,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { version, ...input } = request.body;
-      const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
+      const row = await caseVisibleTo(db, principal(request), request.params.number, REVIEWED_KINDS);
       return caseUpdate(app, row.number, decideUpdate, input, actionMeta(request, version));
     },
   );

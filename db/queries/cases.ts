@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { formatCaseNumber, type CaseKind } from '../../core/case-model';
 import type { Db } from '../client';
 import { caseNumberSeq, caseRegistry, cases, journal } from '../schema';
@@ -32,7 +32,7 @@ export async function listApplicantCases(db: Db, f: MyCasesFilter): Promise<{ it
 }
 
 export interface QueueFilter {
-  kind: 'application' | 'appeal';
+  kinds: readonly string[];
   /** Reviewers see their agency's cases; experts see every appeal. */
   agency?: string;
   /** The statuses a queue shows by default: cases waiting for an official. */
@@ -47,7 +47,7 @@ export interface QueueFilter {
 }
 
 export async function listQueue(db: Db, f: QueueFilter): Promise<{ items: CaseRow[]; total: number }> {
-  const where: SQL[] = [eq(cases.kind, f.kind)];
+  const where: SQL[] = [inArray(cases.kind, [...f.kinds])];
   if (f.agency !== undefined) where.push(eq(cases.agency, f.agency));
   where.push(f.status ? eq(cases.status, f.status) : sql`${cases.status} in ${f.openStatuses}`);
   if (f.service) where.push(eq(cases.serviceCode, f.service));

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import { newVerificationCode } from '../../activities/results';
 import type { Passport } from '../../core/vehicle';
 import type { Db } from '../client';
@@ -224,4 +224,23 @@ export async function listPassportVersions(db: Db, vin: string) {
     .from(passportVersions)
     .where(eq(passportVersions.vin, vin))
     .orderBy(asc(passportVersions.version));
+}
+
+/**
+ * Takes the vehicle for one change case: true when it is this case's (now or already),
+ * false when another change is open on it. The case's workflow releases it when it ends.
+ */
+export async function claimVehicle(db: Db, vin: string, caseNumber: string): Promise<{ ok: true } | { ok: false; openChange: string | null }> {
+  const [claimed] = await db
+    .update(vehicles)
+    .set({ openChange: caseNumber })
+    .where(and(eq(vehicles.vin, vin), or(isNull(vehicles.openChange), eq(vehicles.openChange, caseNumber))))
+    .returning({ vin: vehicles.vin });
+  if (claimed) return { ok: true };
+  const [vehicle] = await db.select({ openChange: vehicles.openChange }).from(vehicles).where(eq(vehicles.vin, vin));
+  return { ok: false, openChange: vehicle?.openChange ?? null };
+}
+
+export async function releaseVehicle(db: Db, vin: string, caseNumber: string): Promise<void> {
+  await db.update(vehicles).set({ openChange: null }).where(and(eq(vehicles.vin, vin), eq(vehicles.openChange, caseNumber)));
 }

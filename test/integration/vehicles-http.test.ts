@@ -345,7 +345,7 @@ describe('the signature over a change request', () => {
 
   it('refuses a certificate that is not the requester’s, expired, or untrusted by the verifier', async () => {
     const r = request({ requesterId: 'bob' });
-    expect(await checkChangeSignature(deps(), r, await signed(r))).toEqual({ ok: false, reason: 'the requester has no such registered certificate' });
+    expect(await checkChangeSignature(deps(), r, await signed(r))).toEqual({ ok: false, reason: 'the signer has no such registered certificate' });
     const later = new Date(Date.now() + 400 * 86_400_000);
     expect((await checkChangeSignature(deps(), request(), await signed(request()), later)).ok).toBe(false);
     expect(await checkChangeSignature(deps(), request(), await signed(request()), later)).toMatchObject({ reason: expect.stringContaining('expired') });
@@ -362,6 +362,6 @@ describe('the signature over a change request', () => {
     await revokeCertificate(stack.database.db, 'alice', certificateId);
     expect((await getCertificate(stack.database.db, 'alice', certificateId))?.revokedAt).toBeTruthy();
     expect(await checkChangeSignature(deps(), r, await signed(r))).toMatchObject({ ok: false, reason: expect.stringMatching(/^the certificate was revoked on \d{4}-\d{2}-\d{2}$/) });
-    expect(await checkChangeSignature(deps(), r, { signature: (await signed(r)).signature })).toEqual({ ok: false, reason: 'the requester has no valid registered certificate' });
+    expect(await checkChangeSignature(deps(), r, { signature: (await signed(r)).signature })).toEqual({ ok: false, reason: 'the signer has no valid registered certificate' });
   });
 });

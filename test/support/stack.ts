@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -64,11 +64,20 @@ export async function startStack(
     verifier?: SignatureVerifier;
     /** Run on this time-skipping test server instead of the shared dev server. */
     timeSkipping?: TestWorkflowEnvironment;
+    /** Accredited authorities (PEM) and revoked serials, as QES_TRUSTED_CA_FILE / QES_REVOKED_SERIALS would give. */
+    trust?: { caPem: string; revokedSerials?: string[] };
   } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cases-stack-'));
+  const trust: Record<string, string> = {};
+  if (opts.trust) {
+    trust.QES_TRUSTED_CA_FILE = path.join(dataDir, 'trusted-ca.pem');
+    trust.QES_REVOKED_SERIALS = (opts.trust.revokedSerials ?? []).join(',');
+    await writeFile(trust.QES_TRUSTED_CA_FILE, opts.trust.caPem);
+  }
   const config = loadConfig({
+    ...trust,
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,

@@ -11,16 +11,16 @@ import type { AppealGround, ContestInput } from '../../core/appeal';
 import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
 import { dayOf, dayToDate, EMPTY_CALENDAR, startOfDay } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
-import { appealStateQuery, appealWorkflow, decideAppealUpdate, withdrawAppealUpdate, type AppealState } from '../../workflows/appeal';
+import { appealStateQuery, appealWorkflow, decideAppealUpdate, type AppealState } from '../../workflows/appeal';
 import {
   applicationWorkflow,
   contestUpdate,
-  decideUpdate,
   registeredUpdate,
   stateQuery,
   type ApplicationState,
 } from '../../workflows/application';
-import { answerInfoUpdate, claimUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
+import { withdrawUpdate } from '../../workflows/machinery/case-status';
+import { answerInfoUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { expectOrderedJournal, fakeActivities, HOUR, midnight, MINUTE, refusal, tenAm, testClock, type Fake } from '../support/case-workflows';
 import { testService } from '../support/services';
@@ -264,8 +264,8 @@ describe.sequential('appeals on the time-skipping server', () => {
       await filed.result;
       const appeal = filed.handle();
       await appeal.executeUpdate('registered');
-      expect(await refusal(appeal.executeUpdate(withdrawAppealUpdate, { args: [{ actor: { id: 'citizen-2', role: 'citizen' } }] }))).toBe(FailureType.Forbidden);
-      await appeal.executeUpdate(withdrawAppealUpdate, { args: [citizen] });
+      expect(await refusal(appeal.executeUpdate(withdrawUpdate, { args: [{ actor: { id: 'citizen-2', role: 'citizen' } }] }))).toBe(FailureType.Forbidden);
+      await appeal.executeUpdate(withdrawUpdate, { args: [citizen] });
       expect(await appeal.result()).toMatchObject({ status: 'withdrawn' });
       await expect.poll(async () => (await caseState(contested)).appeals?.open ?? null, { timeout: 10_000 }).toBeNull();
       expect((await caseState(contested)).appeals?.history).toEqual([expect.objectContaining({ outcome: 'withdrawn' })]);

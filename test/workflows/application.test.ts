@@ -17,18 +17,17 @@ import { FailureType } from '../../core/failures';
 import {
   applicationWorkflow,
   cancelUpdate,
-  decideUpdate,
   editUpdate,
   paymentSignal,
   registeredUpdate,
   restoreUpdate,
   stateQuery,
   type ApplicationState,
-  type DecideInput,
+ 
   type EditInput,
   type PaymentInput,
 } from '../../workflows/application';
-import { answerInfoUpdate, assignUpdate, claimUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
+import { answerInfoUpdate, assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate, type DecideInput } from '../../workflows/machinery/review-desk';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { DAY, expectOrderedJournal, fakeActivities, midnight, MINUTE, refusal, tenAm, testClock, type Fake } from '../support/case-workflows';
 import { testService } from '../support/services';

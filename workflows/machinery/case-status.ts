@@ -1,5 +1,10 @@
+import { defineUpdate } from '@temporalio/workflow';
+import type { ActionMeta, CaseActionResult } from '../../core/case-model';
 import { FailureType } from '../../core/failures';
 import { refuse, type EntryDraft } from './case-journal';
+
+/** The applicant takes back an appeal or a passport change before it is decided. */
+export const withdrawUpdate = defineUpdate<CaseActionResult, [ActionMeta]>('withdraw');
 
 /** The part of a case's state its status rules need. */
 export interface StatusHolder<S extends string> {

@@ -1,9 +1,10 @@
 import { defineUpdate } from '@temporalio/workflow';
-import { CITIZEN_REMINDER_DAYS_BEFORE, type ActionMeta, type CaseActionResult, type DocumentRef } from '../../core/case-model';
+import { REJECTION_REASONS, type RejectionReason } from '../../core/application';
+import type { ActionMeta, CaseActionResult, DocumentRef } from '../../core/case-model';
 import { addDays } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
 import { refuse, requireVersion, type EntryDraft } from './case-journal';
-import type { DueTimer } from './timers';
+import { citizenReminders, type DueTimer } from './timers';
 
 /**
  * The official's side of a reviewable case, shared by every kind an official decides
@@ -23,11 +24,18 @@ export interface RequestInfoInput {
 export interface AssignInput {
   assigneeId: string;
 }
+/** A reviewer's decision on a case they hold; a rejection names its reason. */
+export interface DecideInput {
+  outcome: 'approve' | 'reject';
+  reasonCode?: RejectionReason;
+  comment: string;
+}
 
 export const claimUpdate = defineUpdate<CaseActionResult, [ActionMeta]>('claim');
 export const assignUpdate = defineUpdate<CaseActionResult, [AssignInput, ActionMeta]>('assign');
 export const requestInfoUpdate = defineUpdate<CaseActionResult, [RequestInfoInput, ActionMeta]>('requestInfo');
 export const answerInfoUpdate = defineUpdate<CaseActionResult, [AnswerInput, ActionMeta]>('answerInfo');
+export const decideUpdate = defineUpdate<CaseActionResult, [DecideInput, ActionMeta]>('decide');
 
 export interface InfoRequest {
   message: string;
@@ -134,6 +142,13 @@ export class ReviewDesk {
     this.s.assigneeId = null;
   }
 
+  checkDecide(input: DecideInput, meta: ActionMeta, version: number): void {
+    this.checkAssignee(meta, version);
+    if (input.outcome === 'reject' && (!input.reasonCode || !REJECTION_REASONS.includes(input.reasonCode))) {
+      refuse(FailureType.Invalid, `a rejection needs a reason code: one of ${REJECTION_REASONS.join(', ')}`);
+    }
+  }
+
   checkRequestInfo(input: RequestInfoInput, meta: ActionMeta, version: number): void {
     this.checkAssignee(meta, version);
     if (input.dueDays !== undefined && (!Number.isInteger(input.dueDays) || input.dueDays < 1 || input.dueDays > 60)) {
@@ -177,25 +192,17 @@ export class ReviewDesk {
   infoTimers(commit: (entries: EntryDraft[]) => void, lapse: () => void): DueTimer[] {
     const req = this.s.infoRequest;
     if (!req) return [];
-    const timers: DueTimer[] = [{ at: req.dueAt, fire: lapse }];
-    for (const days of CITIZEN_REMINDER_DAYS_BEFORE) {
-      const at = addDays(req.dueAt, -days);
-      if (req.remindersSent.includes(days) || Date.parse(at) <= Date.parse(req.requestedAt)) continue;
-      timers.push({
-        at,
-        fire: () => {
-          req.remindersSent.push(days);
-          commit([
-            {
-              type: 'reminder_sent',
-              summary: `Reminder: ${days} day(s) left to answer the information request`,
-              data: { daysLeft: days, dueAt: req.dueAt },
-              notify: [{ recipient: this.s.applicantId, type: 'deadline_approaching', title: `${this.s.number}: осталось дней: ${days}` }],
-            },
-          ]);
-        },
-      });
-    }
-    return timers;
+    return [
+      { at: req.dueAt, fire: lapse },
+      ...citizenReminders({
+        number: this.s.number,
+        recipient: this.s.applicantId,
+        dueAt: req.dueAt,
+        since: req.requestedAt,
+        sent: req.remindersSent,
+        what: 'answer the information request',
+        commit,
+      }),
+    ];
   }
 }

@@ -1,9 +1,12 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-/** Search attributes every case workflow carries, so the Temporal UI filters cases alone. */
+/**
+ * Search attributes every case workflow carries, so the Temporal UI filters cases alone.
+ * The number is the workflow id (`case-<number>`). A SQL-backed visibility store (the
+ * dev server's among them) holds at most 10 Keyword attributes: this list has 10.
+ */
 export const CaseSearchAttributes = {
   kind: defineSearchAttributeKey('CaseKind', SearchAttributeType.KEYWORD),
-  number: defineSearchAttributeKey('CaseNumber', SearchAttributeType.KEYWORD),
   status: defineSearchAttributeKey('CaseStatus', SearchAttributeType.KEYWORD),
   service: defineSearchAttributeKey('CaseService', SearchAttributeType.KEYWORD),
   agency: defineSearchAttributeKey('CaseAgency', SearchAttributeType.KEYWORD),
@@ -16,12 +19,20 @@ export const CaseSearchAttributes = {
   method: defineSearchAttributeKey('CaseMethod', SearchAttributeType.KEYWORD),
   /** Appeals: the number of the case whose decision they contest. */
   contested: defineSearchAttributeKey('CaseContested', SearchAttributeType.KEYWORD),
+  /** Passport changes: the vehicle, and everyone party to it (owner, buyer); the change kind is their CaseService. */
+  vin: defineSearchAttributeKey('CaseVin', SearchAttributeType.KEYWORD),
+  parties: defineSearchAttributeKey('CaseParties', SearchAttributeType.KEYWORD_LIST),
 } as const;
 
 /** `--search-attribute` arguments for the dev server and the operator API. */
-export const SEARCH_ATTRIBUTE_DECLARATIONS: Record<string, 'Keyword' | 'Datetime' | 'Bool'> = Object.fromEntries(
-  Object.values(CaseSearchAttributes).map((k) => [
-    k.name,
-    k.type === SearchAttributeType.DATETIME ? 'Datetime' : k.type === SearchAttributeType.BOOL ? 'Bool' : 'Keyword',
-  ]),
+const DECLARED_TYPES = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+} as const;
+export type DeclaredType = (typeof DECLARED_TYPES)[keyof typeof DECLARED_TYPES];
+
+export const SEARCH_ATTRIBUTE_DECLARATIONS: Record<string, DeclaredType> = Object.fromEntries(
+  Object.values(CaseSearchAttributes).map((k) => [k.name, DECLARED_TYPES[k.type as keyof typeof DECLARED_TYPES]]),
 );

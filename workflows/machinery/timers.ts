@@ -1,5 +1,7 @@
 import { condition } from '@temporalio/workflow';
-import type { CaseJournal } from './case-journal';
+import { CITIZEN_REMINDER_DAYS_BEFORE } from '../../core/case-model';
+import { addDays } from '../../core/deadline-clock';
+import type { CaseJournal, EntryDraft } from './case-journal';
 
 export interface DueTimer {
   /** ISO instant */
@@ -32,4 +34,37 @@ export async function runDeadlines(
     if (!changed) next.fire();
   }
   return 'done';
+}
+
+/**
+ * Reminders of a citizen's deadline, 3 and 1 days before it: each sent once (`sent`
+ * records the days already reminded of), none due before the deadline was set.
+ */
+export function citizenReminders(opts: {
+  number: string;
+  recipient: string;
+  dueAt: string;
+  since: string;
+  sent: number[];
+  /** "answer the information request", "confirm the purchase" */
+  what: string;
+  commit: (entries: EntryDraft[]) => void;
+}): DueTimer[] {
+  const { number, recipient, dueAt, since, sent, what, commit } = opts;
+  return CITIZEN_REMINDER_DAYS_BEFORE.flatMap((days) => {
+    const at = addDays(dueAt, -days);
+    if (sent.includes(days) || Date.parse(at) <= Date.parse(since)) return [];
+    const fire = () => {
+      sent.push(days);
+      commit([
+        {
+          type: 'reminder_sent',
+          summary: `Reminder: ${days} day(s) left to ${what}`,
+          data: { daysLeft: days, dueAt },
+          notify: [{ recipient, type: 'deadline_approaching', title: `${number}: осталось дней: ${days}` }],
+        },
+      ]);
+    };
+    return [{ at, fire }];
+  });
 }

@@ -1,0 +1,179 @@
+import type { FastifyInstance } from 'fastify';
+import { caseVisibleTo } from '../../cases/access';
+import { filePassportChange, signedRequest, verifySignature, type ChangeFilingRequest } from '../../cases/passport-change-filing';
+import { ANNULMENT_REASONS, canonicalChangeRequest, CHANGE_KINDS, ENGINE_TYPES, type PassportChange } from '../../core/vehicle';
+import { findOwnedDocuments } from '../../db/queries/documents';
+import { verifierFromConfig } from '../../signatures/from-config';
+import { confirmSaleUpdate } from '../../workflows/epts-change';
+import { principal } from '../auth';
+import { badRequest } from '../problem';
+import { actionMeta, caseUpdate } from '../requests';
+import { actionResult, documentIds, numberParams, problemResponses } from '../schemas';
+
+const CITIZEN = { roles: ['citizen'] } as const;
+const security = [{ bearer: [] }];
+const tags = ['vehicles'];
+const unprocessable = { 422: { $ref: 'Problem#' } } as const;
+
+const vinParams = {
+  type: 'object',
+  required: ['vin'],
+  additionalProperties: false,
+  properties: { vin: { type: 'string', pattern: '^[A-HJ-NPR-Z0-9]{17}$', description: 'VIN, 17 characters' } },
+} as const;
+
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+const PAYLOADS = {
+  plate: { type: 'object', required: ['plate'], additionalProperties: false, properties: { plate: text(20) } },
+  technical: {
+    type: 'object',
+    required: ['technical'],
+    additionalProperties: false,
+    properties: {
+      technical: {
+        type: 'object',
+        minProperties: 1,
+        additionalProperties: false,
+        properties: {
+          bodyType: text(100),
+          color: text(100),
+          engineType: { type: 'string', enum: ENGINE_TYPES },
+          engineVolumeCc: { type: 'integer', minimum: 50, maximum: 30000 },
+          enginePowerKw: { type: 'number', exclusiveMinimum: 0, maximum: 3000 },
+          maxMassKg: { type: 'integer', minimum: 100, maximum: 100000 },
+          ecoClass: text(20),
+        },
+      },
+    },
+  },
+  sale: {
+    type: 'object',
+    required: ['buyerId', 'contractDate'],
+    additionalProperties: false,
+    properties: { buyerId: text(200), contractDate: { type: 'string', format: 'date' } },
+  },
+  annulment: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', enum: ANNULMENT_REASONS } } },
+} as const;
+
+/** The change itself: what is signed. */
+const changeProperties = {
+  kind: { type: 'string', enum: CHANGE_KINDS },
+  payload: { type: 'object' },
+  basedOnVersion: { type: 'integer', minimum: 1, description: 'The passport version the change is based on (the current one)' },
+  documents: { ...documentIds, default: [] },
+} as const;
+const payloadByKind = CHANGE_KINDS.map((kind) => ({ if: { properties: { kind: { const: kind } } }, then: { properties: { payload: PAYLOADS[kind] } } }));
+const signatureProperties = {
+  signature: { type: 'string', minLength: 16, maxLength: 20000, pattern: '^[A-Za-z0-9+/]+={0,2}$', description: 'base64 detached signature over the signing form' },
+  certificateId: { type: 'string', format: 'uuid', description: 'Your registered certificate; default: your newest valid one' },
+} as const;
+
+interface ChangeBody {
+  kind: PassportChange['kind'];
+  payload: PassportChange['payload'];
+  basedOnVersion: number;
+  documents: string[];
+}
+
+/** Owners change their vehicles' passports with signed requests; buyers confirm sales. */
+export async function passportChangeRoutes(app: FastifyInstance): Promise<void> {
+  const { db } = app.deps.database;
+  const { config } = app.deps;
+  const verifier = verifierFromConfig(config);
+
+  app.post<{ Params: { vin: string }; Body: ChangeBody }>(
+    '/vehicles/:vin/signing-form',
+    {
+      config: CITIZEN,
+      schema: {
+        tags,
+        security,
+        summary: 'The exact bytes to sign (detached) for a change request',
+        description: 'Canonical JSON (sorted keys, no whitespace) of the request with the SHA-256 of its documents; sign the UTF-8 bytes.',
+        params: vinParams,
+        body: { type: 'object', required: ['kind', 'payload', 'basedOnVersion'], additionalProperties: false, properties: changeProperties, allOf: payloadByKind },
+        response: {
+          200: { type: 'object', properties: { canonical: { type: 'string' }, base64: { type: 'string' } } },
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const who = principal(request);
+      const { kind, payload, basedOnVersion, documents } = request.body;
+      const docs = await findOwnedDocuments(db, who.id, documents);
+      if (docs.length !== documents.length) throw badRequest('unknown document', [{ path: '/body/documents', message: 'not all are documents of yours' }]);
+      const bytes = canonicalChangeRequest(
+        signedRequest(request.params.vin, who.id, { kind, payload } as PassportChange, basedOnVersion, docs.map((d) => d.sha256)),
+      );
+      return { canonical: Buffer.from(bytes).toString('utf8'), base64: Buffer.from(bytes).toString('base64') };
+    },
+  );
+
+  app.post<{ Params: { vin: string }; Body: ChangeBody & { signature: string; certificateId?: string }; Headers: { 'idempotency-key'?: string } }>(
+    '/vehicles/:vin/changes',
+    {
+      config: CITIZEN,
+      schema: {
+        tags,
+        security,
+        summary: 'Request a signed change of the passport: plate, technical characteristics, sale or annulment',
+        description:
+          'Only the current owner, one open change per vehicle. A signature that does not verify, a revoked or expired ' +
+          'certificate, or a request changed after signing is refused (422) and nothing is stored. A sale waits for the ' +
+          "buyer's signed confirmation (POST /cases/{number}/confirm-sale).",
+        params: vinParams,
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 100 } } },
+        body: {
+          type: 'object',
+          required: ['kind', 'payload', 'basedOnVersion', 'signature'],
+          additionalProperties: false,
+          properties: { ...changeProperties, ...signatureProperties },
+          allOf: payloadByKind,
+        },
+        response: { 201: actionResult, 200: actionResult, ...problemResponses, ...unprocessable },
+      },
+    },
+    async (request, reply) => {
+      const { kind, payload, ...rest } = request.body;
+      const result = await filePassportChange(
+        {
+          db,
+          temporal: app.deps.temporal,
+          taskQueue: config.temporal.taskQueue,
+          verifier,
+          terms: config.epts,
+          who: principal(request),
+          meta: { clientAddress: request.ip, requestId: request.id },
+          idempotencyKey: request.headers['idempotency-key'],
+        },
+        request.params.vin,
+        { kind, payload, ...rest } as ChangeFilingRequest,
+      );
+      return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
+    },
+  );
+
+  app.post<{ Params: { number: string }; Body: { signature: string; certificateId?: string } }>(
+    '/cases/:number/confirm-sale',
+    {
+      config: CITIZEN,
+      schema: {
+        tags,
+        security,
+        summary: "The buyer confirms a sale by signing the seller's request (its signing form)",
+        params: numberParams,
+        body: { type: 'object', required: ['signature'], additionalProperties: false, properties: signatureProperties },
+        response: { 200: actionResult, ...problemResponses, ...unprocessable },
+      },
+    },
+    async (request) => {
+      const who = principal(request);
+      const row = await caseVisibleTo(db, who, request.params.number, 'epts_change');
+      const d = row.detail as { vin: string; changeKind: 'sale'; payload: PassportChange['payload']; basedOnVersion: number; documents: { sha256: string }[] };
+      const signed = signedRequest(d.vin, row.applicantId, { kind: d.changeKind, payload: d.payload } as PassportChange, d.basedOnVersion, d.documents.map((x) => x.sha256));
+      const confirmation = await verifySignature({ db, verifier }, signed, request.body, who.id);
+      return caseUpdate(app, row.number, confirmSaleUpdate, confirmation, actionMeta(request));
+    },
+  );
+}

@@ -1,0 +1,139 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Principal } from '../api/auth';
+import { actorOf } from '../api/auth';
+import { badRequest, conflict, forbidden, Problem } from '../api/problem';
+import { caseWorkflowId, type ActionMeta } from '../core/case-model';
+import type { ChangeTerms } from '../core/epts';
+import { changePayloadErrors, changeRefusal, EPTS_AGENCY, type ChangeRequest, type PassportChange } from '../core/vehicle';
+import type { Db } from '../db/client';
+import { getCalendar } from '../db/queries/catalogue';
+import { allocateCaseNumber, getCase, releaseCaseNumber } from '../db/queries/cases';
+import { findOwnedDocuments } from '../db/queries/documents';
+import { claimVehicle, getPassport, releaseVehicle } from '../db/queries/vehicles';
+import type { SignatureVerifier } from '../signatures/verifier';
+import { startCaseWorkflow } from '../temporal/start-case';
+import { checkChangeSignature } from '../vehicles/change-signature';
+import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+import { changeRegisteredUpdate, eptsChangeWorkflow, type ChangeActionResult, type VerifiedSignature } from '../workflows/epts-change';
+
+export type ChangeFilingRequest = PassportChange & {
+  basedOnVersion: number;
+  documents: string[];
+  /** base64 detached signature over the canonical form of the request. */
+  signature: string;
+  certificateId?: string;
+};
+
+export interface ChangeFilingContext {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  verifier: SignatureVerifier;
+  terms: ChangeTerms;
+  who: Principal;
+  meta: Omit<ActionMeta, 'actor'>;
+  idempotencyKey?: string;
+}
+
+/** The request exactly as the owner signed it. */
+export function signedRequest(vin: string, requesterId: string, change: PassportChange, basedOnVersion: number, sha256: string[]): ChangeRequest {
+  return { ...change, vin, requesterId, basedOnVersion, documentSha256: sha256 } as ChangeRequest;
+}
+
+/** A detached signature checked against the signer's registered certificate, or a 422 saying why not. */
+export async function verifySignature(
+  deps: { db: Db; verifier: SignatureVerifier },
+  request: ChangeRequest,
+  signed: { signature: string; certificateId?: string },
+  signerId: string,
+): Promise<VerifiedSignature> {
+  const check = await checkChangeSignature(deps, request, { certificateId: signed.certificateId, signature: Buffer.from(signed.signature, 'base64') }, new Date(), signerId);
+  if (!check.ok) throw new Problem(422, 'Unprocessable Content', `the signature was not accepted: ${check.reason}`, { code: 'SignatureRejected' });
+  return { signerId, certificateId: check.certificateId, serialNumber: check.serialNumber, signature: signed.signature };
+}
+
+/**
+ * Files a signed change of a vehicle's passport. Everything that can be checked is checked
+ * before anything is stored: the payload, the documents, the owner, the passport version,
+ * the signature; then the vehicle is taken for this change (one open change per vehicle)
+ * and the case starts. A refusal leaves nothing behind.
+ */
+export async function filePassportChange(ctx: ChangeFilingContext, vin: string, req: ChangeFilingRequest): Promise<ChangeActionResult & { created: boolean }> {
+  const { db, who } = ctx;
+  const { basedOnVersion, documents, signature, certificateId, ...rest } = req;
+  const change = rest as PassportChange;
+  const payloadErrors = changePayloadErrors(change).map((e) => ({ path: `/body/payload${e.path}`, message: e.message }));
+  if (payloadErrors.length) throw badRequest('the change is invalid', payloadErrors);
+  const docs = await findOwnedDocuments(db, who.id, documents);
+  const missing = documents.findIndex((id) => !docs.some((d) => d.id === id));
+  if (missing >= 0) throw badRequest('unknown document', [{ path: `/body/documents/${missing}`, message: 'no such document of yours' }]);
+
+  const passport = await getPassport(db, vin);
+  if (!passport) throw new Problem(404, 'Not Found', `vehicle ${vin} not found`);
+  const request = signedRequest(vin, who.id, change, basedOnVersion, docs.map((d) => d.sha256));
+  const refusal = changeRefusal(passport.data, request);
+  if (refusal) throw passport.data.ownerId === who.id ? conflict(refusal) : forbidden(refusal);
+  if (basedOnVersion !== passport.currentVersion) {
+    throw conflict(`the passport is at version ${passport.currentVersion}; sign a request based on it`, { currentVersion: passport.currentVersion });
+  }
+  const ownerSignature = await verifySignature(ctx, request, { signature, certificateId }, who.id);
+
+  const allocation = await allocateCaseNumber(db, { kind: 'epts_change', applicantId: who.id, idempotencyKey: ctx.idempotencyKey });
+  const { number } = allocation;
+  if (allocation.outcome === 'existing') {
+    // The same request again: answer with the case it filed, even if it has ended since.
+    const filed = await getCase(db, number);
+    if (filed) return { number, status: filed.status as ChangeActionResult['status'], version: filed.version, created: false };
+  }
+  const claim = await claimVehicle(db, vin, number);
+  if (!claim.ok) {
+    if (allocation.outcome === 'new') await releaseCaseNumber(db, number);
+    throw conflict(`change ${claim.openChange} of ${vin} is still open; one change at a time`, { openChange: claim.openChange });
+  }
+  const buyerId = change.kind === 'sale' ? change.payload.buyerId : null;
+  try {
+    const result = await startCaseWorkflow(ctx.temporal, {
+      workflow: eptsChangeWorkflow,
+      kind: 'epts_change',
+      number,
+      applicantId: who.id,
+      status: buyerId ? 'awaiting_buyer' : 'submitted',
+      taskQueue: ctx.taskQueue,
+      input: {
+        number,
+        vin,
+        applicantId: who.id,
+        change,
+        basedOnVersion,
+        documents: docs,
+        ownerSignature,
+        calendar: await getCalendar(db),
+        terms: ctx.terms,
+        meta: { ...ctx.meta, actor: actorOf(who) },
+      },
+      searchAttributes: [
+        { key: CaseSearchAttributes.agency, value: EPTS_AGENCY },
+        { key: CaseSearchAttributes.service, value: `epts-${change.kind}` },
+        { key: CaseSearchAttributes.vin, value: vin },
+        { key: CaseSearchAttributes.parties, value: buyerId ? [who.id, buyerId] : [who.id] },
+      ],
+      memo: { vin, changeKind: change.kind },
+      registered: changeRegisteredUpdate,
+    });
+    return { ...result, created: allocation.outcome === 'new' };
+  } catch (err) {
+    // Only a case that never started gives its vehicle and number back.
+    const started = await ctx.temporal.workflow
+      .getHandle(caseWorkflowId(number))
+      .describe()
+      .then(
+        () => true,
+        (e: unknown) => !(e instanceof WorkflowNotFoundError),
+      );
+    if (!started) {
+      await releaseVehicle(db, vin, number);
+      if (allocation.outcome === 'new') await releaseCaseNumber(db, number);
+    }
+    throw err;
+  }
+}

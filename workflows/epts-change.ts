@@ -1,0 +1,398 @@
+/**
+ * A change of a vehicle's electronic passport (SPEC §4.4): signed by the owner (and, for
+ * a sale, confirmed by the buyer within a deadline), decided by a traffic-police reviewer
+ * at the same desk as applications; approval writes a new passport version and issues a
+ * verifiable extract.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RejectionReason } from '../core/application';
+import type { ActionMeta, CaseActionResult, CaseProjection, DocumentRef } from '../core/case-model';
+import { addDays, type WorkCalendar } from '../core/deadline-clock';
+import { CHANGE_KIND_LABELS, WITHDRAWABLE_CHANGE_STATUSES, type ChangeStatus, type ChangeTerms } from '../core/epts';
+import { FailureType } from '../core/failures';
+import { EPTS_AGENCY, type PassportChange } from '../core/vehicle';
+import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { moveStatus, requireStatus, withdrawUpdate } from './machinery/case-status';
+import { newDeadlineState, ProcessingDeadline, type DeadlineState } from './machinery/processing-deadline';
+import {
+  answerInfoUpdate,
+  assignUpdate,
+  claimUpdate,
+  decideUpdate,
+  requestInfoUpdate,
+  ReviewDesk,
+  type AnswerInput,
+  type AssignInput,
+  type DecideInput,
+  type InfoRequest,
+  type Recusal,
+  type RequestInfoInput,
+} from './machinery/review-desk';
+import { citizenReminders, runDeadlines, type DueTimer } from './machinery/timers';
+
+export interface ChangeActionResult extends CaseActionResult {
+  status: ChangeStatus;
+}
+
+/** A signature the API has verified against a registered certificate. */
+export interface VerifiedSignature {
+  signerId: string;
+  certificateId: string;
+  serialNumber: string;
+  /** base64 of the detached signature, kept as evidence. */
+  signature: string;
+}
+
+export const changeRegisteredUpdate = defineUpdate<ChangeActionResult, []>('registered');
+/** The buyer's signed confirmation of a sale. */
+export const confirmSaleUpdate = defineUpdate<ChangeActionResult, [VerifiedSignature, ActionMeta]>('confirmSale');
+export const changeStateQuery = defineQuery<ChangeState>('state');
+
+export interface ChangeFiling {
+  number: string;
+  vin: string;
+  /** The owner who requested the change (for a sale: the seller). */
+  applicantId: string;
+  change: PassportChange;
+  basedOnVersion: number;
+  documents: DocumentRef[];
+  ownerSignature: VerifiedSignature;
+  calendar: WorkCalendar;
+  terms: ChangeTerms;
+}
+
+export interface ChangeState extends ChangeFiling {
+  status: ChangeStatus;
+  submittedAt: string;
+  assigneeId: string | null;
+  infoRequest: InfoRequest | null;
+  recused: Recusal[];
+  deadline: DeadlineState;
+  buyer: { id: string; dueAt: string; remindersSent: number[]; confirmation: VerifiedSignature | null; confirmedAt: string | null } | null;
+  decision: { outcome: 'approved' | 'rejected'; reasonCode: RejectionReason | 'passport_changed' | null; comment: string; decidedBy: string; decidedAt: string } | null;
+  result: { version: number; extractCode: string; issuedAt: string } | null;
+  closedAt: string | null;
+  journal: JournalCounters;
+}
+
+export interface ChangeInput extends ChangeFiling {
+  meta: ActionMeta;
+  /** Set by continue-as-new only. */
+  resume?: ChangeState;
+}
+
+const { applyPassportChange, releaseVehicle } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+const now = (): string => new Date().toISOString();
+const SYSTEM = { actor: { id: 'system', role: 'system' as const } };
+
+export class ChangeCase {
+  readonly journal: CaseJournal;
+  readonly deadline: ProcessingDeadline;
+  readonly desk: ReviewDesk;
+
+  constructor(readonly s: ChangeState) {
+    this.journal = new CaseJournal(s.journal, () => this.projection());
+    this.deadline = new ProcessingDeadline(s.deadline, s.calendar);
+    this.desk = new ReviewDesk(s, { role: 'reviewer', agency: EPTS_AGENCY, officials: `reviewers of ${EPTS_AGENCY}` });
+  }
+
+  static file(input: ChangeInput): ChangeCase {
+    const at = now();
+    const { meta: _meta, resume: _resume, ...filing } = input;
+    const sale = input.change.kind === 'sale' ? input.change.payload : null;
+    const c = new ChangeCase({
+      ...filing,
+      status: sale ? 'awaiting_buyer' : 'submitted',
+      submittedAt: at,
+      assigneeId: null,
+      infoRequest: null,
+      recused: [],
+      deadline: newDeadlineState(),
+      buyer: sale && { id: sale.buyerId, dueAt: addDays(at, input.terms.buyerConfirmDays), remindersSent: [], confirmation: null, confirmedAt: null },
+      decision: null,
+      result: null,
+      closedAt: null,
+      journal: { version: 0, seq: 0 },
+    });
+    const entries: EntryDraft[] = [
+      {
+        type: 'submitted',
+        summary: `${CHANGE_KIND_LABELS[input.change.kind]} for ${input.vin}, signed by the owner (certificate ${input.ownerSignature.serialNumber})`,
+        data: { vin: input.vin, kind: input.change.kind, basedOnVersion: input.basedOnVersion, documents: input.documents.length },
+        notify: [{ recipient: input.applicantId, type: 'submission_confirmed', title: `Заявление ${input.number} получено` }],
+      },
+    ];
+    if (c.s.buyer) {
+      entries.push({
+        type: 'buyer_confirmation_requested',
+        summary: `The buyer is asked to confirm the purchase by ${c.s.buyer.dueAt.slice(0, 10)}`,
+        data: { buyerId: c.s.buyer.id, dueAt: c.s.buyer.dueAt },
+        notify: [{ recipient: c.s.buyer.id, type: 'documents_requested', title: `${input.number}: подтвердите покупку ${input.vin}` }],
+      });
+    } else {
+      entries.push(...c.deadline.start(at, input.terms.review));
+    }
+    c.journal.commit(input.meta, at, entries);
+    return c;
+  }
+
+  get closed(): boolean {
+    return this.s.closedAt !== null;
+  }
+
+  // -- parties --------------------------------------------------------------------------
+
+  private checkOwner(meta: ActionMeta): void {
+    if (meta.actor.role !== 'citizen' || meta.actor.id !== this.s.applicantId) refuse(FailureType.Forbidden, 'only the owner who filed the change may do this');
+    requireVersion(meta, this.journal.version);
+  }
+
+  checkConfirmSale(signed: VerifiedSignature, meta: ActionMeta): void {
+    const buyer = this.s.buyer;
+    if (!buyer || meta.actor.role !== 'citizen' || meta.actor.id !== buyer.id || signed.signerId !== buyer.id) {
+      refuse(FailureType.Forbidden, 'only the buyer named in the sale confirms it');
+    }
+    this.requireStatus(['awaiting_buyer'], 'confirmed by the buyer');
+  }
+
+  doConfirmSale(signed: VerifiedSignature, meta: ActionMeta): number {
+    const at = now();
+    this.s.buyer!.confirmation = signed;
+    this.s.buyer!.confirmedAt = at;
+    return this.journal.commit(meta, at, [
+      {
+        type: 'buyer_confirmed',
+        summary: `The buyer confirmed the purchase (certificate ${signed.serialNumber})`,
+        notify: [{ recipient: this.s.applicantId, type: 'status_changed', title: `${this.s.number}: покупатель подтвердил сделку` }],
+      },
+      ...this.deadline.start(at, this.s.terms.review),
+      ...this.setStatus('submitted'),
+    ]);
+  }
+
+  checkWithdraw(meta: ActionMeta): void {
+    this.checkOwner(meta);
+    this.requireStatus(WITHDRAWABLE_CHANGE_STATUSES, 'withdrawn');
+  }
+
+  doWithdraw(meta: ActionMeta): number {
+    return this.close('withdrawn', meta, { type: 'withdrawn', summary: 'Withdrawn by the owner' });
+  }
+
+  checkAnswer(input: AnswerInput, meta: ActionMeta): void {
+    this.checkOwner(meta);
+    this.requireStatus(['awaiting_info'], 'answered');
+    this.desk.checkAnswer(input);
+  }
+
+  doAnswer(input: AnswerInput, meta: ActionMeta): number {
+    const at = now();
+    this.s.documents = [...this.s.documents, ...input.documents];
+    return this.journal.commit(meta, at, [this.desk.answer(input), ...this.deadline.resume(at), ...this.setStatus('in_review')]);
+  }
+
+  // -- reviewer -------------------------------------------------------------------------
+
+  checkClaim(meta: ActionMeta): void {
+    this.desk.checkClaim(meta, this.journal.version);
+    this.requireStatus(['submitted'], 'claimed');
+  }
+
+  checkAssign(input: AssignInput, meta: ActionMeta): void {
+    this.requireStatus(['submitted', 'in_review', 'awaiting_info'], 'assigned');
+    this.desk.checkAssign(input, meta, this.journal.version);
+  }
+
+  assignTo(assigneeId: string, meta: ActionMeta, how: string): number {
+    const entries = [this.desk.assign(assigneeId, meta, how), ...(this.s.status === 'submitted' ? this.setStatus('in_review') : [])];
+    return this.journal.commit(meta, now(), entries);
+  }
+
+  checkRequestInfo(input: RequestInfoInput, meta: ActionMeta): void {
+    this.desk.checkRequestInfo(input, meta, this.journal.version);
+    this.requireStatus(['in_review'], 'sent an information request');
+  }
+
+  doRequestInfo(input: RequestInfoInput, meta: ActionMeta): number {
+    const at = now();
+    return this.journal.commit(meta, at, [
+      this.desk.requestInfo(input, meta, at, 10),
+      ...this.deadline.pause(at, 'information_request', meta.actor),
+      ...this.setStatus('awaiting_info'),
+    ]);
+  }
+
+  checkDecide(input: DecideInput, meta: ActionMeta): void {
+    this.desk.checkDecide(input, meta, this.journal.version);
+    this.requireStatus(['in_review'], 'decided');
+  }
+
+  doDecide(input: DecideInput, meta: ActionMeta): number {
+    const at = now();
+    const approve = input.outcome === 'approve';
+    this.s.decision = {
+      outcome: approve ? 'approved' : 'rejected',
+      reasonCode: approve ? null : input.reasonCode!,
+      comment: input.comment,
+      decidedBy: meta.actor.id,
+      decidedAt: at,
+    };
+    const entry: EntryDraft = {
+      type: this.s.decision.outcome,
+      summary: approve ? 'Approved; the passport is being updated' : `Rejected: ${input.reasonCode}`,
+      data: { reasonCode: this.s.decision.reasonCode, comment: input.comment },
+    };
+    if (!approve) return this.close('rejected', meta, entry);
+    return this.journal.commit(meta, at, [entry, ...this.setStatus('approved')]);
+  }
+
+  /** Writes the new passport version and the extract; a passport changed meanwhile refuses it. */
+  async applyApproved(): Promise<void> {
+    const s = this.s;
+    try {
+      const result = await applyPassportChange({ number: s.number, vin: s.vin, basedOnVersion: s.basedOnVersion, change: s.change, at: s.decision!.decidedAt });
+      s.result = result;
+      this.close('completed', SYSTEM, {
+        type: 'passport_updated',
+        summary: `Passport ${s.vin} is now at version ${result.version}; extract ${result.extractCode}`,
+        data: { ...result },
+        notify: [
+          { recipient: s.applicantId, type: 'status_changed', title: `${s.number}: паспорт изменён` },
+          ...(s.buyer ? [{ recipient: s.buyer.id, type: 'status_changed' as const, title: `${s.vin}: вы собственник` }] : []),
+        ],
+      });
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : undefined;
+      if (!(cause instanceof ApplicationFailure) || cause.type !== FailureType.Permanent) throw err;
+      s.decision = { ...s.decision!, outcome: 'rejected', reasonCode: 'passport_changed', comment: cause.message };
+      this.close('rejected', SYSTEM, { type: 'rejected', summary: `Not applied: ${cause.message}`, data: { reasonCode: 'passport_changed' } });
+    }
+  }
+
+  // -- timers ---------------------------------------------------------------------------
+
+  dueTimers(): Array<DueTimer | null> {
+    const s = this.s;
+    const commit = (entries: EntryDraft[]) => this.journal.commit(SYSTEM, now(), entries);
+    const timers: Array<DueTimer | null> = [];
+    if (s.status === 'awaiting_buyer' && s.buyer) {
+      const buyer = s.buyer;
+      timers.push(
+        { at: buyer.dueAt, fire: () => this.close('lapsed', SYSTEM, { type: 'lapsed', summary: 'The buyer did not confirm the purchase in time; the sale lapsed' }) },
+        ...citizenReminders({ number: s.number, recipient: buyer.id, dueAt: buyer.dueAt, since: s.submittedAt, sent: buyer.remindersSent, what: 'confirm the purchase', commit }),
+      );
+    }
+    if (s.status === 'awaiting_info') {
+      timers.push(...this.desk.infoTimers(commit, () => this.close('expired', SYSTEM, { type: 'expired', summary: 'The owner did not answer in time' })));
+    }
+    if (['submitted', 'in_review', 'awaiting_info'].includes(s.status)) {
+      timers.push(this.deadline.dueTimer(s.number, { warn: s.assigneeId ?? `agency:${EPTS_AGENCY}`, breach: `agency:${EPTS_AGENCY}:supervisor` }, commit));
+    }
+    return timers;
+  }
+
+  // -- helpers --------------------------------------------------------------------------
+
+  private close(status: ChangeStatus, meta: Pick<ActionMeta, 'actor'>, entry: EntryDraft): number {
+    const at = now();
+    this.s.closedAt = at;
+    return this.journal.commit(meta, at, [entry, ...this.setStatus(status)]);
+  }
+
+  private setStatus(status: ChangeStatus): EntryDraft[] {
+    return moveStatus(this.s, status);
+  }
+
+  private requireStatus(allowed: readonly ChangeStatus[], action: string): void {
+    requireStatus(this.s, allowed, 'a passport change', action);
+  }
+
+  projection(): CaseProjection {
+    const s = this.s;
+    const view = s.deadline.view;
+    return {
+      number: s.number,
+      kind: 'epts_change',
+      version: s.journal.version,
+      status: s.status,
+      serviceCode: null,
+      agency: EPTS_AGENCY,
+      applicantId: s.applicantId,
+      assigneeId: s.assigneeId,
+      submittedAt: s.submittedAt,
+      updatedAt: now(),
+      legalDueDate: view?.legalDue ?? null,
+      expectedDueDate: view?.expectedDue ?? null,
+      dueAt: view && !view.paused && !this.closed ? view.dueAt : null,
+      overdue: s.deadline.breachedAt !== null,
+      closedAt: s.closedAt,
+      relatedNumber: null,
+      detail: {
+        serviceName: CHANGE_KIND_LABELS[s.change.kind],
+        vin: s.vin,
+        changeKind: s.change.kind,
+        payload: s.change.payload,
+        basedOnVersion: s.basedOnVersion,
+        documents: s.documents,
+        signedWith: s.ownerSignature.serialNumber,
+        buyer: s.buyer && { id: s.buyer.id, dueAt: s.buyer.dueAt, confirmedAt: s.buyer.confirmedAt },
+        infoRequest: s.infoRequest && { message: s.infoRequest.message, dueAt: s.infoRequest.dueAt },
+        deadline: view && { legalDue: view.legalDue, expectedDue: view.expectedDue, paused: view.paused, breachedAt: s.deadline.breachedAt },
+        decision: s.decision,
+        result: s.result && { ...s.result, verify: `/extracts/${s.result.extractCode}/verify` },
+      },
+    };
+  }
+}
+
+export async function eptsChangeWorkflow(input: ChangeInput): Promise<ChangeActionResult> {
+  const c = input.resume ? new ChangeCase(input.resume) : ChangeCase.file(input);
+  const answer = async (version: number): Promise<ChangeActionResult> => {
+    await c.journal.projected(version);
+    return { number: c.s.number, status: c.s.status, version: c.journal.version };
+  };
+
+  setHandler(changeStateQuery, () => c.s);
+  setHandler(changeRegisteredUpdate, () => answer(1));
+  setHandler(confirmSaleUpdate, (i, m) => answer(c.doConfirmSale(i, m)), { validator: (i, m) => c.checkConfirmSale(i, m) });
+  setHandler(withdrawUpdate, (m) => answer(c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
+  setHandler(answerInfoUpdate, (i, m) => answer(c.doAnswer(i, m)), { validator: (i, m) => c.checkAnswer(i, m) });
+  setHandler(claimUpdate, (m) => answer(c.assignTo(m.actor.id, m, 'claimed')), { validator: (m) => c.checkClaim(m) });
+  setHandler(assignUpdate, (i, m) => answer(c.assignTo(i.assigneeId, m, c.s.assigneeId ? 'reassigned' : 'assigned')), {
+    validator: (i, m) => c.checkAssign(i, m),
+  });
+  setHandler(requestInfoUpdate, (i, m) => answer(c.doRequestInfo(i, m)), { validator: (i, m) => c.checkRequestInfo(i, m) });
+  setHandler(decideUpdate, (i, m) => answer(c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
+
+  void c.journal.runProjector();
+
+  const outcome = await runDeadlines(
+    c.journal,
+    () => c.closed || c.s.status === 'approved',
+    () => c.dueTimers(),
+    () => workflowInfo().continueAsNewSuggested,
+  );
+  if (outcome === 'continue_as_new') {
+    await c.journal.drained();
+    await continueAsNew<typeof eptsChangeWorkflow>({ ...input, resume: c.s });
+  }
+  if (c.s.status === 'approved') await c.applyApproved();
+  // The vehicle takes a new change once this one is over, whatever its end.
+  await releaseVehicle({ vin: c.s.vin, number: c.s.number });
+  await c.journal.drained();
+  return { number: c.s.number, status: c.s.status, version: c.journal.version };
+}

@@ -214,15 +214,31 @@ function banner(config: Config, opts: { apiPort: number; uiUrl: string; embedded
     '',
     '  Tokens           npm run -s token -- citizen alice [--level simplified|standard|confirmed]',
     '                   npm run -s token -- reviewer rita --agency mvd [--supervisor]',
-    '  Walk             npm run walk   (file → claim → request info → answer → approve)',
+    '                   npm run -s token -- expert erik',
+    '  Signing (dev)    npm run -s dev-sign -- cert alice | sign alice <base64>   (a development CA, not accredited)',
+    '  Walk             npm run walk   (an application, an appeal on it, a signed passport change)',
     '  Stop             Ctrl-C',
     '',
   ].join('\n');
 }
 
+/**
+ * Signed flows (identity by e-signature, passport changes) need an accredited authority.
+ * Without one configured, development trusts its own (see `npm run -s dev-sign`).
+ */
+async function withSigningAuthority(config: Config, logger: Logger): Promise<Config> {
+  if (config.identity.signatures.trustedCaFile || config.env === 'production') return config;
+  const { developmentAuthority } = await import('../signatures/dev-authority');
+  const { caFile } = await developmentAuthority(path.join(config.dataDir, 'dev-ca'));
+  logger.info({ caFile }, 'no QES_TRUSTED_CA_FILE: trusting the development certification authority');
+  return { ...config, identity: { ...config.identity, signatures: { ...config.identity.signatures, trustedCaFile: caFile } } };
+}
+
 async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
   await assertPortsFree(base);
-  const { config, uiUrl } = await startEmbeddedServers(base, logger, lifecycle);
+  const embedded = await startEmbeddedServers(base, logger, lifecycle);
+  const { uiUrl } = embedded;
+  const config = await withSigningAuthority(embedded.config, logger);
   const temporalAddress = config.temporal.address!;
   const databaseUrl = config.db.url!;
 

@@ -1,13 +1,18 @@
 /**
- * Walks one application through its whole life over HTTP against a running API
- * (`npm start` in another terminal): file → claim → request info → answer → approve →
- * completed. Prints every step; exits non-zero at the first unexpected answer.
+ * Walks the case kinds through their lives over HTTP against a running API (`npm start`
+ * in another terminal, same DATA_DIR): an application (file → claim → request info →
+ * answer → approve → completed), an appeal against a rejection (upheld → a different
+ * reviewer approves) and a signed passport change of a demo vehicle (signed with the
+ * development authority → approved → new version, extract checked). Prints every step;
+ * exits non-zero at the first unexpected answer.
  *
  *   npm run walk [-- --api http://127.0.0.1:3000] [--service CODE]
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../api/auth';
 import { loadConfig } from '../config';
+import { developmentHolder } from '../signatures/dev-authority';
 
 const { values } = parseArgs({
   options: { api: { type: 'string', default: 'http://127.0.0.1:3000' }, service: { type: 'string' } },
@@ -20,11 +25,16 @@ interface Answer {
   number: string;
   status: string;
   version: number;
+  id: string;
+  base64: string;
+  currentVersion: number;
+  passport: { plate: string | null };
+  underAppeal?: string | null;
   legalDueDate?: string;
   expectedDueDate?: string;
   infoRequest?: { dueAt: string };
   deadline?: { paused: boolean };
-  result?: { verificationCode: string };
+  result?: { verificationCode: string; version?: number; extractCode?: string; verify?: string };
   items: { type: string }[];
 }
 
@@ -53,18 +63,17 @@ interface Service {
   formSchema: { examples?: Record<string, unknown>[] };
 }
 
-async function main() {
-  const suffix = Date.now().toString(36);
-  const citizen = await mintToken(config.auth, { id: `walk-citizen-${suffix}`, role: 'citizen', level: 'confirmed' });
-  const { items } = (await call(undefined, 'GET', '/catalogue?limit=100')) as unknown as { items: Service[] };
-  const service = values.service
-    ? items.find((s) => s.code === values.service)
-    : items.find((s) => s.fee.base === 0 && !s.fee.byField && s.requiredDocuments.length === 0 && s.formSchema.examples?.length);
-  if (!service) throw new Error('no free service without required documents and with a form example in the catalogue');
-  const form = service.formSchema.examples?.[0];
-  if (!form) throw new Error(`service ${service.code} has no form example`);
-  const reviewer = await mintToken(config.auth, { id: `walk-reviewer-${suffix}`, role: 'reviewer', agency: service.agency });
+/** Polls the citizen's view until the case reaches `status` (effects of signals and activities land a moment later). */
+async function until(token: string, number: string, status: string): Promise<Answer> {
+  for (let i = 0; i < 50; i++) {
+    const d = await call(token, 'GET', `/cases/${number}`);
+    if (d.status === status) return d;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${number} did not become ${status}`);
+}
 
+async function walkApplication(citizen: string, reviewer: string, service: Service, form: Record<string, unknown>) {
   const filed = await call(citizen, 'POST', '/cases', { serviceCode: service.code, form, documents: [] });
   step('filed', `${filed.number} (${service.name}) → ${filed.status}`);
   let d = await call(citizen, 'GET', `/cases/${filed.number}`);
@@ -86,15 +95,81 @@ async function main() {
     comment: 'Оснований для отказа нет',
   });
   step('reviewer approved', decided.status);
-  for (let i = 0; i < 50; i++) {
-    d = await call(citizen, 'GET', `/cases/${filed.number}`);
-    if (d.status === 'completed') break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  if (d.status !== 'completed') throw new Error(`case ended as ${d.status}, expected completed`);
+  d = await until(citizen, filed.number, 'completed');
   step('completed', { result: d.result?.verificationCode, expectedDueDate: d.expectedDueDate });
   const timeline = await call(citizen, 'GET', `/cases/${filed.number}/timeline`);
   step('timeline', timeline.items.map((e) => e.type).join(' → '));
+}
+
+async function walkAppeal(citizen: string, reviewer: string, otherReviewer: string, expert: string, service: Service, form: Record<string, unknown>) {
+  const filed = await call(citizen, 'POST', '/cases', { serviceCode: service.code, form, documents: [] });
+  let d = await call(reviewer, 'GET', `/cases/${filed.number}`);
+  d = await call(reviewer, 'POST', `/cases/${filed.number}/claim`, { version: d.version });
+  await call(reviewer, 'POST', `/cases/${filed.number}/decide`, { version: d.version, outcome: 'reject', reasonCode: 'not_eligible', comment: 'Не положено' });
+  step('application rejected', filed.number);
+  const appeal = await call(citizen, 'POST', `/cases/${filed.number}/appeals`, { ground: 'rejection', reasons: 'Основания для выдачи справки были представлены' });
+  step('appeal filed', `${appeal.number} → ${appeal.status}`);
+  step('contested case', { underAppeal: (await call(citizen, 'GET', `/cases/${filed.number}`)).underAppeal });
+  d = await call(expert, 'GET', `/cases/${appeal.number}`);
+  d = await call(expert, 'POST', `/cases/${appeal.number}/claim`, { version: d.version });
+  const upheld = await call(expert, 'POST', `/cases/${appeal.number}/appeal-decision`, { version: d.version, outcome: 'upheld', reasons: 'Отказ необоснован', remedy: 'reopen' });
+  step('expert upheld', upheld.status);
+  d = await until(citizen, filed.number, 'reopened');
+  step('application reopened', d.status);
+  d = await call(otherReviewer, 'POST', `/cases/${filed.number}/claim`, { version: d.version });
+  await call(otherReviewer, 'POST', `/cases/${filed.number}/decide`, { version: d.version, outcome: 'approve', comment: 'Пересмотрено' });
+  d = await until(citizen, filed.number, 'completed');
+  step('another reviewer approved', { status: d.status, result: d.result?.verificationCode });
+}
+
+const PLATE_LETTERS = 'АВЕКМНОРСТУХ';
+const pick = (n: number) => Array.from({ length: n }, () => PLATE_LETTERS[Math.floor(Math.random() * PLATE_LETTERS.length)]).join('');
+
+async function walkPassportChange(owner: string, ownerId: string, inspector: string) {
+  const holder = await developmentHolder(path.join(config.dataDir, 'dev-ca'), ownerId, '11223344595');
+  const cert = await call(owner, 'POST', '/certificates', { certificatePem: holder.pem });
+  step('certificate registered', cert.id);
+  const { items } = (await call(owner, 'GET', '/vehicles')) as unknown as { items: { vin: string; status: string; version: number }[] };
+  const vehicle = items.find((v) => v.status === 'active');
+  if (!vehicle) throw new Error(`${ownerId} has no active vehicle (demo vehicles are seeded by npm start)`);
+  const change = { kind: 'plate', payload: { plate: `${pick(1)}${String(Math.floor(100 + Math.random() * 899))}${pick(2)}77` }, basedOnVersion: vehicle.version };
+  const form = await call(owner, 'POST', `/vehicles/${vehicle.vin}/signing-form`, change);
+  const signature = (await holder.sign(Buffer.from(form.base64, 'base64'))).toString('base64');
+  const filed = await call(owner, 'POST', `/vehicles/${vehicle.vin}/changes`, { ...change, signature });
+  step('signed change filed', `${filed.number} ${vehicle.vin} plate → ${change.payload.plate}`);
+  let d = await call(inspector, 'GET', `/cases/${filed.number}`);
+  d = await call(inspector, 'POST', `/cases/${filed.number}/claim`, { version: d.version });
+  await call(inspector, 'POST', `/cases/${filed.number}/decide`, { version: d.version, outcome: 'approve', comment: 'Проверено' });
+  d = await until(owner, filed.number, 'completed');
+  step('passport updated', { version: d.result?.version, extract: d.result?.extractCode });
+  const verified = await call(undefined, 'GET', d.result!.verify!);
+  step('extract verified (public)', verified);
+  const old = await call(owner, 'GET', `/vehicles/${vehicle.vin}/versions/${vehicle.version}`);
+  step('previous version', { version: vehicle.version, plate: old.passport.plate });
+}
+
+async function main() {
+  const suffix = Date.now().toString(36);
+  const citizen = await mintToken(config.auth, { id: `walk-citizen-${suffix}`, role: 'citizen', level: 'confirmed' });
+  const { items } = (await call(undefined, 'GET', '/catalogue?limit=100')) as unknown as { items: Service[] };
+  const service = values.service
+    ? items.find((s) => s.code === values.service)
+    : items.find((s) => s.fee.base === 0 && !s.fee.byField && s.requiredDocuments.length === 0 && s.formSchema.examples?.length);
+  if (!service) throw new Error('no free service without required documents and with a form example in the catalogue');
+  const form = service.formSchema.examples?.[0];
+  if (!form) throw new Error(`service ${service.code} has no form example`);
+  const reviewer = await mintToken(config.auth, { id: `walk-reviewer-${suffix}`, role: 'reviewer', agency: service.agency });
+  const otherReviewer = await mintToken(config.auth, { id: `walk-reviewer2-${suffix}`, role: 'reviewer', agency: service.agency });
+  const expert = await mintToken(config.auth, { id: `walk-expert-${suffix}`, role: 'expert' });
+  const alice = await mintToken(config.auth, { id: 'alice', role: 'citizen', level: 'confirmed' });
+  const inspector = await mintToken(config.auth, { id: `walk-inspector-${suffix}`, role: 'reviewer', agency: 'gibdd' });
+
+  process.stdout.write('— application\n');
+  await walkApplication(citizen, reviewer, service, form);
+  process.stdout.write('— appeal\n');
+  await walkAppeal(citizen, reviewer, otherReviewer, expert, service, form);
+  process.stdout.write('— passport change (EPTS)\n');
+  await walkPassportChange(alice, 'alice', inspector);
 }
 
 main().catch((err) => {

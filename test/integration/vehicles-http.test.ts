@@ -1,10 +1,6 @@
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import pino from 'pino';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app';
 import type { Principal } from '../../api/auth';
 import { applyChange, canonicalChangeRequest, type ChangeRequest } from '../../core/vehicle';
 import {
@@ -17,7 +13,6 @@ import {
 } from '../../db/queries/vehicles';
 import { accounts } from '../../db/schema';
 import { seedDemoVehicles } from '../../db/seed';
-import { createLocalStorage } from '../../documents/local-storage';
 import { createX509Verifier } from '../../signatures/verifier';
 import { checkChangeSignature } from '../../vehicles/change-signature';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
@@ -35,7 +30,6 @@ const HONDA = '1HGCM82633A004352';
 const POLO = 'XW8ZZZ61ZEG000123';
 
 let stack: Stack;
-let app: FastifyInstance;
 let ca: TestCa;
 let rogueCa: TestCa;
 let aliceCert: TestCertificate;
@@ -47,34 +41,13 @@ beforeAll(async () => {
   rogueCa = await createTestCa('Rogue CA');
   aliceCert = await issueTestCertificate(ca, { name: 'Алиса Смирнова', snils: '11223344595' });
   revokedByCa = await issueTestCertificate(ca, { name: 'Алиса Смирнова', snils: '11223344595' });
-  stack = await startStack();
-  // The API trusts the authorities of its configuration, as in production: one with the
-  // test's CA file and revocation list, on the stack's database.
-  const caFile = path.join(stack.config.dataDir, 'trusted-ca.pem');
-  await writeFile(caFile, ca.pem);
-  const config = {
-    ...stack.config,
-    identity: { ...stack.config.identity, signatures: { trustedCaFile: caFile, revokedSerials: [revokedByCa.serialNumber.toUpperCase()] } },
-  };
-  app = await buildApp({
-    config,
-    database: stack.database,
-    temporal: stack.client,
-    storage: await createLocalStorage(config.documents.dir),
-    logger: pino({ level: 'silent' }),
-  });
-  await app.ready();
+  // The API trusts the authorities of its configuration, as in production.
+  stack = await startStack({ trust: { caPem: ca.pem, revokedSerials: [revokedByCa.serialNumber.toUpperCase()] } });
   await seedDemoVehicles(stack.database.db);
 });
-afterAll(async () => {
-  await app?.close();
-  await stack?.close();
-});
+afterAll(async () => stack?.close());
 
-async function call(as: Principal | undefined, opts: InjectOptions) {
-  const headers = { ...(opts.headers ?? {}), ...(as ? { authorization: `Bearer ${await stack.token(as)}` } : {}) };
-  return app.inject({ ...opts, headers });
-}
+const call = (as: Principal | undefined, opts: InjectOptions) => stack.call(as, opts);
 const get = (as: Principal | undefined, url: string) => call(as, { method: 'GET', url });
 const registerCert = (as: Principal, certificatePem: string) => call(as, { method: 'POST', url: '/certificates', payload: { certificatePem } });
 
@@ -131,7 +104,7 @@ describe('owners and their vehicles', () => {
 });
 
 it('describes the vehicle routes in the OpenAPI document, the extract check without security', async () => {
-  const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+  const spec = (await stack.app.inject({ method: 'GET', url: '/docs/json' })).json();
   for (const p of ['/vehicles', '/vehicles/{vin}', '/vehicles/{vin}/versions', '/vehicles/{vin}/versions/{version}', '/certificates', '/certificates/{id}/revoke', '/extracts/{code}/verify']) {
     expect(Object.keys(spec.paths)).toContain(p);
   }

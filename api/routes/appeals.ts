@@ -78,14 +78,14 @@ export async function appealRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags,
         security,
-        summary: 'Withdraw an appeal before it is decided',
+        summary: 'Withdraw an appeal or a passport change before it is decided',
         params: numberParams,
         body: { type: 'object', additionalProperties: false, properties: { version: versionProperty } },
         response: { 200: actionResult, ...problemResponses },
       },
     },
     async (request) => {
-      const row = await caseVisibleTo(db, principal(request), request.params.number, 'appeal');
+      const row = await caseVisibleTo(db, principal(request), request.params.number, ['appeal', 'epts_change']);
       return caseUpdate(app, row.number, withdrawUpdate, actionMeta(request, request.body?.version));
     },
   );

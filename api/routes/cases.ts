@@ -225,7 +225,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number, ['application', 'appeal']);
+      const row = await caseVisibleTo(db, who, request.params.number, ['application', 'appeal', 'epts_change']);
       const docs = await findOwnedDocuments(db, who.id, request.body.documents);
       const missing = request.body.documents.findIndex((id) => !docs.some((d) => d.id === id));
       if (missing >= 0) throw badRequest('unknown document', [{ path: `/body/documents/${missing}`, message: 'no such document of yours' }]);

@@ -159,6 +159,26 @@ describe('passport changes over HTTP on the dev server', () => {
     await recordHistory(stack.client, number, 'epts-sale-completed');
   });
 
+  it('asks the owner for more, takes the answer, and lets the owner withdraw before the decision', async () => {
+    const res = await request(alice, LADA, { kind: 'technical', payload: { technical: { bodyType: 'универсал' } } }, aliceCert);
+    expect(res.statusCode, res.body).toBe(201);
+    const number = res.json().number as string;
+    await ok(inspector, 'POST', `/cases/${number}/claim`, { version: (await detail(inspector, number)).version });
+    await ok(inspector, 'POST', `/cases/${number}/request-info`, { version: (await detail(inspector, number)).version, message: 'Приложите заключение о переоборудовании' });
+    expect(await detail(alice, number)).toMatchObject({ status: 'awaiting_info', infoRequest: { message: 'Приложите заключение о переоборудовании' } });
+    const scan = await stack.upload(alice, 'certificate', PDF, 'заключение.pdf');
+    await ok(alice, 'POST', `/cases/${number}/answer`, { comment: 'Прилагаю', documents: [scan.json().id] });
+    expect((await detail(inspector, number)).status).toBe('in_review');
+    // Only the owner withdraws.
+    expect((await call(bob, 'POST', `/cases/${number}/withdraw`, {})).statusCode).toBe(404);
+    const withdrawn = await ok(alice, 'POST', `/cases/${number}/withdraw`, {});
+    expect(withdrawn.status).toBe('withdrawn');
+    // The workflow frees the vehicle as it ends.
+    const openChange = async () => (await stack.database.sql`select open_change from vehicles where vin = ${LADA}`)[0]!.open_change;
+    await expect.poll(openChange, { timeout: 10_000 }).toBeNull();
+    expect((await ok(alice, 'GET', `/vehicles/${LADA}`)).passport.technical.bodyType).not.toBe('универсал');
+  });
+
   it('refuses forged and tampered requests and a revoked certificate, storing nothing', async () => {
     const before = await counts(stack);
     const change = { kind: 'plate', payload: { plate: 'М002ОР78' } };

@@ -53,9 +53,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preValidation', async (request) => {
     // An action with nothing to say may be posted without a body.
     if (request.method === 'POST' && request.body === undefined) request.body = {};
-    // Postgres text and jsonb cannot hold NUL: refuse it here rather than fail on write.
-    else if (request.body && typeof request.body === 'object' && JSON.stringify(request.body).includes('\\u0000')) {
-      throw badRequest('text must not contain NUL characters', [{ path: '/body', message: 'contains \\u0000' }]);
+    // Postgres text and jsonb cannot hold NUL, not even as a query parameter: refuse it here.
+    for (const [part, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
+      if (value && typeof value === 'object' && JSON.stringify(value).includes('\\u0000')) {
+        throw badRequest('text must not contain NUL characters', [{ path: `/${part}`, message: 'contains \\u0000' }]);
+      }
     }
   });
   // Case numbers are not personal data; they tie a request's log lines to the case.

@@ -39,7 +39,7 @@ const PAYLOADS = {
           color: text(100),
           engineType: { type: 'string', enum: ENGINE_TYPES },
           engineVolumeCc: { type: 'integer', minimum: 50, maximum: 30000 },
-          enginePowerKw: { type: 'number', exclusiveMinimum: 0, maximum: 3000 },
+          enginePowerKw: { type: 'number', minimum: 1, maximum: 3000 },
           maxMassKg: { type: 'integer', minimum: 100, maximum: 100000 },
           ecoClass: text(20),
         },

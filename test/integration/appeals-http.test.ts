@@ -242,6 +242,10 @@ describe('appeals over HTTP on the dev server', () => {
     const short = await appeal(number, { reasons: 'нет' });
     expect(short.statusCode).toBe(400);
     expect(short.json().errors[0].path).toBe('/body/reasons');
+    // Postgres cannot hold NUL even as a query parameter: a 400, not a failed query.
+    const nul = await call(expert1, 'GET', '/queue?service=a%00b');
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().errors).toEqual([{ path: '/querystring', message: 'contains \\u0000' }]);
     const ground = await appeal(number, { ground: 'bad_mood' });
     expect(ground.json().errors[0].path).toBe('/body/ground');
     // Nothing decided yet: nothing to appeal.

@@ -26,21 +26,11 @@ import { caseWorkflowId, type ActionMeta, type CaseActionResult, type CaseProjec
 import type { TermUnit, WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
 import { appealOutcomeSignal } from './application';
-import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './machinery/case-journal';
-import { moveStatus, requireStatus, withdrawUpdate } from './machinery/case-status';
-import { newDeadlineState, ProcessingDeadline, type DeadlineState } from './machinery/processing-deadline';
-import {
-  answerInfoUpdate,
-  assignUpdate,
-  claimUpdate,
-  requestInfoUpdate,
-  ReviewDesk,
-  type AnswerInput,
-  type AssignInput,
-  type InfoRequest,
-  type Recusal,
-  type RequestInfoInput,
-} from './machinery/review-desk';
+import { refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { withdrawUpdate } from './machinery/case-status';
+import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
+import type { InfoRequest, Recusal } from './machinery/review-desk';
+import { ReviewableCase } from './machinery/reviewable-case';
 import { runDeadlines, type DueTimer } from './machinery/timers';
 
 export interface AppealActionResult extends CaseActionResult {
@@ -107,15 +97,21 @@ const now = (): string => new Date().toISOString();
 const SYSTEM = { actor: { id: 'system', role: 'system' as const } };
 const APPEALS_INBOX = 'appeals';
 
-export class AppealCase {
-  readonly journal: CaseJournal;
-  readonly deadline: ProcessingDeadline;
-  readonly desk: ReviewDesk;
-
-  constructor(readonly s: AppealState) {
-    this.journal = new CaseJournal(s.journal, () => this.projection());
-    this.deadline = new ProcessingDeadline(s.deadline, s.calendar);
-    this.desk = new ReviewDesk(s, { role: 'expert', agency: null, officials: 'appeal experts' });
+export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
+  constructor(s: AppealState) {
+    super(
+      s,
+      { role: 'expert', agency: null, officials: 'appeal experts' },
+      {
+        what: 'an appeal',
+        applicant: 'the appellant',
+        inReview: 'in_review',
+        awaitingInfo: 'awaiting_info',
+        claimable: ['submitted'],
+        assignable: OPEN_APPEAL_STATUSES,
+        infoTermDays: () => DEFAULT_MATERIAL_TERM_DAYS,
+      },
+    );
   }
 
   static file(input: AppealInput): AppealCase {
@@ -150,17 +146,8 @@ export class AppealCase {
     return c;
   }
 
-  get closed(): boolean {
-    return this.s.closedAt !== null;
-  }
-
-  private checkCitizen(meta: ActionMeta): void {
-    if (meta.actor.role !== 'citizen' || meta.actor.id !== this.s.applicantId) refuse(FailureType.Forbidden, 'only the appellant may do this');
-    requireVersion(meta, this.journal.version);
-  }
-
   checkWithdraw(meta: ActionMeta): void {
-    this.checkCitizen(meta);
+    this.checkApplicant(meta);
     this.requireStatus(OPEN_APPEAL_STATUSES, 'withdrawn');
   }
 
@@ -168,50 +155,6 @@ export class AppealCase {
     const at = now();
     this.s.closedAt = at;
     return this.journal.commit(meta, at, [{ type: 'withdrawn', summary: 'Withdrawn by the appellant' }, ...this.setStatus('withdrawn')]);
-  }
-
-  checkAnswer(input: AnswerInput, meta: ActionMeta): void {
-    this.checkCitizen(meta);
-    this.requireStatus(['awaiting_info'], 'answered');
-    this.desk.checkAnswer(input);
-  }
-
-  doAnswer(input: AnswerInput, meta: ActionMeta): number {
-    const at = now();
-    this.s.documents = [...this.s.documents, ...input.documents];
-    return this.journal.commit(meta, at, [this.desk.answer(input), ...this.deadline.resume(at), ...this.setStatus('in_review')]);
-  }
-
-  // -- expert -------------------------------------------------------------------------
-
-  checkClaim(meta: ActionMeta): void {
-    this.desk.checkClaim(meta, this.journal.version);
-    this.requireStatus(['submitted'], 'claimed');
-  }
-
-  checkAssign(input: AssignInput, meta: ActionMeta): void {
-    this.requireStatus(OPEN_APPEAL_STATUSES, 'assigned');
-    this.desk.checkAssign(input, meta, this.journal.version);
-  }
-
-  assignTo(assigneeId: string, meta: ActionMeta, how: string): number {
-    const entries = [this.desk.assign(assigneeId, meta, how)];
-    if (this.s.status === 'submitted') entries.push(...this.setStatus('in_review'));
-    return this.journal.commit(meta, now(), entries);
-  }
-
-  checkRequestInfo(input: RequestInfoInput, meta: ActionMeta): void {
-    this.desk.checkRequestInfo(input, meta, this.journal.version);
-    this.requireStatus(['in_review'], 'sent a request for material');
-  }
-
-  doRequestInfo(input: RequestInfoInput, meta: ActionMeta): number {
-    const at = now();
-    return this.journal.commit(meta, at, [
-      this.desk.requestInfo(input, meta, at, DEFAULT_MATERIAL_TERM_DAYS),
-      ...this.deadline.pause(at, 'information_request', meta.actor),
-      ...this.setStatus('awaiting_info'),
-    ]);
   }
 
   checkDecide(input: AppealDecisionInput, meta: ActionMeta): void {
@@ -304,35 +247,16 @@ export class AppealCase {
 
   // -- helpers ------------------------------------------------------------------------
 
-  private setStatus(status: AppealStatus): EntryDraft[] {
-    return moveStatus(this.s, status);
-  }
-
-  private requireStatus(allowed: readonly AppealStatus[], action: string): void {
-    requireStatus(this.s, allowed, 'an appeal', action);
-  }
-
   projection(): CaseProjection {
     const s = this.s;
     const view = s.deadline.view;
     const d = s.decision;
     return {
-      number: s.number,
+      ...this.commonProjection(),
       kind: 'appeal',
-      version: s.journal.version,
-      status: s.status,
       serviceCode: s.contested.serviceCode,
       // Experts are no agency's reviewers: appeals sit in their own queue.
       agency: null,
-      applicantId: s.applicantId,
-      assigneeId: s.assigneeId,
-      submittedAt: s.submittedAt,
-      updatedAt: now(),
-      legalDueDate: view?.legalDue ?? null,
-      expectedDueDate: view?.expectedDue ?? null,
-      dueAt: view && !view.paused && !this.closed ? view.dueAt : null,
-      overdue: s.deadline.breachedAt !== null,
-      closedAt: s.closedAt,
       relatedNumber: s.contested.number,
       detail: {
         serviceName: s.contested.serviceName,
@@ -364,20 +288,12 @@ export class AppealCase {
 
 export async function appealWorkflow(input: AppealInput): Promise<AppealActionResult> {
   const c = input.resume ? new AppealCase(input.resume) : AppealCase.file(input);
-  const answer = async (version: number): Promise<AppealActionResult> => {
-    await c.journal.projected(version);
-    return { number: c.s.number, status: c.s.status, version: c.journal.version };
-  };
+  const answer = (version: number) => c.answer(version);
 
   setHandler(appealStateQuery, () => c.s);
   setHandler(appealRegisteredUpdate, () => answer(1));
   setHandler(withdrawUpdate, (m) => answer(c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
-  setHandler(answerInfoUpdate, (i, m) => answer(c.doAnswer(i, m)), { validator: (i, m) => c.checkAnswer(i, m) });
-  setHandler(claimUpdate, (m) => answer(c.assignTo(m.actor.id, m, 'claimed')), { validator: (m) => c.checkClaim(m) });
-  setHandler(assignUpdate, (i, m) => answer(c.assignTo(i.assigneeId, m, c.s.assigneeId ? 'reassigned' : 'assigned')), {
-    validator: (i, m) => c.checkAssign(i, m),
-  });
-  setHandler(requestInfoUpdate, (i, m) => answer(c.doRequestInfo(i, m)), { validator: (i, m) => c.checkRequestInfo(i, m) });
+  c.serveDesk();
   setHandler(decideAppealUpdate, (i, m) => answer(c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
 
   void c.journal.runProjector();

@@ -31,23 +31,10 @@ import { computeFee, type ServiceDefinition } from '../core/catalogue';
 import { addDays, dayOf, dayToDate, startOfDay, type WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
 import type { appealWorkflow } from './appeal';
-import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './machinery/case-journal';
-import { moveStatus, requireStatus } from './machinery/case-status';
-import { newDeadlineState, ProcessingDeadline, type DeadlineState } from './machinery/processing-deadline';
-import {
-  answerInfoUpdate,
-  assignUpdate,
-  claimUpdate,
-  decideUpdate,
-  requestInfoUpdate,
-  ReviewDesk,
-  type AnswerInput,
-  type DecideInput,
-  type AssignInput,
-  type InfoRequest,
-  type Recusal,
-  type RequestInfoInput,
-} from './machinery/review-desk';
+import { refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
+import { decideUpdate, type DecideInput, type InfoRequest, type Recusal } from './machinery/review-desk';
+import { ReviewableCase } from './machinery/reviewable-case';
 import { CaseSearchAttributes } from './machinery/search-attributes';
 import { runDeadlines, type DueTimer } from './machinery/timers';
 
@@ -166,15 +153,21 @@ const CLOSED_STATUSES: readonly ApplicationStatus[] = ['approved', 'rejected', '
  * Rules of the application case. `check*` methods are update validators: they throw
  * a refusal and change nothing. `do*` methods change state and commit one version.
  */
-export class ApplicationCase {
-  readonly journal: CaseJournal;
-  readonly deadline: ProcessingDeadline;
-  readonly desk: ReviewDesk;
-
-  constructor(readonly s: ApplicationState) {
-    this.journal = new CaseJournal(s.journal, () => this.projection());
-    this.deadline = new ProcessingDeadline(s.deadline, s.calendar);
-    this.desk = new ReviewDesk(s, { role: 'reviewer', agency: s.service.agency, officials: `reviewers of ${s.service.agency}` });
+export class ApplicationCase extends ReviewableCase<ApplicationStatus, ApplicationState> {
+  constructor(s: ApplicationState) {
+    super(
+      s,
+      { role: 'reviewer', agency: s.service.agency, officials: `reviewers of ${s.service.agency}` },
+      {
+        what: 'an application',
+        applicant: 'the applicant',
+        inReview: 'in_review',
+        awaitingInfo: 'awaiting_info',
+        claimable: ['submitted', 'resubmitted', 'reopened'],
+        assignable: ['submitted', 'resubmitted', 'reopened', 'in_review', 'awaiting_info'],
+        infoTermDays: () => s.service.infoTermDays ?? DEFAULT_INFO_TERM_DAYS,
+      },
+    );
   }
 
   static file(input: ApplicationInput): ApplicationCase {
@@ -213,21 +206,10 @@ export class ApplicationCase {
     return c;
   }
 
-  get closed(): boolean {
-    return this.s.closedAt !== null;
-  }
-
   // -- citizen ----------------------------------------------------------------------
 
-  checkCitizen(meta: ActionMeta): void {
-    if (meta.actor.role !== 'citizen' || meta.actor.id !== this.s.applicantId) {
-      refuse(FailureType.Forbidden, 'only the applicant may do this');
-    }
-    requireVersion(meta, this.journal.version);
-  }
-
   checkEdit(input: EditInput, meta: ActionMeta): void {
-    this.checkCitizen(meta);
+    this.checkApplicant(meta);
     this.requireStatus(EDITABLE_STATUSES, 'edited');
     if (!this.s.service.partialEditAllowed) {
       refuse(FailureType.InvalidState, `service ${this.s.service.code} does not allow editing; cancel and file anew`);
@@ -255,7 +237,7 @@ export class ApplicationCase {
   }
 
   checkCancel(meta: ActionMeta): void {
-    this.checkCitizen(meta);
+    this.checkApplicant(meta);
     this.requireStatus(CANCELLABLE_STATUSES, 'cancelled');
   }
 
@@ -274,7 +256,7 @@ export class ApplicationCase {
   }
 
   checkRestore(meta: ActionMeta): void {
-    this.checkCitizen(meta);
+    this.checkApplicant(meta);
     if (this.s.status !== 'cancelled' || !this.s.cancellation) {
       refuse(FailureType.InvalidState, `only a cancelled application can be restored; it is ${this.s.status}`);
     }
@@ -298,19 +280,6 @@ export class ApplicationCase {
     if (previousStatus === 'awaiting_info') entries.push(...this.deadline.pause(at, 'information_request', meta.actor));
     if (previousStatus === 'awaiting_payment') entries.push(...this.deadline.pause(at, 'payment', meta.actor));
     entries.push(...this.setStatus(previousStatus));
-    return this.journal.commit(meta, at, entries);
-  }
-
-  checkAnswer(input: AnswerInput, meta: ActionMeta): void {
-    this.checkCitizen(meta);
-    this.requireStatus(['awaiting_info'], 'answered');
-    this.desk.checkAnswer(input);
-  }
-
-  doAnswer(input: AnswerInput, meta: ActionMeta): number {
-    const at = now();
-    this.s.documents = [...this.s.documents, ...input.documents];
-    const entries: EntryDraft[] = [this.desk.answer(input), ...this.deadline.resume(at), ...this.setStatus('in_review')];
     return this.journal.commit(meta, at, entries);
   }
 
@@ -382,7 +351,7 @@ export class ApplicationCase {
   }
 
   checkContest(input: ContestInput, meta: ActionMeta): void {
-    this.checkCitizen(meta);
+    this.checkApplicant(meta);
     if (this.knowsAppeal(input.appealNumber)) return;
     const open = this.appeals.open;
     if (open) {
@@ -536,40 +505,10 @@ export class ApplicationCase {
 
   // -- reviewer ---------------------------------------------------------------------
 
-  checkClaim(meta: ActionMeta): void {
-    this.desk.checkClaim(meta, this.journal.version);
-    const unassignedReview = this.s.status === 'in_review' && this.s.assigneeId === null;
-    if (!unassignedReview) this.requireStatus(['submitted', 'resubmitted', 'reopened'], 'claimed');
-  }
-
-  doClaim(meta: ActionMeta): number {
-    return this.assignTo(meta.actor.id, meta, 'claimed');
-  }
-
-  checkAssign(input: AssignInput, meta: ActionMeta): void {
-    this.desk.checkOfficial(meta, this.journal.version);
-    this.requireStatus(['submitted', 'resubmitted', 'reopened', 'in_review', 'awaiting_info'], 'assigned');
-    this.desk.checkAssign(input, meta, this.journal.version);
-  }
-
-  doAssign(input: AssignInput, meta: ActionMeta): number {
-    return this.assignTo(input.assigneeId, meta, this.s.assigneeId ? 'reassigned' : 'assigned');
-  }
-
-  checkRequestInfo(input: RequestInfoInput, meta: ActionMeta): void {
-    this.desk.checkAssignee(meta, this.journal.version);
-    this.requireStatus(['in_review'], 'sent an information request');
-    this.desk.checkRequestInfo(input, meta, this.journal.version);
-  }
-
-  doRequestInfo(input: RequestInfoInput, meta: ActionMeta): number {
-    const at = now();
-    const entries: EntryDraft[] = [
-      this.desk.requestInfo(input, meta, at, this.s.service.infoTermDays ?? DEFAULT_INFO_TERM_DAYS),
-      ...this.deadline.pause(at, 'information_request', meta.actor),
-      ...this.setStatus('awaiting_info'),
-    ];
-    return this.journal.commit(meta, at, entries);
+  override checkClaim(meta: ActionMeta): void {
+    // A case taken from its late reviewer (on appeal) waits in review for another one.
+    if (this.s.status === 'in_review' && this.s.assigneeId === null) this.desk.checkClaim(meta, this.journal.version);
+    else super.checkClaim(meta);
   }
 
   checkDecide(input: DecideInput, meta: ActionMeta): void {
@@ -701,12 +640,6 @@ export class ApplicationCase {
     this.journal.commit(SYSTEM, at, [{ type: 'expired', summary, data: { reason } }, ...this.setStatus('expired')]);
   }
 
-  private assignTo(assigneeId: string, meta: ActionMeta, how: string): number {
-    const entries: EntryDraft[] = [this.desk.assign(assigneeId, meta, how)];
-    if (['submitted', 'resubmitted', 'reopened'].includes(this.s.status)) entries.push(...this.setStatus('in_review'));
-    return this.journal.commit(meta, now(), entries);
-  }
-
   /**
    * After the duty changed: bill what is still owed, or, when nothing is, let the case
    * go on as `settled`.
@@ -746,14 +679,6 @@ export class ApplicationCase {
     ];
   }
 
-  private setStatus(status: ApplicationStatus): EntryDraft[] {
-    return moveStatus(this.s, status);
-  }
-
-  private requireStatus(allowed: readonly ApplicationStatus[], action: string): void {
-    requireStatus(this.s, allowed, 'an application', action);
-  }
-
   private appealView() {
     const { open, history } = this.appeals;
     const lastDays: Partial<Record<AppealGround, string>> = {};
@@ -768,21 +693,10 @@ export class ApplicationCase {
     const s = this.s;
     const view = s.deadline.view;
     return {
-      number: s.number,
+      ...this.commonProjection(),
       kind: 'application',
-      version: s.journal.version,
-      status: s.status,
       serviceCode: s.service.code,
       agency: s.service.agency,
-      applicantId: s.applicantId,
-      assigneeId: s.assigneeId,
-      submittedAt: s.submittedAt,
-      updatedAt: now(),
-      legalDueDate: view?.legalDue ?? null,
-      expectedDueDate: view?.expectedDue ?? null,
-      dueAt: view && !view.paused ? view.dueAt : null,
-      overdue: s.deadline.breachedAt !== null,
-      closedAt: s.closedAt,
       relatedNumber: s.resentFrom,
       detail: {
         serviceName: s.service.name,
@@ -817,10 +731,7 @@ export class ApplicationCase {
 
 export async function applicationWorkflow(input: ApplicationInput): Promise<ActionResult> {
   const c = input.resume ? new ApplicationCase(input.resume) : ApplicationCase.file(input);
-  const answer = async (version: number): Promise<ActionResult> => {
-    await c.journal.projected(version);
-    return { number: c.s.number, status: c.s.status, version: c.journal.version };
-  };
+  const answer = (version: number) => c.answer(version);
 
   setHandler(stateQuery, () => c.s);
   setHandler(registeredUpdate, () => answer(1));
@@ -828,12 +739,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Acti
   setHandler(editUpdate, (i, m) => answer(c.doEdit(i, m)), { validator: (i, m) => c.checkEdit(i, m) });
   setHandler(cancelUpdate, (m) => answer(c.doCancel(m)), { validator: (m) => c.checkCancel(m) });
   setHandler(restoreUpdate, (m) => answer(c.doRestore(m)), { validator: (m) => c.checkRestore(m) });
-  setHandler(answerInfoUpdate, (i, m) => answer(c.doAnswer(i, m)), { validator: (i, m) => c.checkAnswer(i, m) });
-  setHandler(claimUpdate, (m) => answer(c.doClaim(m)), { validator: (m) => c.checkClaim(m) });
-  setHandler(assignUpdate, (i, m) => answer(c.doAssign(i, m)), { validator: (i, m) => c.checkAssign(i, m) });
-  setHandler(requestInfoUpdate, (i, m) => answer(c.doRequestInfo(i, m)), {
-    validator: (i, m) => c.checkRequestInfo(i, m),
-  });
+  c.serveDesk();
   setHandler(decideUpdate, (i, m) => answer(c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
   setHandler(appealOutcomeSignal, (o) => c.onAppealOutcome(o));
   setHandler(

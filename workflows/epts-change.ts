@@ -15,29 +15,17 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { RejectionReason } from '../core/application';
+import { DEFAULT_INFO_TERM_DAYS, type RejectionReason } from '../core/application';
 import type { ActionMeta, CaseActionResult, CaseProjection, DocumentRef } from '../core/case-model';
 import { addDays, type WorkCalendar } from '../core/deadline-clock';
 import { CHANGE_KIND_LABELS, WITHDRAWABLE_CHANGE_STATUSES, type ChangeStatus, type ChangeTerms } from '../core/epts';
 import { FailureType } from '../core/failures';
 import { EPTS_AGENCY, type PassportChange } from '../core/vehicle';
-import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './machinery/case-journal';
-import { moveStatus, requireStatus, withdrawUpdate } from './machinery/case-status';
-import { newDeadlineState, ProcessingDeadline, type DeadlineState } from './machinery/processing-deadline';
-import {
-  answerInfoUpdate,
-  assignUpdate,
-  claimUpdate,
-  decideUpdate,
-  requestInfoUpdate,
-  ReviewDesk,
-  type AnswerInput,
-  type AssignInput,
-  type DecideInput,
-  type InfoRequest,
-  type Recusal,
-  type RequestInfoInput,
-} from './machinery/review-desk';
+import { refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { withdrawUpdate } from './machinery/case-status';
+import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
+import { decideUpdate, type DecideInput, type InfoRequest, type Recusal } from './machinery/review-desk';
+import { ReviewableCase } from './machinery/reviewable-case';
 import { citizenReminders, runDeadlines, type DueTimer } from './machinery/timers';
 
 export interface ChangeActionResult extends CaseActionResult {
@@ -99,15 +87,21 @@ const { applyPassportChange, releaseVehicle } = proxyActivities<Activities>({
 const now = (): string => new Date().toISOString();
 const SYSTEM = { actor: { id: 'system', role: 'system' as const } };
 
-export class ChangeCase {
-  readonly journal: CaseJournal;
-  readonly deadline: ProcessingDeadline;
-  readonly desk: ReviewDesk;
-
-  constructor(readonly s: ChangeState) {
-    this.journal = new CaseJournal(s.journal, () => this.projection());
-    this.deadline = new ProcessingDeadline(s.deadline, s.calendar);
-    this.desk = new ReviewDesk(s, { role: 'reviewer', agency: EPTS_AGENCY, officials: `reviewers of ${EPTS_AGENCY}` });
+export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
+  constructor(s: ChangeState) {
+    super(
+      s,
+      { role: 'reviewer', agency: EPTS_AGENCY, officials: `reviewers of ${EPTS_AGENCY}` },
+      {
+        what: 'a passport change',
+        applicant: 'the owner who filed the change',
+        inReview: 'in_review',
+        awaitingInfo: 'awaiting_info',
+        claimable: ['submitted'],
+        assignable: ['submitted', 'in_review', 'awaiting_info'],
+        infoTermDays: () => DEFAULT_INFO_TERM_DAYS,
+      },
+    );
   }
 
   static file(input: ChangeInput): ChangeCase {
@@ -150,16 +144,7 @@ export class ChangeCase {
     return c;
   }
 
-  get closed(): boolean {
-    return this.s.closedAt !== null;
-  }
-
   // -- parties --------------------------------------------------------------------------
-
-  private checkOwner(meta: ActionMeta): void {
-    if (meta.actor.role !== 'citizen' || meta.actor.id !== this.s.applicantId) refuse(FailureType.Forbidden, 'only the owner who filed the change may do this');
-    requireVersion(meta, this.journal.version);
-  }
 
   checkConfirmSale(signed: VerifiedSignature, meta: ActionMeta): void {
     const buyer = this.s.buyer;
@@ -185,55 +170,12 @@ export class ChangeCase {
   }
 
   checkWithdraw(meta: ActionMeta): void {
-    this.checkOwner(meta);
+    this.checkApplicant(meta);
     this.requireStatus(WITHDRAWABLE_CHANGE_STATUSES, 'withdrawn');
   }
 
   doWithdraw(meta: ActionMeta): number {
     return this.close('withdrawn', meta, { type: 'withdrawn', summary: 'Withdrawn by the owner' });
-  }
-
-  checkAnswer(input: AnswerInput, meta: ActionMeta): void {
-    this.checkOwner(meta);
-    this.requireStatus(['awaiting_info'], 'answered');
-    this.desk.checkAnswer(input);
-  }
-
-  doAnswer(input: AnswerInput, meta: ActionMeta): number {
-    const at = now();
-    this.s.documents = [...this.s.documents, ...input.documents];
-    return this.journal.commit(meta, at, [this.desk.answer(input), ...this.deadline.resume(at), ...this.setStatus('in_review')]);
-  }
-
-  // -- reviewer -------------------------------------------------------------------------
-
-  checkClaim(meta: ActionMeta): void {
-    this.desk.checkClaim(meta, this.journal.version);
-    this.requireStatus(['submitted'], 'claimed');
-  }
-
-  checkAssign(input: AssignInput, meta: ActionMeta): void {
-    this.requireStatus(['submitted', 'in_review', 'awaiting_info'], 'assigned');
-    this.desk.checkAssign(input, meta, this.journal.version);
-  }
-
-  assignTo(assigneeId: string, meta: ActionMeta, how: string): number {
-    const entries = [this.desk.assign(assigneeId, meta, how), ...(this.s.status === 'submitted' ? this.setStatus('in_review') : [])];
-    return this.journal.commit(meta, now(), entries);
-  }
-
-  checkRequestInfo(input: RequestInfoInput, meta: ActionMeta): void {
-    this.desk.checkRequestInfo(input, meta, this.journal.version);
-    this.requireStatus(['in_review'], 'sent an information request');
-  }
-
-  doRequestInfo(input: RequestInfoInput, meta: ActionMeta): number {
-    const at = now();
-    return this.journal.commit(meta, at, [
-      this.desk.requestInfo(input, meta, at, 10),
-      ...this.deadline.pause(at, 'information_request', meta.actor),
-      ...this.setStatus('awaiting_info'),
-    ]);
   }
 
   checkDecide(input: DecideInput, meta: ActionMeta): void {
@@ -313,33 +255,14 @@ export class ChangeCase {
     return this.journal.commit(meta, at, [entry, ...this.setStatus(status)]);
   }
 
-  private setStatus(status: ChangeStatus): EntryDraft[] {
-    return moveStatus(this.s, status);
-  }
-
-  private requireStatus(allowed: readonly ChangeStatus[], action: string): void {
-    requireStatus(this.s, allowed, 'a passport change', action);
-  }
-
   projection(): CaseProjection {
     const s = this.s;
     const view = s.deadline.view;
     return {
-      number: s.number,
+      ...this.commonProjection(),
       kind: 'epts_change',
-      version: s.journal.version,
-      status: s.status,
       serviceCode: null,
       agency: EPTS_AGENCY,
-      applicantId: s.applicantId,
-      assigneeId: s.assigneeId,
-      submittedAt: s.submittedAt,
-      updatedAt: now(),
-      legalDueDate: view?.legalDue ?? null,
-      expectedDueDate: view?.expectedDue ?? null,
-      dueAt: view && !view.paused && !this.closed ? view.dueAt : null,
-      overdue: s.deadline.breachedAt !== null,
-      closedAt: s.closedAt,
       relatedNumber: null,
       detail: {
         serviceName: CHANGE_KIND_LABELS[s.change.kind],
@@ -361,21 +284,13 @@ export class ChangeCase {
 
 export async function eptsChangeWorkflow(input: ChangeInput): Promise<ChangeActionResult> {
   const c = input.resume ? new ChangeCase(input.resume) : ChangeCase.file(input);
-  const answer = async (version: number): Promise<ChangeActionResult> => {
-    await c.journal.projected(version);
-    return { number: c.s.number, status: c.s.status, version: c.journal.version };
-  };
+  const answer = (version: number) => c.answer(version);
 
   setHandler(changeStateQuery, () => c.s);
   setHandler(changeRegisteredUpdate, () => answer(1));
   setHandler(confirmSaleUpdate, (i, m) => answer(c.doConfirmSale(i, m)), { validator: (i, m) => c.checkConfirmSale(i, m) });
   setHandler(withdrawUpdate, (m) => answer(c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
-  setHandler(answerInfoUpdate, (i, m) => answer(c.doAnswer(i, m)), { validator: (i, m) => c.checkAnswer(i, m) });
-  setHandler(claimUpdate, (m) => answer(c.assignTo(m.actor.id, m, 'claimed')), { validator: (m) => c.checkClaim(m) });
-  setHandler(assignUpdate, (i, m) => answer(c.assignTo(i.assigneeId, m, c.s.assigneeId ? 'reassigned' : 'assigned')), {
-    validator: (i, m) => c.checkAssign(i, m),
-  });
-  setHandler(requestInfoUpdate, (i, m) => answer(c.doRequestInfo(i, m)), { validator: (i, m) => c.checkRequestInfo(i, m) });
+  c.serveDesk();
   setHandler(decideUpdate, (i, m) => answer(c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
 
   void c.journal.runProjector();

@@ -18,7 +18,7 @@ import { findBinary } from '../temporal/binaries';
 import { connectTemporal, connectWorkerConnection } from '../temporal/connection';
 import { startDevServer } from '../temporal/dev-server';
 import { installTemporalRuntime } from '../temporal/runtime';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { ensureSearchAttributes, removeRetiredSearchAttributes } from '../temporal/search-attributes';
 import { createWorker } from '../worker';
 
 /** A failure the person starting the system can fix: printed as one message, no stack. */
@@ -166,11 +166,20 @@ async function prepareDatabase(url: string, external: boolean): Promise<void> {
   }
 }
 
-async function registerSearchAttributes(config: Config, address: string, logger: Logger): Promise<void> {
+/**
+ * Registers the case search attributes. The embedded dev server gets them as start flags
+ * only when its database is new, so one kept in DATA_DIR since an earlier version gets
+ * the missing ones here, after its retired ones are removed.
+ */
+async function registerSearchAttributes(config: Config, address: string, logger: Logger, embedded: boolean): Promise<void> {
   const connection = await connectTemporal(config, address).catch((err: unknown) => {
     throw new StartError(`cannot reach Temporal at ${address} (TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}`);
   });
   try {
+    if (embedded) {
+      const removed = await removeRetiredSearchAttributes(connection, config.temporal.namespace);
+      if (removed.length) logger.info({ removed }, 'removed retired search attributes from the development server');
+    }
     const added = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (added.length) logger.info({ added }, 'registered the case search attributes');
   } finally {
@@ -252,7 +261,7 @@ async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promis
     const demo = await seedDemoVehicles(database.db);
     if (demo.vehicles) logger.info(demo, 'seeded demo vehicles');
   }
-  if (base.temporal.address) await registerSearchAttributes(config, temporalAddress, logger);
+  await registerSearchAttributes(config, temporalAddress, logger, !base.temporal.address);
   lifecycle.checkpoint();
 
   await startWorker(config, temporalAddress, database.db, lifecycle, logger);

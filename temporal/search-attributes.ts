@@ -27,6 +27,21 @@ async function knownSearchAttributes(connection: Connection, namespace: string):
 }
 
 /**
+ * Attributes earlier versions registered and no case uses any more. A SQL visibility
+ * store holds 10 Keyword attributes, so a development server that still has them cannot
+ * take the current set (CaseNumber: the number is the workflow id).
+ */
+export const RETIRED_SEARCH_ATTRIBUTES = ['CaseNumber'] as const;
+
+/** Removes the retired attributes: for the embedded development server only. */
+export async function removeRetiredSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const known = await knownSearchAttributes(connection, namespace);
+  const retired = RETIRED_SEARCH_ATTRIBUTES.filter((name) => known.has(name));
+  if (retired.length) await connection.operatorService.removeSearchAttributes({ namespace, searchAttributes: [...retired] });
+  return retired;
+}
+
+/**
  * Registers the case search attributes on an existing namespace (an external cluster;
  * the embedded dev server gets them as start flags). Adds only the missing ones and
  * returns their names.

@@ -152,6 +152,8 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
       refuse(FailureType.Forbidden, 'only the buyer named in the sale confirms it');
     }
     this.requireStatus(['awaiting_buyer'], 'confirmed by the buyer');
+    // The lapse timer may not have fired yet in this very activation: the deadline decides.
+    if (Date.now() >= Date.parse(buyer!.dueAt)) refuse(FailureType.InvalidState, `the time to confirm the purchase ended at ${buyer!.dueAt}`);
   }
 
   doConfirmSale(signed: VerifiedSignature, meta: ActionMeta): number {

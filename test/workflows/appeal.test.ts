@@ -255,6 +255,38 @@ describe.sequential('appeals on the time-skipping server', () => {
     });
   });
 
+  it('replaces a rejection with an approval when upheld so: the result is issued on the expert\'s decision', async () => {
+    const fake = fakeActivities();
+    await withCases(fake, async (tq) => {
+      await tenAmInMoscow();
+      const contested = await rejectedCase(tq);
+      const number = contested.workflowId.slice(5);
+      const filed = contest(contested);
+      await filed.result;
+      const appeal = filed.handle();
+      await appeal.executeUpdate('registered');
+      const { version } = await appeal.executeUpdate(claimUpdate, { args: [expert(1)] });
+      // A dismissal has no remedy; the fee remedy is not one for a rejection.
+      expect(await refusal(appeal.executeUpdate(decideAppealUpdate, { args: [{ outcome: 'dismissed', reasons: 'Нет', remedy: 'reopen' }, expert(version)] }))).toBe(
+        FailureType.Invalid,
+      );
+      expect(await refusal(appeal.executeUpdate(decideAppealUpdate, { args: [{ outcome: 'upheld', reasons: 'Да', remedy: 'expedite' }, expert(version)] }))).toBe(
+        FailureType.Invalid,
+      );
+      await appeal.executeUpdate(decideAppealUpdate, { args: [{ outcome: 'upheld', reasons: 'Основания были', remedy: 'replace' }, expert(version)] });
+      await expect.poll(async () => (await caseState(contested)).status, { timeout: 10_000 }).toBe('completed');
+      const s = await caseState(contested);
+      expect(s.decision).toMatchObject({ outcome: 'approved', decidedBy: 'expert-1', comment: `Decision replaced on appeal ${filed.appealNumber}` });
+      expect(s.previousDecisions).toEqual([expect.objectContaining({ outcome: 'rejected', decidedBy: 'reviewer-1', result: null })]);
+      expect(fake.resultRequests).toEqual([expect.objectContaining({ number, decidedAt: s.decision!.decidedAt })]);
+      expect(s.result).toMatchObject({ verificationCode: `VC-${number}` });
+      expect(fake.types(number)).toEqual(expect.arrayContaining(['appeal_upheld', 'approved', 'result_issued']));
+      // The approval by appeal is a decision too: it can be appealed (wrong service) within its own window.
+      expect(fake.last(number)?.detail).toMatchObject({ appeals: { underAppeal: null, lastDays: { wrong_service: dayToDate(dayOf(s.decision!.decidedAt) + 30) } } });
+      expectOrderedJournal(fake, number);
+    });
+  });
+
   it('returns a withdrawn appeal to the case, which may then be appealed again within the window', async () => {
     const fake = fakeActivities();
     await withCases(fake, async (tq) => {

@@ -22,8 +22,12 @@ export const paging = {
   offset: { type: 'integer', minimum: 0, maximum: 100000, default: 0 },
 } as const;
 
-const anyObject = { type: 'object', additionalProperties: true } as const;
-const nullableString = { type: ['string', 'null'] } as const;
+export const anyObject = { type: 'object', additionalProperties: true } as const;
+export const nullableString = { type: ['string', 'null'] } as const;
+
+/** A VIN in the path, in either case (the routes normalise it). */
+export const vinProperty = { type: 'string', pattern: '^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$', description: 'VIN, 17 characters' } as const;
+export const vinParams = { type: 'object', required: ['vin'], additionalProperties: false, properties: { vin: vinProperty } } as const;
 
 export const actionResult = {
   type: 'object',

@@ -1,13 +1,13 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Principal } from '../api/auth';
 import { actorOf } from '../api/auth';
-import { badRequest, conflict, type Problem } from '../api/problem';
+import { conflict, type Problem } from '../api/problem';
 import type { AppealGround } from '../core/appeal';
 import { caseWorkflowId, type ActionMeta } from '../core/case-model';
 import type { TermUnit } from '../core/deadline-clock';
 import type { Db } from '../db/client';
 import { allocateCaseNumber, getCase, releaseCaseNumber, type CaseRow } from '../db/queries/cases';
-import { findOwnedDocuments } from '../db/queries/documents';
+import { ownedDocuments } from './owned-documents';
 import { appealRegisteredUpdate, type AppealActionResult } from '../workflows/appeal';
 import { contestUpdate } from '../workflows/application';
 
@@ -34,9 +34,7 @@ export interface AppealFilingContext {
  */
 export async function fileAppeal(ctx: AppealFilingContext, contested: CaseRow, req: AppealRequest): Promise<AppealActionResult & { created: boolean }> {
   const { db, who } = ctx;
-  const docs = await findOwnedDocuments(db, who.id, req.documents);
-  const missing = req.documents.findIndex((id) => !docs.some((d) => d.id === id));
-  if (missing >= 0) throw badRequest('unknown document', [{ path: `/body/documents/${missing}`, message: 'no such document of yours' }]);
+  const docs = await ownedDocuments(db, who.id, req.documents);
 
   const allocation = await allocateCaseNumber(db, { kind: 'appeal', applicantId: who.id, idempotencyKey: ctx.idempotencyKey });
   const { number } = allocation;

@@ -1,8 +1,9 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { ajvErrors, type FieldError } from '../api/problem';
 import type { DocumentRef } from '../core/case-model';
 import type { ServiceDefinition } from '../core/catalogue';
-import { ajvErrors, type FieldError } from '../api/problem';
+import { unknownDocumentErrors } from './owned-documents';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats.default(ajv);
@@ -38,10 +39,7 @@ export function applicationContentErrors(
   const errors: FieldError[] = [];
   const validate = validatorFor(service.formSchema);
   if (!validate(form)) errors.push(...ajvErrors(validate.errors ?? [], '/body/form'));
-  const foundIds = new Set(found.map((d) => d.id));
-  requestedIds.forEach((id, i) => {
-    if (!foundIds.has(id)) errors.push({ path: `/body/documents/${i}`, message: 'no such document of yours' });
-  });
+  errors.push(...unknownDocumentErrors(requestedIds, found));
   const types = new Set(found.map((d) => d.type));
   for (const required of service.requiredDocuments) {
     if (!types.has(required)) errors.push({ path: '/body/documents', message: `a document of type "${required}" is required` });

@@ -4,15 +4,15 @@ import { actorOf } from '../api/auth';
 import { badRequest, conflict, forbidden, Problem } from '../api/problem';
 import { caseWorkflowId, type ActionMeta } from '../core/case-model';
 import type { ChangeTerms } from '../core/epts';
-import { changePayloadErrors, changeRefusal, EPTS_AGENCY, type ChangeRequest, type PassportChange } from '../core/vehicle';
+import { changePayloadErrors, changeRefusal, EPTS_AGENCY, normaliseVin, type ChangeRequest, type PassportChange } from '../core/vehicle';
 import type { Db } from '../db/client';
 import { getCalendar } from '../db/queries/catalogue';
 import { allocateCaseNumber, getCase, releaseCaseNumber } from '../db/queries/cases';
-import { findOwnedDocuments } from '../db/queries/documents';
 import { claimVehicle, getPassport, releaseVehicle } from '../db/queries/vehicles';
 import type { SignatureVerifier } from '../signatures/verifier';
 import { startCaseWorkflow } from '../temporal/start-case';
 import { checkChangeSignature } from '../vehicles/change-signature';
+import { ownedDocuments } from './owned-documents';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
 import { changeRegisteredUpdate, eptsChangeWorkflow, type ChangeActionResult, type VerifiedSignature } from '../workflows/epts-change';
 
@@ -58,15 +58,14 @@ export async function verifySignature(
  * the signature; then the vehicle is taken for this change (one open change per vehicle)
  * and the case starts. A refusal leaves nothing behind.
  */
-export async function filePassportChange(ctx: ChangeFilingContext, vin: string, req: ChangeFilingRequest): Promise<ChangeActionResult & { created: boolean }> {
+export async function filePassportChange(ctx: ChangeFilingContext, vinAsTyped: string, req: ChangeFilingRequest): Promise<ChangeActionResult & { created: boolean }> {
   const { db, who } = ctx;
+  const vin = normaliseVin(vinAsTyped);
   const { basedOnVersion, documents, signature, certificateId, ...rest } = req;
   const change = rest as PassportChange;
   const payloadErrors = changePayloadErrors(change).map((e) => ({ path: `/body/payload${e.path}`, message: e.message }));
   if (payloadErrors.length) throw badRequest('the change is invalid', payloadErrors);
-  const docs = await findOwnedDocuments(db, who.id, documents);
-  const missing = documents.findIndex((id) => !docs.some((d) => d.id === id));
-  if (missing >= 0) throw badRequest('unknown document', [{ path: `/body/documents/${missing}`, message: 'no such document of yours' }]);
+  const docs = await ownedDocuments(db, who.id, documents);
 
   const passport = await getPassport(db, vin);
   if (!passport) throw new Problem(404, 'Not Found', `vehicle ${vin} not found`);

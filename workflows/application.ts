@@ -20,11 +20,12 @@ import {
   CANCELLABLE_STATUSES,
   DEFAULT_INFO_TERM_DAYS,
   EDITABLE_STATUSES,
+  FINAL_STATUSES,
   RESTORE_WINDOW_DAYS,
   type ApplicationStatus,
   type RejectionReason,
 } from '../core/application';
-import type { AppealGround, AppealOutcome, AppealRemedy, ContestedDecision, ContestInput } from '../core/appeal';
+import { APPEAL_GROUNDS, type AppealGround, type AppealOutcome, type AppealRemedy, type ContestedDecision, type ContestInput } from '../core/appeal';
 import { APPEAL_WINDOW_DAYS, lastAppealDay } from '../core/appeal-window';
 import { caseWorkflowId, type ActionMeta, type Actor, type CaseActionResult, type CaseProjection, type DocumentRef } from '../core/case-model';
 import { computeFee, type ServiceDefinition } from '../core/catalogue';
@@ -147,7 +148,8 @@ const now = (): string => new Date().toISOString();
 // ---- the case -------------------------------------------------------------------
 
 const SYSTEM = { actor: { id: 'system', role: 'system' as const } };
-const CLOSED_STATUSES: readonly ApplicationStatus[] = ['approved', 'rejected', 'completed', 'cancelled', 'expired'];
+/** No processing deadline runs: decided (approved awaits only its result) or ended. */
+const CLOSED_STATUSES: readonly ApplicationStatus[] = ['approved', ...FINAL_STATUSES];
 
 /**
  * Rules of the application case. `check*` methods are update validators: they throw
@@ -486,14 +488,18 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
     ];
   }
 
+  /** Per ground that has something to contest: the last civil day (number) to appeal it. */
+  private lastAppealDays(): Array<[AppealGround, number]> {
+    return APPEAL_GROUNDS.flatMap((ground) => {
+      const found = this.contestable(ground);
+      return 'lastDay' in found ? [[ground, found.lastDay] as [AppealGround, number]] : [];
+    });
+  }
+
   /** The last instant any appeal can still be filed, or null if nothing is appealable. */
   appealWindowEnd(): number | null {
-    let end: number | null = null;
-    for (const ground of ['rejection', 'wrong_fee', 'wrong_service', 'deadline_breach'] as const) {
-      const found = this.contestable(ground);
-      if ('lastDay' in found) end = Math.max(end ?? 0, Date.parse(startOfDay(found.lastDay + 1)));
-    }
-    return end;
+    const days = this.lastAppealDays().map(([, day]) => day);
+    return days.length ? Date.parse(startOfDay(Math.max(...days) + 1)) : null;
   }
 
   /** While an appeal is open or can still be filed, the case's workflow stays to answer it. */
@@ -681,11 +687,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
 
   private appealView() {
     const { open, history } = this.appeals;
-    const lastDays: Partial<Record<AppealGround, string>> = {};
-    for (const ground of ['rejection', 'wrong_fee', 'wrong_service', 'deadline_breach'] as const) {
-      const found = this.contestable(ground);
-      if ('lastDay' in found) lastDays[ground] = dayToDate(found.lastDay);
-    }
+    const lastDays = Object.fromEntries(this.lastAppealDays().map(([ground, day]) => [ground, dayToDate(day)]));
     return { underAppeal: open?.number ?? null, open, history, lastDays };
   }
 

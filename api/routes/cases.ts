@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { caseVisibleTo } from '../../cases/access';
 import { fileApplication, type FilingRequest } from '../../cases/filing';
 import { applicationContentErrors } from '../../cases/form-validation';
+import { ownedDocuments } from '../../cases/owned-documents';
 import { getService } from '../../db/queries/catalogue';
 import { findResentAs, getTimeline, listApplicantCases } from '../../db/queries/cases';
 import { findOwnedDocuments } from '../../db/queries/documents';
@@ -226,9 +227,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const who = principal(request);
       const row = await caseVisibleTo(db, who, request.params.number, ['application', 'appeal', 'epts_change']);
-      const docs = await findOwnedDocuments(db, who.id, request.body.documents);
-      const missing = request.body.documents.findIndex((id) => !docs.some((d) => d.id === id));
-      if (missing >= 0) throw badRequest('unknown document', [{ path: `/body/documents/${missing}`, message: 'no such document of yours' }]);
+      const docs = await ownedDocuments(db, who.id, request.body.documents);
       return caseUpdate(app, row.number, answerInfoUpdate, { comment: request.body.comment, documents: docs }, actionMeta(request));
     },
   );

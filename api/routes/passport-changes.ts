@@ -1,26 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { caseVisibleTo } from '../../cases/access';
+import { ownedDocuments } from '../../cases/owned-documents';
 import { filePassportChange, signedRequest, verifySignature, type ChangeFilingRequest } from '../../cases/passport-change-filing';
 import { ANNULMENT_REASONS, canonicalChangeRequest, CHANGE_KINDS, ENGINE_TYPES, type PassportChange } from '../../core/vehicle';
-import { findOwnedDocuments } from '../../db/queries/documents';
 import { verifierFromConfig } from '../../signatures/from-config';
 import { confirmSaleUpdate } from '../../workflows/epts-change';
 import { principal } from '../auth';
-import { badRequest } from '../problem';
 import { actionMeta, caseUpdate } from '../requests';
-import { actionResult, documentIds, numberParams, problemResponses } from '../schemas';
+import { actionResult, documentIds, numberParams, problemResponses, vinParams } from '../schemas';
 
 const CITIZEN = { roles: ['citizen'] } as const;
 const security = [{ bearer: [] }];
 const tags = ['vehicles'];
 const unprocessable = { 422: { $ref: 'Problem#' } } as const;
 
-const vinParams = {
-  type: 'object',
-  required: ['vin'],
-  additionalProperties: false,
-  properties: { vin: { type: 'string', pattern: '^[A-HJ-NPR-Z0-9]{17}$', description: 'VIN, 17 characters' } },
-} as const;
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const PAYLOADS = {
@@ -101,8 +94,7 @@ export async function passportChangeRoutes(app: FastifyInstance): Promise<void> 
     async (request) => {
       const who = principal(request);
       const { kind, payload, basedOnVersion, documents } = request.body;
-      const docs = await findOwnedDocuments(db, who.id, documents);
-      if (docs.length !== documents.length) throw badRequest('unknown document', [{ path: '/body/documents', message: 'not all are documents of yours' }]);
+      const docs = await ownedDocuments(db, who.id, documents);
       const bytes = canonicalChangeRequest(
         signedRequest(request.params.vin, who.id, { kind, payload } as PassportChange, basedOnVersion, docs.map((d) => d.sha256)),
       );

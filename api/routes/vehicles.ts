@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { normaliseVin } from '../../core/vehicle';
+import { normaliseVin, VEHICLE_STATUSES } from '../../core/vehicle';
 import { getAccount } from '../../db/queries/accounts';
 import {
   getPassport,
@@ -16,27 +16,28 @@ import { vehicleVisibleTo } from '../../vehicles/access';
 import { certificateTrustFromConfig, inspectCertificate } from '../../vehicles/certificates';
 import { principal } from '../auth';
 import { badRequest, conflict, notFound, Problem } from '../problem';
-import { problemResponses } from '../schemas';
+import { anyObject, nullableString, problemResponses, vinParams, vinProperty } from '../schemas';
 
 const security = [{ bearer: [] }];
 const CITIZEN = { roles: ['citizen'] } as const;
 const PASSPORT_READERS = { roles: ['citizen', 'reviewer', 'admin'] } as const;
 const unprocessable = { 422: { $ref: 'Problem#' } } as const;
 
-const anyObject = { type: 'object', additionalProperties: true } as const;
-const nullableString = { type: ['string', 'null'] } as const;
-const vin = { type: 'string', pattern: '^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$', description: 'VIN, 17 characters' } as const;
-const vinParams = { type: 'object', required: ['vin'], additionalProperties: false, properties: { vin } } as const;
+
+/** What identifies a vehicle to its owner, in lists and in the passport alike. */
+const vehicleIdentity = {
+  vin: { type: 'string' },
+  make: { type: 'string' },
+  model: { type: 'string' },
+  year: { type: 'integer' },
+  plate: nullableString,
+} as const;
 
 const vehicleSummary = {
   type: 'object',
   properties: {
-    vin: { type: 'string' },
-    make: { type: 'string' },
-    model: { type: 'string' },
-    year: { type: 'integer' },
-    plate: nullableString,
-    status: { type: 'string', enum: ['active', 'annulled'] },
+    ...vehicleIdentity,
+    status: { type: 'string', enum: VEHICLE_STATUSES },
     version: { type: 'integer', description: 'The current passport version' },
   },
 } as const;
@@ -52,12 +53,8 @@ const passportView = {
     passport: {
       type: 'object',
       properties: {
-        vin: { type: 'string' },
-        make: { type: 'string' },
-        model: { type: 'string' },
-        year: { type: 'integer' },
+        ...vehicleIdentity,
         technical: anyObject,
-        plate: nullableString,
         ownerId: { type: 'string' },
         status: { type: 'string' },
         owners: { type: 'array', items: anyObject },
@@ -179,7 +176,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
           type: 'object',
           required: ['vin', 'version'],
           additionalProperties: false,
-          properties: { vin, version: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
+          properties: { vin: vinProperty, version: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
         },
         response: { 200: passportView, ...problemResponses },
       },

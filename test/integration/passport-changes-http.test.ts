@@ -10,6 +10,7 @@ import { seedDemoVehicles } from '../../db/seed';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { DAY } from '../support/case-workflows';
 import { recordHistory } from '../support/histories';
+import { HONDA, LADA, POLO, SOLARIS } from '../support/demo-vehicles';
 import { startStack, type Stack } from '../support/stack';
 import { createTimeSkippingEnv } from '../support/temporal';
 
@@ -17,10 +18,6 @@ const alice: Principal = { id: 'alice', role: 'citizen', level: 'confirmed' };
 const bob: Principal = { id: 'bob', role: 'citizen', level: 'confirmed' };
 const inspector: Principal = { id: 'igor', role: 'reviewer', agency: 'gibdd' };
 const inspector2: Principal = { id: 'inna', role: 'reviewer', agency: 'gibdd' };
-const LADA = 'XTA210990Y2766389';
-const SOLARIS = 'Z94CT41DBFR123456';
-const HONDA = '1HGCM82633A004352';
-const POLO = 'XW8ZZZ61ZEG000123';
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(1500, 0x20), Buffer.from('\n%%EOF\n')]);
 
 type Change = { kind: string; payload: Record<string, unknown>; documents?: string[] };
@@ -120,8 +117,8 @@ describe('passport changes over HTTP on the dev server', () => {
     const fake = await call(undefined, 'GET', '/extracts/ABCD-EFGH-JKMN/verify');
     expect(fake.statusCode).toBe(404);
 
-    // The vehicle is free for the next change.
-    const next = await request(alice, LADA, { kind: 'technical', payload: { technical: { color: 'синий', enginePowerKw: 60 } } }, aliceCert);
+    // The vehicle is free for the next change (a VIN typed in lower case is the same vehicle).
+    const next = await request(alice, LADA.toLowerCase(), { kind: 'technical', payload: { technical: { color: 'синий', enginePowerKw: 60 } } }, aliceCert);
     expect(next.statusCode, next.body).toBe(201);
     await decide(next.json().number);
     await settled(alice, next.json().number, 'completed');

@@ -16,6 +16,7 @@ import { seedDemoVehicles } from '../../db/seed';
 import { createX509Verifier } from '../../signatures/verifier';
 import { checkChangeSignature } from '../../vehicles/change-signature';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
+import { HONDA, LADA, POLO, SOLARIS } from '../support/demo-vehicles';
 import { startStack, type Stack } from '../support/stack';
 
 const alice: Principal = { id: 'alice', role: 'citizen', level: 'confirmed' };
@@ -23,11 +24,6 @@ const bob: Principal = { id: 'bob', role: 'citizen', level: 'confirmed' };
 const dora: Principal = { id: 'dora', role: 'citizen', level: 'confirmed' };
 const inspector: Principal = { id: 'igor', role: 'reviewer', agency: 'gibdd' };
 const otherReviewer: Principal = { id: 'rita', role: 'reviewer', agency: 'mvd' };
-
-const LADA = 'XTA210990Y2766389';
-const SOLARIS = 'Z94CT41DBFR123456';
-const HONDA = '1HGCM82633A004352';
-const POLO = 'XW8ZZZ61ZEG000123';
 
 let stack: Stack;
 let ca: TestCa;

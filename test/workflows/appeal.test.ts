@@ -77,6 +77,15 @@ function contest(h: CaseHandle, ground: AppealGround = 'rejection', documents: C
   };
 }
 
+/** An appeal accepted by the contested case and registered in the read model. */
+async function openAppeal(contested: CaseHandle) {
+  const filed = contest(contested);
+  await filed.result;
+  const appeal = filed.handle();
+  await appeal.executeUpdate('registered');
+  return { filed, appeal };
+}
+
 /** The refusal's failure and its details, for refusals that carry them. */
 async function refusalDetails(p: Promise<unknown>): Promise<{ type?: string; message: string; details: Record<string, unknown> }> {
   const err = (await p.then(
@@ -153,10 +162,7 @@ describe.sequential('appeals on the time-skipping server', () => {
     await withCases(fake, async (tq) => {
       const d = await tenAmInMoscow();
       const contested = await rejectedCase(tq);
-      const filed = contest(contested);
-      await filed.result;
-      const appeal = filed.handle();
-      await appeal.executeUpdate('registered');
+      const { filed, appeal } = await openAppeal(contested);
       const claimed = await appeal.executeUpdate(claimUpdate, { args: [expert(1)] });
       expect(claimed).toMatchObject({ status: 'in_review', version: 2 });
       // Filed on day d: the 30 days run d+1..d+30; the warning when day d+24 begins.
@@ -184,10 +190,7 @@ describe.sequential('appeals on the time-skipping server', () => {
     await withCases(fake, async (tq) => {
       const d = await tenAmInMoscow();
       const contested = await rejectedCase(tq);
-      const filed = contest(contested);
-      await filed.result;
-      const appeal = filed.handle();
-      await appeal.executeUpdate('registered');
+      const { filed, appeal } = await openAppeal(contested);
       let { version } = await appeal.executeUpdate(claimUpdate, { args: [expert(1)] });
 
       await skipTo(tenAm(d + 2));
@@ -221,10 +224,7 @@ describe.sequential('appeals on the time-skipping server', () => {
       const contested = await rejectedCase(tq);
       const number = contested.workflowId.slice(5);
       await skipTo(tenAm(d + 3));
-      const filed = contest(contested);
-      await filed.result;
-      const appeal = filed.handle();
-      await appeal.executeUpdate('registered');
+      const { filed, appeal } = await openAppeal(contested);
       // The official who made the contested decision cannot take the appeal.
       const recused = await refusalDetails(appeal.executeUpdate(claimUpdate, { args: [{ actor: { id: 'reviewer-1', role: 'expert' }, expectedVersion: 1 }] }));
       expect(recused).toMatchObject({ type: FailureType.Forbidden, details: { recused: 'reviewer-1' } });
@@ -261,10 +261,7 @@ describe.sequential('appeals on the time-skipping server', () => {
       await tenAmInMoscow();
       const contested = await rejectedCase(tq);
       const number = contested.workflowId.slice(5);
-      const filed = contest(contested);
-      await filed.result;
-      const appeal = filed.handle();
-      await appeal.executeUpdate('registered');
+      const { filed, appeal } = await openAppeal(contested);
       const { version } = await appeal.executeUpdate(claimUpdate, { args: [expert(1)] });
       // A dismissal has no remedy; the fee remedy is not one for a rejection.
       expect(await refusal(appeal.executeUpdate(decideAppealUpdate, { args: [{ outcome: 'dismissed', reasons: 'Нет', remedy: 'reopen' }, expert(version)] }))).toBe(
@@ -292,10 +289,7 @@ describe.sequential('appeals on the time-skipping server', () => {
     await withCases(fake, async (tq) => {
       await tenAmInMoscow();
       const contested = await rejectedCase(tq);
-      const filed = contest(contested);
-      await filed.result;
-      const appeal = filed.handle();
-      await appeal.executeUpdate('registered');
+      const { appeal } = await openAppeal(contested);
       expect(await refusal(appeal.executeUpdate(withdrawUpdate, { args: [{ actor: { id: 'citizen-2', role: 'citizen' } }] }))).toBe(FailureType.Forbidden);
       await appeal.executeUpdate(withdrawUpdate, { args: [citizen] });
       expect(await appeal.result()).toMatchObject({ status: 'withdrawn' });

@@ -30,6 +30,8 @@ export async function startDevServer(opts: {
   port: number;
   uiPort?: number;
   dbFile?: string;
+  /** `--dynamic-config-value KEY=VALUE` pairs, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 60 }` (values as JSON). */
+  dynamicConfig?: Record<string, unknown>;
   log?: (line: string) => void;
 }): Promise<DevServer> {
   if (await portOpen(opts.port)) {
@@ -47,6 +49,7 @@ export async function startDevServer(opts: {
     'warn',
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
+    ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
     ...Object.entries(SEARCH_ATTRIBUTE_DECLARATIONS).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const child: ChildProcess = spawn(opts.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

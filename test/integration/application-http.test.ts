@@ -16,10 +16,24 @@ let stack: Stack;
 const free = testService();
 const paid = testService({ fee: { base: 500, byField: { field: 'urgency', amounts: { urgent: 1500 } } } });
 const strict = testService({ partialEditAllowed: false });
+/** 500 RUB, waived for a disabled applicant. */
+const exemptable = testService({
+  fee: { base: 500, byField: { field: 'benefit', amounts: { disabled: 0 } } },
+  formSchema: {
+    type: 'object',
+    required: ['purpose', 'copies'],
+    additionalProperties: false,
+    properties: {
+      purpose: { type: 'string', minLength: 3 },
+      copies: { type: 'integer', minimum: 1, maximum: 5 },
+      benefit: { type: 'string', enum: ['none', 'disabled'] },
+    },
+  },
+});
 
 beforeAll(async () => {
   stack = await startStack();
-  for (const s of [free, paid, strict]) await stack.addService(s);
+  for (const s of [free, paid, strict, exemptable]) await stack.addService(s);
 });
 afterAll(async () => stack?.close());
 
@@ -89,6 +103,10 @@ describe('application over HTTP', () => {
     expect(description.typedSearchAttributes.get(CaseSearchAttributes.kind)).toBe('application');
     expect(description.memo?.number).toBe(filed.number);
     await recordHistory(stack.client, filed.number, 'application-approved');
+    // Completed, the case's workflow stays open until the appeal period ends.
+    expect((await stack.client.workflow.getHandle(caseWorkflowId(filed.number)).describe()).status.name).toBe('RUNNING');
+    expect(d.decision.appealUntil).toBe(lastAppealDay(d.decision.decidedAt));
+    await recordHistory(stack.client, filed.number, 'application-completed-awaiting-appeal-window');
   });
 
   it('lets exactly one of two racing reviewers win a claim, and one of two racing decisions', async () => {
@@ -260,6 +278,83 @@ describe('application over HTTP', () => {
     expect(d.fee).toMatchObject({ paid: 1500, invoice: null });
     expect(d.legalDueDate).toBeTruthy();
     await recordHistory(stack.client, number, 'application-paid');
+  });
+
+  it('keeps a rejected application open until its appeal period ends', async () => {
+    const { number } = await file(alice, free.code);
+    let v = (await detail(rev1, number)).version;
+    expect((await act(rev1, number, 'claim', { version: v })).statusCode).toBe(200);
+    v = (await detail(rev1, number)).version;
+    const rejected = await act(rev1, number, 'decide', { version: v, outcome: 'reject', reasonCode: 'not_eligible', comment: 'не положено' });
+    expect(rejected.statusCode, rejected.body).toBe(200);
+    const d = await detail(alice, number);
+    expect(d).toMatchObject({ status: 'rejected', decision: { outcome: 'rejected', reasonCode: 'not_eligible', decidedBy: rev1.id } });
+    expect(d.decision.appealUntil).toBe(lastAppealDay(d.decision.decidedAt));
+    expect(d.result).toBeNull();
+    const description = await stack.client.workflow.getHandle(caseWorkflowId(number)).describe();
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.typedSearchAttributes.get(CaseSearchAttributes.status)).toBe('rejected');
+    const types = (await stack.call(alice, { method: 'GET', url: `/cases/${number}/timeline` })).json().items.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['submitted', 'claimed', 'rejected']));
+    expect(types).not.toContain('appeal_period_ended');
+    await recordHistory(stack.client, number, 'application-rejected-awaiting-appeal-window');
+  });
+
+  it('starts the processing clock when an edit makes an unpaid application free', async () => {
+    const { number, status } = await file(alice, exemptable.code, { purpose: 'для пенсии', copies: 1, benefit: 'none' });
+    expect(status).toBe('awaiting_payment');
+    let d = await detail(alice, number);
+    expect(d.fee).toMatchObject({ amount: 500, paid: 0, invoice: { amount: 500 } });
+    expect(d.legalDueDate).toBeFalsy();
+
+    const edit = await act(alice, number, 'edit', { form: { purpose: 'для пенсии', copies: 1, benefit: 'disabled' }, documents: [] });
+    expect(edit.statusCode, edit.body).toBe(200);
+    d = await detail(alice, number);
+    expect(d).toMatchObject({ status: 'resubmitted', fee: { amount: 0, paid: 0, invoice: null } });
+    // Nothing is owed: the processing deadline runs from the edit.
+    expect(d.legalDueDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(d.deadline.paused).toBe(false);
+    const types = (await stack.call(alice, { method: 'GET', url: `/cases/${number}/timeline` })).json().items.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['submitted', 'invoice_issued', 'edited', 'fee_changed']));
+    // The dropped invoice takes no payment any more.
+    const late = await stack.signedPost('/payments/callback', stack.config.auth.paymentWebhookSecret, {
+      invoiceId: `${number}-F1`,
+      amount: 500,
+      transactionId: 'tx-late',
+      paidAt: new Date().toISOString(),
+    });
+    expect(late.statusCode, late.body).toBe(202);
+    await expect
+      .poll(async () => (await stack.database.sql`select type from journal where case_number = ${number} and type = 'payment_not_applied'`).length, { timeout: 15_000 })
+      .toBe(1);
+    expect((await detail(alice, number)).status).toBe('resubmitted');
+    await recordHistory(stack.client, number, 'application-edit-settling-fee-free');
+  });
+
+  it('drops the extra invoice and runs the clock again when an edit brings the duty back to what was paid', async () => {
+    const { number } = await file(alice, paid.code, { purpose: 'для суда', copies: 1, urgency: 'normal' });
+    const body = { invoiceId: `${number}-F1`, amount: 500, transactionId: 'tx-settle-1', paidAt: new Date().toISOString() };
+    const signed = await stack.signedPost('/payments/callback', stack.config.auth.paymentWebhookSecret, body);
+    expect(signed.statusCode, signed.body).toBe(202);
+    await expect.poll(async () => (await detail(alice, number)).status, { timeout: 15_000 }).toBe('submitted');
+
+    const up = await act(alice, number, 'edit', { form: { purpose: 'для суда', copies: 1, urgency: 'urgent' }, documents: [] });
+    expect(up.statusCode, up.body).toBe(200);
+    let d = await detail(alice, number);
+    expect(d).toMatchObject({ status: 'awaiting_payment', fee: { amount: 1500, paid: 500, invoice: { amount: 1000 } } });
+    expect(d.deadline.paused).toBe(true);
+
+    const back = await act(alice, number, 'edit', { form: { purpose: 'для суда', copies: 1, urgency: 'normal' }, documents: [] });
+    expect(back.statusCode, back.body).toBe(200);
+    d = await detail(alice, number);
+    expect(d).toMatchObject({ status: 'resubmitted', fee: { amount: 500, paid: 500, invoice: null } });
+    // Nothing is owed any more: the payment pause does not hold the clock.
+    expect(d.deadline.paused).toBe(false);
+    const types = (await stack.call(alice, { method: 'GET', url: `/cases/${number}/timeline` })).json().items.map((e: { type: string }) => e.type);
+    expect(types.filter((t: string) => t === 'fee_changed')).toHaveLength(2);
+    expect(types.filter((t: string) => t === 'invoice_issued')).toHaveLength(2);
+    expect(types).toContain('paid');
+    await recordHistory(stack.client, number, 'application-edit-settling-fee-paid');
   });
 
   it('re-sends a rejected application once, as a new case linked to the old one', async () => {

@@ -204,6 +204,8 @@ describe('raising an account to standard', () => {
     expect(unknown.statusCode, unknown.body).toBe(202);
     const detail = await finalStatus(token, unknown.json().number);
     expect(detail).toMatchObject({ status: 'rejected', reason: 'the passport is not found in the MVD registry' });
+    expect((await post('/auth/login', { login: '+79125551003', password: 'Secret123' })).json().level).toBe('simplified');
+    await recordHistory(stack.client, unknown.json().number, 'standard-upgrade-rejected');
   });
 });
 
@@ -282,6 +284,9 @@ describe('raising an account to confirmed', () => {
       })
       .toBe('confirmed');
     expect((await post('/auth/login', { login: '+79125552002', password: 'Secret123' })).json().level).toBe('confirmed');
+    const rows = await stack.database.sql`select type from journal where case_number = ${number} order by seq`;
+    expect(rows.map((r) => r.type)).toContain('level_granted');
+    await recordHistory(stack.client, number, 'confirmed-by-bank');
   });
 
   it('registered letter: the code goes to the postal address, and the citizen enters it', async () => {
@@ -307,6 +312,10 @@ describe('raising an account to confirmed', () => {
     // The address stays with the account, out of the workflow's history.
     const history = JSON.stringify(await stack.client.workflow.getHandle(`case-${number}`).fetchHistory());
     expect(history).not.toContain('Невский');
+    const rows = await stack.database.sql`select type from journal where case_number = ${number} order by seq`;
+    expect(rows.filter((r) => r.type === 'code_rejected')).toHaveLength(1);
+    expect((await post('/auth/login', { login: '+79125552004', password: 'Secret123' })).json().level).toBe('confirmed');
+    await recordHistory(stack.client, number, 'confirmed-by-letter');
   });
 
   it('qualified electronic signature: only a valid, unrevoked certificate of this person confirms', async () => {
@@ -348,6 +357,8 @@ describe('raising an account to confirmed', () => {
     expect(ok.json()).toMatchObject({ accepted: true, status: 'confirmed' });
     const rows = await stack.database.sql`select type from journal where case_number = ${number} order by seq`;
     expect(rows.filter((r) => r.type === 'signature_rejected')).toHaveLength(4);
+    expect((await post('/auth/login', { login: '+79125552005', password: 'Secret123' })).json().level).toBe('confirmed');
+    await recordHistory(stack.client, number, 'confirmed-by-signature');
   });
 
   it('answers misdirected and malformed requests with 4xx, never a 500', async () => {

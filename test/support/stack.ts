@@ -62,6 +62,8 @@ export async function startStack(
     wrapActivities?: (real: Activities) => Activities;
     registry?: IdentityRegistry;
     verifier?: SignatureVerifier;
+    /** Run on the dev server at this address instead of the shared one. */
+    temporalAddress?: string;
     /** Run on this time-skipping test server instead of the shared dev server. */
     timeSkipping?: TestWorkflowEnvironment;
     /** Accredited authorities (PEM) and revoked serials, as QES_TRUSTED_CA_FILE / QES_REVOKED_SERIALS would give. */
@@ -81,7 +83,7 @@ export async function startStack(
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_ADDRESS: opts.temporalAddress ?? inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     DATABASE_URL: database.url,
     // Every test request comes from one address.

@@ -29,13 +29,24 @@ export const nullableString = { type: ['string', 'null'] } as const;
 export const vinProperty = { type: 'string', pattern: '^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$', description: 'VIN, 17 characters' } as const;
 export const vinParams = { type: 'object', required: ['vin'], additionalProperties: false, properties: { vin: vinProperty } } as const;
 
+const caseHead = {
+  number: { type: 'string' },
+  status: { type: 'string', description: "The case's status after the action" },
+  version: { type: 'integer', description: 'Send this version with reviewer actions' },
+} as const;
+
+/** An acting request's answer: exactly what the next GET of the case shows. */
 export const actionResult = {
   type: 'object',
   required: ['number', 'status', 'version'],
   properties: {
-    number: { type: 'string' },
-    status: { type: 'string', description: "The case's status after the action" },
-    version: { type: 'integer', description: 'Send this version with reviewer actions' },
+    ...caseHead,
+    contested: {
+      type: 'object',
+      required: ['number', 'status', 'version'],
+      properties: caseHead,
+      description: 'Appeals (filing, decision, withdrawal): the contested case as its next GET shows it',
+    },
   },
 } as const;
 

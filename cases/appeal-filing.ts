@@ -3,7 +3,7 @@ import type { Principal } from '../api/auth';
 import { actorOf } from '../api/auth';
 import { conflict, type Problem } from '../api/problem';
 import type { AppealGround } from '../core/appeal';
-import { caseWorkflowId, type ActionMeta } from '../core/case-model';
+import { caseWorkflowId, type ActionMeta, type CaseActionResult } from '../core/case-model';
 import type { TermUnit } from '../core/deadline-clock';
 import type { Db } from '../db/client';
 import { allocateCaseNumber, getCase, releaseCaseNumber, type CaseRow } from '../db/queries/cases';
@@ -44,8 +44,9 @@ export async function fileAppeal(ctx: AppealFilingContext, contested: CaseRow, r
       throw conflict(`this Idempotency-Key was used for appeal ${number} against ${earlier.relatedNumber}`, { appeal: number });
     }
   }
+  let recorded: CaseActionResult;
   try {
-    await ctx.temporal.workflow.getHandle(caseWorkflowId(contested.number)).executeUpdate(contestUpdate, {
+    recorded = await ctx.temporal.workflow.getHandle(caseWorkflowId(contested.number)).executeUpdate(contestUpdate, {
       args: [
         {
           appealNumber: number,
@@ -63,7 +64,8 @@ export async function fileAppeal(ctx: AppealFilingContext, contested: CaseRow, r
     throw err instanceof WorkflowNotFoundError ? closedCaseRefusal(contested, req.ground) : err;
   }
   const registered = await ctx.temporal.workflow.getHandle(caseWorkflowId(number)).executeUpdate(appealRegisteredUpdate);
-  return { ...registered, created: allocation.outcome === 'new' };
+  // Filing changes both cases: the answer states both as the next reads show them.
+  return { ...registered, contested: recorded, created: allocation.outcome === 'new' };
 }
 
 /**

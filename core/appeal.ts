@@ -51,6 +51,8 @@ export interface AppealOutcome {
   correctedFee: number | null;
   decidedBy: string;
   decidedAt: string;
+  /** The appeal waits for the contested case to answer with `appealOutcomeAppliedSignal`; absent from appeals begun before it did. */
+  acknowledge?: boolean;
 }
 
 /** What an appeal contests, as the contested case describes it to the appeal. */

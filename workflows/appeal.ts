@@ -4,10 +4,12 @@
  * examination deadline. Its outcome goes back to the contested case, which acts on it.
  */
 import {
+  condition,
   continueAsNew,
   defineQuery,
   defineUpdate,
   getExternalWorkflowHandle,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -25,7 +27,7 @@ import { APPEAL_WINDOW_DAYS, lastAppealDay } from '../core/appeal-window';
 import { caseWorkflowId, type ActionMeta, type CaseActionResult, type CaseProjection, type DocumentRef } from '../core/case-model';
 import type { TermUnit, WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
-import { appealOutcomeSignal } from './application';
+import { appealOutcomeAppliedSignal, appealOutcomeSignal } from './appeal-protocol';
 import { refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
 import { withdrawUpdate } from './machinery/case-status';
 import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
@@ -35,6 +37,8 @@ import { runDeadlines, type DueTimer } from './machinery/timers';
 
 export interface AppealActionResult extends CaseActionResult {
   status: AppealStatus;
+  /** Once the appeal is decided or withdrawn: the contested case after it acted on that. */
+  contested?: CaseActionResult;
 }
 
 export interface AppealDecisionInput {
@@ -84,6 +88,10 @@ export interface AppealState extends AppealFiling {
   decision: AppealDecision | null;
   closedAt: string | null;
   journal: JournalCounters;
+  /** The outcome waits for the contested case's answer; absent in appeals begun before it did. */
+  acknowledgeOutcome?: boolean;
+  /** That answer; null when it did not come in time. */
+  contestedAfter?: CaseActionResult | null;
 }
 
 export interface AppealInput extends AppealFiling {
@@ -129,6 +137,7 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
       decision: null,
       closedAt: null,
       journal: { version: 0, seq: 0 },
+      acknowledgeOutcome: patched('appeal-outcome-acknowledged'),
     });
     const { contested } = input;
     c.journal.commit(input.meta, at, [
@@ -144,6 +153,16 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
       ...c.deadline.start(at, input.examinationTerm),
     ]);
     return c;
+  }
+
+  /** A decided or withdrawn appeal answers once the contested case has acted on it. */
+  protected override settling(): boolean {
+    return this.closed && this.s.acknowledgeOutcome === true && this.s.contestedAfter === undefined;
+  }
+
+  override async answer(committed?: number): Promise<AppealActionResult> {
+    const head = await super.answer(committed);
+    return this.s.contestedAfter ? { ...head, contested: this.s.contestedAfter } : head;
   }
 
   checkWithdraw(meta: ActionMeta): void {
@@ -242,6 +261,7 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
       correctedFee: d?.correctedFee ?? null,
       decidedBy: d?.decidedBy ?? this.s.applicantId,
       decidedAt: d?.decidedAt ?? this.s.closedAt!,
+      ...(this.s.acknowledgeOutcome ? { acknowledge: true } : {}),
     };
   }
 
@@ -288,13 +308,15 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
 
 export async function appealWorkflow(input: AppealInput): Promise<AppealActionResult> {
   const c = input.resume ? new AppealCase(input.resume) : AppealCase.file(input);
-  const answer = (version: number) => c.answer(version);
 
   setHandler(appealStateQuery, () => c.s);
-  setHandler(appealRegisteredUpdate, () => answer(1));
-  setHandler(withdrawUpdate, (m) => answer(c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
+  setHandler(appealRegisteredUpdate, () => c.answer(1));
+  setHandler(withdrawUpdate, c.act((m: ActionMeta) => c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
   c.serveDesk();
-  setHandler(decideAppealUpdate, (i, m) => answer(c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
+  setHandler(decideAppealUpdate, c.act((i: AppealDecisionInput, m: ActionMeta) => c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
+  setHandler(appealOutcomeAppliedSignal, (applied) => {
+    c.s.contestedAfter = applied;
+  });
 
   void c.journal.runProjector();
 
@@ -305,6 +327,10 @@ export async function appealWorkflow(input: AppealInput): Promise<AppealActionRe
   }
   // The contested case waits for this outcome; it acts on it and journals it.
   await getExternalWorkflowHandle(caseWorkflowId(c.s.contested.number)).signal(appealOutcomeSignal, c.outcome());
+  if (c.s.acknowledgeOutcome) {
+    // The answer to the expert waits for it; a contested case that is down does not hold it for ever.
+    if (!(await condition(() => c.s.contestedAfter !== undefined, '10 minutes'))) c.s.contestedAfter = null;
+  }
   await c.journal.drained();
   return { number: c.s.number, status: c.s.status, version: c.journal.version };
 }

@@ -7,6 +7,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -32,6 +33,7 @@ import { computeFee, type ServiceDefinition } from '../core/catalogue';
 import { addDays, dayOf, dayToDate, startOfDay, type WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
 import type { appealWorkflow } from './appeal';
+import { appealOutcomeAppliedSignal, appealOutcomeSignal } from './appeal-protocol';
 import { refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
 import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
 import { decideUpdate, type DecideInput, type InfoRequest, type Recusal } from './machinery/review-desk';
@@ -63,8 +65,6 @@ export const cancelUpdate = defineUpdate<ActionResult, [ActionMeta]>('cancel');
 export const restoreUpdate = defineUpdate<ActionResult, [ActionMeta]>('restore');
 /** The citizen appeals a decision of this case; the case starts the appeal as its child. */
 export const contestUpdate = defineUpdate<ActionResult, [ContestInput, ActionMeta]>('contest');
-/** The appeal's end (decided or withdrawn), sent by the appeal workflow. */
-export const appealOutcomeSignal = defineSignal<[AppealOutcome]>('appealOutcome');
 export const paymentSignal = defineSignal<[PaymentInput]>('paymentReceived');
 export const stateQuery = defineQuery<ApplicationState>('state');
 
@@ -394,8 +394,18 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
     return { version, contested: found.decision };
   }
 
-  /** The appeal ended. Upheld appeals act on this case; the outcome arrives once. */
-  onAppealOutcome(o: AppealOutcome): void {
+  /**
+   * The appeal ended. Upheld appeals act on this case; the outcome is applied once, and
+   * the appeal is told what came of it when it asks.
+   */
+  async onAppealOutcome(o: AppealOutcome): Promise<void> {
+    this.applyAppealOutcome(o);
+    if (!o.acknowledge) return;
+    const applied = await this.journal.settled();
+    await getExternalWorkflowHandle(caseWorkflowId(o.appealNumber)).signal(appealOutcomeAppliedSignal, applied);
+  }
+
+  private applyAppealOutcome(o: AppealOutcome): void {
     const open = this.appeals.open;
     if (open?.number !== o.appealNumber) return;
     const at = now();
@@ -507,6 +517,11 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
     if (this.appeals.open) return true;
     const end = this.appealWindowEnd();
     return end !== null && Date.now() < end;
+  }
+
+  /** An approved application owes its result: actions answer once it is issued. */
+  protected override settling(): boolean {
+    return this.s.status === 'approved';
   }
 
   // -- reviewer ---------------------------------------------------------------------
@@ -733,24 +748,23 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
 
 export async function applicationWorkflow(input: ApplicationInput): Promise<ActionResult> {
   const c = input.resume ? new ApplicationCase(input.resume) : ApplicationCase.file(input);
-  const answer = (version: number) => c.answer(version);
 
   setHandler(stateQuery, () => c.s);
-  setHandler(registeredUpdate, () => answer(1));
+  setHandler(registeredUpdate, () => c.answer(1));
   setHandler(paymentSignal, (p) => c.onPayment(p));
-  setHandler(editUpdate, (i, m) => answer(c.doEdit(i, m)), { validator: (i, m) => c.checkEdit(i, m) });
-  setHandler(cancelUpdate, (m) => answer(c.doCancel(m)), { validator: (m) => c.checkCancel(m) });
-  setHandler(restoreUpdate, (m) => answer(c.doRestore(m)), { validator: (m) => c.checkRestore(m) });
+  setHandler(editUpdate, c.act((i: EditInput, m: ActionMeta) => c.doEdit(i, m)), { validator: (i, m) => c.checkEdit(i, m) });
+  setHandler(cancelUpdate, c.act((m: ActionMeta) => c.doCancel(m)), { validator: (m) => c.checkCancel(m) });
+  setHandler(restoreUpdate, c.act((m: ActionMeta) => c.doRestore(m)), { validator: (m) => c.checkRestore(m) });
   c.serveDesk();
-  setHandler(decideUpdate, (i, m) => answer(c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
+  setHandler(decideUpdate, c.act((i: DecideInput, m: ActionMeta) => c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
   setHandler(appealOutcomeSignal, (o) => c.onAppealOutcome(o));
   setHandler(
     contestUpdate,
     async (i, m) => {
-      if (c.knowsAppeal(i.appealNumber)) return answer(c.journal.version);
+      if (c.knowsAppeal(i.appealNumber)) return c.answer();
       const { version, contested } = c.doContest(i, m);
       await startAppeal(c, i, m, contested);
-      return answer(version);
+      return c.answer(version);
     },
     { validator: (i, m) => c.checkContest(i, m) },
   );

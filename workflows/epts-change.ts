@@ -71,6 +71,8 @@ export interface ChangeState extends ChangeFiling {
   result: { version: number; extractCode: string; issuedAt: string } | null;
   closedAt: string | null;
   journal: JournalCounters;
+  /** The vehicle takes new changes again (set when this case has ended). */
+  vehicleReleased?: boolean;
 }
 
 export interface ChangeInput extends ChangeFiling {
@@ -142,6 +144,11 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
     }
     c.journal.commit(input.meta, at, entries);
     return c;
+  }
+
+  /** Approved: the passport is still to be written; ended: the vehicle is still to be released. */
+  protected override settling(): boolean {
+    return this.s.status === 'approved' || (this.closed && !this.s.vehicleReleased);
   }
 
   // -- parties --------------------------------------------------------------------------
@@ -286,14 +293,13 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
 
 export async function eptsChangeWorkflow(input: ChangeInput): Promise<ChangeActionResult> {
   const c = input.resume ? new ChangeCase(input.resume) : ChangeCase.file(input);
-  const answer = (version: number) => c.answer(version);
 
   setHandler(changeStateQuery, () => c.s);
-  setHandler(changeRegisteredUpdate, () => answer(1));
-  setHandler(confirmSaleUpdate, (i, m) => answer(c.doConfirmSale(i, m)), { validator: (i, m) => c.checkConfirmSale(i, m) });
-  setHandler(withdrawUpdate, (m) => answer(c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
+  setHandler(changeRegisteredUpdate, () => c.answer(1));
+  setHandler(confirmSaleUpdate, c.act((i: VerifiedSignature, m: ActionMeta) => c.doConfirmSale(i, m)), { validator: (i, m) => c.checkConfirmSale(i, m) });
+  setHandler(withdrawUpdate, c.act((m: ActionMeta) => c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
   c.serveDesk();
-  setHandler(decideUpdate, (i, m) => answer(c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
+  setHandler(decideUpdate, c.act((i: DecideInput, m: ActionMeta) => c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
 
   void c.journal.runProjector();
 
@@ -310,6 +316,7 @@ export async function eptsChangeWorkflow(input: ChangeInput): Promise<ChangeActi
   if (c.s.status === 'approved') await c.applyApproved();
   // The vehicle takes a new change once this one is over, whatever its end.
   await releaseVehicle({ vin: c.s.vin, number: c.s.number });
+  c.s.vehicleReleased = true;
   await c.journal.drained();
   return { number: c.s.number, status: c.s.status, version: c.journal.version };
 }

@@ -126,7 +126,7 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
   setHandler(confirmedUpgradeStateQuery, () => s);
   setHandler(confirmationRegisteredUpdate, async () => {
     await condition(() => journal.version >= 1);
-    await journal.projected(1);
+    await journal.settled(1);
     return answer();
   });
   setHandler(
@@ -140,7 +140,7 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
       };
       s.confirmedBy = meta.actor.id;
       await condition(() => s.closedAt !== null);
-      await journal.projected();
+      await journal.settled();
       return answer();
     },
     {
@@ -183,7 +183,7 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
         }
         journal.commit(meta, now(), entries);
       }
-      await journal.projected();
+      await journal.settled();
       return { ...answer(), accepted: result === 'accepted', attemptsLeft };
     },
     {
@@ -205,7 +205,7 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
       } else if (!result.ok) {
         journal.commit(meta, now(), [{ type: 'signature_rejected', summary: `Signature not accepted: ${result.reason}` }]);
       }
-      await journal.projected();
+      await journal.settled();
       return { ...answer(), accepted: result.ok, reason: result.reason ?? null };
     },
     {

@@ -119,7 +119,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Co
   let registered = 0;
   setHandler(codeIssuedUpdate, async () => {
     await condition(() => registered > 0);
-    await journal.projected(registered);
+    await journal.settled(registered);
     return answer(false);
   });
   setHandler(
@@ -143,7 +143,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Co
           entries.push({ type: 'locked', summary: 'Too many wrong codes: the attempt is locked; restart it to get a new code' });
         }
       }
-      await journal.projected(journal.commit(meta, at, entries));
+      await journal.settled(journal.commit(meta, at, entries));
       return answer(result === 'accepted');
     },
     {
@@ -160,7 +160,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Co
     restartUpdate,
     async ({ channel }, meta) => {
       if (channel) s.channel = channel;
-      await journal.projected(await newCode(meta));
+      await journal.settled(await newCode(meta));
       return answer(false);
     },
     {

@@ -91,7 +91,7 @@ export async function standardUpgradeWorkflow(input: StandardUpgradeInput): Prom
   setHandler(upgradeStateQuery, () => s);
   setHandler(upgradeRegisteredUpdate, async () => {
     await condition(() => journal.version >= 1);
-    await journal.projected(1);
+    await journal.settled(1);
     return answer();
   });
   void journal.runProjector();

@@ -20,6 +20,7 @@ const codeAnswer = {
     accepted: { type: 'boolean' },
     attemptsLeft: { type: 'integer' },
     codeExpiresAt: { type: ['string', 'null'] },
+    version: { type: 'integer' },
   },
 } as const;
 const accountIdProperty = { type: 'string', format: 'uuid', description: 'Returned when the registration started' } as const;

@@ -48,6 +48,7 @@ const passportView = {
     vin: { type: 'string' },
     version: { type: 'integer' },
     currentVersion: { type: 'integer', description: 'A change request is based on this version' },
+    openChange: { ...nullableString, description: 'The change case in progress on the vehicle, if any' },
     caseNumber: { ...nullableString, description: 'The change case that produced this version' },
     createdAt: { type: 'string', format: 'date-time' },
     passport: {
@@ -86,6 +87,7 @@ const showPassport = (p: PassportVersion) => ({
   vin: p.vin,
   version: p.version,
   currentVersion: p.currentVersion,
+  openChange: p.openChange,
   caseNumber: p.caseNumber,
   createdAt: iso(p.createdAt),
   passport: p.data,

@@ -12,6 +12,8 @@ export interface PassportVersion {
   version: number;
   /** The highest version: the passport as it is now. */
   currentVersion: number;
+  /** The change case in progress on the vehicle, if any. */
+  openChange: string | null;
   data: Passport;
   caseNumber: string | null;
   createdAt: string;
@@ -44,7 +46,7 @@ export async function getVehicle(db: Db, vin: string) {
 /** One version of a passport, the current one when `version` is omitted. */
 export async function getPassport(db: Db, vin: string, version?: number): Promise<PassportVersion | undefined> {
   const [row] = await db
-    .select({ currentVersion: vehicles.currentVersion, version: passportVersions.version, data: passportVersions.data, caseNumber: passportVersions.caseNumber, createdAt: passportVersions.createdAt })
+    .select({ currentVersion: vehicles.currentVersion, openChange: vehicles.openChange, version: passportVersions.version, data: passportVersions.data, caseNumber: passportVersions.caseNumber, createdAt: passportVersions.createdAt })
     .from(vehicles)
     .innerJoin(passportVersions, eq(passportVersions.vin, vehicles.vin))
     .where(and(eq(vehicles.vin, vin), eq(passportVersions.version, version ?? vehicles.currentVersion)));

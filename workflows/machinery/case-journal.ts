@@ -2,13 +2,14 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../../activities';
-import type { ActionMeta, Actor, CaseProjection, JournalEntry, NotificationIntent } from '../../core/case-model';
+import type { ActionMeta, Actor, CaseActionResult, CaseProjection, JournalEntry, NotificationIntent } from '../../core/case-model';
 import { FailureType } from '../../core/failures';
 import { CaseSearchAttributes } from './search-attributes';
 
@@ -31,21 +32,31 @@ export interface EntryDraft {
   notify?: NotificationIntent[];
 }
 
+const headOf = (p: CaseProjection): CaseActionResult => ({ number: p.number, status: p.status, version: p.version });
+
 /**
  * The case's version, journal and projection pipeline. Every state change is one
  * `commit`: the version grows, its journal entries get sequence numbers, search
  * attributes follow, and a single projector loop writes batches to Postgres in order.
- * Actions wait for `projected(version)` so the caller's next read sees its change.
+ *
+ * Read your writes: an action answers with `settled()`, which waits until every commit
+ * the action caused is in the read model, including the ones the case makes on its own
+ * in consequence (`settling`: a result being issued, a passport being written, the
+ * contested case acting on an appeal), and then states exactly what the read model holds.
  */
 export class CaseJournal {
   private pending: JournalEntry[] = [];
   private projectedVersion: number;
+  /** The number, status and version of the last projection written. */
+  private head: CaseActionResult | null = null;
   /** Bumped on every commit; timer loops wait on it. */
   changes = 0;
 
   constructor(
     readonly counters: JournalCounters,
     private readonly snapshot: () => CaseProjection,
+    /** True while the case still owes a consequence of an accepted action. */
+    private readonly settling: () => boolean = () => false,
   ) {
     this.projectedVersion = counters.version;
   }
@@ -73,11 +84,22 @@ export class CaseJournal {
       const projection = this.snapshot();
       await projectCase({ projection, entries });
       this.projectedVersion = projection.version;
+      this.head = headOf(projection);
     }
   }
 
-  async projected(version = this.counters.version): Promise<void> {
-    await condition(() => this.projectedVersion >= version);
+  /**
+   * The answer to an accepted action that committed `committed`: the case as the next
+   * read will show it. Cases whose actions answered as soon as their own version was
+   * written keep that course on replay.
+   */
+  async settled(committed = this.counters.version): Promise<CaseActionResult> {
+    const exact = patched('answers-settle');
+    await condition(() =>
+      exact ? this.projectedVersion >= this.counters.version && !this.settling() : this.projectedVersion >= committed,
+    );
+    // A run continued as new starts fully projected: its state is what the read model holds.
+    return this.head ?? headOf(this.snapshot());
   }
 
   /** Before the workflow ends or continues as new: nothing unwritten, no handler mid-way. */

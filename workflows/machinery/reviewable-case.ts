@@ -59,12 +59,17 @@ export abstract class ReviewableCase<S extends string, St extends ReviewableStat
     policy: DeskPolicy,
     private readonly flow: ReviewFlow<S>,
   ) {
-    this.journal = new CaseJournal(s.journal, () => this.projection());
+    this.journal = new CaseJournal(s.journal, () => this.projection(), () => this.settling());
     this.deadline = new ProcessingDeadline(s.deadline, s.calendar);
     this.desk = new ReviewDesk(s, policy);
   }
 
   abstract projection(): CaseProjection;
+
+  /** True while the case works out a consequence of an accepted action on its own. */
+  protected settling(): boolean {
+    return false;
+  }
 
   /** The read-model fields every reviewable kind fills the same way. */
   protected commonProjection(): Omit<CaseProjection, 'kind' | 'serviceCode' | 'agency' | 'relatedNumber' | 'detail'> {
@@ -91,10 +96,14 @@ export abstract class ReviewableCase<S extends string, St extends ReviewableStat
     return this.s.closedAt !== null;
   }
 
-  /** An accepted action's answer, once its version is in the read model. */
-  async answer(version: number): Promise<CaseActionResult & { status: S }> {
-    await this.journal.projected(version);
-    return { number: this.s.number, status: this.s.status, version: this.journal.version };
+  /** An accepted action's answer: the case once the action and its consequences are in the read model. */
+  async answer(committed?: number): Promise<CaseActionResult & { status: S }> {
+    return (await this.journal.settled(committed)) as CaseActionResult & { status: S };
+  }
+
+  /** An update handler: the action commits a version, the caller gets `answer()`. */
+  act<A extends unknown[]>(action: (...args: A) => number): (...args: A) => Promise<CaseActionResult & { status: S }> {
+    return (...args: A) => this.answer(action(...args));
   }
 
   /** Refuses anyone but the citizen whose case this is. */
@@ -158,12 +167,15 @@ export abstract class ReviewableCase<S extends string, St extends ReviewableStat
 
   /** Registers the desk's updates on this case's workflow. */
   serveDesk(): void {
-    const answer = (version: number) => this.answer(version);
-    setHandler(claimUpdate, (m) => answer(this.assignTo(m.actor.id, m, 'claimed')), { validator: (m) => this.checkClaim(m) });
-    setHandler(assignUpdate, (i, m) => answer(this.assignTo(i.assigneeId, m, this.s.assigneeId ? 'reassigned' : 'assigned')), {
-      validator: (i, m) => this.checkAssign(i, m),
+    setHandler(claimUpdate, this.act((m: ActionMeta) => this.assignTo(m.actor.id, m, 'claimed')), { validator: (m) => this.checkClaim(m) });
+    setHandler(
+      assignUpdate,
+      this.act((i: AssignInput, m: ActionMeta) => this.assignTo(i.assigneeId, m, this.s.assigneeId ? 'reassigned' : 'assigned')),
+      { validator: (i, m) => this.checkAssign(i, m) },
+    );
+    setHandler(requestInfoUpdate, this.act((i: RequestInfoInput, m: ActionMeta) => this.doRequestInfo(i, m)), {
+      validator: (i, m) => this.checkRequestInfo(i, m),
     });
-    setHandler(requestInfoUpdate, (i, m) => answer(this.doRequestInfo(i, m)), { validator: (i, m) => this.checkRequestInfo(i, m) });
-    setHandler(answerInfoUpdate, (i, m) => answer(this.doAnswer(i, m)), { validator: (i, m) => this.checkAnswer(i, m) });
+    setHandler(answerInfoUpdate, this.act((i: AnswerInput, m: ActionMeta) => this.doAnswer(i, m)), { validator: (i, m) => this.checkAnswer(i, m) });
   }
 }

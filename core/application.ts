@@ -55,4 +55,3 @@ export const RESENDABLE_STATUSES: readonly ApplicationStatus[] = ['rejected', 'e
 export const FINAL_STATUSES: readonly ApplicationStatus[] = ['completed', 'rejected', 'expired', 'cancelled'];
 
 export const RESTORE_WINDOW_DAYS = 30;
-export const DEFAULT_INFO_TERM_DAYS = 10;

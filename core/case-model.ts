@@ -27,6 +27,14 @@ export interface Actor {
 export const CITIZEN_REMINDER_DAYS_BEFORE = [3, 1] as const;
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', role: 'system' };
+/** What the case does on its own (timers, consequences) is journaled as the system's. */
+export const BY_SYSTEM = { actor: SYSTEM_ACTOR } as const;
+
+/** Days a citizen has to answer an official's request when the official names no term. */
+export const CITIZEN_ANSWER_TERM_DAYS = 10;
+
+/** The current instant as ISO text (in workflow code: the workflow's deterministic clock). */
+export const now = (): string => new Date().toISOString();
 
 /** Who did it, from where, and which case version they were looking at. */
 export interface ActionMeta {
@@ -78,6 +86,14 @@ export interface JournalEntry {
   actor: Actor;
   clientAddress?: string;
   /** Human-readable, free of personal data. */
+  summary: string;
+  data?: Record<string, unknown>;
+  notify?: NotificationIntent[];
+}
+
+/** A journal entry before its commit gives it a sequence number, time and actor. */
+export interface EntryDraft {
+  type: string;
   summary: string;
   data?: Record<string, unknown>;
   notify?: NotificationIntent[];

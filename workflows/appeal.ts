@@ -24,11 +24,11 @@ import {
   type ContestedDecision,
 } from '../core/appeal';
 import { APPEAL_WINDOW_DAYS, lastAppealDay } from '../core/appeal-window';
-import { caseWorkflowId, type ActionMeta, type CaseActionResult, type CaseProjection, type DocumentRef } from '../core/case-model';
+import { BY_SYSTEM, caseWorkflowId, CITIZEN_ANSWER_TERM_DAYS, now, type ActionMeta, type CaseActionResult, type CaseProjection, type DocumentRef, type EntryDraft } from '../core/case-model';
 import type { TermUnit, WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
 import { appealOutcomeAppliedSignal, appealOutcomeSignal } from './appeal-protocol';
-import { refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { refuse, type JournalCounters } from './machinery/case-journal';
 import { withdrawUpdate } from './machinery/case-status';
 import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
 import type { InfoRequest, Recusal } from './machinery/review-desk';
@@ -54,8 +54,6 @@ export const appealRegisteredUpdate = defineUpdate<AppealActionResult, []>('regi
 export const decideAppealUpdate = defineUpdate<AppealActionResult, [AppealDecisionInput, ActionMeta]>('decideAppeal');
 export const appealStateQuery = defineQuery<AppealState>('state');
 
-/** Material requested from the citizen is due in this many days unless the expert says otherwise. */
-export const DEFAULT_MATERIAL_TERM_DAYS = 10;
 
 export interface AppealDecision {
   outcome: 'upheld' | 'dismissed';
@@ -101,8 +99,6 @@ export interface AppealInput extends AppealFiling {
   resume?: AppealState;
 }
 
-const now = (): string => new Date().toISOString();
-const SYSTEM = { actor: { id: 'system', role: 'system' as const } };
 const APPEALS_INBOX = 'appeals';
 
 export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
@@ -117,7 +113,7 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
         awaitingInfo: 'awaiting_info',
         claimable: ['submitted'],
         assignable: OPEN_APPEAL_STATUSES,
-        infoTermDays: () => DEFAULT_MATERIAL_TERM_DAYS,
+        infoTermDays: () => CITIZEN_ANSWER_TERM_DAYS,
       },
     );
   }
@@ -225,7 +221,7 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
 
   dueTimers(): Array<DueTimer | null> {
     const s = this.s;
-    const commit = (entries: EntryDraft[]) => this.journal.commit(SYSTEM, now(), entries);
+    const commit = (entries: EntryDraft[]) => this.journal.commit(BY_SYSTEM, now(), entries);
     const timers: Array<DueTimer | null> = [];
     if (s.status === 'awaiting_info') {
       // Without the material the expert decides on what the appeal already holds.

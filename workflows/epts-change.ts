@@ -15,13 +15,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DEFAULT_INFO_TERM_DAYS, type RejectionReason } from '../core/application';
-import type { ActionMeta, CaseActionResult, CaseProjection, DocumentRef } from '../core/case-model';
+import type { RejectionReason } from '../core/application';
+import { BY_SYSTEM, CITIZEN_ANSWER_TERM_DAYS, now, type ActionMeta, type CaseActionResult, type CaseProjection, type DocumentRef, type EntryDraft } from '../core/case-model';
 import { addDays, type WorkCalendar } from '../core/deadline-clock';
 import { CHANGE_KIND_LABELS, WITHDRAWABLE_CHANGE_STATUSES, type ChangeStatus, type ChangeTerms } from '../core/epts';
 import { FailureType } from '../core/failures';
 import { EPTS_AGENCY, type PassportChange } from '../core/vehicle';
-import { refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { refuse, type JournalCounters } from './machinery/case-journal';
 import { withdrawUpdate } from './machinery/case-status';
 import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
 import { decideUpdate, type DecideInput, type InfoRequest, type Recusal } from './machinery/review-desk';
@@ -86,8 +86,6 @@ const { applyPassportChange, releaseVehicle } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-const now = (): string => new Date().toISOString();
-const SYSTEM = { actor: { id: 'system', role: 'system' as const } };
 
 export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
   constructor(s: ChangeState) {
@@ -101,7 +99,7 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
         awaitingInfo: 'awaiting_info',
         claimable: ['submitted'],
         assignable: ['submitted', 'in_review', 'awaiting_info'],
-        infoTermDays: () => DEFAULT_INFO_TERM_DAYS,
+        infoTermDays: () => CITIZEN_ANSWER_TERM_DAYS,
       },
     );
   }
@@ -217,7 +215,7 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
     try {
       const result = await applyPassportChange({ number: s.number, vin: s.vin, basedOnVersion: s.basedOnVersion, change: s.change, at: s.decision!.decidedAt });
       s.result = result;
-      this.close('completed', SYSTEM, {
+      this.close('completed', BY_SYSTEM, {
         type: 'passport_updated',
         summary: `Passport ${s.vin} is now at version ${result.version}; extract ${result.extractCode}`,
         data: { ...result },
@@ -230,7 +228,7 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
       const cause = err instanceof ActivityFailure ? err.cause : undefined;
       if (!(cause instanceof ApplicationFailure) || cause.type !== FailureType.Permanent) throw err;
       s.decision = { ...s.decision!, outcome: 'rejected', reasonCode: 'passport_changed', comment: cause.message };
-      this.close('rejected', SYSTEM, { type: 'rejected', summary: `Not applied: ${cause.message}`, data: { reasonCode: 'passport_changed' } });
+      this.close('rejected', BY_SYSTEM, { type: 'rejected', summary: `Not applied: ${cause.message}`, data: { reasonCode: 'passport_changed' } });
     }
   }
 
@@ -238,17 +236,17 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
 
   dueTimers(): Array<DueTimer | null> {
     const s = this.s;
-    const commit = (entries: EntryDraft[]) => this.journal.commit(SYSTEM, now(), entries);
+    const commit = (entries: EntryDraft[]) => this.journal.commit(BY_SYSTEM, now(), entries);
     const timers: Array<DueTimer | null> = [];
     if (s.status === 'awaiting_buyer' && s.buyer) {
       const buyer = s.buyer;
       timers.push(
-        { at: buyer.dueAt, fire: () => this.close('lapsed', SYSTEM, { type: 'lapsed', summary: 'The buyer did not confirm the purchase in time; the sale lapsed' }) },
+        { at: buyer.dueAt, fire: () => this.close('lapsed', BY_SYSTEM, { type: 'lapsed', summary: 'The buyer did not confirm the purchase in time; the sale lapsed' }) },
         ...citizenReminders({ number: s.number, recipient: buyer.id, dueAt: buyer.dueAt, since: s.submittedAt, sent: buyer.remindersSent, what: 'confirm the purchase', commit }),
       );
     }
     if (s.status === 'awaiting_info') {
-      timers.push(...this.desk.infoTimers(commit, () => this.close('expired', SYSTEM, { type: 'expired', summary: 'The owner did not answer in time' })));
+      timers.push(...this.desk.infoTimers(commit, () => this.close('expired', BY_SYSTEM, { type: 'expired', summary: 'The owner did not answer in time' })));
     }
     if (['submitted', 'in_review', 'awaiting_info'].includes(s.status)) {
       timers.push(this.deadline.dueTimer(s.number, { warn: s.assigneeId ?? `agency:${EPTS_AGENCY}`, breach: `agency:${EPTS_AGENCY}:supervisor` }, commit));

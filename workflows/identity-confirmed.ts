@@ -7,9 +7,9 @@
  */
 import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ActionMeta, CaseProjection } from '../core/case-model';
+import type { ActionMeta, CaseProjection, EntryDraft } from '../core/case-model';
 import { FailureType } from '../core/failures';
-import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { CaseJournal, refuse, requireVersion, type JournalCounters } from './machinery/case-journal';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
 import { identityProjection } from './machinery/identity-projection';
 import { runDeadlines } from './machinery/timers';

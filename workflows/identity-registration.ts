@@ -5,9 +5,9 @@
  */
 import { condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ActionMeta, CaseProjection } from '../core/case-model';
+import type { ActionMeta, CaseProjection, EntryDraft } from '../core/case-model';
 import { FailureType } from '../core/failures';
-import { CaseJournal, refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
+import { CaseJournal, refuse, type JournalCounters } from './machinery/case-journal';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
 import { identityProjection } from './machinery/identity-projection';
 import { runDeadlines, type DueTimer } from './machinery/timers';

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { caseWorkflowId } from '../../core/case-model';
 import { getCase } from '../../db/queries/cases';
-import { paymentSignal, type PaymentInput } from '../../workflows/application';
+import type { Payment } from '../../core/fee-account';
+import { paymentSignal } from '../../workflows/application';
 import { notFound } from '../problem';
 import { problemResponses } from '../schemas';
 import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
@@ -10,7 +11,7 @@ import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook
 export async function paymentRoutes(app: FastifyInstance): Promise<void> {
   keepRawJson(app);
 
-  app.post<{ Body: PaymentInput }>(
+  app.post<{ Body: Payment }>(
     '/payments/callback',
     {
       preValidation: async (request) => verifySignature(app.deps.config.auth.paymentWebhookSecret, request, 'payment'),

@@ -17,8 +17,8 @@ import {
   contestUpdate,
   registeredUpdate,
   stateQuery,
-  type ApplicationState,
 } from '../../workflows/application';
+import type { ApplicationState } from '../../workflows/application-case';
 import { withdrawUpdate } from '../../workflows/machinery/case-status';
 import { answerInfoUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';

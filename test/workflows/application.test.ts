@@ -22,11 +22,9 @@ import {
   registeredUpdate,
   restoreUpdate,
   stateQuery,
-  type ApplicationState,
- 
-  type EditInput,
-  type PaymentInput,
 } from '../../workflows/application';
+import type { ApplicationState, EditInput } from '../../workflows/application-case';
+import type { Payment } from '../../core/fee-account';
 import { answerInfoUpdate, assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate, type DecideInput } from '../../workflows/machinery/review-desk';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { DAY, expectOrderedJournal, fakeActivities, midnight, MINUTE, refusal, tenAm, testClock, type Fake } from '../support/case-workflows';
@@ -91,7 +89,7 @@ async function searchAttributes(h: Handle) {
 }
 
 /** Signals are fire-and-forget: wait until the workflow has applied them. */
-async function pay(h: Handle, p: Omit<PaymentInput, 'paidAt'>, applied: (s: ApplicationState) => boolean): Promise<ApplicationState> {
+async function pay(h: Handle, p: Omit<Payment, 'paidAt'>, applied: (s: ApplicationState) => boolean): Promise<ApplicationState> {
   await h.signal(paymentSignal, { ...p, paidAt: new Date(await suite.env.currentTimeMs()).toISOString() });
   await expect.poll(async () => applied(await state(h)), { timeout: 10_000 }).toBe(true);
   return state(h);

@@ -9,7 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../../activities';
-import type { ActionMeta, Actor, CaseActionResult, CaseProjection, JournalEntry, NotificationIntent } from '../../core/case-model';
+import type { ActionMeta, Actor, CaseActionResult, CaseProjection, EntryDraft, JournalEntry } from '../../core/case-model';
 import { FailureType } from '../../core/failures';
 import { CaseSearchAttributes } from './search-attributes';
 
@@ -25,12 +25,6 @@ export interface JournalCounters {
   seq: number;
 }
 
-export interface EntryDraft {
-  type: string;
-  summary: string;
-  data?: Record<string, unknown>;
-  notify?: NotificationIntent[];
-}
 
 const headOf = (p: CaseProjection): CaseActionResult => ({ number: p.number, status: p.status, version: p.version });
 

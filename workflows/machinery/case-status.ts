@@ -1,7 +1,7 @@
 import { defineUpdate } from '@temporalio/workflow';
-import type { ActionMeta, CaseActionResult } from '../../core/case-model';
+import type { ActionMeta, CaseActionResult, EntryDraft } from '../../core/case-model';
 import { FailureType } from '../../core/failures';
-import { refuse, type EntryDraft } from './case-journal';
+import { refuse } from './case-journal';
 
 /** The applicant takes back an appeal or a passport change before it is decided. */
 export const withdrawUpdate = defineUpdate<CaseActionResult, [ActionMeta]>('withdraw');

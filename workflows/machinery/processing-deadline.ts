@@ -1,4 +1,4 @@
-import type { Actor } from '../../core/case-model';
+import type { Actor, EntryDraft } from '../../core/case-model';
 import {
   computeDeadline,
   type ClockInterval,
@@ -7,7 +7,7 @@ import {
   type TermUnit,
   type WorkCalendar,
 } from '../../core/deadline-clock';
-import { actorLabel, type EntryDraft } from './case-journal';
+import { actorLabel } from './case-journal';
 import type { DueTimer } from './timers';
 
 export interface DeadlineChange {

@@ -1,9 +1,9 @@
 import { defineUpdate } from '@temporalio/workflow';
 import { REJECTION_REASONS, type RejectionReason } from '../../core/application';
-import type { ActionMeta, CaseActionResult, DocumentRef } from '../../core/case-model';
+import type { ActionMeta, CaseActionResult, DocumentRef, EntryDraft } from '../../core/case-model';
 import { addDays } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
-import { refuse, requireVersion, type EntryDraft } from './case-journal';
+import { refuse, requireVersion } from './case-journal';
 import { citizenReminders, type DueTimer } from './timers';
 
 /**

@@ -1,8 +1,8 @@
 import { setHandler } from '@temporalio/workflow';
-import type { ActionMeta, CaseActionResult, CaseProjection, DocumentRef } from '../../core/case-model';
+import type { ActionMeta, CaseActionResult, CaseProjection, DocumentRef, EntryDraft } from '../../core/case-model';
 import type { WorkCalendar } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
-import { CaseJournal, refuse, requireVersion, type EntryDraft, type JournalCounters } from './case-journal';
+import { CaseJournal, refuse, requireVersion, type JournalCounters } from './case-journal';
 import { moveStatus, requireStatus, type StatusHolder } from './case-status';
 import { ProcessingDeadline, type DeadlineState } from './processing-deadline';
 import {

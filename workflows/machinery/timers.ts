@@ -1,7 +1,8 @@
 import { condition } from '@temporalio/workflow';
 import { CITIZEN_REMINDER_DAYS_BEFORE } from '../../core/case-model';
 import { addDays } from '../../core/deadline-clock';
-import type { CaseJournal, EntryDraft } from './case-journal';
+import type { EntryDraft } from '../../core/case-model';
+import type { CaseJournal } from './case-journal';
 
 export interface DueTimer {
   /** ISO instant */

@@ -5,14 +5,14 @@
  * signing a challenge with a qualified electronic signature. The request lapses if
  * nobody confirms it in time.
  */
-import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ActionMeta, CaseProjection, EntryDraft } from '../core/case-model';
+import { BY_SYSTEM, now, type ActionMeta, type EntryDraft } from '../core/case-model';
 import { FailureType } from '../core/failures';
-import { CaseJournal, refuse, requireVersion, type JournalCounters } from './machinery/case-journal';
+import { refuse, requireVersion } from './machinery/case-journal';
+import { IdentityCase, type IdentityState, type IdentityView } from './machinery/identity-case';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
-import { identityProjection } from './machinery/identity-projection';
-import { runDeadlines } from './machinery/timers';
+import type { DueTimer } from './machinery/timers';
 
 export const CONFIRMATION_METHODS = ['in_person', 'bank', 'letter', 'signature'] as const;
 export type ConfirmationMethod = (typeof CONFIRMATION_METHODS)[number];
@@ -31,23 +31,29 @@ export interface ConfirmedUpgradeInput {
   /** letter: wrong codes allowed before the request locks */
   maxAttempts: number;
   meta: ActionMeta;
+  /** Set by continue-as-new only. */
+  resume?: ConfirmedUpgradeState;
 }
 
-export interface ConfirmedUpgradeState {
-  number: string;
-  accountId: string;
+/** Who confirmed (or refused) the identity; the level follows once the account is updated. */
+export interface ConfirmationOutcome {
+  confirmed: boolean;
+  by: ActionMeta;
+  summary: string;
+  reason?: string;
+}
+
+export interface ConfirmedUpgradeState extends IdentityState<ConfirmedUpgradeStatus> {
   method: ConfirmationMethod;
   place: string;
-  status: ConfirmedUpgradeStatus;
-  startedAt: string;
   expiresAt: string;
   confirmedBy: string | null;
   reason: string | null;
   code: CodeState | null;
   /** signature: what the citizen signs */
   challenge: string | null;
-  closedAt: string | null;
-  journal: JournalCounters;
+  /** Absent in cases begun before it was kept in the state. */
+  outcome?: ConfirmationOutcome | null;
 }
 
 export interface ConfirmationAnswer {
@@ -85,27 +91,47 @@ const { grantConfirmedLevel, newChallenge, verifyIdentitySignature } = proxyActi
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: [FailureType.Permanent] },
 });
 
-const now = () => new Date().toISOString();
+const REQUESTED: Record<ConfirmationMethod, (place: string, until: string) => string> = {
+  in_person: (place, until) => `Come to ${place} with your passport before ${until}`,
+  bank: (place, until) => `Confirm in the online bank ${place} before ${until}`,
+  letter: (_place, until) => `A registered letter with a code is on its way; enter the code before ${until}`,
+  signature: (_place, until) => `Sign the challenge with your qualified electronic signature before ${until}`,
+};
 
-export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Promise<ConfirmationAnswer> {
-  const startedAt = now();
-  const s: ConfirmedUpgradeState = {
-    number: input.number,
-    accountId: input.accountId,
-    method: input.method,
-    place: input.place,
-    status: 'awaiting_confirmation',
-    startedAt,
-    expiresAt: new Date(Date.parse(startedAt) + input.validDays * 86_400_000).toISOString(),
-    confirmedBy: null,
-    reason: null,
-    code: null,
-    challenge: null,
-    closedAt: null,
-    journal: { version: 0, seq: 0 },
-  };
-  const projection = (): CaseProjection =>
-    identityProjection(s, {
+export class ConfirmedUpgradeCase extends IdentityCase<ConfirmedUpgradeStatus, ConfirmedUpgradeState> {
+  constructor(
+    s: ConfirmedUpgradeState,
+    private readonly maxAttempts: number,
+  ) {
+    super(s);
+  }
+
+  static start(input: ConfirmedUpgradeInput): ConfirmedUpgradeCase {
+    const startedAt = now();
+    return new ConfirmedUpgradeCase(
+      {
+        number: input.number,
+        accountId: input.accountId,
+        method: input.method,
+        place: input.place,
+        status: 'awaiting_confirmation',
+        startedAt,
+        expiresAt: new Date(Date.parse(startedAt) + input.validDays * 86_400_000).toISOString(),
+        confirmedBy: null,
+        reason: null,
+        code: null,
+        challenge: null,
+        closedAt: null,
+        journal: { version: 0, seq: 0 },
+        outcome: null,
+      },
+      input.maxAttempts,
+    );
+  }
+
+  protected view(): IdentityView {
+    const s = this.s;
+    return {
       expectedDueDate: s.expiresAt.slice(0, 10),
       dueAt: s.status === 'awaiting_confirmation' ? s.expiresAt : null,
       detail: {
@@ -115,164 +141,168 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
         place: s.place,
         expiresAt: s.expiresAt,
         reason: s.reason,
-        ...(s.code ? { attemptsLeft: input.maxAttempts - s.code.attempts } : {}),
+        ...(s.code ? { attemptsLeft: this.maxAttempts - s.code.attempts } : {}),
         ...(s.challenge ? { challenge: s.challenge } : {}),
       },
-    });
-  const journal = new CaseJournal(s.journal, projection);
-  const answer = (): ConfirmationAnswer => ({ number: s.number, status: s.status, version: journal.version });
-  let outcome: { confirmed: boolean; by: ActionMeta; summary: string; reason?: string } | null = null;
+    };
+  }
 
-  setHandler(confirmedUpgradeStateQuery, () => s);
-  setHandler(confirmationRegisteredUpdate, async () => {
-    await condition(() => journal.version >= 1);
-    await journal.settled(1);
-    return answer();
-  });
-  setHandler(
-    operatorDecisionUpdate,
-    async (d, meta) => {
-      outcome = {
-        confirmed: d.decision === 'confirm',
-        by: meta,
-        summary: d.decision === 'confirm' ? `Identity confirmed in person at ${d.office}` : `Not confirmed at ${d.office}: ${d.reason}`,
-        reason: d.reason,
-      };
-      s.confirmedBy = meta.actor.id;
-      await condition(() => s.closedAt !== null);
-      await journal.settled();
-      return answer();
-    },
-    {
-      validator: (d, meta) => {
-        if (s.method !== 'in_person') refuse(FailureType.InvalidState, 'this confirmation is not done in person');
-        if (meta.actor.role !== 'operator') refuse(FailureType.Forbidden, 'only an operator confirms identity in person');
-        if (meta.actor.id === s.accountId) refuse(FailureType.Forbidden, 'an operator cannot confirm their own identity');
-        if (s.status !== 'awaiting_confirmation' || outcome) refuse(FailureType.InvalidState, `the request is ${s.status}`);
-        if (d.decision === 'refuse' && !d.reason?.trim()) refuse(FailureType.Invalid, 'a refusal needs a reason');
-        requireVersion(meta, journal.version);
-      },
-    },
-  );
-  const bankActor: ActionMeta = { actor: { id: `bank:${input.place}`, role: 'payment_gateway' } };
-  setHandler(bankResultSignal, (r) => {
-    // Callbacks arrive at least once; a late or duplicate one changes nothing.
-    if (s.method !== 'bank' || outcome || s.status !== 'awaiting_confirmation') return;
-    outcome = {
+  current(): ConfirmationAnswer {
+    return { number: this.s.number, status: this.s.status, version: this.s.journal.version };
+  }
+
+  /** Someone confirmed or refused: the workflow grants the level and closes the case. */
+  get decided(): boolean {
+    return !!this.s.outcome;
+  }
+
+  /** Prepares the chosen method (a challenge to sign, a letter with a code) and journals the request. */
+  async begin(input: ConfirmedUpgradeInput): Promise<void> {
+    const s = this.s;
+    if (s.method === 'signature') s.challenge = await newChallenge();
+    if (s.method === 'letter') {
+      s.code = await sendCode({
+        caseNumber: s.number,
+        accountId: s.accountId,
+        channel: 'letter',
+        purpose: 'Подтверждение личности на портале госуслуг',
+        serial: 1,
+        validMinutes: input.validDays * 24 * 60,
+      });
+    }
+    this.journal.commit(input.meta, s.startedAt, [
+      { type: 'confirmation_requested', summary: REQUESTED[s.method](s.place, s.expiresAt.slice(0, 10)), data: { method: s.method, place: s.place, expiresAt: s.expiresAt } },
+    ]);
+  }
+
+  private checkOpen(): void {
+    if (this.s.status !== 'awaiting_confirmation' || this.decided) refuse(FailureType.InvalidState, `the request is ${this.s.status}`);
+  }
+
+  checkOperatorDecision(d: OperatorDecision, meta: ActionMeta): void {
+    if (this.s.method !== 'in_person') refuse(FailureType.InvalidState, 'this confirmation is not done in person');
+    if (meta.actor.role !== 'operator') refuse(FailureType.Forbidden, 'only an operator confirms identity in person');
+    if (meta.actor.id === this.s.accountId) refuse(FailureType.Forbidden, 'an operator cannot confirm their own identity');
+    this.checkOpen();
+    if (d.decision === 'refuse' && !d.reason?.trim()) refuse(FailureType.Invalid, 'a refusal needs a reason');
+    requireVersion(meta, this.journal.version);
+  }
+
+  async doOperatorDecision(d: OperatorDecision, meta: ActionMeta): Promise<ConfirmationAnswer> {
+    const confirmed = d.decision === 'confirm';
+    this.s.outcome = {
+      confirmed,
+      by: meta,
+      summary: confirmed ? `Identity confirmed in person at ${d.office}` : `Not confirmed at ${d.office}: ${d.reason}`,
+      reason: d.reason,
+    };
+    this.s.confirmedBy = meta.actor.id;
+    return this.answerWhenClosed();
+  }
+
+  /** Callbacks arrive at least once; a late or duplicate one changes nothing. */
+  onBankResult(r: BankResult): void {
+    if (this.s.method !== 'bank' || this.decided || this.s.status !== 'awaiting_confirmation') return;
+    this.s.outcome = {
       confirmed: r.confirmed,
-      by: bankActor,
+      by: { actor: { id: `bank:${this.s.place}`, role: 'payment_gateway' } },
       summary: r.confirmed ? `Identity confirmed by ${r.bank} (ref. ${r.reference})` : `${r.bank} did not confirm the identity`,
       reason: r.confirmed ? undefined : `${r.bank} did not confirm the identity`,
     };
-  });
+  }
 
-  setHandler(
-    enterLetterCodeUpdate,
-    async ({ code }, meta) => {
-      const result = await checkCode(s.code!, s.number, code, input.maxAttempts);
-      const attemptsLeft = input.maxAttempts - s.code!.attempts;
-      if (result === 'accepted') {
-        outcome = { confirmed: true, by: meta, summary: 'The code from the registered letter was entered' };
-        await condition(() => s.closedAt !== null);
-      } else {
-        const entries: EntryDraft[] = [{ type: 'code_rejected', summary: `Wrong letter code; ${attemptsLeft} attempt(s) left` }];
-        if (result === 'locked') {
-          s.status = 'locked';
-          s.closedAt = now();
-          entries.push({ type: 'locked', summary: 'Too many wrong codes: request confirmation again' });
-        }
-        journal.commit(meta, now(), entries);
+  checkLetterCode(meta: ActionMeta): void {
+    if (this.s.method !== 'letter' || !this.s.code) refuse(FailureType.InvalidState, 'this confirmation has no letter code');
+    this.checkCitizen(meta, 'only the citizen enters the letter code');
+    this.checkOpen();
+  }
+
+  async doLetterCode(code: string, meta: ActionMeta): Promise<ConfirmationAnswer & { accepted: boolean; attemptsLeft: number }> {
+    const s = this.s;
+    const result = await checkCode(s.code!, s.number, code, this.maxAttempts);
+    const attemptsLeft = this.maxAttempts - s.code!.attempts;
+    if (result === 'accepted') {
+      s.outcome = { confirmed: true, by: meta, summary: 'The code from the registered letter was entered' };
+      await condition(() => this.closed);
+    } else {
+      const entries: EntryDraft[] = [{ type: 'code_rejected', summary: `Wrong letter code; ${attemptsLeft} attempt(s) left` }];
+      if (result === 'locked') {
+        s.status = 'locked';
+        s.closedAt = now();
+        entries.push({ type: 'locked', summary: 'Too many wrong codes: request confirmation again' });
       }
-      await journal.settled();
-      return { ...answer(), accepted: result === 'accepted', attemptsLeft };
-    },
-    {
-      validator: (_c, meta) => {
-        if (s.method !== 'letter' || !s.code) refuse(FailureType.InvalidState, 'this confirmation has no letter code');
-        if (meta.actor.id !== s.accountId) refuse(FailureType.Forbidden, 'only the citizen enters the letter code');
-        if (s.status !== 'awaiting_confirmation' || outcome) refuse(FailureType.InvalidState, `the request is ${s.status}`);
-      },
-    },
-  );
+      this.journal.commit(meta, now(), entries);
+    }
+    await this.journal.settled();
+    return { ...this.current(), accepted: result === 'accepted', attemptsLeft };
+  }
 
-  setHandler(
-    submitSignatureUpdate,
-    async ({ submissionId }, meta) => {
-      const result = await verifyIdentitySignature({ submissionId, accountId: s.accountId, challenge: s.challenge! });
-      if (result.ok && !outcome && s.status === 'awaiting_confirmation') {
-        outcome = { confirmed: true, by: meta, summary: 'The challenge was signed with a qualified electronic signature' };
-        await condition(() => s.closedAt !== null);
-      } else if (!result.ok) {
-        journal.commit(meta, now(), [{ type: 'signature_rejected', summary: `Signature not accepted: ${result.reason}` }]);
-      }
-      await journal.settled();
-      return { ...answer(), accepted: result.ok, reason: result.reason ?? null };
-    },
-    {
-      validator: (_s, meta) => {
-        if (s.method !== 'signature' || !s.challenge) refuse(FailureType.InvalidState, 'this confirmation is not by electronic signature');
-        if (meta.actor.id !== s.accountId) refuse(FailureType.Forbidden, 'only the citizen signs their own confirmation');
-        if (s.status !== 'awaiting_confirmation' || outcome) refuse(FailureType.InvalidState, `the request is ${s.status}`);
-      },
-    },
-  );
+  checkSignature(meta: ActionMeta): void {
+    if (this.s.method !== 'signature' || !this.s.challenge) refuse(FailureType.InvalidState, 'this confirmation is not by electronic signature');
+    this.checkCitizen(meta, 'only the citizen signs their own confirmation');
+    this.checkOpen();
+  }
 
-  void journal.runProjector();
-  if (s.method === 'signature') s.challenge = await newChallenge();
-  if (s.method === 'letter') {
-    s.code = await sendCode({
-      caseNumber: s.number,
-      accountId: s.accountId,
-      channel: 'letter',
-      purpose: 'Подтверждение личности на портале госуслуг',
-      serial: 1,
-      validMinutes: input.validDays * 24 * 60,
+  async doSignature(submissionId: string, meta: ActionMeta): Promise<ConfirmationAnswer & { accepted: boolean; reason: string | null }> {
+    const s = this.s;
+    const result = await verifyIdentitySignature({ submissionId, accountId: s.accountId, challenge: s.challenge! });
+    if (result.ok && !this.decided && s.status === 'awaiting_confirmation') {
+      s.outcome = { confirmed: true, by: meta, summary: 'The challenge was signed with a qualified electronic signature' };
+      await condition(() => this.closed);
+    } else if (!result.ok) {
+      this.journal.commit(meta, now(), [{ type: 'signature_rejected', summary: `Signature not accepted: ${result.reason}` }]);
+    }
+    await this.journal.settled();
+    return { ...this.current(), accepted: result.ok, reason: result.reason ?? null };
+  }
+
+  private async answerWhenClosed(): Promise<ConfirmationAnswer> {
+    await condition(() => this.closed);
+    await this.journal.settled();
+    return this.current();
+  }
+
+  /** Grants the level when confirmed (the account may still refuse it) and closes the case. */
+  async finish(): Promise<void> {
+    const s = this.s;
+    const decided = s.outcome!;
+    const granted = decided.confirmed ? await grantConfirmedLevel({ accountId: s.accountId }) : null;
+    const status = granted?.granted ? 'confirmed' : 'refused';
+    s.reason = granted && !granted.granted ? (granted.reason ?? null) : (decided.reason ?? null);
+    this.close(status, decided.by, {
+      type: status === 'confirmed' ? 'level_granted' : 'level_refused',
+      summary: status === 'confirmed' ? `${decided.summary}; account raised to level confirmed` : decided.summary,
+      notify: [{ recipient: s.accountId, type: 'personal_data_updated', title: `${s.number}: ${status === 'confirmed' ? 'учётная запись подтверждена' : 'подтверждение не выполнено'}` }],
     });
   }
-  journal.commit(input.meta, startedAt, [
-    {
-      type: 'confirmation_requested',
-      summary:
-        {
-          in_person: `Come to ${s.place} with your passport before ${s.expiresAt.slice(0, 10)}`,
-          bank: `Confirm in the online bank ${s.place} before ${s.expiresAt.slice(0, 10)}`,
-          letter: `A registered letter with a code is on its way; enter the code before ${s.expiresAt.slice(0, 10)}`,
-          signature: `Sign the challenge with your qualified electronic signature before ${s.expiresAt.slice(0, 10)}`,
-        }[s.method],
-      data: { method: s.method, place: s.place, expiresAt: s.expiresAt },
-    },
-  ]);
 
-  const system = { actor: { id: 'system', role: 'system' as const } };
-  await runDeadlines(
-    journal,
-    () => outcome !== null || s.closedAt !== null,
-    () => [
-      {
-        at: s.expiresAt,
-        fire: () => {
-          s.status = 'expired';
-          s.closedAt = now();
-          journal.commit(system, s.closedAt, [{ type: 'expired', summary: 'Nobody confirmed the identity in time; start again' }]);
-        },
-      },
-    ],
-    () => false,
-  );
-  const decided = outcome as { confirmed: boolean; by: ActionMeta; summary: string; reason?: string } | null;
-  if (decided) {
-    const granted = decided.confirmed ? await grantConfirmedLevel({ accountId: s.accountId }) : null;
-    s.status = granted?.granted ? 'confirmed' : 'refused';
-    s.reason = granted && !granted.granted ? (granted.reason ?? null) : (decided.reason ?? null);
-    s.closedAt = now();
-    journal.commit(decided.by, s.closedAt, [
-      {
-        type: s.status === 'confirmed' ? 'level_granted' : 'level_refused',
-        summary: s.status === 'confirmed' ? `${decided.summary}; account raised to level confirmed` : decided.summary,
-        notify: [{ recipient: s.accountId, type: 'personal_data_updated', title: `${s.number}: ${s.status === 'confirmed' ? 'учётная запись подтверждена' : 'подтверждение не выполнено'}` }],
-      },
-    ]);
+  dueTimers(): Array<DueTimer | null> {
+    return [{ at: this.s.expiresAt, fire: () => this.close('expired', BY_SYSTEM, { type: 'expired', summary: 'Nobody confirmed the identity in time; start again' }) }];
   }
-  await journal.drained();
-  return answer();
+}
+
+export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Promise<ConfirmationAnswer> {
+  const c = input.resume ? new ConfirmedUpgradeCase(input.resume, input.maxAttempts) : ConfirmedUpgradeCase.start(input);
+
+  setHandler(confirmedUpgradeStateQuery, () => c.s);
+  setHandler(confirmationRegisteredUpdate, async () => {
+    await condition(() => c.journal.version >= 1);
+    await c.journal.settled(1);
+    return c.current();
+  });
+  setHandler(operatorDecisionUpdate, (d, meta) => c.doOperatorDecision(d, meta), { validator: (d, meta) => c.checkOperatorDecision(d, meta) });
+  setHandler(bankResultSignal, (r) => c.onBankResult(r));
+  setHandler(enterLetterCodeUpdate, ({ code }, meta) => c.doLetterCode(code, meta), { validator: (_c, meta) => c.checkLetterCode(meta) });
+  setHandler(submitSignatureUpdate, ({ submissionId }, meta) => c.doSignature(submissionId, meta), { validator: (_s, meta) => c.checkSignature(meta) });
+
+  void c.journal.runProjector();
+  if (!input.resume) await c.begin(input);
+
+  if ((await c.waitUntil(() => c.decided || c.closed)) === 'continue_as_new') {
+    await c.journal.drained();
+    await continueAsNew<typeof confirmedUpgradeWorkflow>({ ...input, resume: c.s });
+  }
+  if (c.decided) await c.finish();
+  await c.journal.drained();
+  return c.current();
 }

@@ -4,14 +4,13 @@
  * they answer; if that takes longer than the legal limit (24 h for citizens, 5 days for
  * foreign citizens) the citizen gains the right to complain, and the check goes on.
  */
-import { condition, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ActionMeta, CaseProjection } from '../core/case-model';
+import { BY_SYSTEM, now, type ActionMeta } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import type { RegistryAnswer } from '../identity/registry';
-import { CaseJournal, type JournalCounters } from './machinery/case-journal';
-import { identityProjection } from './machinery/identity-projection';
-import { runDeadlines } from './machinery/timers';
+import { IdentityCase, type IdentityState, type IdentityView } from './machinery/identity-case';
+import type { DueTimer } from './machinery/timers';
 
 export type StandardUpgradeStatus = 'checking' | 'confirmed' | 'rejected';
 
@@ -20,18 +19,16 @@ export interface StandardUpgradeInput {
   accountId: string;
   citizenship: 'RU' | 'foreign';
   meta: ActionMeta;
+  /** Set by continue-as-new only. */
+  resume?: StandardUpgradeState;
 }
 
-export interface StandardUpgradeState {
-  number: string;
-  accountId: string;
-  status: StandardUpgradeStatus;
-  startedAt: string;
+export interface StandardUpgradeState extends IdentityState<StandardUpgradeStatus> {
   limitAt: string;
   complaintRightSince: string | null;
   reason: string | null;
-  closedAt: string | null;
-  journal: JournalCounters;
+  /** The registries' answer once it came (absent in cases begun before it was kept). */
+  registry?: RegistryAnswer | null;
 }
 
 export interface UpgradeAnswer {
@@ -55,23 +52,39 @@ const { grantStandardLevel } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: [FailureType.Permanent] },
 });
 
-const now = () => new Date().toISOString();
+/** A check that can never succeed (its data is gone): the case ends instead of waiting for ever. */
+const permanent = (err: unknown): string | null =>
+  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.Permanent ? err.cause.message : null;
 
-export async function standardUpgradeWorkflow(input: StandardUpgradeInput): Promise<UpgradeAnswer> {
-  const startedAt = now();
-  const s: StandardUpgradeState = {
-    number: input.number,
-    accountId: input.accountId,
-    status: 'checking',
-    startedAt,
-    limitAt: new Date(Date.parse(startedAt) + LIMIT_HOURS[input.citizenship] * 3_600_000).toISOString(),
-    complaintRightSince: null,
-    reason: null,
-    closedAt: null,
-    journal: { version: 0, seq: 0 },
-  };
-  const projection = (): CaseProjection =>
-    identityProjection(s, {
+export class StandardUpgradeCase extends IdentityCase<StandardUpgradeStatus, StandardUpgradeState> {
+  constructor(
+    s: StandardUpgradeState,
+    private readonly citizenship: StandardUpgradeInput['citizenship'],
+  ) {
+    super(s);
+  }
+
+  static start(input: StandardUpgradeInput): StandardUpgradeCase {
+    const startedAt = now();
+    return new StandardUpgradeCase(
+      {
+        number: input.number,
+        accountId: input.accountId,
+        status: 'checking',
+        startedAt,
+        limitAt: new Date(Date.parse(startedAt) + LIMIT_HOURS[input.citizenship] * 3_600_000).toISOString(),
+        complaintRightSince: null,
+        reason: null,
+        closedAt: null,
+        journal: { version: 0, seq: 0 },
+      },
+      input.citizenship,
+    );
+  }
+
+  protected view(): IdentityView {
+    const s = this.s;
+    return {
       legalDueDate: s.limitAt.slice(0, 10),
       expectedDueDate: s.limitAt.slice(0, 10),
       dueAt: s.status === 'checking' ? s.limitAt : null,
@@ -80,82 +93,101 @@ export async function standardUpgradeWorkflow(input: StandardUpgradeInput): Prom
         purpose: 'level_upgrade',
         levelRequested: 'standard',
         method: 'registry_check',
-        citizenship: input.citizenship,
+        citizenship: this.citizenship,
         checkLimitAt: s.limitAt,
         complaintRightSince: s.complaintRightSince,
         reason: s.reason,
       },
-    });
-  const journal = new CaseJournal(s.journal, projection);
-  const answer = (): UpgradeAnswer => ({ number: s.number, status: s.status, version: journal.version });
-  setHandler(upgradeStateQuery, () => s);
-  setHandler(upgradeRegisteredUpdate, async () => {
-    await condition(() => journal.version >= 1);
-    await journal.settled(1);
-    return answer();
-  });
-  void journal.runProjector();
+    };
+  }
 
-  const hours = LIMIT_HOURS[input.citizenship];
-  journal.commit(input.meta, startedAt, [
-    {
-      type: 'registry_check_started',
-      summary: `Passport and SNILS sent to the state registries; the answer is due within ${hours} h`,
-      data: { limitAt: s.limitAt },
-    },
-  ]);
+  current(): UpgradeAnswer {
+    return { number: this.s.number, status: this.s.status, version: this.s.journal.version };
+  }
 
-  const system = { actor: { id: 'system', role: 'system' as const } };
-  let registry: RegistryAnswer | null = null;
-  void checkRegistries(s.number).then((a) => {
-    registry = a;
-    journal.commit(system, now(), [
+  private get hours(): number {
+    return LIMIT_HOURS[this.citizenship];
+  }
+
+  begin(meta: ActionMeta): void {
+    this.journal.commit(meta, this.s.startedAt, [
       {
-        type: 'registry_answered',
-        summary: a.matched ? 'The registries confirmed the data' : `The registries did not confirm the data: ${a.reason}`,
+        type: 'registry_check_started',
+        summary: `Passport and SNILS sent to the state registries; the answer is due within ${this.hours} h`,
+        data: { limitAt: this.s.limitAt },
       },
     ]);
-  });
-
-  await runDeadlines(
-    journal,
-    () => registry !== null,
-    () => [
-      s.complaintRightSince
-        ? null
-        : {
-            at: s.limitAt,
-            fire: () => {
-              s.complaintRightSince = now();
-              journal.commit(system, s.complaintRightSince, [
-                {
-                  type: 'complaint_right_granted',
-                  summary: `The registry check took longer than ${hours} h: you may complain; the check continues`,
-                  notify: [{ recipient: s.accountId, type: 'status_changed', title: `${s.number}: проверка данных задерживается` }],
-                },
-              ]);
-            },
-          },
-    ],
-    () => false,
-  );
-
-  const result = registry as RegistryAnswer | null;
-  const granted = result?.matched ? await grantStandardLevel({ caseNumber: s.number, accountId: s.accountId }) : null;
-  s.closedAt = now();
-  if (granted?.granted) {
-    s.status = 'confirmed';
-  } else {
-    s.status = 'rejected';
-    s.reason = granted?.reason ?? (result && !result.matched ? result.reason : 'not confirmed');
   }
-  journal.commit(system, s.closedAt, [
-    {
-      type: s.status === 'confirmed' ? 'level_granted' : 'level_refused',
-      summary: s.status === 'confirmed' ? 'Account raised to level standard' : `Level standard refused: ${s.reason}`,
-      notify: [{ recipient: s.accountId, type: 'personal_data_updated', title: `${s.number}: ${s.status === 'confirmed' ? 'учётная запись стандартная' : 'данные не подтверждены'}` }],
-    },
-  ]);
-  await journal.drained();
-  return answer();
+
+  /** Asks the registries (again, after a continue-as-new); their answer or failure is journaled. */
+  check(): void {
+    void checkRegistries(this.s.number).then(
+      (a) => this.answered(a, a.matched ? 'The registries confirmed the data' : `The registries did not confirm the data: ${a.reason}`),
+      (err: unknown) => {
+        const reason = permanent(err);
+        if (reason === null) throw err;
+        this.answered({ matched: false, reason: `the data could not be checked: ${reason}` }, `The registry check failed: ${reason}`);
+      },
+    );
+  }
+
+  private answered(a: RegistryAnswer, summary: string): void {
+    this.s.registry = a;
+    this.journal.commit(BY_SYSTEM, now(), [{ type: 'registry_answered', summary }]);
+  }
+
+  /** Raises the level when the registries confirmed the data (and the SNILS is this account's alone). */
+  async finish(): Promise<void> {
+    const s = this.s;
+    const result = s.registry ?? null;
+    const granted = result?.matched ? await grantStandardLevel({ caseNumber: s.number, accountId: s.accountId }) : null;
+    if (!granted?.granted) s.reason = granted?.reason ?? (result && !result.matched ? result.reason : 'not confirmed');
+    const confirmed = granted?.granted === true;
+    this.close(confirmed ? 'confirmed' : 'rejected', BY_SYSTEM, {
+      type: confirmed ? 'level_granted' : 'level_refused',
+      summary: confirmed ? 'Account raised to level standard' : `Level standard refused: ${s.reason}`,
+      notify: [{ recipient: s.accountId, type: 'personal_data_updated', title: `${s.number}: ${confirmed ? 'учётная запись стандартная' : 'данные не подтверждены'}` }],
+    });
+  }
+
+  dueTimers(): Array<DueTimer | null> {
+    const s = this.s;
+    if (s.complaintRightSince) return [];
+    return [
+      {
+        at: s.limitAt,
+        fire: () => {
+          s.complaintRightSince = now();
+          this.journal.commit(BY_SYSTEM, s.complaintRightSince, [
+            {
+              type: 'complaint_right_granted',
+              summary: `The registry check took longer than ${this.hours} h: you may complain; the check continues`,
+              notify: [{ recipient: s.accountId, type: 'status_changed', title: `${s.number}: проверка данных задерживается` }],
+            },
+          ]);
+        },
+      },
+    ];
+  }
+}
+
+export async function standardUpgradeWorkflow(input: StandardUpgradeInput): Promise<UpgradeAnswer> {
+  const c = input.resume ? new StandardUpgradeCase(input.resume, input.citizenship) : StandardUpgradeCase.start(input);
+  setHandler(upgradeStateQuery, () => c.s);
+  setHandler(upgradeRegisteredUpdate, async () => {
+    await condition(() => c.journal.version >= 1);
+    await c.journal.settled(1);
+    return c.current();
+  });
+  void c.journal.runProjector();
+
+  if (!input.resume) c.begin(input.meta);
+  if (!c.s.registry) c.check();
+  if ((await c.waitUntil(() => !!c.s.registry)) === 'continue_as_new') {
+    await c.journal.drained();
+    await continueAsNew<typeof standardUpgradeWorkflow>({ ...input, resume: c.s });
+  }
+  await c.finish();
+  await c.journal.drained();
+  return c.current();
 }

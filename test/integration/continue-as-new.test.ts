@@ -96,3 +96,34 @@ describe('an application with a long history', () => {
     await recordHistory(stack.client, number, 'application-continued-as-new-resumed');
   });
 });
+
+describe('an identity case with a long history', () => {
+  it('a registration restarted again and again continues as new, and its code still confirms it', async () => {
+    const phone = '+79125558001';
+    const started = await stack.call(undefined, { method: 'POST', url: '/identity/registrations', payload: { name: 'Ольга Долгая', phone, password: 'Secret123' } });
+    expect(started.statusCode, started.body).toBe(201);
+    const { number, accountId } = started.json() as { number: string; accountId: string };
+    const handle = stack.client.workflow.getHandle(caseWorkflowId(number));
+    const firstRunId = (await handle.describe()).runId;
+    let restarts = 0;
+    while ((await handle.describe()).runId === firstRunId) {
+      expect(restarts, 'the registration never continued as new').toBeLessThan(20);
+      restarts++;
+      const res = await stack.call(undefined, { method: 'POST', url: `/identity/registrations/${number}/restart`, payload: { accountId } });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    expect((await stack.client.workflow.getHandle(caseWorkflowId(number), firstRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+
+    const [row] = await stack.database.sql`select body from outbox where recipient = '+79125558001' order by id desc limit 1`;
+    const code = /(\d{6})/.exec(String(row?.body))![1];
+    const entered = await stack.call(undefined, { method: 'POST', url: `/identity/registrations/${number}/code`, payload: { accountId, code } });
+    expect(entered.statusCode, entered.body).toBe(200);
+    expect(entered.json()).toMatchObject({ status: 'confirmed', accepted: true });
+    const citizen: Principal = { id: accountId, role: 'citizen', level: 'simplified' };
+    const d = await detail(citizen, number);
+    expect({ status: d.status, version: d.version }).toEqual({ status: 'confirmed', version: entered.json().version });
+    const types = (await stack.call(citizen, { method: 'GET', url: `/cases/${number}/timeline` })).json().items.map((e: { type: string }) => e.type);
+    expect(types.filter((t: string) => t === 'code_sent')).toHaveLength(restarts + 1);
+    expect(types.at(-1)).toBe('code_accepted');
+  });
+});

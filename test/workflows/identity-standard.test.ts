@@ -1,7 +1,9 @@
 import { randomInt } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { caseWorkflowId, type ActionMeta, type ProjectionBatch } from '../../core/case-model';
+import { FailureType } from '../../core/failures';
 import { standardUpgradeWorkflow, upgradeRegisteredUpdate, upgradeStateQuery } from '../../workflows/identity-standard';
 import { timeSkippingSuite } from '../support/temporal';
 
@@ -74,6 +76,26 @@ describe.sequential('standard level upgrade on the time-skipping server', () => 
       expect((await handle.query(upgradeStateQuery)).complaintRightSince).toBeNull();
       await suite.env.sleep(25 * HOUR);
       expect((await handle.query(upgradeStateQuery)).complaintRightSince).not.toBeNull();
+    });
+  });
+
+  it('ends rejected with the reason when the check can never succeed, instead of waiting for ever', async () => {
+    const fake = fakeActivities();
+    const lost: typeof fake.activities = {
+      ...fake.activities,
+      async checkRegistries(number) {
+        fake.registry.calls++;
+        throw ApplicationFailure.nonRetryable(`no identity data for ${number}`, FailureType.Permanent);
+      },
+    };
+    await suite.run(lost, async (tq) => {
+      const handle = await startUpgrade(tq, 'RU');
+      const end = await handle.result();
+      expect(end.status).toBe('rejected');
+      expect(fake.registry.calls).toBe(1);
+      expect(fake.granted).toEqual([]);
+      expect(fake.types()).toEqual(['registry_check_started', 'registry_answered', 'level_refused']);
+      expect(fake.batches.at(-1)?.projection.detail).toMatchObject({ reason: expect.stringMatching(/^the data could not be checked: no identity data for I-/) });
     });
   });
 });

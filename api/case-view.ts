@@ -1,6 +1,7 @@
 import { APPEAL_STATUS_LABELS } from '../core/appeal';
 import { APPLICATION_STATUS_LABELS } from '../core/application';
 import { CHANGE_STATUS_LABELS } from '../core/epts';
+import { IDENTITY_STATUS_LABELS } from '../core/identity';
 import type { Config } from '../config';
 import { caseWorkflowId, type CaseKind } from '../core/case-model';
 import type { CaseRow, JournalRow } from '../db/queries/cases';
@@ -10,14 +11,15 @@ import type { Principal } from './auth';
 const iso = <T extends string | null>(t: T): T => (t === null ? t : (new Date(t).toISOString() as T));
 
 /** Shapes read-model rows into API answers; no reads, no rules. */
-const STATUS_LABELS: Partial<Record<CaseKind, Record<string, string>>> = {
+const STATUS_LABELS: Record<CaseKind, Record<string, string>> = {
   application: APPLICATION_STATUS_LABELS,
   appeal: APPEAL_STATUS_LABELS,
   epts_change: CHANGE_STATUS_LABELS,
+  identity: IDENTITY_STATUS_LABELS,
 };
 
 function statusLabel(row: CaseRow): string {
-  return STATUS_LABELS[row.kind as CaseKind]?.[row.status] ?? row.status;
+  return STATUS_LABELS[row.kind as CaseKind][row.status] ?? row.status;
 }
 
 export function caseSummary(row: CaseRow) {

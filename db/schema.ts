@@ -12,14 +12,17 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { FeeRule } from '../core/catalogue';
 import type { Passport, VehicleStatus } from '../core/vehicle';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+/** Instants as ISO 8601 text in UTC, whatever form the driver hands them over in. */
+const ts = customType<{ data: string; driverData: string }>({
+  dataType: () => 'timestamp with time zone',
+  fromDriver: (value) => new Date(value).toISOString(),
+});
 
 export const caseNumberSeq = pgSequence('case_number_seq', { startWith: 1 });
 
@@ -46,7 +49,7 @@ export const services = pgTable(
     searchVector: tsvector('search_vector').generatedAlwaysAs(
       sql`to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(description, '') || ' ' || code)`,
     ),
-    updatedAt: ts('updated_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().default(sql`now()`),
   },
   (t) => [
     index('services_search_idx').using('gin', t.searchVector),
@@ -73,7 +76,7 @@ export const caseRegistry = pgTable(
     applicantId: text('applicant_id').notNull(),
     idempotencyKey: text('idempotency_key'),
     resentFrom: text('resent_from'),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
   },
   (t) => [
     uniqueIndex('case_registry_idempotency_uq').on(t.applicantId, t.idempotencyKey),
@@ -162,7 +165,7 @@ export const documents = pgTable(
     contentType: text('content_type').notNull(),
     size: integer('size').notNull(),
     sha256: text('sha256').notNull(),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
   },
   (t) => [index('documents_owner_idx').on(t.ownerId, t.createdAt.desc())],
 );
@@ -195,8 +198,8 @@ export const accounts = pgTable(
     snils: text('snils'),
     /** Where registered letters with confirmation codes go. */
     postalAddress: text('postal_address'),
-    createdAt: ts('created_at').notNull().defaultNow(),
-    updatedAt: ts('updated_at').notNull().defaultNow(),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
+    updatedAt: ts('updated_at').notNull().default(sql`now()`),
   },
   (t) => [
     uniqueIndex('accounts_phone_uq').on(t.phone),
@@ -218,7 +221,7 @@ export const outbox = pgTable(
     channel: text('channel').$type<'sms' | 'email' | 'letter'>().notNull(),
     recipient: text('recipient').notNull(),
     body: text('body').notNull(),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
   },
   (t) => [uniqueIndex('outbox_message_uq').on(t.caseNumber, t.messageKey), index('outbox_recipient_idx').on(t.recipient)],
 );
@@ -236,7 +239,7 @@ export const identitySubmissions = pgTable('identity_submissions', {
   birthDate: date('birth_date', { mode: 'string' }).notNull(),
   citizenship: text('citizenship').$type<'RU' | 'foreign'>().notNull(),
   inn: text('inn'),
-  createdAt: ts('created_at').notNull().defaultNow(),
+  createdAt: ts('created_at').notNull().default(sql`now()`),
 });
 
 /** Signatures submitted for identity confirmation; the workflow refers to them by id. */
@@ -246,7 +249,7 @@ export const identitySignatures = pgTable('identity_signatures', {
   accountId: text('account_id').notNull(),
   certificatePem: text('certificate_pem').notNull(),
   signature: text('signature').notNull(),
-  createdAt: ts('created_at').notNull().defaultNow(),
+  createdAt: ts('created_at').notNull().default(sql`now()`),
 });
 
 /** Vehicles with an electronic passport: who owns each now and which passport version is current. */
@@ -259,7 +262,7 @@ export const vehicles = pgTable(
     status: text('status').$type<VehicleStatus>().notNull(),
     /** The one change case open on this vehicle, if any: a second is refused while it runs. */
     openChange: text('open_change'),
-    updatedAt: ts('updated_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().default(sql`now()`),
   },
   (t) => [index('vehicles_owner_idx').on(t.ownerId)],
 );
@@ -276,7 +279,7 @@ export const passportVersions = pgTable(
     data: jsonb('data').$type<Passport>().notNull(),
     /** The change case that produced it; null for the passport as first issued. */
     caseNumber: text('case_number'),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
   },
   (t) => [primaryKey({ columns: [t.vin, t.version] })],
 );
@@ -295,7 +298,7 @@ export const signingCertificates = pgTable(
     issuer: text('issuer').notNull(),
     notBefore: ts('not_before').notNull(),
     notAfter: ts('not_after').notNull(),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
     revokedAt: ts('revoked_at'),
   },
   (t) => [uniqueIndex('signing_certificates_fingerprint_uq').on(t.fingerprint), index('signing_certificates_owner_idx').on(t.ownerId)],

@@ -9,6 +9,7 @@ import { condition, continueAsNew, defineQuery, defineSignal, defineUpdate, prox
 import type { Activities } from '../activities';
 import { BY_SYSTEM, now, type ActionMeta, type EntryDraft } from '../core/case-model';
 import { FailureType } from '../core/failures';
+import type { ConfirmedUpgradeStatus } from '../core/identity';
 import { refuse, requireVersion } from './machinery/case-journal';
 import { IdentityCase, type IdentityState, type IdentityView } from './machinery/identity-case';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
@@ -19,7 +20,6 @@ export type ConfirmationMethod = (typeof CONFIRMATION_METHODS)[number];
 export const OFFICE_KINDS = ['mfc', 'post_office', 'pension_fund', 'telecom_office'] as const;
 export type OfficeKind = (typeof OFFICE_KINDS)[number];
 
-export type ConfirmedUpgradeStatus = 'awaiting_confirmation' | 'confirmed' | 'refused' | 'expired' | 'locked';
 
 export interface ConfirmedUpgradeInput {
   number: string;

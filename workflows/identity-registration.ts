@@ -7,12 +7,12 @@ import { condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, s
 import type { Activities } from '../activities';
 import { BY_SYSTEM, now, type ActionMeta, type EntryDraft } from '../core/case-model';
 import { FailureType } from '../core/failures';
+import type { RegistrationStatus } from '../core/identity';
 import { refuse } from './machinery/case-journal';
 import { IdentityCase, type IdentityState, type IdentityView } from './machinery/identity-case';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
 import type { DueTimer } from './machinery/timers';
 
-export type RegistrationStatus = 'awaiting_code' | 'code_expired' | 'locked' | 'confirmed' | 'abandoned';
 export type CodeChannel = 'sms' | 'email';
 
 export interface RegistrationInput {

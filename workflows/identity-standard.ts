@@ -8,11 +8,11 @@ import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQu
 import type { Activities } from '../activities';
 import { BY_SYSTEM, now, type ActionMeta } from '../core/case-model';
 import { FailureType } from '../core/failures';
+import type { StandardUpgradeStatus } from '../core/identity';
 import type { RegistryAnswer } from '../identity/registry';
 import { IdentityCase, type IdentityState, type IdentityView } from './machinery/identity-case';
 import type { DueTimer } from './machinery/timers';
 
-export type StandardUpgradeStatus = 'checking' | 'confirmed' | 'rejected';
 
 export interface StandardUpgradeInput {
   number: string;

@@ -28,6 +28,8 @@ interface Answer {
   contested?: { number: string; status: string; version: number };
 }
 
+const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 let stack: Stack;
 let ca: TestCa;
 let aliceCert: TestCertificate;
@@ -115,7 +117,9 @@ describe('applications', () => {
     c = await act(rob, c, 'decide', { outcome: 'approve', comment: 'Оснований для отказа нет' });
     // The approval's answer is the case with its result: what the next read shows.
     expect(c.status).toBe('completed');
-    expect((await read(alice, c.number)).result).toMatchObject({ verificationCode: expect.any(String) });
+    const done = await read(alice, c.number);
+    expect(done.result).toMatchObject({ verificationCode: expect.any(String), issuedAt: expect.stringMatching(ISO_UTC) });
+    expect(done.closedAt).toMatch(ISO_UTC);
   });
 
   it('approvals in a row, each answered with the completed case', async () => {
@@ -257,6 +261,7 @@ describe('identity cases', () => {
       answered(res, citizen),
     );
     expect(r.status).toBe('confirmed');
+    expect((await read(citizen, r.number)).statusLabel).toBe('Подтверждено');
 
     const standard = await post(citizen, '/identity/upgrades/standard', {
       snils: '789-012-345 23',

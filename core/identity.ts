@@ -1,0 +1,23 @@
+/** The identity case kind's statuses and their portal labels (SPEC §4.2). */
+
+export const REGISTRATION_STATUSES = ['awaiting_code', 'code_expired', 'locked', 'confirmed', 'abandoned'] as const;
+export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
+export const STANDARD_UPGRADE_STATUSES = ['checking', 'confirmed', 'rejected'] as const;
+export type StandardUpgradeStatus = (typeof STANDARD_UPGRADE_STATUSES)[number];
+export const CONFIRMED_UPGRADE_STATUSES = ['awaiting_confirmation', 'confirmed', 'refused', 'expired', 'locked'] as const;
+export type ConfirmedUpgradeStatus = (typeof CONFIRMED_UPGRADE_STATUSES)[number];
+
+export type IdentityStatus = RegistrationStatus | StandardUpgradeStatus | ConfirmedUpgradeStatus;
+
+export const IDENTITY_STATUS_LABELS: Record<IdentityStatus, string> = {
+  awaiting_code: 'Ожидает кода подтверждения',
+  code_expired: 'Срок действия кода истёк',
+  locked: 'Заблокировано: превышено число попыток',
+  confirmed: 'Подтверждено',
+  abandoned: 'Регистрация не завершена',
+  checking: 'Проверка данных',
+  rejected: 'Данные не подтверждены',
+  awaiting_confirmation: 'Ожидает подтверждения личности',
+  refused: 'В подтверждении отказано',
+  expired: 'Срок подтверждения истёк',
+};

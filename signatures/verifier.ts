@@ -52,10 +52,13 @@ function snilsOf(subject: string): string | null {
  * Verifies against a set of trusted (accredited) certificate authorities and a
  * revocation list that the caller keeps current.
  */
-export function createX509Verifier(opts: {
+/** Accredited certification authorities and the revocation check: what trusting a certificate means. */
+export interface CertificateTrust {
   trustedCaPems: string[];
-  isRevoked: (serialNumber: string) => Promise<boolean>;
-}): SignatureVerifier {
+  isRevoked(serialNumber: string): Promise<boolean>;
+}
+
+export function createX509Verifier(opts: CertificateTrust): SignatureVerifier {
   const authorities = opts.trustedCaPems.map((pem) => new X509Certificate(pem));
   return {
     async verify({ data, signature, certificatePem }, at = new Date()) {

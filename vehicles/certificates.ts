@@ -1,23 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { Config } from '../config';
 import type { NewCertificate } from '../db/queries/vehicles';
-import { pemCertificates } from '../signatures/from-config';
-
-/** The same trust the signature verifier is configured with: accredited authorities and revoked serials. */
-export interface CertificateTrust {
-  trustedCaPems: string[];
-  isRevoked(serialNumber: string): Promise<boolean>;
-}
-
-export function certificateTrustFromConfig(config: Config): CertificateTrust {
-  const { trustedCaFile, revokedSerials } = config.identity.signatures;
-  const revoked = new Set(revokedSerials);
-  return {
-    trustedCaPems: trustedCaFile ? pemCertificates(readFileSync(trustedCaFile, 'utf8')) : [],
-    isRevoked: async (serial) => revoked.has(serial.toUpperCase()),
-  };
-}
+import type { CertificateTrust } from '../signatures/verifier';
 
 export type CertificateInspection =
   | { ok: true; certificate: Omit<NewCertificate, 'ownerId'>; snils: string | null }

@@ -13,7 +13,8 @@ import {
   type PassportVersion,
 } from '../../db/queries/vehicles';
 import { vehicleVisibleTo } from '../../vehicles/access';
-import { certificateTrustFromConfig, inspectCertificate } from '../../vehicles/certificates';
+import { trustFromConfig } from '../../signatures/from-config';
+import { inspectCertificate } from '../../vehicles/certificates';
 import { principal } from '../auth';
 import { badRequest, conflict, notFound, Problem } from '../problem';
 import { anyObject, nullableString, problemResponses, vinParams, vinProperty } from '../schemas';
@@ -106,7 +107,7 @@ const showCertificate = (c: CertificateRow) => ({
 /** Vehicle e-passports: owners' vehicles and passport versions, signing certificates, public extract checks. */
 export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
-  const trust = certificateTrustFromConfig(app.deps.config);
+  const trust = trustFromConfig(app.deps.config);
 
   app.get(
     '/vehicles',

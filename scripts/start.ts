@@ -7,7 +7,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig, withEndpoints, type Config } from '../config';
+import { ConfigError, loadConfig, localApiUrl, withEndpoints, type Config } from '../config';
 import { connectDatabase, migrateDatabase, type Db } from '../db/client';
 import { EmbeddedPostgresError, startEmbeddedPostgres } from '../db/embedded';
 import { seedDemoVehicles, seedReferenceData } from '../db/seed';
@@ -207,8 +207,7 @@ async function startWorker(config: Config, address: string, db: Db, lifecycle: L
 }
 
 function banner(config: Config, opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; postgresDataDir?: string }): string {
-  const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
-  const api = (config.http.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${opts.apiPort}`).replace(/\/$/, '');
+  const api = (config.http.publicUrl ?? localApiUrl(config.http.host, opts.apiPort)).replace(/\/$/, '');
   const t = config.temporal;
   return [
     '',

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, localApiUrl, withEndpoints, type Config } from '../config';
-import { connectDatabase, migrateDatabase, type Db } from '../db/client';
+import { connectDatabase, migrateDatabase, postgresLocation, type Db } from '../db/client';
 import { EmbeddedPostgresError, startEmbeddedPostgres } from '../db/embedded';
 import { seedDemoVehicles, seedReferenceData } from '../db/seed';
 import { createLogger } from '../logger';
@@ -149,12 +149,6 @@ async function startEmbeddedServers(config: Config, logger: Logger, lifecycle: L
     uiUrl: temporal.status === 'fulfilled' && temporal.value ? temporal.value.uiUrl : config.temporal.uiUrl,
     postgresDataDir: postgres.status === 'fulfilled' ? postgres.value?.dataDir : undefined,
   };
-}
-
-/** host:port/database of a Postgres URL: never its credentials. */
-function postgresLocation(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || 5432}${u.pathname}`;
 }
 
 async function prepareDatabase(url: string, external: boolean): Promise<void> {

@@ -56,9 +56,9 @@ interface Placement {
 /** The binaries and data directory as the user Postgres runs as can reach them. */
 async function place(dir: string): Promise<Placement> {
   const { nativeDir, label } = await packagedBinaries();
-  const account = await postgresAccount();
-  if (!account) return { bin: path.join(nativeDir, 'bin'), dataDir: dir };
   const bin = path.join(nativeDir, 'bin');
+  const account = await postgresAccount();
+  if (!account) return { bin, dataDir: dir };
   await mkdir(path.dirname(dir), { recursive: true });
   const binReachable = canEnter(account, bin);
   const dataReachable = canEnter(account, path.dirname(dir));

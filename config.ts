@@ -24,6 +24,7 @@ const schema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     PUBLIC_URL: z.url().optional(),
+    API_URL: z.url().optional(),
 
     TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -80,13 +81,25 @@ const schema = z
 
 export type Config = ReturnType<typeof toConfig>;
 
+/** The URL of an API listening on `host:port`, as seen from the same machine (wildcard addresses are reached on loopback). */
+export function localApiUrl(host: string, port: number): string {
+  const h = ['0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
 function toConfig(env: z.infer<typeof schema>) {
   const dataDir = path.resolve(env.DATA_DIR);
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     dataDir,
-    http: { host: env.HOST, port: env.PORT, publicUrl: env.PUBLIC_URL },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      publicUrl: env.PUBLIC_URL,
+      /** Where development clients on this machine (`npm run walk`) reach the API. */
+      apiUrl: (env.API_URL ?? localApiUrl(env.HOST, env.PORT)).replace(/\/$/, ''),
+    },
     temporal: {
       /** undefined: run an embedded dev server */
       address: env.TEMPORAL_ADDRESS,

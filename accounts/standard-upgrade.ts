@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import { and, eq, ne } from 'drizzle-orm';
 import type { Principal } from '../api/auth';
 import { actorOf } from '../api/auth';
 import { badRequest, conflict, type FieldError } from '../api/problem';
@@ -7,9 +6,10 @@ import type { Config } from '../config';
 import type { ActionMeta } from '../core/case-model';
 import { checkDate, checkInn, checkPassport, checkSnils } from '../core/identity-checks';
 import type { Db } from '../db/client';
+import { findSnilsHolder } from '../db/queries/accounts';
 import { allocateCaseNumber } from '../db/queries/cases';
+import { insertIdentitySubmission } from '../db/queries/identity';
 import { activeAccount } from './active-account';
-import { accounts, identitySubmissions } from '../db/schema';
 import { standardUpgradeWorkflow, upgradeRegisteredUpdate, type UpgradeAnswer } from '../workflows/identity-standard';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
 import { startCaseWorkflow } from '../temporal/start-case';
@@ -55,14 +55,10 @@ export async function startStandardUpgrade(
   }
   const account = await activeAccount(ctx.db, ctx.who);
   if (account.level !== 'simplified') throw conflict(`your account is already ${account.level}`);
-  const [holder] = await ctx.db
-    .select({ id: accounts.id })
-    .from(accounts)
-    .where(and(eq(accounts.snils, snils.value), ne(accounts.id, ctx.who.id)));
-  if (holder) throw conflict('this SNILS is already confirmed for another account; one account per person');
+  if (await findSnilsHolder(ctx.db, snils.value, ctx.who.id)) throw conflict('this SNILS is already confirmed for another account; one account per person');
 
   const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: ctx.who.id });
-  await ctx.db.insert(identitySubmissions).values({
+  await insertIdentitySubmission(ctx.db, {
     caseNumber: number,
     accountId: ctx.who.id,
     snils: snils.value,

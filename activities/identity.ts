@@ -1,10 +1,10 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { AccountLevel } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import type { Db } from '../db/client';
-import { accounts, identitySignatures, identitySubmissions, outbox } from '../db/schema';
+import { activateAccount, bindCheckedSnils, getAccount, raiseToConfirmed } from '../db/queries/accounts';
+import { getIdentitySignature, getIdentitySubmission, queueMessageOnce } from '../db/queries/identity';
 import type { IdentityRegistry, RegistryAnswer } from '../identity/registry';
 import type { SignatureVerifier } from '../signatures/verifier';
 
@@ -33,7 +33,7 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
 
     /** The signature must verify, by a trusted, unrevoked certificate of this very person. */
     async verifyIdentitySignature(req: { submissionId: string; accountId: string; challenge: string }): Promise<{ ok: boolean; reason?: string }> {
-      const [submission] = await db.select().from(identitySignatures).where(eq(identitySignatures.id, req.submissionId));
+      const submission = await getIdentitySignature(db, req.submissionId);
       if (!submission || submission.accountId !== req.accountId) return { ok: false, reason: 'no such signature submission' };
       const result = await verifier.verify({
         data: Buffer.from(req.challenge),
@@ -41,7 +41,7 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
         certificatePem: submission.certificatePem,
       });
       if (!result.ok) return result;
-      const [account] = await db.select({ snils: accounts.snils }).from(accounts).where(eq(accounts.id, req.accountId));
+      const account = await getAccount(db, req.accountId);
       const own = account?.snils?.replace(/\D/g, '');
       if (!own || result.snils !== own) return { ok: false, reason: 'the certificate belongs to another person (SNILS differs)' };
       return { ok: true };
@@ -49,7 +49,7 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
 
     /** Asks the registries; a failure is transient and retried until they answer. */
     async checkRegistries(caseNumber: string): Promise<RegistryAnswer> {
-      const [submission] = await db.select().from(identitySubmissions).where(eq(identitySubmissions.caseNumber, caseNumber));
+      const submission = await getIdentitySubmission(db, caseNumber);
       if (!submission) throw ApplicationFailure.nonRetryable(`no identity data for ${caseNumber}`, FailureType.Permanent);
       return registry.verify(submission);
     },
@@ -59,52 +59,27 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
      * person: a SNILS already bound to another account leaves both untouched.
      */
     async grantStandardLevel(req: { caseNumber: string; accountId: string }): Promise<{ granted: boolean; reason?: string }> {
-      return db.transaction(async (tx) => {
-        const [submission] = await tx.select().from(identitySubmissions).where(eq(identitySubmissions.caseNumber, req.caseNumber));
-        if (!submission) throw ApplicationFailure.nonRetryable(`no identity data for ${req.caseNumber}`, FailureType.Permanent);
-        const [holder] = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.snils, submission.snils));
-        if (holder && holder.id !== req.accountId) return { granted: false, reason: 'this SNILS is already confirmed for another account' };
-        await tx
-          .update(accounts)
-          .set({
-            snils: submission.snils,
-            // Never lower a level: a confirmed account re-checking its data stays confirmed.
-            level: sql`case when ${accounts.level} = 'confirmed' then 'confirmed' else 'standard' end`,
-            updatedAt: new Date().toISOString(),
-          })
-          .where(eq(accounts.id, req.accountId));
-        return { granted: true };
-      });
+      const outcome = await bindCheckedSnils(db, req);
+      if (outcome === 'no_submission') throw ApplicationFailure.nonRetryable(`no identity data for ${req.caseNumber}`, FailureType.Permanent);
+      return outcome === 'granted' ? { granted: true } : { granted: false, reason: 'this SNILS is already confirmed for another account' };
     },
 
     async issueCode(req: CodeRequest): Promise<{ digest: string }> {
       // The address is read here, so it never enters the workflow's history.
-      const [account] = await db.select().from(accounts).where(eq(accounts.id, req.accountId));
+      const account = await getAccount(db, req.accountId);
       const recipient = { sms: account?.phone, email: account?.email, letter: account?.postalAddress }[req.channel];
       if (!recipient) {
         throw ApplicationFailure.nonRetryable(`account has no ${req.channel} address`, FailureType.Permanent);
       }
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      const [row] = await db
-        .insert(outbox)
-        .values({
-          caseNumber: req.caseNumber,
-          messageKey: req.messageKey,
-          channel: req.channel,
-          recipient,
-          body: `Код подтверждения: ${code}. ${req.purpose}. Никому не сообщайте код.`,
-        })
-        .onConflictDoNothing()
-        .returning({ body: outbox.body });
       // A retry after the message went out must return the digest of the code already sent.
-      const body =
-        row?.body ??
-        (
-          await db
-            .select({ body: outbox.body })
-            .from(outbox)
-            .where(and(eq(outbox.caseNumber, req.caseNumber), eq(outbox.messageKey, req.messageKey)))
-        )[0]?.body;
+      const body = await queueMessageOnce(db, {
+        caseNumber: req.caseNumber,
+        messageKey: req.messageKey,
+        channel: req.channel,
+        recipient,
+        body: `Код подтверждения: ${code}. ${req.purpose}. Никому не сообщайте код.`,
+      });
       const sent = /(\d{6})/.exec(body ?? '')?.[1];
       if (!sent) throw new Error(`outbox message ${req.messageKey} has no code`);
       return { digest: digestOf(codeSecret, req.caseNumber, sent) };
@@ -118,19 +93,11 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
 
     /** Confirmed needs standard first: the person must already be known to the registries. */
     async grantConfirmedLevel(req: { accountId: string }): Promise<{ granted: boolean; reason?: string }> {
-      const updated = await db
-        .update(accounts)
-        .set({ level: 'confirmed', updatedAt: new Date().toISOString() })
-        .where(and(eq(accounts.id, req.accountId), inArray(accounts.level, ['standard', 'confirmed'])))
-        .returning({ id: accounts.id });
-      return updated.length ? { granted: true } : { granted: false, reason: 'the account is not standard yet' };
+      return (await raiseToConfirmed(db, req.accountId)) ? { granted: true } : { granted: false, reason: 'the account is not standard yet' };
     },
 
     async activateAccount(req: { accountId: string; level: AccountLevel }): Promise<void> {
-      await db
-        .update(accounts)
-        .set({ status: 'active', level: req.level, updatedAt: new Date().toISOString() })
-        .where(eq(accounts.id, req.accountId));
+      await activateAccount(db, req.accountId, req.level);
     },
   };
 }

@@ -1,10 +1,10 @@
 import type { ProjectionBatch } from '../core/case-model';
 import type { Db } from '../db/client';
+import { writeProjection } from '../db/queries/projection';
 import type { IdentityRegistry } from '../identity/registry';
 import type { SignatureVerifier } from '../signatures/verifier';
 import { createEptsActivities } from './epts';
 import { createIdentityActivities } from './identity';
-import { writeProjection } from './projection';
 import { issueResult, type IssuedResult, type ResultRequest } from './results';
 
 export type { AppliedChange, PassportChangeRequest } from './epts';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { results } from '../db/schema';
+import { storeResultOnce } from '../db/queries/results';
 
 export interface ResultRequest {
   number: string;
@@ -34,18 +33,13 @@ export async function issueResult(db: Db, req: ResultRequest): Promise<IssuedRes
     req.resultType === 'electronic_document'
       ? `Результат услуги «${req.serviceName}» по заявлению ${req.number}`
       : `Приглашение за результатом услуги «${req.serviceName}» по заявлению ${req.number}`;
-  await db
-    .insert(results)
-    .values({
-      caseNumber: req.number,
-      verificationCode: newVerificationCode(),
-      resultType: req.resultType,
-      title,
-      applicantId: req.applicantId,
-      issuedAt: new Date().toISOString(),
-    })
-    .onConflictDoNothing({ target: results.caseNumber });
-  const [row] = await db.select().from(results).where(eq(results.caseNumber, req.number));
-  if (!row) throw new Error(`result for ${req.number} vanished after insert`);
+  const row = await storeResultOnce(db, {
+    caseNumber: req.number,
+    verificationCode: newVerificationCode(),
+    resultType: req.resultType,
+    title,
+    applicantId: req.applicantId,
+    issuedAt: new Date().toISOString(),
+  });
   return { verificationCode: row.verificationCode, resultType: row.resultType, title: row.title, issuedAt: row.issuedAt };
 }

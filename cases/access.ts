@@ -1,10 +1,8 @@
-import { and, eq } from 'drizzle-orm';
 import type { Principal } from '../api/auth';
 import { conflict, notFound } from '../api/problem';
 import type { CaseKind } from '../core/case-model';
 import type { Db } from '../db/client';
-import { getCase, type CaseRow } from '../db/queries/cases';
-import { cases } from '../db/schema';
+import { getCase, isContested, type CaseRow } from '../db/queries/cases';
 
 /**
  * The case as this caller may see it. Anyone outside the case gets the same 404 as for a
@@ -36,13 +34,4 @@ async function mayAccess(db: Db, who: Principal, row: CaseRow): Promise<boolean>
     default:
       return false;
   }
-}
-
-async function isContested(db: Db, number: string): Promise<boolean> {
-  const [hit] = await db
-    .select({ number: cases.number })
-    .from(cases)
-    .where(and(eq(cases.kind, 'appeal'), eq(cases.relatedNumber, number)))
-    .limit(1);
-  return hit !== undefined;
 }

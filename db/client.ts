@@ -18,6 +18,12 @@ export function connectDatabase(url: string, poolSize = 10): Database {
   return { db: drizzle(sql, { schema }), sql, close: () => sql.end({ timeout: 5 }) };
 }
 
+/** host:port/database of a Postgres URL: never its credentials. */
+export function postgresLocation(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+}
+
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /** Applies committed migrations; safe to run from several processes at once. */

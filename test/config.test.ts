@@ -92,4 +92,11 @@ describe('endpoints', () => {
     const config = withEndpoints(loadConfig({}), { temporalAddress: '127.0.0.1:7233', databaseUrl: 'postgres://p@127.0.0.1:5433/cases' });
     expect(requireEndpoints(config)).toEqual({ temporalAddress: '127.0.0.1:7233', databaseUrl: 'postgres://p@127.0.0.1:5433/cases' });
   });
+
+  it('development clients reach the API where it listens, or at API_URL', () => {
+    expect(loadConfig({}).http.apiUrl).toBe('http://127.0.0.1:3000');
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '3999' }).http.apiUrl).toBe('http://127.0.0.1:3999');
+    expect(loadConfig({ HOST: '::1', PORT: '4000' }).http.apiUrl).toBe('http://[::1]:4000');
+    expect(loadConfig({ API_URL: 'http://cases.test:8080/' }).http.apiUrl).toBe('http://cases.test:8080');
+  });
 });

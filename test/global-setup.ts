@@ -1,8 +1,9 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded';
+import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded';
 import { findBinary } from '../temporal/binaries';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 
@@ -16,6 +17,24 @@ declare module 'vitest' {
   }
 }
 
+/** Ends the run with what to do, not with a stack trace of the setup. */
+function stop(message: string): never {
+  process.stderr.write(`\nnpm test cannot start: ${message}\n`);
+  process.exit(1);
+}
+
+/** A port nobody listens on now: several runs on one machine must not share a server. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * One real Postgres and one real Temporal dev server for the whole run. Postgres is
  * TEST_DATABASE_URL when set (CI uses the machine's server), else an embedded one.
@@ -23,16 +42,21 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cli = findBinary('temporal', process.env.TEMPORAL_CLI_PATH);
   const testServer = findBinary('temporal-test-server', process.env.TEMPORAL_TEST_SERVER_PATH);
-  if (!cli || !testServer) throw new Error('Temporal binaries not found; run `npx tsx scripts/ensure-temporal.ts`');
+  if (!cli || !testServer) stop('the Temporal binaries were not found: run `npx tsx scripts/ensure-temporal.ts`');
 
   let embedded: EmbeddedDatabase | undefined;
   let scratch: string | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     scratch = await mkdtemp(path.join(tmpdir(), 'cases-test-pg-'));
-    // When run as root, Postgres runs as the `postgres` user, which must reach its data directory.
+    // As root, Postgres runs as the user postgres: reachable, its data stays here and goes with the scratch directory.
     await chmod(scratch, 0o755);
-    embedded = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: 55432, database: 'postgres' });
+    const dir = path.join(scratch, 'pg');
+    embedded = await startEmbeddedPostgres({ dir, port: await freePort(), database: 'postgres' }).catch(async (err: unknown) => {
+      await rm(scratch!, { recursive: true, force: true });
+      if (err instanceof EmbeddedPostgresError) stop(`the embedded Postgres did not start in ${dir}: ${err.message} (or set TEST_DATABASE_URL)`);
+      throw err;
+    });
     adminUrl = embedded.url;
   }
   const port = 17233 + (process.pid % 1000);

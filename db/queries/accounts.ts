@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { eq, or } from 'drizzle-orm';
+import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import type { AccountLevel } from '../../core/case-model';
 import type { Db } from '../client';
-import { accounts, identitySignatures } from '../schema';
+import { accounts, identitySignatures, identitySubmissions } from '../schema';
 
 export type AccountRow = typeof accounts.$inferSelect;
 
@@ -52,4 +53,53 @@ export async function saveIdentitySignature(
 export async function getAccount(db: Db, id: string): Promise<AccountRow | undefined> {
   const [row] = await db.select().from(accounts).where(eq(accounts.id, id));
   return row;
+}
+
+/** The account whose SNILS this is, other than `exceptId`: one account per person. */
+export async function findSnilsHolder(db: Db, snils: string, exceptId: string): Promise<string | undefined> {
+  const [holder] = await db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(eq(accounts.snils, snils), ne(accounts.id, exceptId)));
+  return holder?.id;
+}
+
+/**
+ * Binds the SNILS checked in the identity case to the account and raises it to
+ * standard, in one transaction with the check that no other account holds that SNILS.
+ */
+export async function bindCheckedSnils(
+  db: Db,
+  req: { caseNumber: string; accountId: string },
+): Promise<'granted' | 'taken' | 'no_submission'> {
+  return db.transaction(async (tx) => {
+    const [submission] = await tx.select().from(identitySubmissions).where(eq(identitySubmissions.caseNumber, req.caseNumber));
+    if (!submission) return 'no_submission';
+    const [holder] = await tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.snils, submission.snils));
+    if (holder && holder.id !== req.accountId) return 'taken';
+    await tx
+      .update(accounts)
+      .set({
+        snils: submission.snils,
+        // Never lower a level: a confirmed account re-checking its data stays confirmed.
+        level: sql`case when ${accounts.level} = 'confirmed' then 'confirmed' else 'standard' end`,
+        updatedAt: new Date().toISOString(),
+      })
+      .where(eq(accounts.id, req.accountId));
+    return 'granted';
+  });
+}
+
+/** Confirmed needs standard first: false when the account is not standard yet. */
+export async function raiseToConfirmed(db: Db, accountId: string): Promise<boolean> {
+  const updated = await db
+    .update(accounts)
+    .set({ level: 'confirmed', updatedAt: new Date().toISOString() })
+    .where(and(eq(accounts.id, accountId), inArray(accounts.level, ['standard', 'confirmed'])))
+    .returning({ id: accounts.id });
+  return updated.length > 0;
+}
+
+export async function activateAccount(db: Db, accountId: string, level: AccountLevel): Promise<void> {
+  await db.update(accounts).set({ status: 'active', level, updatedAt: new Date().toISOString() }).where(eq(accounts.id, accountId));
 }

@@ -129,3 +129,13 @@ export async function findResentAs(db: Db, number: string): Promise<string | und
     .where(eq(caseRegistry.resentFrom, number));
   return row?.number;
 }
+
+/** Whether an appeal contests the case. */
+export async function isContested(db: Db, number: string): Promise<boolean> {
+  const [hit] = await db
+    .select({ number: cases.number })
+    .from(cases)
+    .where(and(eq(cases.kind, 'appeal'), eq(cases.relatedNumber, number)))
+    .limit(1);
+  return hit !== undefined;
+}

@@ -50,7 +50,7 @@ it('a retried projection neither duplicates journal entries nor moves the case b
   const [row] = await stack.database.sql`select status, version from cases where number = ${number}`;
   expect(row).toMatchObject({ status: 'submitted', version: 3 });
   // Replaying an older batch (a late retry) must not move the row back.
-  const { writeProjection } = await import('../../activities/projection');
+  const { writeProjection } = await import('../../db/queries/projection');
   const [current] = await stack.database.sql`select * from cases where number = ${number}`;
   await writeProjection(stack.database.db, {
     projection: {

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { ProjectionBatch } from '../core/case-model';
-import type { Db } from '../db/client';
-import { cases, journal, notifications } from '../db/schema';
+import type { ProjectionBatch } from '../../core/case-model';
+import type { Db } from '../client';
+import { cases, journal, notifications } from '../schema';
 
 /** `col = excluded.col` for every column of the upsert. */
 const fromExcluded = (columns: string[]) =>

@@ -42,16 +42,11 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 /** Before a reviewer takes the case: the citizen may still edit it. */
 export const EDITABLE_STATUSES: readonly ApplicationStatus[] = ['submitted', 'awaiting_payment', 'resubmitted'];
-/** Cancel is possible until a decision is being issued. */
-export const CANCELLABLE_STATUSES: readonly ApplicationStatus[] = [
-  'submitted',
-  'awaiting_payment',
-  'in_review',
-  'awaiting_info',
-  'resubmitted',
-  'reopened',
-];
 export const RESENDABLE_STATUSES: readonly ApplicationStatus[] = ['rejected', 'expired'];
 export const FINAL_STATUSES: readonly ApplicationStatus[] = ['completed', 'rejected', 'expired', 'cancelled'];
+/** No processing deadline runs: decided (approved awaits only its result) or ended. */
+export const DECIDED_STATUSES: readonly ApplicationStatus[] = ['approved', ...FINAL_STATUSES];
+/** Cancel is possible until a decision is being issued. */
+export const CANCELLABLE_STATUSES: readonly ApplicationStatus[] = APPLICATION_STATUSES.filter((s) => !DECIDED_STATUSES.includes(s));
 
 export const RESTORE_WINDOW_DAYS = 30;

@@ -8,8 +8,8 @@ import { patched } from '@temporalio/workflow';
 import type { IssuedResult, ResultRequest } from '../activities';
 import {
   CANCELLABLE_STATUSES,
+  DECIDED_STATUSES,
   EDITABLE_STATUSES,
-  FINAL_STATUSES,
   RESTORE_WINDOW_DAYS,
   type ApplicationStatus,
   type RejectionReason,
@@ -89,8 +89,6 @@ export interface ApplicationState {
   journal: JournalCounters;
 }
 
-/** No processing deadline runs: decided (approved awaits only its result) or ended. */
-const CLOSED_STATUSES: readonly ApplicationStatus[] = ['approved', ...FINAL_STATUSES];
 const GATEWAY = { actor: { id: 'payment-gateway', role: 'payment_gateway' as const } };
 
 /** `check*` methods are update validators: they refuse and change nothing; `do*` methods commit one version. */
@@ -434,7 +432,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
     if (s.status === 'awaiting_info') {
       timers.push(...this.desk.infoTimers(commit, () => this.expire('no_answer', 'The applicant did not answer in time')));
     }
-    if (!CLOSED_STATUSES.includes(s.status)) {
+    if (!DECIDED_STATUSES.includes(s.status)) {
       const agency = s.service.agency;
       timers.push(this.deadline.dueTimer(s.number, { warn: s.assigneeId ?? `agency:${agency}`, breach: `agency:${agency}:supervisor` }, commit));
     }

@@ -11,7 +11,7 @@ import { BY_SYSTEM, now, type ActionMeta, type EntryDraft } from '../core/case-m
 import { FailureType } from '../core/failures';
 import type { ConfirmedUpgradeStatus } from '../core/identity';
 import { refuse, requireVersion } from './machinery/case-journal';
-import { IdentityCase, type IdentityState, type IdentityView } from './machinery/identity-case';
+import { IdentityCase, startedIdentity, type IdentityState, type IdentityView } from './machinery/identity-case';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
 import type { DueTimer } from './machinery/timers';
 
@@ -107,24 +107,10 @@ export class ConfirmedUpgradeCase extends IdentityCase<ConfirmedUpgradeStatus, C
   }
 
   static start(input: ConfirmedUpgradeInput): ConfirmedUpgradeCase {
-    const startedAt = now();
+    const common = startedIdentity(input, 'awaiting_confirmation' as const);
+    const expiresAt = new Date(Date.parse(common.startedAt) + input.validDays * 86_400_000).toISOString();
     return new ConfirmedUpgradeCase(
-      {
-        number: input.number,
-        accountId: input.accountId,
-        method: input.method,
-        place: input.place,
-        status: 'awaiting_confirmation',
-        startedAt,
-        expiresAt: new Date(Date.parse(startedAt) + input.validDays * 86_400_000).toISOString(),
-        confirmedBy: null,
-        reason: null,
-        code: null,
-        challenge: null,
-        closedAt: null,
-        journal: { version: 0, seq: 0 },
-        outcome: null,
-      },
+      { ...common, method: input.method, place: input.place, expiresAt, confirmedBy: null, reason: null, code: null, challenge: null, outcome: null },
       input.maxAttempts,
     );
   }

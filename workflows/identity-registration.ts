@@ -9,7 +9,7 @@ import { BY_SYSTEM, now, type ActionMeta, type EntryDraft } from '../core/case-m
 import { FailureType } from '../core/failures';
 import type { RegistrationStatus } from '../core/identity';
 import { refuse } from './machinery/case-journal';
-import { IdentityCase, type IdentityState, type IdentityView } from './machinery/identity-case';
+import { IdentityCase, startedIdentity, type IdentityState, type IdentityView } from './machinery/identity-case';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
 import type { DueTimer } from './machinery/timers';
 
@@ -66,22 +66,9 @@ export class RegistrationCase extends IdentityCase<RegistrationStatus, Registrat
   }
 
   static start(input: RegistrationInput): RegistrationCase {
-    const startedAt = now();
-    return new RegistrationCase(
-      {
-        number: input.number,
-        accountId: input.accountId,
-        channels: input.channels,
-        channel: input.channel,
-        status: 'awaiting_code',
-        startedAt,
-        openUntil: minutesFrom(startedAt, input.windowHours * 60),
-        code: null,
-        closedAt: null,
-        journal: { version: 0, seq: 0 },
-      },
-      input,
-    );
+    const common = startedIdentity(input, 'awaiting_code' as const);
+    const openUntil = minutesFrom(common.startedAt, input.windowHours * 60);
+    return new RegistrationCase({ ...common, channels: input.channels, channel: input.channel, openUntil, code: null }, input);
   }
 
   private get attemptsLeft(): number {

@@ -10,7 +10,7 @@ import { BY_SYSTEM, now, type ActionMeta } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import type { StandardUpgradeStatus } from '../core/identity';
 import type { RegistryAnswer } from '../identity/registry';
-import { IdentityCase, type IdentityState, type IdentityView } from './machinery/identity-case';
+import { IdentityCase, startedIdentity, type IdentityState, type IdentityView } from './machinery/identity-case';
 import type { DueTimer } from './machinery/timers';
 
 
@@ -65,21 +65,9 @@ export class StandardUpgradeCase extends IdentityCase<StandardUpgradeStatus, Sta
   }
 
   static start(input: StandardUpgradeInput): StandardUpgradeCase {
-    const startedAt = now();
-    return new StandardUpgradeCase(
-      {
-        number: input.number,
-        accountId: input.accountId,
-        status: 'checking',
-        startedAt,
-        limitAt: new Date(Date.parse(startedAt) + LIMIT_HOURS[input.citizenship] * 3_600_000).toISOString(),
-        complaintRightSince: null,
-        reason: null,
-        closedAt: null,
-        journal: { version: 0, seq: 0 },
-      },
-      input.citizenship,
-    );
+    const common = startedIdentity(input, 'checking' as const);
+    const limitAt = new Date(Date.parse(common.startedAt) + LIMIT_HOURS[input.citizenship] * 3_600_000).toISOString();
+    return new StandardUpgradeCase({ ...common, limitAt, complaintRightSince: null, reason: null }, input.citizenship);
   }
 
   protected view(): IdentityView {

@@ -14,6 +14,11 @@ export interface IdentityState<S extends string> {
   journal: JournalCounters;
 }
 
+/** A new identity case's common state, started now. */
+export function startedIdentity<S extends string>(input: { number: string; accountId: string }, status: S): IdentityState<S> {
+  return { number: input.number, accountId: input.accountId, status, startedAt: now(), closedAt: null, journal: { version: 0, seq: 0 } };
+}
+
 /** The read-model fields an identity kind fills itself; the rest is the same for all. */
 export type IdentityView = Partial<Pick<CaseProjection, 'legalDueDate' | 'expectedDueDate' | 'dueAt' | 'overdue'>> & {
   detail: Record<string, unknown>;

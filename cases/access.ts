@@ -3,7 +3,7 @@ import type { Principal } from '../api/auth';
 import { conflict, notFound } from '../api/problem';
 import type { CaseKind } from '../core/case-model';
 import type { Db } from '../db/client';
-import { getCase, type CaseRow } from '../db/queries/cases';
+import { getCase, type CaseRow, type CaseRowOf } from '../db/queries/cases';
 import { cases } from '../db/schema';
 
 /**
@@ -11,14 +11,14 @@ import { cases } from '../db/schema';
  * number that does not exist, so case numbers cannot be probed. `kinds`: the case kinds
  * whose workflows answer the action about to be taken.
  */
-export async function caseVisibleTo(db: Db, who: Principal, number: string, kinds?: CaseKind | readonly CaseKind[]): Promise<CaseRow> {
+export async function caseVisibleTo<K extends CaseKind = CaseKind>(db: Db, who: Principal, number: string, kinds?: K | readonly K[]): Promise<CaseRowOf<K>> {
   const row = await getCase(db, number);
   if (!row || !(await mayAccess(db, who, row))) throw notFound(`case ${number}`);
-  const allowed = typeof kinds === 'string' ? [kinds] : kinds;
-  if (allowed && !allowed.includes(row.kind as CaseKind)) {
+  const allowed: readonly CaseKind[] | undefined = typeof kinds === 'string' ? [kinds] : kinds;
+  if (allowed && !allowed.includes(row.kind)) {
     throw conflict(`this action is for ${allowed.join(' or ')} cases; ${number} is an ${row.kind} case`);
   }
-  return row;
+  return row as CaseRowOf<K>;
 }
 
 async function mayAccess(db: Db, who: Principal, row: CaseRow): Promise<boolean> {
@@ -27,7 +27,7 @@ async function mayAccess(db: Db, who: Principal, row: CaseRow): Promise<boolean>
       return true;
     case 'citizen':
       // The buyer of a sale is party to its change case too.
-      return row.applicantId === who.id || (row.kind === 'epts_change' && (row.detail as { buyer?: { id?: string } }).buyer?.id === who.id);
+      return row.applicantId === who.id || (row.kind === 'epts_change' && row.detail.buyer?.id === who.id);
     case 'reviewer':
       return row.agency !== null && row.agency === who.agency;
     case 'expert':

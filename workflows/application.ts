@@ -28,14 +28,14 @@ import {
 } from '../core/application';
 import { APPEAL_GROUNDS, type AppealGround, type AppealOutcome, type AppealRemedy, type ContestedDecision, type ContestInput } from '../core/appeal';
 import { APPEAL_WINDOW_DAYS, lastAppealDay } from '../core/appeal-window';
-import { caseWorkflowId, type ActionMeta, type Actor, type CaseActionResult, type CaseProjection, type DocumentRef } from '../core/case-model';
+import { caseWorkflowId, type ActionMeta, type Actor, type CaseActionResult, type CaseProjectionOf, type DocumentRef } from '../core/case-model';
 import { computeFee, type ServiceDefinition } from '../core/catalogue';
-import { addDays, dayOf, dayToDate, startOfDay, type WorkCalendar } from '../core/deadline-clock';
+import { addDays, dayOf, dayToDate, startOfDay, type ClockInterval, type TermUnit, type WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
 import type { appealWorkflow } from './appeal';
 import { appealOutcomeAppliedSignal, appealOutcomeSignal } from './appeal-protocol';
 import { refuse, type EntryDraft, type JournalCounters } from './machinery/case-journal';
-import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
+import { newDeadlineState, type DeadlineChange, type DeadlineState } from './machinery/processing-deadline';
 import { decideUpdate, type DecideInput, type InfoRequest, type Recusal } from './machinery/review-desk';
 import { ReviewableCase } from './machinery/reviewable-case';
 import { CaseSearchAttributes } from './machinery/search-attributes';
@@ -123,6 +123,39 @@ export interface ApplicationState {
   resentFrom: string | null;
   closedAt: string | null;
   journal: JournalCounters;
+}
+
+/** The read model's detail of an application: what the citizen and the reviewer see. */
+export interface ApplicationDetail {
+  serviceName: string;
+  form: Record<string, unknown>;
+  documents: DocumentRef[];
+  fee: { amount: number; paid: number; invoice: Invoice | null };
+  deadline: {
+    legalDue: string;
+    expectedDue: string;
+    paused: boolean;
+    unit?: TermUnit;
+    termDays?: number;
+    intervals: ClockInterval[];
+    history: DeadlineChange[];
+    breachedAt: string | null;
+    appealUntil: string | null;
+  } | null;
+  infoRequest: { message: string; dueAt: string } | null;
+  decision: (Decision & { appealUntil: string }) | null;
+  result: IssuedResult | null;
+  cancellation: { at: string; restoreUntil: string } | null;
+  partialEditAllowed: boolean;
+  appeals: {
+    /** The open appeal's number. */
+    underAppeal: string | null;
+    open: AppealRecord | null;
+    history: AppealRecord[];
+    /** The last day to appeal, per ground (YYYY-MM-DD). */
+    lastDays: Partial<Record<AppealGround, string>>;
+  };
+  previousDecisions: Array<Decision & { result: IssuedResult | null; overturnedBy: string }>;
 }
 
 export interface ApplicationInput {
@@ -706,7 +739,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
     return { underAppeal: open?.number ?? null, open, history, lastDays };
   }
 
-  projection(): CaseProjection {
+  projection(): CaseProjectionOf<'application'> {
     const s = this.s;
     const view = s.deadline.view;
     return {

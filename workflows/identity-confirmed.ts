@@ -16,6 +16,21 @@ import { runDeadlines } from './machinery/timers';
 
 export const CONFIRMATION_METHODS = ['in_person', 'bank', 'letter', 'signature'] as const;
 export type ConfirmationMethod = (typeof CONFIRMATION_METHODS)[number];
+
+/** The read model's detail of an upgrade to the confirmed level. */
+export interface ConfirmedUpgradeDetail {
+  purpose: 'level_upgrade';
+  levelRequested: 'confirmed';
+  method: ConfirmationMethod;
+  /** The office (in person) or the bank. */
+  place: string;
+  expiresAt: string;
+  reason: string | null;
+  /** Letter: code attempts left, once the letter is sent. */
+  attemptsLeft?: number;
+  /** Signature: what to sign. */
+  challenge?: string;
+}
 export const OFFICE_KINDS = ['mfc', 'post_office', 'pension_fund', 'telecom_office'] as const;
 export type OfficeKind = (typeof OFFICE_KINDS)[number];
 

@@ -40,6 +40,17 @@ export const codeIssuedUpdate = defineUpdate<CodeAnswer, []>('codeIssued');
 export const enterCodeUpdate = defineUpdate<CodeAnswer, [{ code: string }, ActionMeta]>('enterCode');
 export const restartUpdate = defineUpdate<CodeAnswer, [{ channel?: CodeChannel }, ActionMeta]>('restart');
 
+/** The read model's detail of a registration. */
+export interface RegistrationDetail {
+  purpose: 'registration';
+  levelRequested: 'simplified';
+  channel: CodeChannel;
+  codeExpiresAt: string | null;
+  attemptsLeft: number;
+  /** The registration may be completed until then. */
+  openUntil: string;
+}
+
 export interface RegistrationState {
   number: string;
   accountId: string;

@@ -15,6 +15,17 @@ import { runDeadlines } from './machinery/timers';
 
 export type StandardUpgradeStatus = 'checking' | 'confirmed' | 'rejected';
 
+/** The read model's detail of an upgrade to the standard level (registry checks). */
+export interface StandardUpgradeDetail {
+  purpose: 'level_upgrade';
+  levelRequested: 'standard';
+  method: 'registry_check';
+  citizenship: 'RU' | 'foreign';
+  checkLimitAt: string;
+  complaintRightSince: string | null;
+  reason: string | null;
+}
+
 export interface StandardUpgradeInput {
   number: string;
   accountId: string;

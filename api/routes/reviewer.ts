@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { APPEAL_REMEDIES, APPEAL_STATUSES, OPEN_APPEAL_STATUSES, type AppealRemedy } from '../../core/appeal';
 import { APPLICATION_STATUSES, type RejectionReason } from '../../core/application';
 import { caseVisibleTo } from '../../cases/access';
+import type { CaseKind } from '../../core/case-model';
 import { listQueue } from '../../db/queries/cases';
 import { decideAppealUpdate } from '../../workflows/appeal';
 import { assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
@@ -66,7 +67,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
       const who = principal(request);
       const q = request.query;
       const assignee = q.assignee === 'me' ? who.id : q.assignee;
-      let scope: { kinds: readonly string[]; agency?: string; openStatuses: readonly string[] };
+      let scope: { kinds: readonly CaseKind[]; agency?: string; openStatuses: readonly string[] };
       if (who.role === 'expert') scope = { kinds: ['appeal'], openStatuses: OPEN_APPEAL_STATUSES };
       else if (who.agency) scope = { kinds: REVIEWED_KINDS, agency: who.agency, openStatuses: QUEUE_OPEN_STATUSES };
       else throw badRequest('your token names no agency');

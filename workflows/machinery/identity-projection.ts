@@ -1,5 +1,11 @@
-import type { CaseProjection } from '../../core/case-model';
+import type { CaseProjectionOf } from '../../core/case-model';
+import type { ConfirmedUpgradeDetail } from '../identity-confirmed';
+import type { RegistrationDetail } from '../identity-registration';
+import type { StandardUpgradeDetail } from '../identity-standard';
 import type { JournalCounters } from './case-journal';
+
+/** An identity case's detail depends on what it is for: a registration or an upgrade to a level. */
+export type IdentityDetail = RegistrationDetail | StandardUpgradeDetail | ConfirmedUpgradeDetail;
 
 /** What every identity case keeps about itself. */
 export interface IdentityCaseCore {
@@ -17,8 +23,8 @@ export interface IdentityCaseCore {
  */
 export function identityProjection(
   s: IdentityCaseCore,
-  own: Partial<Pick<CaseProjection, 'legalDueDate' | 'expectedDueDate' | 'dueAt' | 'overdue'>> & { detail: Record<string, unknown> },
-): CaseProjection {
+  own: Partial<Pick<CaseProjectionOf<'identity'>, 'legalDueDate' | 'expectedDueDate' | 'dueAt' | 'overdue'>> & { detail: IdentityDetail },
+): CaseProjectionOf<'identity'> {
   return {
     number: s.number,
     kind: 'identity',

@@ -1,21 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { normaliseVin, VEHICLE_STATUSES } from '../../core/vehicle';
-import { getAccount } from '../../db/queries/accounts';
 import {
   getPassport,
   listCertificates,
   listPassportVersions,
   listVehiclesOf,
-  registerCertificate,
   revokeCertificate,
   verifyExtract,
   type CertificateRow,
   type PassportVersion,
 } from '../../db/queries/vehicles';
 import { vehicleVisibleTo } from '../../vehicles/access';
-import { certificateTrustFromConfig, inspectCertificate } from '../../vehicles/certificates';
+import { registerOwnCertificate } from '../../vehicles/certificates';
 import { principal } from '../auth';
-import { badRequest, conflict, notFound, Problem } from '../problem';
+import { notFound } from '../problem';
 import { anyObject, nullableString, problemResponses, vinParams, vinProperty } from '../schemas';
 
 const security = [{ bearer: [] }];
@@ -106,7 +104,7 @@ const showCertificate = (c: CertificateRow) => ({
 /** Vehicle e-passports: owners' vehicles and passport versions, signing certificates, public extract checks. */
 export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
-  const trust = certificateTrustFromConfig(app.deps.config);
+  const trust = app.deps.certificateTrust;
 
   app.get(
     '/vehicles',
@@ -231,21 +229,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const who = principal(request);
-      const path = '/body/certificatePem';
-      const inspected = await inspectCertificate(request.body.certificatePem, trust);
-      if (!inspected.ok) {
-        if (inspected.status === 400) throw badRequest('the certificate is not readable', [{ path, message: inspected.reason }]);
-        throw new Problem(422, 'Unprocessable Content', `the certificate is not accepted: ${inspected.reason}`, { errors: [{ path, message: inspected.reason }] });
-      }
-      // A qualified certificate names its holder by SNILS: one of somebody else is refused.
-      const own = (await getAccount(db, who.id))?.snils?.replace(/\D/g, '');
-      if (own && inspected.snils !== own) {
-        const reason = 'the certificate belongs to another person (SNILS differs)';
-        throw new Problem(422, 'Unprocessable Content', `the certificate is not accepted: ${reason}`, { errors: [{ path, message: reason }] });
-      }
-      const result = await registerCertificate(db, { ...inspected.certificate, ownerId: who.id });
-      if ('taken' in result) throw conflict('this certificate is registered to another account');
+      const result = await registerOwnCertificate({ db, trust }, principal(request).id, request.body.certificatePem);
       return reply.status(result.created ? 201 : 200).send(showCertificate(result.certificate));
     },
   );

@@ -3,7 +3,7 @@ import type { Principal } from '../api/auth';
 import { conflict, notFound } from '../api/problem';
 import type { CaseKind } from '../core/case-model';
 import type { Db } from '../db/client';
-import { getCase, type CaseRow, type CaseRowOf } from '../db/queries/cases';
+import { findResentAs, getCase, getTimeline, type CaseRow, type CaseRowOf, type JournalRow } from '../db/queries/cases';
 import { cases } from '../db/schema';
 
 /**
@@ -19,6 +19,18 @@ export async function caseVisibleTo<K extends CaseKind = CaseKind>(db: Db, who: 
     throw conflict(`this action is for ${allowed.join(' or ')} cases; ${number} is an ${row.kind} case`);
   }
   return row as CaseRowOf<K>;
+}
+
+/** The case as this caller may see it, with the case that re-sent it, if any. */
+export async function caseForReader(db: Db, who: Principal, number: string): Promise<{ row: CaseRow; resentAs?: string }> {
+  const row = await caseVisibleTo(db, who, number);
+  return { row, resentAs: await findResentAs(db, row.number) };
+}
+
+/** The journal of a case this caller may see, in order. */
+export async function caseTimeline(db: Db, who: Principal, number: string): Promise<JournalRow[]> {
+  const row = await caseVisibleTo(db, who, number);
+  return getTimeline(db, row.number);
 }
 
 async function mayAccess(db: Db, who: Principal, row: CaseRow): Promise<boolean> {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { caseVisibleTo } from '../../cases/access';
+import { caseForReader, caseTimeline } from '../../cases/access';
 import { checkedEdit, fileApplication, resendApplication, type FilingRequest } from '../../cases/filing';
 import { ownedDocuments } from '../../cases/owned-documents';
-import { findResentAs, getTimeline, listApplicantCases } from '../../db/queries/cases';
+import { listApplicantCases } from '../../db/queries/cases';
 import { cancelUpdate, editUpdate, restoreUpdate } from '../../workflows/application';
 import { answerInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
@@ -122,8 +122,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number);
-      const resentAs = await findResentAs(db, row.number);
+      const { row, resentAs } = await caseForReader(db, who, request.params.number);
       reply.header('etag', `"${row.version}"`);
       return caseDetail(row, { resentAs, who, config: app.deps.config });
     },
@@ -143,8 +142,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number);
-      return { items: (await getTimeline(db, row.number)).map((e) => timelineEntry(e, who)) };
+      return { items: (await caseTimeline(db, who, request.params.number)).map((e) => timelineEntry(e, who)) };
     },
   );
 

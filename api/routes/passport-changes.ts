@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ownedDocuments } from '../../cases/owned-documents';
-import { filePassportChange, saleConfirmation, signedRequest, type ChangeFilingRequest } from '../../cases/passport-change-filing';
-import { ANNULMENT_REASONS, canonicalChangeRequest, CHANGE_KINDS, ENGINE_TYPES, type PassportChange } from '../../core/vehicle';
+import { filePassportChange, saleConfirmation, signingForm, type ChangeFilingRequest } from '../../cases/passport-change-filing';
+import { ANNULMENT_REASONS, CHANGE_KINDS, ENGINE_TYPES, type PassportChange } from '../../core/vehicle';
 import { confirmSaleUpdate } from '../../workflows/epts-change';
 import { principal } from '../auth';
 import { actOnCase } from '../requests';
@@ -89,12 +88,8 @@ export async function passportChangeRoutes(app: FastifyInstance): Promise<void> 
       },
     },
     async (request) => {
-      const who = principal(request);
       const { kind, payload, basedOnVersion, documents } = request.body;
-      const docs = await ownedDocuments(db, who.id, documents);
-      const bytes = canonicalChangeRequest(
-        signedRequest(request.params.vin, who.id, { kind, payload } as PassportChange, basedOnVersion, docs.map((d) => d.sha256)),
-      );
+      const bytes = await signingForm(db, principal(request), request.params.vin, { kind, payload } as PassportChange, basedOnVersion, documents);
       return { canonical: Buffer.from(bytes).toString('utf8'), base64: Buffer.from(bytes).toString('base64') };
     },
   );

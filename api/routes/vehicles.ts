@@ -1,16 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { normaliseVin, VEHICLE_STATUSES } from '../../core/vehicle';
 import {
-  getPassport,
   listCertificates,
-  listPassportVersions,
   listVehiclesOf,
   revokeCertificate,
   verifyExtract,
   type CertificateRow,
   type PassportVersion,
 } from '../../db/queries/vehicles';
-import { vehicleVisibleTo } from '../../vehicles/access';
+import { passportVersionsVisibleTo, passportVisibleTo } from '../../vehicles/access';
 import { registerOwnCertificate } from '../../vehicles/certificates';
 import { principal } from '../auth';
 import { notFound } from '../problem';
@@ -127,10 +125,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags: ['vehicles'], security, summary: "A vehicle's current passport with its history", params: vinParams, response: { 200: passportView, ...problemResponses } },
     },
     async (request) => {
-      const vehicle = await vehicleVisibleTo(db, principal(request), normaliseVin(request.params.vin));
-      const passport = await getPassport(db, vehicle.vin);
-      if (!passport) throw notFound(`vehicle ${vehicle.vin}`);
-      return showPassport(passport);
+      return showPassport(await passportVisibleTo(db, principal(request), normaliseVin(request.params.vin)));
     },
   );
 
@@ -158,8 +153,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const vehicle = await vehicleVisibleTo(db, principal(request), normaliseVin(request.params.vin));
-      const versions = await listPassportVersions(db, vehicle.vin);
+      const versions = await passportVersionsVisibleTo(db, principal(request), normaliseVin(request.params.vin));
       return { items: versions.map((v) => ({ ...v, createdAt: iso(v.createdAt) })) };
     },
   );
@@ -182,10 +176,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const vehicle = await vehicleVisibleTo(db, principal(request), normaliseVin(request.params.vin));
-      const passport = await getPassport(db, vehicle.vin, request.params.version);
-      if (!passport) throw notFound(`version ${request.params.version} of the passport of ${vehicle.vin}`);
-      return showPassport(passport);
+      return showPassport(await passportVisibleTo(db, principal(request), normaliseVin(request.params.vin), request.params.version));
     },
   );
 

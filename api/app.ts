@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Database } from '../db/client';
 import type { DocumentStorage } from '../documents/storage';
+import { trustFromConfig, verifierFromConfig } from '../signatures/from-config';
+import type { CertificateTrust, SignatureVerifier } from '../signatures/verifier';
 import { createTokenVerifier, registerAuth, type TokenVerifier } from './auth';
 import { badRequest, problemSchema, sendProblem } from './problem';
 import { appealRoutes } from './routes/appeals';
@@ -27,17 +29,31 @@ export interface AppDeps {
   temporal: Client;
   storage: DocumentStorage;
   logger: Logger;
+  /** Bearer tokens; default: from the config. */
   verifier?: TokenVerifier;
+  /** Signatures of passport changes; default: the authorities trusted by the config. */
+  signatureVerifier?: SignatureVerifier;
+  /** Which signing certificates citizens may register; default: from the config. */
+  certificateTrust?: CertificateTrust;
 }
+
+/** What routes find in `app.deps`: every dependency, built. */
+export type AppServices = Required<AppDeps>;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    deps: AppDeps;
+    deps: AppServices;
   }
 }
 
 /** The HTTP app as a factory: server.ts listens with it, tests `inject` into it. */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
+  const deps: AppServices = {
+    ...given,
+    verifier: given.verifier ?? createTokenVerifier(given.config.auth),
+    signatureVerifier: given.signatureVerifier ?? verifierFromConfig(given.config),
+    certificateTrust: given.certificateTrust ?? trustFromConfig(given.config),
+  };
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
@@ -83,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keyGenerator: (req) => req.headers.authorization ?? req.ip,
     errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, name: 'Too Many Requests', message: `rate limit exceeded, retry in ${ctx.after}` }),
   });
-  registerAuth(app, deps.verifier ?? createTokenVerifier(deps.config.auth));
+  registerAuth(app, deps.verifier);
 
   await app.register(healthRoutes);
   await app.register(catalogueRoutes);

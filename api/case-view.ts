@@ -19,18 +19,17 @@ const STATUS_LABELS: Record<CaseKind, Record<string, string>> = {
 };
 
 function statusLabel(row: CaseRow): string {
-  return STATUS_LABELS[row.kind as CaseKind][row.status] ?? row.status;
+  return STATUS_LABELS[row.kind][row.status] ?? row.status;
 }
 
 export function caseSummary(row: CaseRow) {
-  const detail = row.detail as { serviceName?: string; appeals?: { underAppeal?: string | null } };
   return {
     number: row.number,
     kind: row.kind,
     status: row.status,
     statusLabel: statusLabel(row),
     version: row.version,
-    service: { code: row.serviceCode, name: detail.serviceName ?? null },
+    service: { code: row.serviceCode, name: row.kind === 'identity' ? null : row.detail.serviceName },
     agency: row.agency,
     assigneeId: row.assigneeId,
     submittedAt: iso(row.submittedAt),
@@ -39,12 +38,13 @@ export function caseSummary(row: CaseRow) {
     expectedDueDate: row.expectedDueDate,
     overdue: row.overdue,
     closedAt: iso(row.closedAt),
-    underAppeal: detail.appeals?.underAppeal ?? null,
+    underAppeal: row.kind === 'application' ? row.detail.appeals.underAppeal : null,
   };
 }
 
 export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Principal; config: Config }) {
-  const { serviceName: _name, ...detail } = row.detail;
+  // The service's name is in the summary already.
+  const { serviceName: _name, ...detail } = { serviceName: null, ...row.detail };
   const workflowId = caseWorkflowId(row.number);
   const ns = encodeURIComponent(extra.config.temporal.namespace);
   return {

@@ -71,53 +71,91 @@ export const caseSummary = {
   },
 } as const;
 
+const nullableObject = { ...anyObject, type: ['object', 'null'] } as const;
+const infoRequest = { ...nullableObject, description: 'The open request for information or material: message, dueAt' } as const;
+const documentList = { type: 'array', items: anyObject } as const;
+
+/** What every case's detail shows besides its kind's own fields. */
+const caseDetailHead = {
+  ...caseSummary.properties,
+  applicantId: { type: 'string' },
+  resentFrom: { ...nullableString, description: 'Applications: the case this one re-sends' },
+  resentAs: { ...nullableString, description: 'Applications: the case that re-sent this one' },
+  links: anyObject,
+} as const;
+
+/** One branch of the case detail: the fields of one kind (fast-json-stringify drops any field not listed). */
+const detailOfKind = <K extends string, P extends object>(kind: K, title: string, properties: P) =>
+  ({
+    type: 'object',
+    title,
+    required: ['kind'],
+    properties: { ...caseDetailHead, kind: { type: 'string', enum: [kind] }, ...properties },
+  }) as const;
+
+export const applicationDetail = detailOfKind('application', 'Application', {
+  form: anyObject,
+  documents: documentList,
+  fee: { ...anyObject, description: 'amount, paid and the open invoice' },
+  deadline: nullableObject,
+  infoRequest,
+  decision: nullableObject,
+  result: nullableObject,
+  cancellation: nullableObject,
+  partialEditAllowed: { type: 'boolean' },
+  appeals: { ...anyObject, description: 'Appeals against this case: the open one, the chain of earlier ones, the last days to appeal per ground' },
+  previousDecisions: { type: 'array', items: anyObject, description: 'Decisions overturned on appeal' },
+});
+
+export const appealDetail = detailOfKind('appeal', 'Appeal', {
+  contested: { ...anyObject, description: 'The decision this appeal contests' },
+  ground: { type: 'string' },
+  reasons: { type: 'string' },
+  references: { type: 'array', items: { type: 'string' } },
+  documents: documentList,
+  repeatOf: nullableString,
+  infoRequest,
+  deadline: nullableObject,
+  decision: { ...nullableObject, description: 'A dismissal says until when a repeated appeal may be filed' },
+});
+
+export const changeDetail = detailOfKind('epts_change', 'Passport change', {
+  vin: { type: 'string' },
+  changeKind: { type: 'string' },
+  payload: anyObject,
+  basedOnVersion: { type: 'integer' },
+  documents: documentList,
+  signedWith: { type: 'string', description: "Serial number of the owner's signing certificate" },
+  buyer: { ...nullableObject, description: "A sale: the buyer and their confirmation's due date" },
+  infoRequest,
+  deadline: nullableObject,
+  decision: nullableObject,
+  result: { ...nullableObject, description: 'The new passport version and its extract' },
+});
+
+export const identityDetail = detailOfKind('identity', 'Identity', {
+  purpose: { type: 'string', enum: ['registration', 'level_upgrade'] },
+  levelRequested: { type: 'string', enum: ['simplified', 'standard', 'confirmed'] },
+  // registration
+  channel: { type: 'string', description: 'Registration: where the code was sent' },
+  codeExpiresAt: { ...nullableString, description: 'Registration' },
+  openUntil: { type: 'string', description: 'Registration: it may be completed until then' },
+  attemptsLeft: { type: 'integer', description: 'Registration, or a confirmation by letter once the letter is sent' },
+  // upgrades
+  method: { type: 'string', description: 'Upgrades: registry_check (standard), or how the identity is confirmed' },
+  reason: nullableString,
+  citizenship: { type: 'string', description: 'Standard upgrade' },
+  checkLimitAt: { ...nullableString, description: 'Standard upgrade: the registries answer by then' },
+  complaintRightSince: { ...nullableString, description: 'Standard upgrade: the limit passed without an answer' },
+  place: { type: 'string', description: 'Confirmed upgrade: the office or the bank' },
+  expiresAt: { ...nullableString, description: 'Confirmed upgrade' },
+  challenge: { type: 'string', description: 'Confirmed upgrade by electronic signature: what to sign' },
+});
+
+/** A case as GET /cases/{number} shows it: the fields of its kind. */
 export const caseDetail = {
-  type: 'object',
-  properties: {
-    ...caseSummary.properties,
-    applicantId: { type: 'string' },
-    resentFrom: nullableString,
-    resentAs: nullableString,
-    form: anyObject,
-    documents: { type: 'array', items: anyObject },
-    fee: anyObject,
-    deadline: { ...anyObject, type: ['object', 'null'] },
-    infoRequest: { ...anyObject, type: ['object', 'null'] },
-    decision: { ...anyObject, type: ['object', 'null'] },
-    result: { ...anyObject, type: ['object', 'null'] },
-    cancellation: { ...anyObject, type: ['object', 'null'] },
-    partialEditAllowed: { type: 'boolean' },
-    appeals: { ...anyObject, description: 'Appeals against this case: the open one, the chain of earlier ones, the last days to appeal per ground' },
-    previousDecisions: { type: 'array', items: anyObject, description: 'Decisions overturned on appeal' },
-    // appeals
-    contested: { ...anyObject, description: 'The decision this appeal contests' },
-    ground: { type: 'string' },
-    reasons: { type: 'string' },
-    references: { type: 'array', items: { type: 'string' } },
-    repeatOf: nullableString,
-    // passport changes
-    vin: { type: 'string' },
-    changeKind: { type: 'string' },
-    payload: anyObject,
-    basedOnVersion: { type: 'integer' },
-    signedWith: { type: 'string', description: 'Serial number of the owner\'s signing certificate' },
-    buyer: { ...anyObject, type: ['object', 'null'] },
-    // identity cases
-    purpose: { type: 'string' },
-    levelRequested: { type: 'string' },
-    method: { type: 'string' },
-    channel: { type: 'string' },
-    codeExpiresAt: nullableString,
-    attemptsLeft: { type: 'integer' },
-    citizenship: { type: 'string' },
-    checkLimitAt: nullableString,
-    complaintRightSince: nullableString,
-    reason: nullableString,
-    place: { type: 'string' },
-    challenge: { type: 'string' },
-    expiresAt: nullableString,
-    links: anyObject,
-  },
+  oneOf: [applicationDetail, appealDetail, changeDetail, identityDetail],
+  discriminator: { propertyName: 'kind' },
 } as const;
 
 export const pageOf = (item: object) =>

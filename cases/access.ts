@@ -2,21 +2,33 @@ import type { Principal } from '../api/auth';
 import { conflict, notFound } from '../api/problem';
 import type { CaseKind } from '../core/case-model';
 import type { Db } from '../db/client';
-import { getCase, isContested, type CaseRow } from '../db/queries/cases';
+import { findResentAs, getCase, getTimeline, isContested, type CaseRow, type CaseRowOf, type JournalRow } from '../db/queries/cases';
 
 /**
  * The case as this caller may see it. Anyone outside the case gets the same 404 as for a
  * number that does not exist, so case numbers cannot be probed. `kinds`: the case kinds
  * whose workflows answer the action about to be taken.
  */
-export async function caseVisibleTo(db: Db, who: Principal, number: string, kinds?: CaseKind | readonly CaseKind[]): Promise<CaseRow> {
+export async function caseVisibleTo<K extends CaseKind = CaseKind>(db: Db, who: Principal, number: string, kinds?: K | readonly K[]): Promise<CaseRowOf<K>> {
   const row = await getCase(db, number);
   if (!row || !(await mayAccess(db, who, row))) throw notFound(`case ${number}`);
-  const allowed = typeof kinds === 'string' ? [kinds] : kinds;
-  if (allowed && !allowed.includes(row.kind as CaseKind)) {
+  const allowed: readonly CaseKind[] | undefined = typeof kinds === 'string' ? [kinds] : kinds;
+  if (allowed && !allowed.includes(row.kind)) {
     throw conflict(`this action is for ${allowed.join(' or ')} cases; ${number} is an ${row.kind} case`);
   }
-  return row;
+  return row as CaseRowOf<K>;
+}
+
+/** The case as this caller may see it, with the case that re-sent it, if any. */
+export async function caseForReader(db: Db, who: Principal, number: string): Promise<{ row: CaseRow; resentAs?: string }> {
+  const row = await caseVisibleTo(db, who, number);
+  return { row, resentAs: await findResentAs(db, row.number) };
+}
+
+/** The journal of a case this caller may see, in order. */
+export async function caseTimeline(db: Db, who: Principal, number: string): Promise<JournalRow[]> {
+  const row = await caseVisibleTo(db, who, number);
+  return getTimeline(db, row.number);
 }
 
 async function mayAccess(db: Db, who: Principal, row: CaseRow): Promise<boolean> {
@@ -25,7 +37,7 @@ async function mayAccess(db: Db, who: Principal, row: CaseRow): Promise<boolean>
       return true;
     case 'citizen':
       // The buyer of a sale is party to its change case too.
-      return row.applicantId === who.id || (row.kind === 'epts_change' && (row.detail as { buyer?: { id?: string } }).buyer?.id === who.id);
+      return row.applicantId === who.id || (row.kind === 'epts_change' && row.detail.buyer?.id === who.id);
     case 'reviewer':
       return row.agency !== null && row.agency === who.agency;
     case 'expert':

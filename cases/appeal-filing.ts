@@ -6,7 +6,8 @@ import type { AppealGround } from '../core/appeal';
 import { caseWorkflowId, type ActionMeta, type CaseActionResult } from '../core/case-model';
 import type { TermUnit } from '../core/deadline-clock';
 import type { Db } from '../db/client';
-import { allocateCaseNumber, getCase, releaseCaseNumber, type CaseRow } from '../db/queries/cases';
+import { allocateCaseNumber, getCase, releaseCaseNumber, type CaseRowOf } from '../db/queries/cases';
+import { caseVisibleTo } from './access';
 import { ownedDocuments } from './owned-documents';
 import { appealRegisteredUpdate, type AppealActionResult } from '../workflows/appeal';
 import { contestUpdate } from '../workflows/application';
@@ -28,12 +29,14 @@ export interface AppealFilingContext {
 }
 
 /**
- * Files an appeal against `contested`. The contested case's workflow decides whether it
- * may be appealed (window, ground, one open appeal) and starts the appeal; this answers
- * once the appeal is in the read model. A refused appeal leaves nothing behind.
+ * Files an appeal against the caller's application `contestedNumber`. The contested
+ * case's workflow decides whether it may be appealed (window, ground, one open appeal)
+ * and starts the appeal; this answers once the appeal is in the read model. A refused
+ * appeal leaves nothing behind.
  */
-export async function fileAppeal(ctx: AppealFilingContext, contested: CaseRow, req: AppealRequest): Promise<AppealActionResult & { created: boolean }> {
+export async function fileAppeal(ctx: AppealFilingContext, contestedNumber: string, req: AppealRequest): Promise<AppealActionResult & { created: boolean }> {
   const { db, who } = ctx;
+  const contested = await caseVisibleTo(db, who, contestedNumber, 'application');
   const docs = await ownedDocuments(db, who.id, req.documents);
 
   const allocation = await allocateCaseNumber(db, { kind: 'appeal', applicantId: who.id, idempotencyKey: ctx.idempotencyKey });
@@ -72,9 +75,8 @@ export async function fileAppeal(ctx: AppealFilingContext, contested: CaseRow, r
  * A case's workflow ends when the last period to appeal it has run out; its read model is
  * then final and still says when that was.
  */
-function closedCaseRefusal(contested: CaseRow, ground: AppealGround): Problem {
-  const lastDays = (contested.detail as { appeals?: { lastDays?: Partial<Record<AppealGround, string>> } }).appeals?.lastDays ?? {};
-  const closedOn = lastDays[ground];
+function closedCaseRefusal(contested: CaseRowOf<'application'>, ground: AppealGround): Problem {
+  const closedOn = contested.detail.appeals.lastDays[ground];
   return closedOn
     ? conflict(`the period to appeal closed on ${closedOn}`, { appealClosedOn: closedOn })
     : conflict(`${contested.number} is closed and has no ${ground} decision that can still be appealed`);

@@ -6,9 +6,11 @@ import { RESENDABLE_STATUSES, type ApplicationStatus } from '../core/application
 import { levelAtLeast, type ActionMeta } from '../core/case-model';
 import type { Db } from '../db/client';
 import { getCalendar, getService } from '../db/queries/catalogue';
-import { allocateCaseNumber, getCase, type CaseRow } from '../db/queries/cases';
+import { allocateCaseNumber, getCase, type CaseRowOf } from '../db/queries/cases';
 import { findOwnedDocuments } from '../db/queries/documents';
 import { applicationWorkflow, registeredUpdate, type ActionResult } from '../workflows/application';
+import type { EditInput } from '../workflows/application-case';
+import { caseVisibleTo } from './access';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
 import { startCaseWorkflow } from '../temporal/start-case';
 import { applicationContentErrors } from './form-validation';
@@ -27,7 +29,7 @@ export interface FilingContext {
   meta: Omit<ActionMeta, 'actor'>;
   idempotencyKey?: string;
   /** The rejected or expired case this one re-sends. */
-  resending?: CaseRow;
+  resending?: CaseRowOf<'application'>;
 }
 
 /**
@@ -98,4 +100,37 @@ export async function fileApplication(ctx: FilingContext, req: FilingRequest): P
     if (!closed) throw err;
     return { number, status: closed.status as ApplicationStatus, version: closed.version, created: false };
   }
+}
+
+/**
+ * Re-sends the caller's rejected or expired application as a new linked case, with the
+ * form and documents of the old one unless the request brings new ones.
+ */
+export async function resendApplication(
+  ctx: Omit<FilingContext, 'resending'>,
+  number: string,
+  changes: Partial<Omit<FilingRequest, 'serviceCode'>>,
+): Promise<ActionResult & { created: boolean }> {
+  const old = await caseVisibleTo(ctx.db, ctx.who, number, 'application');
+  return fileApplication(
+    { ...ctx, resending: old },
+    {
+      serviceCode: old.serviceCode ?? '',
+      form: changes.form ?? old.detail.form,
+      documents: changes.documents ?? old.detail.documents.map((d) => d.id),
+    },
+  );
+}
+
+/**
+ * An edit of the application checked like a filing: the service must still be offered,
+ * the documents the caller's own, the form complete for the service.
+ */
+export async function checkedEdit(db: Db, who: Principal, row: CaseRowOf<'application'>, edit: { form: Record<string, unknown>; documents: string[] }): Promise<EditInput> {
+  const service = row.serviceCode ? await getService(db, row.serviceCode) : undefined;
+  if (!service) throw badRequest(`service ${row.serviceCode} is no longer offered; the case cannot be edited`);
+  const docs = await findOwnedDocuments(db, who.id, edit.documents);
+  const errors = applicationContentErrors(service, edit.form, edit.documents, docs);
+  if (errors.length) throw badRequest('the edited application is incomplete or invalid', errors);
+  return { form: edit.form, documents: docs };
 }

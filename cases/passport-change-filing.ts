@@ -4,10 +4,10 @@ import { actorOf } from '../api/auth';
 import { badRequest, conflict, forbidden, Problem } from '../api/problem';
 import { caseWorkflowId, type ActionMeta } from '../core/case-model';
 import type { ChangeTerms } from '../core/epts';
-import { changePayloadErrors, changeRefusal, EPTS_AGENCY, normaliseVin, type ChangeRequest, type PassportChange } from '../core/vehicle';
+import { canonicalChangeRequest, changePayloadErrors, changeRefusal, EPTS_AGENCY, normaliseVin, type ChangeRequest, type PassportChange } from '../core/vehicle';
 import type { Db } from '../db/client';
 import { getCalendar } from '../db/queries/catalogue';
-import { allocateCaseNumber, getCase, releaseCaseNumber } from '../db/queries/cases';
+import { allocateCaseNumber, getCase, releaseCaseNumber, type CaseRowOf } from '../db/queries/cases';
 import { claimVehicle, getPassport, releaseVehicle } from '../db/queries/vehicles';
 import type { SignatureVerifier } from '../signatures/verifier';
 import { startCaseWorkflow } from '../temporal/start-case';
@@ -50,6 +50,25 @@ export async function verifySignature(
   const check = await checkChangeSignature(deps, request, { certificateId: signed.certificateId, signature: Buffer.from(signed.signature, 'base64') }, new Date(), signerId);
   if (!check.ok) throw new Problem(422, 'Unprocessable Content', `the signature was not accepted: ${check.reason}`, { code: 'SignatureRejected' });
   return { signerId, certificateId: check.certificateId, serialNumber: check.serialNumber, signature: signed.signature };
+}
+
+/** The exact bytes the owner signs for a change: the canonical request with its documents' digests. */
+export async function signingForm(db: Db, who: Principal, vin: string, change: PassportChange, basedOnVersion: number, documentIds: string[]): Promise<Uint8Array> {
+  const docs = await ownedDocuments(db, who.id, documentIds);
+  return canonicalChangeRequest(signedRequest(vin, who.id, change, basedOnVersion, docs.map((d) => d.sha256)));
+}
+
+/** The buyer's signature over the seller's request of a sale, checked like the seller's was. */
+export async function saleConfirmation(
+  deps: { db: Db; verifier: SignatureVerifier },
+  row: CaseRowOf<'epts_change'>,
+  signed: { signature: string; certificateId?: string },
+  buyerId: string,
+): Promise<VerifiedSignature> {
+  const d = row.detail;
+  const change = { kind: d.changeKind, payload: d.payload } as PassportChange;
+  const request = signedRequest(d.vin, row.applicantId, change, d.basedOnVersion, d.documents.map((x) => x.sha256));
+  return verifySignature(deps, request, signed, buyerId);
 }
 
 /**

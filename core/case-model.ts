@@ -2,6 +2,10 @@
  * The vocabulary shared by every case kind: who acts, what the journal records, what a
  * projection carries. Pure types and constants, safe to import from workflow code.
  */
+import type { AppealDetail } from '../workflows/appeal';
+import type { ApplicationDetail } from '../workflows/application-case';
+import type { ChangeDetail } from '../workflows/epts-change';
+import type { IdentityDetail } from '../workflows/machinery/identity-case';
 
 export const CASE_KINDS = ['application', 'identity', 'appeal', 'epts_change'] as const;
 export type CaseKind = (typeof CASE_KINDS)[number];
@@ -99,10 +103,9 @@ export interface EntryDraft {
   notify?: NotificationIntent[];
 }
 
-/** The read model of a case, written by activities; `version` only grows. */
-export interface CaseProjection {
+/** The read-model fields every kind fills; `version` only grows. */
+export interface CaseProjectionHead {
   number: string;
-  kind: CaseKind;
   version: number;
   status: string;
   serviceCode: string | null;
@@ -117,9 +120,28 @@ export interface CaseProjection {
   overdue: boolean;
   closedAt: string | null;
   relatedNumber: string | null;
-  /** Kind-specific detail shown to the citizen and the reviewer. */
-  detail: Record<string, unknown>;
 }
+
+/**
+ * Each kind's detail shown to the citizen and the reviewer. The types are declared next
+ * to the workflow projection that produces them (type-only imports: nothing of the
+ * workflows runs here).
+ */
+export interface CaseDetailByKind {
+  application: ApplicationDetail;
+  appeal: AppealDetail;
+  epts_change: ChangeDetail;
+  identity: IdentityDetail;
+}
+
+/** A kind together with its detail: `kind` tells which detail a case carries. */
+export type KindedDetail = { [K in CaseKind]: { kind: K; detail: CaseDetailByKind[K] } }[CaseKind];
+
+/** The read model of one kind of case, written by activities. */
+export type CaseProjectionOf<K extends CaseKind> = CaseProjectionHead & { kind: K; detail: CaseDetailByKind[K] };
+
+/** The read model of a case, discriminated on `kind`. */
+export type CaseProjection = CaseProjectionHead & KindedDetail;
 
 export interface ProjectionBatch {
   projection: CaseProjection;

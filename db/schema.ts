@@ -16,6 +16,7 @@ import {
   uniqueIndex,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
+import type { CaseDetailByKind, CaseKind } from '../core/case-model';
 import type { FeeRule } from '../core/catalogue';
 import type { Passport, VehicleStatus } from '../core/vehicle';
 
@@ -91,7 +92,7 @@ export const cases = pgTable(
   'cases',
   {
     number: text('number').primaryKey(),
-    kind: text('kind').notNull(),
+    kind: text('kind').$type<CaseKind>().notNull(),
     version: integer('version').notNull(),
     status: text('status').notNull(),
     serviceCode: text('service_code'),
@@ -106,7 +107,8 @@ export const cases = pgTable(
     overdue: boolean('overdue').notNull().default(false),
     closedAt: ts('closed_at'),
     relatedNumber: text('related_number'),
-    detail: jsonb('detail').$type<Record<string, unknown>>().notNull(),
+    /** The detail of the case's kind (`CaseDetailByKind`); `CaseRow` ties the two together. */
+    detail: jsonb('detail').$type<CaseDetailByKind[CaseKind]>().notNull(),
   },
   (t) => [
     index('cases_applicant_submitted_idx').on(t.applicantId, t.submittedAt.desc()),

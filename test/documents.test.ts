@@ -16,6 +16,7 @@ import { sniffContentType } from '../documents/sniff';
 import type { DocumentStorage } from '../documents/storage';
 import { receiveDocument, safeFileName, type UploadPart } from '../documents/upload';
 import { createTestDatabase, type TestDatabase } from './support/db';
+import type { ApplicationDetail } from '../workflows/application-case';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(3000, 0x20), Buffer.from('\n%%EOF\n')]);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(700, 7)]);
@@ -318,7 +319,8 @@ describe('documents over HTTP', () => {
       applicantId: alice.id,
       submittedAt: now,
       updatedAt: now,
-      detail: { documents: [{ id: doc.id, type: doc.type, fileName: doc.fileName, sha256: doc.sha256 }] },
+      // Only what the document check reads.
+      detail: { documents: [{ id: doc.id, type: doc.type, fileName: doc.fileName, sha256: doc.sha256 }] } as ApplicationDetail,
     });
     expect(await status(mvdReviewer)).toBe(200);
     expect(await status(mvdReviewer, '/content')).toBe(200);

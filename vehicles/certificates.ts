@@ -1,5 +1,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import type { NewCertificate } from '../db/queries/vehicles';
+import { badRequest, conflict, Problem } from '../api/problem';
+import type { Db } from '../db/client';
+import { getAccount } from '../db/queries/accounts';
+import { registerCertificate, type CertificateRow, type NewCertificate } from '../db/queries/vehicles';
 import type { CertificateTrust } from '../signatures/verifier';
 
 export type CertificateInspection =
@@ -46,4 +49,30 @@ export async function inspectCertificate(pem: string, trust: CertificateTrust, a
       notAfter: new Date(cert.validTo).toISOString(),
     },
   };
+}
+
+/**
+ * Registers a citizen's certificate for signing passport changes: readable (else 400),
+ * accepted by the trust (else 422), naming the citizen's own SNILS (else 422) and nobody
+ * else's already (else 409). Registering it again is no change (`created: false`).
+ */
+export async function registerOwnCertificate(
+  deps: { db: Db; trust: CertificateTrust },
+  ownerId: string,
+  pem: string,
+): Promise<{ created: boolean; certificate: CertificateRow }> {
+  const path = '/body/certificatePem';
+  const refused = (reason: string) =>
+    new Problem(422, 'Unprocessable Content', `the certificate is not accepted: ${reason}`, { errors: [{ path, message: reason }] });
+  const inspected = await inspectCertificate(pem, deps.trust);
+  if (!inspected.ok) {
+    if (inspected.status === 400) throw badRequest('the certificate is not readable', [{ path, message: inspected.reason }]);
+    throw refused(inspected.reason);
+  }
+  // A qualified certificate names its holder by SNILS: one of somebody else is refused.
+  const own = (await getAccount(deps.db, ownerId))?.snils?.replace(/\D/g, '');
+  if (own && inspected.snils !== own) throw refused('the certificate belongs to another person (SNILS differs)');
+  const result = await registerCertificate(deps.db, { ...inspected.certificate, ownerId });
+  if ('taken' in result) throw conflict('this certificate is registered to another account');
+  return result;
 }

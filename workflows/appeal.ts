@@ -24,13 +24,13 @@ import {
   type ContestedDecision,
 } from '../core/appeal';
 import { APPEAL_WINDOW_DAYS, lastAppealDay } from '../core/appeal-window';
-import { BY_SYSTEM, caseWorkflowId, CITIZEN_ANSWER_TERM_DAYS, now, type ActionMeta, type CaseActionResult, type CaseProjection, type DocumentRef, type EntryDraft } from '../core/case-model';
-import type { TermUnit, WorkCalendar } from '../core/deadline-clock';
+import { BY_SYSTEM, caseWorkflowId, CITIZEN_ANSWER_TERM_DAYS, now, type ActionMeta, type CaseActionResult, type CaseProjectionOf, type DocumentRef, type EntryDraft } from '../core/case-model';
+import type { ClockInterval, TermUnit, WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
 import { appealOutcomeAppliedSignal, appealOutcomeSignal } from './appeal-protocol';
 import { refuse, type JournalCounters } from './machinery/case-journal';
 import { withdrawUpdate } from './machinery/case-status';
-import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
+import { newDeadlineState, type DeadlineChange, type DeadlineState } from './machinery/processing-deadline';
 import type { InfoRequest, Recusal } from './machinery/review-desk';
 import { ReviewableCase } from './machinery/reviewable-case';
 import { runDeadlines, type DueTimer } from './machinery/timers';
@@ -62,6 +62,28 @@ export interface AppealDecision {
   reasons: string;
   decidedBy: string;
   decidedAt: string;
+}
+
+/** The read model's detail of an appeal: what the citizen and the expert see. */
+export interface AppealDetail {
+  serviceName: string | null;
+  contested: ContestedDecision;
+  ground: AppealGround;
+  reasons: string;
+  references: string[];
+  documents: DocumentRef[];
+  repeatOf: string | null;
+  infoRequest: { message: string; dueAt: string } | null;
+  deadline: {
+    legalDue: string;
+    expectedDue: string;
+    paused: boolean;
+    intervals: ClockInterval[];
+    history: DeadlineChange[];
+    breachedAt: string | null;
+  } | null;
+  /** A dismissal says until when a repeated appeal may be filed and what remains after it. */
+  decision: (AppealDecision & { repeatAppealUntil?: string; repeatAppealDays?: number; furtherRemedy?: string }) | null;
 }
 
 /** What the citizen filed, as the contested case hands it over. */
@@ -263,7 +285,7 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
 
   // -- helpers ------------------------------------------------------------------------
 
-  projection(): CaseProjection {
+  projection(): CaseProjectionOf<'appeal'> {
     const s = this.s;
     const view = s.deadline.view;
     const d = s.decision;

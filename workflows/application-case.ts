@@ -14,8 +14,8 @@ import {
   type ApplicationStatus,
   type RejectionReason,
 } from '../core/application';
-import type { AppealOutcome, ContestedDecision, ContestInput } from '../core/appeal';
-import { AppealLedger, type AppealsState } from '../core/appeal-ledger';
+import type { AppealGround, AppealOutcome, ContestedDecision, ContestInput } from '../core/appeal';
+import { AppealLedger, type AppealRecord, type AppealsState } from '../core/appeal-ledger';
 import { lastAppealDay } from '../core/appeal-window';
 import {
   BY_SYSTEM,
@@ -23,16 +23,16 @@ import {
   now,
   type ActionMeta,
   type Actor,
-  type CaseProjection,
+  type CaseProjectionOf,
   type DocumentRef,
   type EntryDraft,
 } from '../core/case-model';
 import type { ServiceDefinition } from '../core/catalogue';
-import { addDays, dayOf, type WorkCalendar } from '../core/deadline-clock';
-import { FeeAccount, type FeeState, type Payment } from '../core/fee-account';
+import { addDays, dayOf, type ClockInterval, type TermUnit, type WorkCalendar } from '../core/deadline-clock';
+import { FeeAccount, type FeeState, type Invoice, type Payment } from '../core/fee-account';
 import { FailureType } from '../core/failures';
 import { refuse, type JournalCounters } from './machinery/case-journal';
-import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
+import { newDeadlineState, type DeadlineChange, type DeadlineState } from './machinery/processing-deadline';
 import type { DecideInput, InfoRequest, Recusal } from './machinery/review-desk';
 import { ReviewableCase } from './machinery/reviewable-case';
 import type { DueTimer } from './machinery/timers';
@@ -87,6 +87,39 @@ export interface ApplicationState {
   resentFrom: string | null;
   closedAt: string | null;
   journal: JournalCounters;
+}
+
+/** The read model's detail of an application: what the citizen and the reviewer see. */
+export interface ApplicationDetail {
+  serviceName: string;
+  form: Record<string, unknown>;
+  documents: DocumentRef[];
+  fee: { amount: number; paid: number; invoice: Invoice | null };
+  deadline: {
+    legalDue: string;
+    expectedDue: string;
+    paused: boolean;
+    unit?: TermUnit;
+    termDays?: number;
+    intervals: ClockInterval[];
+    history: DeadlineChange[];
+    breachedAt: string | null;
+    appealUntil: string | null;
+  } | null;
+  infoRequest: { message: string; dueAt: string } | null;
+  decision: (Decision & { appealUntil: string }) | null;
+  result: IssuedResult | null;
+  cancellation: { at: string; restoreUntil: string } | null;
+  partialEditAllowed: boolean;
+  appeals: {
+    /** The open appeal's number. */
+    underAppeal: string | null;
+    open: AppealRecord | null;
+    history: AppealRecord[];
+    /** The last day to appeal, per ground (YYYY-MM-DD). */
+    lastDays: Partial<Record<AppealGround, string>>;
+  };
+  previousDecisions: Array<Decision & { result: IssuedResult | null; overturnedBy: string }>;
 }
 
 const GATEWAY = { actor: { id: 'payment-gateway', role: 'payment_gateway' as const } };
@@ -478,7 +511,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
     return [...entries, ...this.setStatus(settled)];
   }
 
-  projection(): CaseProjection {
+  projection(): CaseProjectionOf<'application'> {
     const s = this.s;
     const view = s.deadline.view;
     return {

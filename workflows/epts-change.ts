@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RejectionReason } from '../core/application';
-import { BY_SYSTEM, CITIZEN_ANSWER_TERM_DAYS, now, type ActionMeta, type CaseActionResult, type CaseProjection, type DocumentRef, type EntryDraft } from '../core/case-model';
+import { BY_SYSTEM, CITIZEN_ANSWER_TERM_DAYS, now, type ActionMeta, type CaseActionResult, type CaseProjectionOf, type DocumentRef, type EntryDraft } from '../core/case-model';
 import { addDays, type WorkCalendar } from '../core/deadline-clock';
 import { CHANGE_KIND_LABELS, WITHDRAWABLE_CHANGE_STATUSES, type ChangeStatus, type ChangeTerms } from '../core/epts';
 import { FailureType } from '../core/failures';
@@ -73,6 +73,23 @@ export interface ChangeState extends ChangeFiling {
   journal: JournalCounters;
   /** The vehicle takes new changes again (set when this case has ended). */
   vehicleReleased?: boolean;
+}
+
+/** The read model's detail of a passport change: what the owner, the buyer and the reviewer see. */
+export interface ChangeDetail {
+  serviceName: string;
+  vin: string;
+  changeKind: PassportChange['kind'];
+  payload: PassportChange['payload'];
+  basedOnVersion: number;
+  documents: DocumentRef[];
+  /** Serial number of the owner's signing certificate. */
+  signedWith: string;
+  buyer: { id: string; dueAt: string; confirmedAt: string | null } | null;
+  infoRequest: { message: string; dueAt: string } | null;
+  deadline: { legalDue: string; expectedDue: string; paused: boolean; breachedAt: string | null } | null;
+  decision: ChangeState['decision'];
+  result: (NonNullable<ChangeState['result']> & { verify: string }) | null;
 }
 
 export interface ChangeInput extends ChangeFiling {
@@ -262,7 +279,7 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
     return this.journal.commit(meta, at, [entry, ...this.setStatus(status)]);
   }
 
-  projection(): CaseProjection {
+  projection(): CaseProjectionOf<'epts_change'> {
     const s = this.s;
     const view = s.deadline.view;
     return {

@@ -17,6 +17,21 @@ import type { DueTimer } from './machinery/timers';
 
 export const CONFIRMATION_METHODS = ['in_person', 'bank', 'letter', 'signature'] as const;
 export type ConfirmationMethod = (typeof CONFIRMATION_METHODS)[number];
+
+/** The read model's detail of an upgrade to the confirmed level. */
+export interface ConfirmedUpgradeDetail {
+  purpose: 'level_upgrade';
+  levelRequested: 'confirmed';
+  method: ConfirmationMethod;
+  /** The office (in person) or the bank. */
+  place: string;
+  expiresAt: string;
+  reason: string | null;
+  /** Letter: code attempts left, once the letter is sent. */
+  attemptsLeft?: number;
+  /** Signature: what to sign. */
+  challenge?: string;
+}
 export const OFFICE_KINDS = ['mfc', 'post_office', 'pension_fund', 'telecom_office'] as const;
 export type OfficeKind = (typeof OFFICE_KINDS)[number];
 
@@ -98,7 +113,7 @@ const REQUESTED: Record<ConfirmationMethod, (place: string, until: string) => st
   signature: (_place, until) => `Sign the challenge with your qualified electronic signature before ${until}`,
 };
 
-export class ConfirmedUpgradeCase extends IdentityCase<ConfirmedUpgradeStatus, ConfirmedUpgradeState> {
+export class ConfirmedUpgradeCase extends IdentityCase<ConfirmedUpgradeStatus, ConfirmedUpgradeState, ConfirmedUpgradeDetail> {
   constructor(
     s: ConfirmedUpgradeState,
     private readonly maxAttempts: number,
@@ -115,7 +130,7 @@ export class ConfirmedUpgradeCase extends IdentityCase<ConfirmedUpgradeStatus, C
     );
   }
 
-  protected view(): IdentityView {
+  protected view(): IdentityView<ConfirmedUpgradeDetail> {
     const s = this.s;
     return {
       expectedDueDate: s.expiresAt.slice(0, 10),

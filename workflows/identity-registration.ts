@@ -42,6 +42,17 @@ export const codeIssuedUpdate = defineUpdate<CodeAnswer, []>('codeIssued');
 export const enterCodeUpdate = defineUpdate<CodeAnswer, [{ code: string }, ActionMeta]>('enterCode');
 export const restartUpdate = defineUpdate<CodeAnswer, [{ channel?: CodeChannel }, ActionMeta]>('restart');
 
+/** The read model's detail of a registration. */
+export interface RegistrationDetail {
+  purpose: 'registration';
+  levelRequested: 'simplified';
+  channel: CodeChannel;
+  codeExpiresAt: string | null;
+  attemptsLeft: number;
+  /** The registration may be completed until then. */
+  openUntil: string;
+}
+
 export interface RegistrationState extends IdentityState<RegistrationStatus> {
   channels: CodeChannel[];
   channel: CodeChannel;
@@ -57,7 +68,7 @@ const { activateAccount } = proxyActivities<Activities>({
 
 const minutesFrom = (iso: string, m: number) => new Date(Date.parse(iso) + m * 60_000).toISOString();
 
-export class RegistrationCase extends IdentityCase<RegistrationStatus, RegistrationState> {
+export class RegistrationCase extends IdentityCase<RegistrationStatus, RegistrationState, RegistrationDetail> {
   constructor(
     s: RegistrationState,
     private readonly input: RegistrationInput,
@@ -75,7 +86,7 @@ export class RegistrationCase extends IdentityCase<RegistrationStatus, Registrat
     return this.s.code ? this.input.maxAttempts - this.s.code.attempts : this.input.maxAttempts;
   }
 
-  protected view(): IdentityView {
+  protected view(): IdentityView<RegistrationDetail> {
     const s = this.s;
     return {
       dueAt: s.code && s.status === 'awaiting_code' ? s.code.expiresAt : null,

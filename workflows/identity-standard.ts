@@ -14,6 +14,17 @@ import { IdentityCase, startedIdentity, type IdentityState, type IdentityView } 
 import type { DueTimer } from './machinery/timers';
 
 
+/** The read model's detail of an upgrade to the standard level (registry checks). */
+export interface StandardUpgradeDetail {
+  purpose: 'level_upgrade';
+  levelRequested: 'standard';
+  method: 'registry_check';
+  citizenship: 'RU' | 'foreign';
+  checkLimitAt: string;
+  complaintRightSince: string | null;
+  reason: string | null;
+}
+
 export interface StandardUpgradeInput {
   number: string;
   accountId: string;
@@ -56,7 +67,7 @@ const { grantStandardLevel } = proxyActivities<Activities>({
 const permanent = (err: unknown): string | null =>
   err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.Permanent ? err.cause.message : null;
 
-export class StandardUpgradeCase extends IdentityCase<StandardUpgradeStatus, StandardUpgradeState> {
+export class StandardUpgradeCase extends IdentityCase<StandardUpgradeStatus, StandardUpgradeState, StandardUpgradeDetail> {
   constructor(
     s: StandardUpgradeState,
     private readonly citizenship: StandardUpgradeInput['citizenship'],
@@ -70,7 +81,7 @@ export class StandardUpgradeCase extends IdentityCase<StandardUpgradeStatus, Sta
     return new StandardUpgradeCase({ ...common, limitAt, complaintRightSince: null, reason: null }, input.citizenship);
   }
 
-  protected view(): IdentityView {
+  protected view(): IdentityView<StandardUpgradeDetail> {
     const s = this.s;
     return {
       legalDueDate: s.limitAt.slice(0, 10),

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { APPEAL_GROUNDS } from '../../core/appeal';
 import { fileAppeal, type AppealRequest } from '../../cases/appeal-filing';
-import { caseVisibleTo } from '../../cases/access';
 import { withdrawUpdate } from '../../workflows/machinery/case-status';
 import { principal } from '../auth';
-import { actionMeta, caseUpdate } from '../requests';
+import { actOnCase } from '../requests';
 import { actionResult, documentIds, numberParams, problemResponses, versionProperty } from '../schemas';
 
 const CITIZEN = { roles: ['citizen'] } as const;
@@ -53,18 +52,16 @@ export async function appealRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const who = principal(request);
-      const contested = await caseVisibleTo(db, who, request.params.number, 'application');
       const result = await fileAppeal(
         {
           db,
           temporal: app.deps.temporal,
-          who,
+          who: principal(request),
           meta: { clientAddress: request.ip, requestId: request.id },
           idempotencyKey: request.headers['idempotency-key'],
           examinationTerm: app.deps.config.appeals.examinationTerm,
         },
-        contested,
+        request.params.number,
         request.body,
       );
       return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
@@ -85,8 +82,7 @@ export async function appealRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const row = await caseVisibleTo(db, principal(request), request.params.number, ['appeal', 'epts_change']);
-      return caseUpdate(app, row.number, withdrawUpdate, actionMeta(request, request.body?.version));
+      return actOnCase(request, ['appeal', 'epts_change'], withdrawUpdate, [], request.body?.version);
     },
   );
 }

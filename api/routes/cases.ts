@@ -1,17 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { caseVisibleTo } from '../../cases/access';
-import { fileApplication, type FilingRequest } from '../../cases/filing';
-import { applicationContentErrors } from '../../cases/form-validation';
+import { caseForReader, caseTimeline } from '../../cases/access';
+import { checkedEdit, fileApplication, resendApplication, type FilingRequest } from '../../cases/filing';
 import { ownedDocuments } from '../../cases/owned-documents';
-import { getService } from '../../db/queries/catalogue';
-import { findResentAs, getTimeline, listApplicantCases } from '../../db/queries/cases';
-import { findOwnedDocuments } from '../../db/queries/documents';
+import { listApplicantCases } from '../../db/queries/cases';
 import { cancelUpdate, editUpdate, restoreUpdate } from '../../workflows/application';
 import { answerInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
 import { caseDetail, caseSummary, timelineEntry } from '../case-view';
-import { badRequest } from '../problem';
-import { actionMeta, caseUpdate } from '../requests';
+import { actOnCase } from '../requests';
 import {
   actionResult,
   caseDetail as caseDetailSchema,
@@ -126,8 +122,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number);
-      const resentAs = await findResentAs(db, row.number);
+      const { row, resentAs } = await caseForReader(db, who, request.params.number);
       reply.header('etag', `"${row.version}"`);
       return caseDetail(row, { resentAs, who, config: app.deps.config });
     },
@@ -147,8 +142,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number);
-      return { items: (await getTimeline(db, row.number)).map((e) => timelineEntry(e, who)) };
+      return { items: (await caseTimeline(db, who, request.params.number)).map((e) => timelineEntry(e, who)) };
     },
   );
 
@@ -171,14 +165,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number, 'application');
-      const service = row.serviceCode ? await getService(db, row.serviceCode) : undefined;
-      if (!service) throw badRequest(`service ${row.serviceCode} is no longer offered; the case cannot be edited`);
-      const docs = await findOwnedDocuments(db, who.id, request.body.documents);
-      const errors = applicationContentErrors(service, request.body.form, request.body.documents, docs);
-      if (errors.length) throw badRequest('the edited application is incomplete or invalid', errors);
-      return caseUpdate(app, row.number, editUpdate, { form: request.body.form, documents: docs }, actionMeta(request, request.body.version));
+      const { version, ...edit } = request.body;
+      return actOnCase(request, 'application', editUpdate, async (row) => [await checkedEdit(db, principal(request), row, edit)], version);
     },
   );
 
@@ -200,8 +188,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         },
       },
       async (request) => {
-        const row = await caseVisibleTo(db, principal(request), request.params.number, 'application');
-        return caseUpdate(app, row.number, update, actionMeta(request, request.body?.version));
+        return actOnCase(request, 'application', update, [], request.body?.version);
       },
     );
   }
@@ -225,10 +212,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number, ['application', 'appeal', 'epts_change']);
-      const docs = await ownedDocuments(db, who.id, request.body.documents);
-      return caseUpdate(app, row.number, answerInfoUpdate, { comment: request.body.comment, documents: docs }, actionMeta(request));
+      const { comment, documents } = request.body;
+      return actOnCase(request, ['application', 'appeal', 'epts_change'], answerInfoUpdate, async () => [
+        { comment, documents: await ownedDocuments(db, principal(request).id, documents) },
+      ]);
     },
   );
 
@@ -246,24 +233,17 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const who = principal(request);
-      const old = await caseVisibleTo(db, who, request.params.number, 'application');
-      const prior = old.detail as { form?: Record<string, unknown>; documents?: { id: string }[] };
-      const result = await fileApplication(
+      const result = await resendApplication(
         {
           db,
           temporal: app.deps.temporal,
           taskQueue,
-          who,
+          who: principal(request),
           meta: { clientAddress: request.ip, requestId: request.id },
           idempotencyKey: request.headers['idempotency-key'],
-          resending: old,
         },
-        {
-          serviceCode: old.serviceCode ?? '',
-          form: request.body?.form ?? prior.form ?? {},
-          documents: request.body?.documents ?? (prior.documents ?? []).map((d) => d.id),
-        },
+        request.params.number,
+        request.body ?? {},
       );
       return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
     },

@@ -34,10 +34,11 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
   /** An open in-person confirmation; any other number is 404 to an operator. */
   const inPersonCase = async (number: string) => {
     const row = await getCase(db, number);
-    if (!row || row.kind !== 'identity' || (row.detail as { method?: string }).method !== 'in_person') {
+    if (row?.kind !== 'identity' || !('method' in row.detail) || row.detail.method !== 'in_person') {
       throw notFound(`confirmation request ${number}`);
     }
-    return row;
+    // Spelt out so the caller gets the narrowed detail (an in-person confirmation).
+    return { ...row, detail: row.detail };
   };
 
   app.post<{ Body: ConfirmedUpgradeRequest }>(
@@ -177,7 +178,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
         status: row.status,
         version: row.version,
         citizenName: (await getAccountName(db, row.applicantId)) ?? '',
-        expiresAt: (row.detail as { expiresAt: string }).expiresAt,
+        expiresAt: row.detail.expiresAt,
       };
     },
   );
@@ -239,7 +240,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
     async (request, reply) => {
       const { caseNumber, ...result } = request.body;
       const row = await getCase(db, caseNumber);
-      if (!row || (row.detail as { method?: string }).method !== 'bank') throw notFound(`confirmation request ${caseNumber}`);
+      if (row?.kind !== 'identity' || !('method' in row.detail) || row.detail.method !== 'bank') throw notFound(`confirmation request ${caseNumber}`);
       await temporal.workflow.getHandle(caseWorkflowId(caseNumber)).signal(bankResultSignal, result);
       return reply.status(202).send({ accepted: true });
     },

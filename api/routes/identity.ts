@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { verifyPassword } from '../../accounts/passwords';
+import { signIn } from '../../accounts/sign-in';
 import { startRegistration, type RegistrationRequest } from '../../accounts/registration';
 import { startStandardUpgrade, type StandardUpgradeRequest } from '../../accounts/standard-upgrade';
 import { caseWorkflowId } from '../../core/case-model';
 import { getCase } from '../../db/queries/cases';
-import { findAccountByLogin } from '../../db/queries/accounts';
 import { enterCodeUpdate, restartUpdate, type CodeChannel } from '../../workflows/identity-registration';
-import { mintToken, principal } from '../auth';
-import { badRequest, notFound, Problem } from '../problem';
+import { principal } from '../auth';
+import { badRequest, notFound } from '../problem';
 import { numberParams, problemResponses } from '../schemas';
 
 const tags = ['identity'];
@@ -180,16 +179,6 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request) => {
-      const login = request.body.login.includes('@') ? request.body.login : request.body.login.replace(/[\s()-]/g, '');
-      const account = await findAccountByLogin(db, login);
-      // The same answer for an unknown login and a wrong password: logins cannot be probed.
-      if (!account || !(await verifyPassword(request.body.password, account.passwordHash))) {
-        throw new Problem(401, 'Unauthorized', 'wrong login or password');
-      }
-      if (account.status !== 'active' || !account.level) throw new Problem(403, 'Forbidden', 'confirm your phone or e-mail first');
-      const token = await mintToken(config.auth, { id: account.id, role: 'citizen', level: account.level });
-      return { token, accountId: account.id, level: account.level };
-    },
+    async (request) => signIn({ db, auth: config.auth }, request.body),
   );
 }

@@ -1,12 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { caseVisibleTo } from '../../cases/access';
-import { ownedDocuments } from '../../cases/owned-documents';
-import { filePassportChange, signedRequest, verifySignature, type ChangeFilingRequest } from '../../cases/passport-change-filing';
-import { ANNULMENT_REASONS, canonicalChangeRequest, CHANGE_KINDS, ENGINE_TYPES, type PassportChange } from '../../core/vehicle';
-import { verifierFromConfig } from '../../signatures/from-config';
+import { filePassportChange, saleConfirmation, signingForm, type ChangeFilingRequest } from '../../cases/passport-change-filing';
+import { ANNULMENT_REASONS, CHANGE_KINDS, ENGINE_TYPES, type PassportChange } from '../../core/vehicle';
 import { confirmSaleUpdate } from '../../workflows/epts-change';
 import { principal } from '../auth';
-import { actionMeta, caseUpdate } from '../requests';
+import { actOnCase } from '../requests';
 import { actionResult, documentIds, numberParams, problemResponses, vinParams } from '../schemas';
 
 const CITIZEN = { roles: ['citizen'] } as const;
@@ -71,8 +68,7 @@ interface ChangeBody {
 /** Owners change their vehicles' passports with signed requests; buyers confirm sales. */
 export async function passportChangeRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
-  const { config } = app.deps;
-  const verifier = verifierFromConfig(config);
+  const { config, signatureVerifier: verifier } = app.deps;
 
   app.post<{ Params: { vin: string }; Body: ChangeBody }>(
     '/vehicles/:vin/signing-form',
@@ -92,12 +88,8 @@ export async function passportChangeRoutes(app: FastifyInstance): Promise<void> 
       },
     },
     async (request) => {
-      const who = principal(request);
       const { kind, payload, basedOnVersion, documents } = request.body;
-      const docs = await ownedDocuments(db, who.id, documents);
-      const bytes = canonicalChangeRequest(
-        signedRequest(request.params.vin, who.id, { kind, payload } as PassportChange, basedOnVersion, docs.map((d) => d.sha256)),
-      );
+      const bytes = await signingForm(db, principal(request), request.params.vin, { kind, payload } as PassportChange, basedOnVersion, documents);
       return { canonical: Buffer.from(bytes).toString('utf8'), base64: Buffer.from(bytes).toString('base64') };
     },
   );
@@ -160,12 +152,9 @@ export async function passportChangeRoutes(app: FastifyInstance): Promise<void> 
       },
     },
     async (request) => {
-      const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number, 'epts_change');
-      const d = row.detail as { vin: string; changeKind: 'sale'; payload: PassportChange['payload']; basedOnVersion: number; documents: { sha256: string }[] };
-      const signed = signedRequest(d.vin, row.applicantId, { kind: d.changeKind, payload: d.payload } as PassportChange, d.basedOnVersion, d.documents.map((x) => x.sha256));
-      const confirmation = await verifySignature({ db, verifier }, signed, request.body, who.id);
-      return caseUpdate(app, row.number, confirmSaleUpdate, confirmation, actionMeta(request));
+      return actOnCase(request, 'epts_change', confirmSaleUpdate, async (row) => [
+        await saleConfirmation({ db, verifier }, row, request.body, principal(request).id),
+      ]);
     },
   );
 }

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { APPEAL_REMEDIES, APPEAL_STATUSES, OPEN_APPEAL_STATUSES, type AppealRemedy } from '../../core/appeal';
+import { APPEAL_REMEDIES, APPEAL_STATUSES, type AppealRemedy } from '../../core/appeal';
 import { APPLICATION_STATUSES, type RejectionReason } from '../../core/application';
-import { caseVisibleTo } from '../../cases/access';
-import { listQueue } from '../../db/queries/cases';
+import { DESK_KINDS, officialQueue, REVIEWED_KINDS } from '../../cases/queue';
 import { decideAppealUpdate } from '../../workflows/appeal';
 import { assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
 import { caseSummary } from '../case-view';
-import { badRequest } from '../problem';
-import { actionMeta, caseUpdate } from '../requests';
+import { actOnCase } from '../requests';
 import {
   actionResult,
   caseSummary as caseSummarySchema,
@@ -23,12 +21,8 @@ import {
 const REVIEWER = { roles: ['reviewer'] } as const;
 const EXPERT = { roles: ['expert'] } as const;
 const OFFICIAL = { roles: ['reviewer', 'expert'] } as const;
-/** Cases an official works: reviewers decide applications and passport changes, experts appeals. */
-const DESK_KINDS = ['application', 'appeal', 'epts_change'] as const;
-const REVIEWED_KINDS = ['application', 'epts_change'] as const;
 const security = [{ bearer: [] }];
 const tags = ['reviewer'];
-const QUEUE_OPEN_STATUSES = ['submitted', 'resubmitted', 'reopened', 'in_review', 'awaiting_info'];
 
 interface NumberParams {
   number: string;
@@ -63,14 +57,8 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const who = principal(request);
       const q = request.query;
-      const assignee = q.assignee === 'me' ? who.id : q.assignee;
-      let scope: { kinds: readonly string[]; agency?: string; openStatuses: readonly string[] };
-      if (who.role === 'expert') scope = { kinds: ['appeal'], openStatuses: OPEN_APPEAL_STATUSES };
-      else if (who.agency) scope = { kinds: REVIEWED_KINDS, agency: who.agency, openStatuses: QUEUE_OPEN_STATUSES };
-      else throw badRequest('your token names no agency');
-      const page = await listQueue(db, { ...q, ...scope, assignee });
+      const page = await officialQueue(db, principal(request), q);
       return { items: page.items.map(caseSummary), total: page.total, limit: q.limit, offset: q.offset };
     },
   );
@@ -84,8 +72,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags, security, summary: 'Take an unassigned case', params: numberParams, body: versionOnly, response: { 200: actionResult, ...problemResponses } },
     },
     async (request) => {
-      const row = await caseVisibleTo(db, principal(request), request.params.number, DESK_KINDS);
-      return caseUpdate(app, row.number, claimUpdate, actionMeta(request, request.body.version));
+      return actOnCase(request, DESK_KINDS, claimUpdate, [], request.body.version);
     },
   );
 
@@ -108,8 +95,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const row = await caseVisibleTo(db, principal(request), request.params.number, DESK_KINDS);
-      return caseUpdate(app, row.number, assignUpdate, { assigneeId: request.body.assigneeId }, actionMeta(request, request.body.version));
+      return actOnCase(request, DESK_KINDS, assignUpdate, [{ assigneeId: request.body.assigneeId }], request.body.version);
     },
   );
 
@@ -137,8 +123,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { version, ...input } = request.body;
-      const row = await caseVisibleTo(db, principal(request), request.params.number, DESK_KINDS);
-      return caseUpdate(app, row.number, requestInfoUpdate, input, actionMeta(request, version));
+      return actOnCase(request, DESK_KINDS, requestInfoUpdate, [input], version);
     },
   );
 
@@ -169,8 +154,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { version, ...input } = request.body;
-      const row = await caseVisibleTo(db, principal(request), request.params.number, REVIEWED_KINDS);
-      return caseUpdate(app, row.number, decideUpdate, input, actionMeta(request, version));
+      return actOnCase(request, REVIEWED_KINDS, decideUpdate, [input], version);
     },
   );
 
@@ -207,8 +191,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { version, ...input } = request.body;
-      const row = await caseVisibleTo(db, principal(request), request.params.number, 'appeal');
-      return caseUpdate(app, row.number, decideAppealUpdate, input, actionMeta(request, version));
+      return actOnCase(request, 'appeal', decideAppealUpdate, [input], version);
     },
   );
 }

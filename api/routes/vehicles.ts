@@ -1,22 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { normaliseVin, VEHICLE_STATUSES } from '../../core/vehicle';
-import { getAccount } from '../../db/queries/accounts';
 import {
-  getPassport,
   listCertificates,
-  listPassportVersions,
   listVehiclesOf,
-  registerCertificate,
   revokeCertificate,
   verifyExtract,
   type CertificateRow,
   type PassportVersion,
 } from '../../db/queries/vehicles';
-import { vehicleVisibleTo } from '../../vehicles/access';
-import { trustFromConfig } from '../../signatures/from-config';
-import { inspectCertificate } from '../../vehicles/certificates';
+import { passportVersionsVisibleTo, passportVisibleTo } from '../../vehicles/access';
+import { registerOwnCertificate } from '../../vehicles/certificates';
 import { principal } from '../auth';
-import { badRequest, conflict, notFound, Problem } from '../problem';
+import { notFound } from '../problem';
 import { anyObject, nullableString, problemResponses, vinParams, vinProperty } from '../schemas';
 
 const security = [{ bearer: [] }];
@@ -107,7 +102,7 @@ const showCertificate = (c: CertificateRow) => ({
 /** Vehicle e-passports: owners' vehicles and passport versions, signing certificates, public extract checks. */
 export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
-  const trust = trustFromConfig(app.deps.config);
+  const trust = app.deps.certificateTrust;
 
   app.get(
     '/vehicles',
@@ -130,10 +125,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags: ['vehicles'], security, summary: "A vehicle's current passport with its history", params: vinParams, response: { 200: passportView, ...problemResponses } },
     },
     async (request) => {
-      const vehicle = await vehicleVisibleTo(db, principal(request), normaliseVin(request.params.vin));
-      const passport = await getPassport(db, vehicle.vin);
-      if (!passport) throw notFound(`vehicle ${vehicle.vin}`);
-      return showPassport(passport);
+      return showPassport(await passportVisibleTo(db, principal(request), normaliseVin(request.params.vin)));
     },
   );
 
@@ -161,8 +153,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const vehicle = await vehicleVisibleTo(db, principal(request), normaliseVin(request.params.vin));
-      const versions = await listPassportVersions(db, vehicle.vin);
+      const versions = await passportVersionsVisibleTo(db, principal(request), normaliseVin(request.params.vin));
       return { items: versions.map((v) => ({ ...v, createdAt: iso(v.createdAt) })) };
     },
   );
@@ -185,10 +176,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const vehicle = await vehicleVisibleTo(db, principal(request), normaliseVin(request.params.vin));
-      const passport = await getPassport(db, vehicle.vin, request.params.version);
-      if (!passport) throw notFound(`version ${request.params.version} of the passport of ${vehicle.vin}`);
-      return showPassport(passport);
+      return showPassport(await passportVisibleTo(db, principal(request), normaliseVin(request.params.vin), request.params.version));
     },
   );
 
@@ -232,21 +220,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const who = principal(request);
-      const path = '/body/certificatePem';
-      const inspected = await inspectCertificate(request.body.certificatePem, trust);
-      if (!inspected.ok) {
-        if (inspected.status === 400) throw badRequest('the certificate is not readable', [{ path, message: inspected.reason }]);
-        throw new Problem(422, 'Unprocessable Content', `the certificate is not accepted: ${inspected.reason}`, { errors: [{ path, message: inspected.reason }] });
-      }
-      // A qualified certificate names its holder by SNILS: one of somebody else is refused.
-      const own = (await getAccount(db, who.id))?.snils?.replace(/\D/g, '');
-      if (own && inspected.snils !== own) {
-        const reason = 'the certificate belongs to another person (SNILS differs)';
-        throw new Problem(422, 'Unprocessable Content', `the certificate is not accepted: ${reason}`, { errors: [{ path, message: reason }] });
-      }
-      const result = await registerCertificate(db, { ...inspected.certificate, ownerId: who.id });
-      if ('taken' in result) throw conflict('this certificate is registered to another account');
+      const result = await registerOwnCertificate({ db, trust }, principal(request).id, request.body.certificatePem);
       return reply.status(result.created ? 201 : 200).send(showCertificate(result.certificate));
     },
   );

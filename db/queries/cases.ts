@@ -1,14 +1,21 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { formatCaseNumber, type CaseKind } from '../../core/case-model';
+import { formatCaseNumber, type CaseKind, type KindedDetail } from '../../core/case-model';
 import type { Db } from '../client';
 import { caseNumberSeq, caseRegistry, cases, journal } from '../schema';
 
-export type CaseRow = typeof cases.$inferSelect;
+/** A case as the read model holds it: its detail is the one of its kind. */
+export type CaseRow = Omit<typeof cases.$inferSelect, 'kind' | 'detail'> & KindedDetail;
+
+/** A case of one kind, with that kind's detail. */
+export type CaseRowOf<K extends CaseKind> = Extract<CaseRow, { kind: K }>;
+
+/** Postgres keeps kind and detail in two columns; the workflow that wrote the row made them match. */
+const asCaseRow = (row: typeof cases.$inferSelect): CaseRow => row as CaseRow;
 export type JournalRow = typeof journal.$inferSelect;
 
 export async function getCase(db: Db, number: string): Promise<CaseRow | undefined> {
   const [row] = await db.select().from(cases).where(eq(cases.number, number));
-  return row;
+  return row && asCaseRow(row);
 }
 
 export interface MyCasesFilter {
@@ -32,7 +39,7 @@ export async function listApplicantCases(db: Db, f: MyCasesFilter): Promise<{ it
 }
 
 export interface QueueFilter {
-  kinds: readonly string[];
+  kinds: readonly CaseKind[];
   /** Reviewers see their agency's cases; experts see every appeal. */
   agency?: string;
   /** The statuses a queue shows by default: cases waiting for an official. */
@@ -65,7 +72,7 @@ async function page(db: Db, where: SQL, order: SQL[], p: { limit: number; offset
     .orderBy(...order)
     .limit(p.limit)
     .offset(p.offset);
-  return { items: rows.map((r) => r.row), total: rows[0]?.total ?? 0 };
+  return { items: rows.map((r) => asCaseRow(r.row)), total: rows[0]?.total ?? 0 };
 }
 
 export async function getTimeline(db: Db, number: string): Promise<JournalRow[]> {

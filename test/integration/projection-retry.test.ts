@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Principal } from '../../api/auth';
 import { startStack, testService, type Stack } from '../support/stack';
+import type { ApplicationDetail } from '../../workflows/application-case';
 
 const citizen: Principal = { id: 'citizen-retry', role: 'citizen', level: 'standard' };
 const service = testService();
@@ -70,7 +71,7 @@ it('a retried projection neither duplicates journal entries nor moves the case b
       overdue: false,
       closedAt: null,
       relatedNumber: null,
-      detail: {},
+      detail: {} as ApplicationDetail,
     },
     entries: [],
   });

@@ -1,5 +1,8 @@
 import { workflowInfo } from '@temporalio/workflow';
-import { now, type ActionMeta, type CaseProjection, type EntryDraft } from '../../core/case-model';
+import { now, type ActionMeta, type CaseProjectionOf, type EntryDraft } from '../../core/case-model';
+import type { ConfirmedUpgradeDetail } from '../identity-confirmed';
+import type { RegistrationDetail } from '../identity-registration';
+import type { StandardUpgradeDetail } from '../identity-standard';
 import { FailureType } from '../../core/failures';
 import { CaseJournal, refuse, type JournalCounters } from './case-journal';
 import { runDeadlines, type DueTimer } from './timers';
@@ -19,9 +22,12 @@ export function startedIdentity<S extends string>(input: { number: string; accou
   return { number: input.number, accountId: input.accountId, status, startedAt: now(), closedAt: null, journal: { version: 0, seq: 0 } };
 }
 
+/** An identity case's detail depends on what it is for: a registration or an upgrade to a level. */
+export type IdentityDetail = RegistrationDetail | StandardUpgradeDetail | ConfirmedUpgradeDetail;
+
 /** The read-model fields an identity kind fills itself; the rest is the same for all. */
-export type IdentityView = Partial<Pick<CaseProjection, 'legalDueDate' | 'expectedDueDate' | 'dueAt' | 'overdue'>> & {
-  detail: Record<string, unknown>;
+export type IdentityView<D extends IdentityDetail> = Partial<Pick<CaseProjectionOf<'identity'>, 'legalDueDate' | 'expectedDueDate' | 'dueAt' | 'overdue'>> & {
+  detail: D;
 };
 
 /**
@@ -30,14 +36,14 @@ export type IdentityView = Partial<Pick<CaseProjection, 'legalDueDate' | 'expect
  * codes and requests. Kinds add their statuses and steps; `check*` methods are update
  * validators, the others change state and commit one version.
  */
-export abstract class IdentityCase<S extends string, St extends IdentityState<S>> {
+export abstract class IdentityCase<S extends string, St extends IdentityState<S>, D extends IdentityDetail> {
   readonly journal: CaseJournal;
 
   constructor(readonly s: St) {
     this.journal = new CaseJournal(s.journal, () => this.projection());
   }
 
-  protected abstract view(): IdentityView;
+  protected abstract view(): IdentityView<D>;
 
   /** The deadlines the case waits for now. */
   abstract dueTimers(): Array<DueTimer | null>;
@@ -46,7 +52,7 @@ export abstract class IdentityCase<S extends string, St extends IdentityState<S>
     return this.s.closedAt !== null;
   }
 
-  projection(): CaseProjection {
+  projection(): CaseProjectionOf<'identity'> {
     const s = this.s;
     const own = this.view();
     return {

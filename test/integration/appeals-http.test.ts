@@ -13,14 +13,10 @@ import { HOUR } from '../support/case-workflows';
 import { recordHistory } from '../support/histories';
 import { startStack, testService, type Stack } from '../support/stack';
 import { createTimeSkippingEnv } from '../support/temporal';
+import { alice, bob, erik, rita, rob } from '../support/personas';
 
-const alice: Principal = { id: 'citizen-alice', role: 'citizen', level: 'standard' };
-const bob: Principal = { id: 'citizen-bob', role: 'citizen', level: 'standard' };
-const rev1: Principal = { id: 'reviewer-1', role: 'reviewer', agency: 'mvd' };
-const rev2: Principal = { id: 'reviewer-2', role: 'reviewer', agency: 'mvd' };
-const expert1: Principal = { id: 'expert-1', role: 'expert' };
 /** The reviewer who rejected the application, also sitting as an appeal expert. */
-const rev1AsExpert: Principal = { id: 'reviewer-1', role: 'expert' };
+const ritaAsExpert: Principal = { id: rita.id, role: 'expert' };
 
 const PDF = (n: number) => Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(1000 + n, 0x20), Buffer.from('\n%%EOF\n')]);
 
@@ -47,8 +43,8 @@ function api(stack: () => Stack) {
   };
   const rejected = async (serviceCode: string) => {
     const number = await file(serviceCode);
-    await officially(rev1, number, 'claim');
-    await officially(rev1, number, 'decide', { outcome: 'reject', reasonCode: 'not_eligible', comment: 'не положено' });
+    await officially(rita, number, 'claim');
+    await officially(rita, number, 'decide', { outcome: 'reject', reasonCode: 'not_eligible', comment: 'не положено' });
     return number;
   };
   const appeal = (number: string, payload: Record<string, unknown> = {}) =>
@@ -101,50 +97,50 @@ describe('appeals over HTTP on the dev server', () => {
     ]);
 
     // The expert queue lists it; the contested case is readable by experts now, others' cases are not.
-    const queue = await call(expert1, 'GET', '/queue?assignee=unassigned');
+    const queue = await call(erik, 'GET', '/queue?assignee=unassigned');
     expect(queue.json().items.map((c: { number: string }) => c.number)).toContain(appealNumber);
-    expect((await call(expert1, 'GET', `/cases/${number}`)).statusCode).toBe(200);
-    expect((await call(expert1, 'GET', `/cases/${await file(free.code)}`)).statusCode).toBe(404);
+    expect((await call(erik, 'GET', `/cases/${number}`)).statusCode).toBe(200);
+    expect((await call(erik, 'GET', `/cases/${await file(free.code)}`)).statusCode).toBe(404);
 
     // The official who made the contested decision may not examine the appeal.
-    const refused = await call(rev1AsExpert, 'POST', `/cases/${appealNumber}/claim`, { version: a.version });
+    const refused = await call(ritaAsExpert, 'POST', `/cases/${appealNumber}/claim`, { version: a.version });
     expect(refused.statusCode).toBe(403);
     expect(refused.headers['content-type']).toContain('application/problem+json');
     expect(refused.json().detail).toContain('they made the contested decision');
     // Reviewers do not decide appeals; experts do not decide applications.
-    expect((await call(rev2, 'POST', `/cases/${appealNumber}/claim`, { version: a.version })).statusCode).toBe(404);
+    expect((await call(rob, 'POST', `/cases/${appealNumber}/claim`, { version: a.version })).statusCode).toBe(404);
 
-    await officially(expert1, appealNumber, 'claim');
-    const noRemedy = await call(expert1, 'POST', `/cases/${appealNumber}/appeal-decision`, {
-      version: (await detail(expert1, appealNumber)).version,
+    await officially(erik, appealNumber, 'claim');
+    const noRemedy = await call(erik, 'POST', `/cases/${appealNumber}/appeal-decision`, {
+      version: (await detail(erik, appealNumber)).version,
       outcome: 'upheld',
       reasons: 'Отказ необоснован',
     });
     expect(noRemedy.statusCode).toBe(400);
-    const upheld = await officially(expert1, appealNumber, 'appeal-decision', { outcome: 'upheld', reasons: 'Отказ необоснован', remedy: 'reopen' });
+    const upheld = await officially(erik, appealNumber, 'appeal-decision', { outcome: 'upheld', reasons: 'Отказ необоснован', remedy: 'reopen' });
     expect(upheld.status).toBe('upheld');
 
     const reopened = await eventually(alice, number, (d) => d.status === 'reopened');
     expect(reopened).toMatchObject({ statusLabel: 'Пересматривается по жалобе', underAppeal: null, decision: null, assigneeId: null, closedAt: null });
-    expect(reopened.previousDecisions).toEqual([expect.objectContaining({ outcome: 'rejected', decidedBy: rev1.id, overturnedBy: appealNumber })]);
+    expect(reopened.previousDecisions).toEqual([expect.objectContaining({ outcome: 'rejected', decidedBy: rita.id, overturnedBy: appealNumber })]);
     expect(reopened.appeals.history).toEqual([expect.objectContaining({ number: appealNumber, outcome: 'upheld', remedy: 'reopen' })]);
     const timeline = (await call(alice, 'GET', `/cases/${number}/timeline`)).json().items.map((e: { type: string }) => e.type);
     expect(timeline).toEqual(expect.arrayContaining(['rejected', 'appeal_filed', 'appeal_upheld', 'reopened']));
     expect(timeline.indexOf('appeal_filed')).toBeGreaterThan(timeline.indexOf('rejected'));
 
     // The reviewer whose decision fell may not review again; another one decides.
-    const again = await call(rev1, 'POST', `/cases/${number}/claim`, { version: reopened.version });
+    const again = await call(rita, 'POST', `/cases/${number}/claim`, { version: reopened.version });
     expect(again.statusCode).toBe(403);
     expect(again.json().detail).toContain(`overturned on appeal ${appealNumber}`);
-    expect((await call(rev2, 'GET', '/queue?status=reopened')).json().items.map((c: { number: string }) => c.number)).toContain(number);
-    await officially(rev2, number, 'claim');
-    await officially(rev2, number, 'decide', { outcome: 'approve', comment: 'Одобрено после жалобы' });
+    expect((await call(rob, 'GET', '/queue?status=reopened')).json().items.map((c: { number: string }) => c.number)).toContain(number);
+    await officially(rob, number, 'claim');
+    await officially(rob, number, 'decide', { outcome: 'approve', comment: 'Одобрено после жалобы' });
     const done = await eventually(alice, number, (d) => d.status === 'completed');
-    expect(done.decision).toMatchObject({ outcome: 'approved', decidedBy: rev2.id });
+    expect(done.decision).toMatchObject({ outcome: 'approved', decidedBy: rob.id });
     expect(done.result).toMatchObject({ verificationCode: expect.any(String) });
 
     const appealDetail = await detail(alice, appealNumber);
-    expect(appealDetail).toMatchObject({ status: 'upheld', closedAt: expect.any(String), decision: { outcome: 'upheld', remedy: 'reopen', decidedBy: expert1.id } });
+    expect(appealDetail).toMatchObject({ status: 'upheld', closedAt: expect.any(String), decision: { outcome: 'upheld', remedy: 'reopen', decidedBy: erik.id } });
     const notices = await stack.database.sql`select type from notifications where recipient = ${alice.id} and case_number = ${appealNumber}`;
     expect(notices.map((n) => n.type)).toContain('appeal_result');
     await recordHistory(stack.client, number, 'application-appeal-upheld');
@@ -164,8 +160,8 @@ describe('appeals over HTTP on the dev server', () => {
     // Someone else's case: invisible.
     expect((await call(bob, 'POST', `/cases/${number}/appeals`, { ground: 'rejection', reasons: 'Чужая жалоба тут' })).statusCode).toBe(404);
 
-    await officially(expert1, firstNumber, 'claim');
-    await officially(expert1, firstNumber, 'appeal-decision', { outcome: 'dismissed', reasons: 'Доводы не подтверждены' });
+    await officially(erik, firstNumber, 'claim');
+    await officially(erik, firstNumber, 'appeal-decision', { outcome: 'dismissed', reasons: 'Доводы не подтверждены' });
     const dismissed = await detail(alice, firstNumber);
     expect(dismissed).toMatchObject({ status: 'dismissed', statusLabel: 'В удовлетворении жалобы отказано' });
     expect(dismissed.decision.furtherRemedy).toMatch(/court/);
@@ -193,7 +189,7 @@ describe('appeals over HTTP on the dev server', () => {
     expect(chain.appeals.history.map((x: { number: string; outcome: string }) => [x.number, x.outcome])).toEqual([[firstNumber, 'dismissed']]);
     expect(chain.appeals.open.number).toBe(repeatNumber);
     // The expert who dismissed the first appeal does not examine the repeat.
-    const sameExpert = await call(expert1, 'POST', `/cases/${repeatNumber}/claim`, { version: r.version });
+    const sameExpert = await call(erik, 'POST', `/cases/${repeatNumber}/claim`, { version: r.version });
     expect(sameExpert.statusCode).toBe(403);
     expect(sameExpert.json().detail).toContain(`they dismissed appeal ${firstNumber}`);
     const mine = (await call(alice, 'GET', '/cases')).json().items.map((c: { number: string }) => c.number);
@@ -220,15 +216,15 @@ describe('appeals over HTTP on the dev server', () => {
     const filed = await appeal(number, { ground: 'wrong_fee', reasons: 'Пошлина для этой услуги не взимается' });
     expect(filed.statusCode, filed.body).toBe(201);
     const appealNumber = filed.json().number as string;
-    await officially(expert1, appealNumber, 'claim');
-    const bad = await call(expert1, 'POST', `/cases/${appealNumber}/appeal-decision`, {
-      version: (await detail(expert1, appealNumber)).version,
+    await officially(erik, appealNumber, 'claim');
+    const bad = await call(erik, 'POST', `/cases/${appealNumber}/appeal-decision`, {
+      version: (await detail(erik, appealNumber)).version,
       outcome: 'upheld',
       reasons: 'Пошлина взыскана неверно',
       remedy: 'reopen',
     });
     expect(bad.statusCode).toBe(400);
-    await officially(expert1, appealNumber, 'appeal-decision', { outcome: 'upheld', reasons: 'Пошлина взыскана неверно', correctedFee: 0 });
+    await officially(erik, appealNumber, 'appeal-decision', { outcome: 'upheld', reasons: 'Пошлина взыскана неверно', correctedFee: 0 });
     const corrected = await eventually(alice, number, (d) => d.underAppeal === null);
     expect(corrected.fee).toMatchObject({ amount: 0, paid: 0 });
     const timeline = (await call(alice, 'GET', `/cases/${number}/timeline`)).json().items;
@@ -243,7 +239,7 @@ describe('appeals over HTTP on the dev server', () => {
     expect(short.statusCode).toBe(400);
     expect(short.json().errors[0].path).toBe('/body/reasons');
     // Postgres cannot hold NUL even as a query parameter: a 400, not a failed query.
-    const nul = await call(expert1, 'GET', '/queue?service=a%00b');
+    const nul = await call(erik, 'GET', '/queue?service=a%00b');
     expect(nul.statusCode).toBe(400);
     expect(nul.json().errors).toEqual([{ path: '/querystring', message: 'contains \\u0000' }]);
     const ground = await appeal(number, { ground: 'bad_mood' });
@@ -303,7 +299,7 @@ describe('appeals over HTTP on the time-skipping server', () => {
     const d = (await today()) + 1;
     await skipToDay(d);
     const number = await file(free.code);
-    await officially(rev1, number, 'claim');
+    await officially(rita, number, 'claim');
     // Nothing to appeal while the deadline holds.
     expect((await appeal(number, { ground: 'deadline_breach' })).statusCode).toBe(409);
     await skipToDay(d + 16);
@@ -315,17 +311,17 @@ describe('appeals over HTTP on the time-skipping server', () => {
     expect(filed.statusCode, filed.body).toBe(201);
     const appealNumber = filed.json().number as string;
     // The reviewer who had the case when the deadline passed may not examine the appeal.
-    expect((await call(rev1AsExpert, 'POST', `/cases/${appealNumber}/claim`, { version: 1 })).statusCode).toBe(403);
-    await officially(expert1, appealNumber, 'claim');
-    await officially(expert1, appealNumber, 'appeal-decision', { outcome: 'upheld', reasons: 'Срок нарушен' });
+    expect((await call(ritaAsExpert, 'POST', `/cases/${appealNumber}/claim`, { version: 1 })).statusCode).toBe(403);
+    await officially(erik, appealNumber, 'claim');
+    await officially(erik, appealNumber, 'appeal-decision', { outcome: 'upheld', reasons: 'Срок нарушен' });
 
     const expedited = await eventually(alice, number, (x) => x.status === 'reopened');
     expect(expedited).toMatchObject({ assigneeId: null, underAppeal: null });
     const timeline = (await call(alice, 'GET', `/cases/${number}/timeline`)).json().items.map((e: { type: string }) => e.type);
     expect(timeline).toEqual(expect.arrayContaining(['deadline_breached', 'appeal_filed', 'appeal_upheld', 'expedited']));
-    expect((await call(rev1, 'POST', `/cases/${number}/claim`, { version: expedited.version })).statusCode).toBe(403);
-    await officially(rev2, number, 'claim');
-    await officially(rev2, number, 'decide', { outcome: 'approve', comment: 'Одобрено' });
+    expect((await call(rita, 'POST', `/cases/${number}/claim`, { version: expedited.version })).statusCode).toBe(403);
+    await officially(rob, number, 'claim');
+    await officially(rob, number, 'decide', { outcome: 'approve', comment: 'Одобрено' });
     await eventually(alice, number, (x) => x.status === 'completed');
   });
 });

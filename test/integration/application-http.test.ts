@@ -5,12 +5,8 @@ import { caseWorkflowId } from '../../core/case-model';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { recordHistory } from '../support/histories';
 import { startStack, testService, type Stack } from '../support/stack';
+import { alice, bob, fedor, rita, rob } from '../support/personas';
 
-const alice: Principal = { id: 'citizen-alice', role: 'citizen', level: 'standard' };
-const bob: Principal = { id: 'citizen-bob', role: 'citizen', level: 'standard' };
-const rev1: Principal = { id: 'reviewer-1', role: 'reviewer', agency: 'mvd' };
-const rev2: Principal = { id: 'reviewer-2', role: 'reviewer', agency: 'mvd' };
-const otherAgency: Principal = { id: 'reviewer-9', role: 'reviewer', agency: 'fns' };
 
 let stack: Stack;
 const free = testService();
@@ -61,15 +57,15 @@ describe('application over HTTP', () => {
     expect(d).toMatchObject({ status: 'submitted', statusLabel: 'Получено', version: filed.version });
     expect(d.legalDueDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
 
-    const queue = await stack.call(rev1, { method: 'GET', url: '/queue?assignee=unassigned' });
+    const queue = await stack.call(rita, { method: 'GET', url: '/queue?assignee=unassigned' });
     expect(queue.json().items.map((c: { number: string }) => c.number)).toContain(filed.number);
 
-    const claim = await act(rev1, filed.number, 'claim', { version: d.version });
+    const claim = await act(rita, filed.number, 'claim', { version: d.version });
     expect(claim.statusCode, claim.body).toBe(200);
     d = await detail(alice, filed.number);
-    expect(d).toMatchObject({ status: 'in_review', assigneeId: rev1.id });
+    expect(d).toMatchObject({ status: 'in_review', assigneeId: rita.id });
 
-    const ask = await act(rev1, filed.number, 'request-info', { version: d.version, message: 'Приложите скан', dueDays: 10 });
+    const ask = await act(rita, filed.number, 'request-info', { version: d.version, message: 'Приложите скан', dueDays: 10 });
     expect(ask.statusCode, ask.body).toBe(200);
     d = await detail(alice, filed.number);
     expect(d.status).toBe('awaiting_info');
@@ -78,11 +74,11 @@ describe('application over HTTP', () => {
 
     const answer = await act(alice, filed.number, 'answer', { comment: 'Прикладываю', documents: [] });
     expect(answer.statusCode, answer.body).toBe(200);
-    d = await detail(rev1, filed.number);
+    d = await detail(rita, filed.number);
     expect(d.status).toBe('in_review');
     expect(d.deadline.paused).toBe(false);
 
-    const approve = await act(rev1, filed.number, 'decide', { version: d.version, outcome: 'approve', comment: 'ok' });
+    const approve = await act(rita, filed.number, 'decide', { version: d.version, outcome: 'approve', comment: 'ok' });
     expect(approve.statusCode, approve.body).toBe(200);
     await expect.poll(async () => (await detail(alice, filed.number)).status, { timeout: 15_000 }).toBe('completed');
     d = await detail(alice, filed.number);
@@ -111,10 +107,10 @@ describe('application over HTTP', () => {
 
   it('lets exactly one of two racing reviewers win a claim, and one of two racing decisions', async () => {
     const { number } = await file(alice, free.code);
-    const v = (await detail(rev1, number)).version;
-    const claims = await Promise.all([act(rev1, number, 'claim', { version: v }), act(rev2, number, 'claim', { version: v })]);
+    const v = (await detail(rita, number)).version;
+    const claims = await Promise.all([act(rita, number, 'claim', { version: v }), act(rob, number, 'claim', { version: v })]);
     expect(claims.map((r) => r.statusCode).sort()).toEqual([200, 409]);
-    const winner = claims[0]!.statusCode === 200 ? rev1 : rev2;
+    const winner = claims[0]!.statusCode === 200 ? rita : rob;
 
     const v2 = (await detail(winner, number)).version;
     const decisions = await Promise.all([
@@ -131,14 +127,14 @@ describe('application over HTTP', () => {
 
   it('refuses a stale version, a reviewer of another agency, and a reviewer deciding their own application', async () => {
     const { number } = await file(alice, free.code);
-    const stale = await act(rev1, number, 'claim', { version: 99 });
+    const stale = await act(rita, number, 'claim', { version: 99 });
     expect(stale.statusCode).toBe(409);
     expect(stale.json()).toMatchObject({ code: 'StaleVersion', currentVersion: expect.any(Number) });
 
-    expect((await act(otherAgency, number, 'claim', { version: 1 })).statusCode).toBe(404);
+    expect((await act(fedor, number, 'claim', { version: 1 })).statusCode).toBe(404);
 
     const selfReviewer: Principal = { id: alice.id, role: 'reviewer', agency: 'mvd' };
-    const own = await act(selfReviewer, number, 'claim', { version: (await detail(rev1, number)).version });
+    const own = await act(selfReviewer, number, 'claim', { version: (await detail(rita, number)).version });
     expect(own.statusCode).toBe(403);
     expect(own.json().detail).toMatch(/their own case/);
   });
@@ -146,23 +142,23 @@ describe('application over HTTP', () => {
   it('lets a supervisor assign and reassign, and refuses assignment by a bystander', async () => {
     const supervisor: Principal = { id: 'supervisor-1', role: 'reviewer', agency: 'mvd', supervisor: true };
     const { number } = await file(alice, free.code);
-    let v = (await detail(rev1, number)).version;
-    const bystander = await act(rev2, number, 'assign', { version: v, assigneeId: rev2.id });
+    let v = (await detail(rita, number)).version;
+    const bystander = await act(rob, number, 'assign', { version: v, assigneeId: rob.id });
     expect(bystander.statusCode).toBe(403);
 
-    const assigned = await act(supervisor, number, 'assign', { version: v, assigneeId: rev1.id });
+    const assigned = await act(supervisor, number, 'assign', { version: v, assigneeId: rita.id });
     expect(assigned.statusCode, assigned.body).toBe(200);
     let d = await detail(alice, number);
-    expect(d).toMatchObject({ status: 'in_review', assigneeId: rev1.id });
-    const mine = (await stack.call(rev1, { method: 'GET', url: '/queue?assignee=me' })).json();
+    expect(d).toMatchObject({ status: 'in_review', assigneeId: rita.id });
+    const mine = (await stack.call(rita, { method: 'GET', url: '/queue?assignee=me' })).json();
     expect(mine.items.map((c: { number: string }) => c.number)).toContain(number);
 
     v = d.version;
     // The current assignee may hand the case over too.
-    expect((await act(rev1, number, 'assign', { version: v, assigneeId: rev2.id })).statusCode).toBe(200);
+    expect((await act(rita, number, 'assign', { version: v, assigneeId: rob.id })).statusCode).toBe(200);
     d = await detail(alice, number);
-    expect(d.assigneeId).toBe(rev2.id);
-    expect((await act(rev1, number, 'decide', { version: d.version, outcome: 'approve', comment: '' })).statusCode).toBe(403);
+    expect(d.assigneeId).toBe(rob.id);
+    expect((await act(rita, number, 'decide', { version: d.version, outcome: 'approve', comment: '' })).statusCode).toBe(403);
     const types = (await stack.call(alice, { method: 'GET', url: `/cases/${number}/timeline` })).json().items.map((e: { type: string }) => e.type);
     expect(types).toEqual(expect.arrayContaining(['assigned', 'reassigned']));
   });
@@ -282,13 +278,13 @@ describe('application over HTTP', () => {
 
   it('keeps a rejected application open until its appeal period ends', async () => {
     const { number } = await file(alice, free.code);
-    let v = (await detail(rev1, number)).version;
-    expect((await act(rev1, number, 'claim', { version: v })).statusCode).toBe(200);
-    v = (await detail(rev1, number)).version;
-    const rejected = await act(rev1, number, 'decide', { version: v, outcome: 'reject', reasonCode: 'not_eligible', comment: 'не положено' });
+    let v = (await detail(rita, number)).version;
+    expect((await act(rita, number, 'claim', { version: v })).statusCode).toBe(200);
+    v = (await detail(rita, number)).version;
+    const rejected = await act(rita, number, 'decide', { version: v, outcome: 'reject', reasonCode: 'not_eligible', comment: 'не положено' });
     expect(rejected.statusCode, rejected.body).toBe(200);
     const d = await detail(alice, number);
-    expect(d).toMatchObject({ status: 'rejected', decision: { outcome: 'rejected', reasonCode: 'not_eligible', decidedBy: rev1.id } });
+    expect(d).toMatchObject({ status: 'rejected', decision: { outcome: 'rejected', reasonCode: 'not_eligible', decidedBy: rita.id } });
     expect(d.decision.appealUntil).toBe(lastAppealDay(d.decision.decidedAt));
     expect(d.result).toBeNull();
     const description = await stack.client.workflow.getHandle(caseWorkflowId(number)).describe();
@@ -359,10 +355,10 @@ describe('application over HTTP', () => {
 
   it('re-sends a rejected application once, as a new case linked to the old one', async () => {
     const { number } = await file(alice, free.code);
-    let v = (await detail(rev1, number)).version;
-    expect((await act(rev1, number, 'claim', { version: v })).statusCode).toBe(200);
-    v = (await detail(rev1, number)).version;
-    expect((await act(rev1, number, 'decide', { version: v, outcome: 'reject', reasonCode: 'incomplete_documents', comment: 'нет' })).statusCode).toBe(200);
+    let v = (await detail(rita, number)).version;
+    expect((await act(rita, number, 'claim', { version: v })).statusCode).toBe(200);
+    v = (await detail(rita, number)).version;
+    expect((await act(rita, number, 'decide', { version: v, outcome: 'reject', reasonCode: 'incomplete_documents', comment: 'нет' })).statusCode).toBe(200);
     const rejected = await detail(alice, number);
     expect(rejected.status).toBe('rejected');
     // The citizen sees the last day the decision can be appealed.

@@ -9,10 +9,9 @@ import { caseWorkflowId } from '../../core/case-model';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
 import { recordHistory } from '../support/histories';
 import { startStack, testService, type Stack } from '../support/stack';
+import { alice, rita } from '../support/personas';
 
 const SUGGEST_AFTER_EVENTS = 60;
-const alice: Principal = { id: 'citizen-alice', role: 'citizen', level: 'standard' };
-const rev1: Principal = { id: 'reviewer-1', role: 'reviewer', agency: 'mvd' };
 
 let server: DevServer;
 let stack: Stack;
@@ -52,17 +51,17 @@ describe('an application with a long history', () => {
     const handle = stack.client.workflow.getHandle(caseWorkflowId(number));
     const firstRunId = (await handle.describe()).runId;
 
-    await act(rev1, number, 'claim', { version: (await detail(rev1, number)).version });
+    await act(rita, number, 'claim', { version: (await detail(rita, number)).version });
     const legalDue = (await detail(alice, number)).legalDueDate;
     let cycles = 0;
     // Each request and answer adds events; stop once the server had the case carry on.
     while ((await handle.describe()).runId === firstRunId) {
       expect(cycles, 'the case never continued as new').toBeLessThan(15);
       cycles++;
-      await act(rev1, number, 'request-info', { version: (await detail(rev1, number)).version, message: `Уточните, раз ${cycles}`, dueDays: 10 });
+      await act(rita, number, 'request-info', { version: (await detail(rita, number)).version, message: `Уточните, раз ${cycles}`, dueDays: 10 });
       expect((await detail(alice, number)).status).toBe('awaiting_info');
       await act(alice, number, 'answer', { comment: `Ответ ${cycles}`, documents: [] });
-      await expect.poll(async () => (await detail(rev1, number)).status, { timeout: 15_000 }).toBe('in_review');
+      await expect.poll(async () => (await detail(rita, number)).status, { timeout: 15_000 }).toBe('in_review');
     }
     expect(cycles).toBeGreaterThan(1);
 
@@ -74,8 +73,8 @@ describe('an application with a long history', () => {
 
     // The continued run is the same case: state, version and deadline carried over.
     let d = await detail(alice, number);
-    expect(d).toMatchObject({ status: 'in_review', assigneeId: rev1.id, legalDueDate: legalDue });
-    const approved = await act(rev1, number, 'decide', { version: d.version, outcome: 'approve', comment: 'ok' });
+    expect(d).toMatchObject({ status: 'in_review', assigneeId: rita.id, legalDueDate: legalDue });
+    const approved = await act(rita, number, 'decide', { version: d.version, outcome: 'approve', comment: 'ok' });
     expect(approved.status).toMatch(/approved|completed/);
     await expect.poll(async () => (await detail(alice, number)).status, { timeout: 15_000 }).toBe('completed');
     d = await detail(alice, number);

@@ -4,11 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../api/auth';
 import { sniffContentType } from '../../documents/sniff';
 import { startStack, testService, type Stack } from '../support/stack';
+import { alice, bob, fedor, rita } from '../support/personas';
 
-const owner: Principal = { id: 'citizen-docs', role: 'citizen', level: 'standard' };
-const stranger: Principal = { id: 'citizen-other', role: 'citizen', level: 'standard' };
-const reviewer: Principal = { id: 'reviewer-docs', role: 'reviewer', agency: 'mvd' };
-const foreignReviewer: Principal = { id: 'reviewer-fns', role: 'reviewer', agency: 'fns' };
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 1)]);
@@ -47,11 +44,11 @@ describe('documents', () => {
       [JPEG, 'image/jpeg'],
       [PNG, 'image/png'],
     ] as const) {
-      const res = await upload(owner, 'passport', bytes, 'паспорт.bin');
+      const res = await upload(alice, 'passport', bytes, 'паспорт.bin');
       expect(res.statusCode, res.body).toBe(201);
       const doc = res.json();
       expect(doc).toMatchObject({ contentType: type, size: bytes.length, fileName: 'паспорт.bin', type: 'passport' });
-      const content = await stack.call(owner, { method: 'GET', url: `/documents/${doc.id}/content` });
+      const content = await stack.call(alice, { method: 'GET', url: `/documents/${doc.id}/content` });
       expect(content.statusCode).toBe(200);
       expect(content.headers['content-type']).toBe(type);
       expect(Buffer.compare(content.rawPayload, bytes)).toBe(0);
@@ -62,24 +59,24 @@ describe('documents', () => {
     const rowsBefore = await documentRows();
     const filesBefore = await storedFiles();
 
-    const text = await upload(owner, 'passport', Buffer.from('just text, not a pdf'), 'fake.pdf');
+    const text = await upload(alice, 'passport', Buffer.from('just text, not a pdf'), 'fake.pdf');
     expect(text.statusCode).toBe(415);
     expect(text.headers['content-type']).toContain('application/problem+json');
 
-    const big = await upload(owner, 'passport', Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024)]));
+    const big = await upload(alice, 'passport', Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024)]));
     expect(big.statusCode).toBe(413);
     expect(big.json().detail).toMatch(/at most 5242880 bytes/);
 
-    const badType = await upload(owner, 'diploma', PDF);
+    const badType = await upload(alice, 'diploma', PDF);
     expect(badType.statusCode).toBe(400);
     expect(badType.json().errors[0].path).toBe('/body/type');
 
-    const empty = await upload(owner, 'passport', Buffer.alloc(0));
+    const empty = await upload(alice, 'passport', Buffer.alloc(0));
     expect(empty.statusCode).toBe(400);
 
-    const noBoundary = await stack.call(owner, { method: 'POST', url: '/documents', payload: 'x', headers: { 'content-type': 'multipart/form-data' } });
+    const noBoundary = await stack.call(alice, { method: 'POST', url: '/documents', payload: 'x', headers: { 'content-type': 'multipart/form-data' } });
     expect(noBoundary.statusCode).toBe(400);
-    const cutOff = await stack.call(owner, {
+    const cutOff = await stack.call(alice, {
       method: 'POST',
       url: '/documents',
       payload: '--b\r\nContent-Disposition: form-data; name="type"\r\n\r\npassport\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.7 trunc',
@@ -92,33 +89,33 @@ describe('documents', () => {
   });
 
   it('shows a document to its owner and to reviewers of a case that carries it, and to nobody else', async () => {
-    const doc = (await upload(owner, 'passport', PDF)).json();
-    expect((await stack.call(stranger, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
-    expect((await stack.call(reviewer, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
+    const doc = (await upload(alice, 'passport', PDF)).json();
+    expect((await stack.call(bob, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
+    expect((await stack.call(rita, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
     expect((await stack.call(undefined, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(401);
     expect((await upload(undefined, 'passport', PDF)).statusCode).toBe(401);
 
     // A stranger cannot file someone else's document either.
-    const foreign = await stack.call(stranger, {
+    const foreign = await stack.call(bob, {
       method: 'POST',
       url: '/cases',
       payload: { serviceCode: service.code, form: { purpose: 'чужой', copies: 1 }, documents: [doc.id] },
     });
     expect(foreign.statusCode).toBe(400);
 
-    const filed = await stack.call(owner, {
+    const filed = await stack.call(alice, {
       method: 'POST',
       url: '/cases',
       payload: { serviceCode: service.code, form: { purpose: 'с паспортом', copies: 1 }, documents: [doc.id] },
     });
     expect(filed.statusCode, filed.body).toBe(201);
-    expect((await stack.call(reviewer, { method: 'GET', url: `/documents/${doc.id}/content` })).statusCode).toBe(200);
-    expect((await stack.call(foreignReviewer, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
+    expect((await stack.call(rita, { method: 'GET', url: `/documents/${doc.id}/content` })).statusCode).toBe(200);
+    expect((await stack.call(fedor, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
   });
 
   it('refuses an application without its required document type', async () => {
-    const photo = (await upload(owner, 'photo', PNG)).json();
-    const res = await stack.call(owner, {
+    const photo = (await upload(alice, 'photo', PNG)).json();
+    const res = await stack.call(alice, {
       method: 'POST',
       url: '/cases',
       payload: { serviceCode: service.code, form: { purpose: 'без паспорта', copies: 1 }, documents: [photo.id] },

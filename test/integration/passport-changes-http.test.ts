@@ -10,14 +10,11 @@ import { seedDemoVehicles } from '../../db/seed';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { DAY } from '../support/case-workflows';
 import { recordHistory } from '../support/histories';
-import { HONDA, LADA, POLO, SOLARIS } from '../support/demo-vehicles';
+import { HONDA, LADA, POLO, SOLARIS } from '../support/fixtures';
 import { startStack, type Stack } from '../support/stack';
 import { createTimeSkippingEnv } from '../support/temporal';
+import { alice, bob, igor, inna } from '../support/personas';
 
-const alice: Principal = { id: 'alice', role: 'citizen', level: 'confirmed' };
-const bob: Principal = { id: 'bob', role: 'citizen', level: 'confirmed' };
-const inspector: Principal = { id: 'igor', role: 'reviewer', agency: 'gibdd' };
-const inspector2: Principal = { id: 'inna', role: 'reviewer', agency: 'gibdd' };
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(1500, 0x20), Buffer.from('\n%%EOF\n')]);
 
 type Change = { kind: string; payload: Record<string, unknown>; documents?: string[] };
@@ -44,9 +41,9 @@ function api(stack: () => Stack) {
   };
   const detail = (as: Principal, number: string) => ok(as, 'GET', `/cases/${number}`);
   const decide = async (number: string, outcome: 'approve' | 'reject' = 'approve') => {
-    await ok(inspector, 'POST', `/cases/${number}/claim`, { version: (await detail(inspector, number)).version });
+    await ok(igor, 'POST', `/cases/${number}/claim`, { version: (await detail(igor, number)).version });
     const reject = outcome === 'reject' ? { reasonCode: 'invalid_documents' } : {};
-    await ok(inspector, 'POST', `/cases/${number}/decide`, { version: (await detail(inspector, number)).version, outcome, comment: 'Проверено', ...reject });
+    await ok(igor, 'POST', `/cases/${number}/decide`, { version: (await detail(igor, number)).version, outcome, comment: 'Проверено', ...reject });
   };
   const settled = async (as: Principal, number: string, status: string) => {
     await expect.poll(async () => (await detail(as, number)).status, { timeout: 10_000, interval: 50 }).toBe(status);
@@ -98,7 +95,7 @@ describe('passport changes over HTTP on the dev server', () => {
     expect(second.statusCode).toBe(409);
     expect(second.json().openChange).toBe(number);
 
-    const queue = await ok(inspector, 'GET', '/queue');
+    const queue = await ok(igor, 'GET', '/queue');
     expect(queue.items.map((c: { number: string }) => c.number)).toContain(number);
     await decide(number);
     const done = await settled(alice, number, 'completed');
@@ -133,7 +130,7 @@ describe('passport changes over HTTP on the dev server', () => {
     const filed = await detail(bob, number);
     expect(filed).toMatchObject({ status: 'awaiting_buyer', buyer: { id: bob.id, confirmedAt: null } });
     // The review waits for the buyer.
-    expect((await call(inspector, 'POST', `/cases/${number}/claim`, { version: filed.version })).statusCode).toBe(409);
+    expect((await call(igor, 'POST', `/cases/${number}/claim`, { version: filed.version })).statusCode).toBe(409);
     // The seller cannot confirm for the buyer; a signature over anything else is refused.
     const sellerSig = await sign(alice, SOLARIS, change, 1, aliceCert);
     expect((await call(alice, 'POST', `/cases/${number}/confirm-sale`, { signature: sellerSig })).statusCode).toBe(403);
@@ -160,12 +157,12 @@ describe('passport changes over HTTP on the dev server', () => {
     const res = await request(alice, LADA, { kind: 'technical', payload: { technical: { bodyType: 'универсал' } } }, aliceCert);
     expect(res.statusCode, res.body).toBe(201);
     const number = res.json().number as string;
-    await ok(inspector, 'POST', `/cases/${number}/claim`, { version: (await detail(inspector, number)).version });
-    await ok(inspector, 'POST', `/cases/${number}/request-info`, { version: (await detail(inspector, number)).version, message: 'Приложите заключение о переоборудовании' });
+    await ok(igor, 'POST', `/cases/${number}/claim`, { version: (await detail(igor, number)).version });
+    await ok(igor, 'POST', `/cases/${number}/request-info`, { version: (await detail(igor, number)).version, message: 'Приложите заключение о переоборудовании' });
     expect(await detail(alice, number)).toMatchObject({ status: 'awaiting_info', infoRequest: { message: 'Приложите заключение о переоборудовании' } });
     const scan = await stack.upload(alice, 'certificate', PDF, 'заключение.pdf');
     await ok(alice, 'POST', `/cases/${number}/answer`, { comment: 'Прилагаю', documents: [scan.json().id] });
-    expect((await detail(inspector, number)).status).toBe('in_review');
+    expect((await detail(igor, number)).status).toBe('in_review');
     // Only the owner withdraws.
     expect((await call(bob, 'POST', `/cases/${number}/withdraw`, {})).statusCode).toBe(404);
     const withdrawn = await ok(alice, 'POST', `/cases/${number}/withdraw`, {});
@@ -226,15 +223,15 @@ describe('passport changes over HTTP on the dev server', () => {
     const res = await request(bob, HONDA, { kind: 'annulment', payload: { reason: 'disposal' } }, bobCert);
     expect(res.statusCode, res.body).toBe(201);
     const number = res.json().number as string;
-    await ok(inspector, 'POST', `/cases/${number}/claim`, { version: (await detail(inspector, number)).version });
-    const v = (await detail(inspector, number)).version;
+    await ok(igor, 'POST', `/cases/${number}/claim`, { version: (await detail(igor, number)).version });
+    const v = (await detail(igor, number)).version;
     const [a, b] = await Promise.all([
-      call(inspector, 'POST', `/cases/${number}/decide`, { version: v, outcome: 'approve', comment: 'раз' }),
-      call(inspector, 'POST', `/cases/${number}/decide`, { version: v, outcome: 'approve', comment: 'два' }),
+      call(igor, 'POST', `/cases/${number}/decide`, { version: v, outcome: 'approve', comment: 'раз' }),
+      call(igor, 'POST', `/cases/${number}/decide`, { version: v, outcome: 'approve', comment: 'два' }),
     ]);
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
     // A second reviewer cannot slip in either.
-    expect((await call(inspector2, 'POST', `/cases/${number}/decide`, { version: v, outcome: 'reject', reasonCode: 'other', comment: 'нет' })).statusCode).toBe(409);
+    expect((await call(inna, 'POST', `/cases/${number}/decide`, { version: v, outcome: 'reject', reasonCode: 'other', comment: 'нет' })).statusCode).toBe(409);
     const done = await settled(bob, number, 'completed');
     expect(done.result.version).toBe(2);
     const versions = await stack.database.sql`select version from passport_versions where vin = ${HONDA} order by version`;

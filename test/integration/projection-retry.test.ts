@@ -1,10 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Principal } from '../../api/auth';
 import { startStack, testService, type Stack } from '../support/stack';
 import type { ApplicationDetail } from '../../workflows/application-case';
+import { alice } from '../support/personas';
 
-const citizen: Principal = { id: 'citizen-retry', role: 'citizen', level: 'standard' };
 const service = testService();
 let stack: Stack;
 let failedAfterWrite = 0;
@@ -29,15 +28,15 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 it('a retried projection neither duplicates journal entries nor moves the case backwards', async () => {
-  const filed = await stack.call(citizen, {
+  const filed = await stack.call(alice, {
     method: 'POST',
     url: '/cases',
     payload: { serviceCode: service.code, form: { purpose: 'проверка', copies: 1 }, documents: [] },
   });
   expect(filed.statusCode, filed.body).toBe(201);
   const { number } = filed.json();
-  expect((await stack.call(citizen, { method: 'POST', url: `/cases/${number}/cancel` })).statusCode).toBe(200);
-  expect((await stack.call(citizen, { method: 'POST', url: `/cases/${number}/restore` })).statusCode).toBe(200);
+  expect((await stack.call(alice, { method: 'POST', url: `/cases/${number}/cancel` })).statusCode).toBe(200);
+  expect((await stack.call(alice, { method: 'POST', url: `/cases/${number}/restore` })).statusCode).toBe(200);
   expect(failedAfterWrite).toBeGreaterThanOrEqual(3);
 
   const rows = await stack.database.sql`select seq, type from journal where case_number = ${number} order by seq`;
@@ -61,7 +60,7 @@ it('a retried projection neither duplicates journal entries nor moves the case b
       status: 'submitted',
       serviceCode: service.code,
       agency: service.agency,
-      applicantId: citizen.id,
+      applicantId: alice.id,
       assigneeId: null,
       submittedAt: new Date(current!.submitted_at as Date).toISOString(),
       updatedAt: new Date().toISOString(),

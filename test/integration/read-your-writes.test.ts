@@ -9,17 +9,10 @@ import type { Principal } from '../../api/auth';
 import { seedDemoVehicles } from '../../db/seed';
 import { createSimulatedRegistry } from '../../identity/registry';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
-import { HONDA, LADA } from '../support/demo-vehicles';
+import { HONDA, LADA } from '../support/fixtures';
 import { startStack, testService, type Stack } from '../support/stack';
+import { alice, bob, erik, igor, olga, rita, rob, sam } from '../support/personas';
 
-const alice: Principal = { id: 'alice', role: 'citizen', level: 'confirmed' };
-const bob: Principal = { id: 'bob', role: 'citizen', level: 'confirmed' };
-const rita: Principal = { id: 'rita', role: 'reviewer', agency: 'mvd' };
-const sam: Principal = { id: 'sam', role: 'reviewer', agency: 'mvd', supervisor: true };
-const rob: Principal = { id: 'rob', role: 'reviewer', agency: 'mvd' };
-const igor: Principal = { id: 'igor', role: 'reviewer', agency: 'gibdd' };
-const erik: Principal = { id: 'erik', role: 'expert' };
-const olga: Principal = { id: 'olga', role: 'operator' };
 
 interface Answer {
   number: string;

@@ -16,14 +16,10 @@ import { seedDemoVehicles } from '../../db/seed';
 import { createX509Verifier } from '../../signatures/verifier';
 import { checkChangeSignature } from '../../vehicles/change-signature';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
-import { HONDA, LADA, POLO, SOLARIS } from '../support/demo-vehicles';
+import { HONDA, LADA, POLO, SOLARIS } from '../support/fixtures';
 import { startStack, type Stack } from '../support/stack';
+import { alice, bob, dora, igor, rita } from '../support/personas';
 
-const alice: Principal = { id: 'alice', role: 'citizen', level: 'confirmed' };
-const bob: Principal = { id: 'bob', role: 'citizen', level: 'confirmed' };
-const dora: Principal = { id: 'dora', role: 'citizen', level: 'confirmed' };
-const inspector: Principal = { id: 'igor', role: 'reviewer', agency: 'gibdd' };
-const otherReviewer: Principal = { id: 'rita', role: 'reviewer', agency: 'mvd' };
 
 let stack: Stack;
 let ca: TestCa;
@@ -71,7 +67,7 @@ describe('owners and their vehicles', () => {
     ]);
     expect((await get(dora, '/vehicles')).json()).toEqual({ items: [] });
     expect((await get(undefined, '/vehicles')).statusCode).toBe(401);
-    expect((await get(inspector, '/vehicles')).statusCode).toBe(403);
+    expect((await get(igor, '/vehicles')).statusCode).toBe(403);
   });
 
   it('shows the current passport with its whole history to the owner, the traffic police and no one else', async () => {
@@ -81,9 +77,9 @@ describe('owners and their vehicles', () => {
     expect(res.json().passport.owners).toHaveLength(2);
     expect(res.json().passport.insurance).toHaveLength(2);
     expect(res.json().passport.inspections).toEqual([{ date: '2025-04-11', validUntil: '2027-04-11', result: 'passed', mileageKm: 214500 }]);
-    expect((await get(inspector, `/vehicles/${LADA}`)).statusCode).toBe(200);
+    expect((await get(igor, `/vehicles/${LADA}`)).statusCode).toBe(200);
     expect((await get(bob, `/vehicles/${LADA}`)).statusCode).toBe(404);
-    expect((await get(otherReviewer, `/vehicles/${LADA}`)).statusCode).toBe(404);
+    expect((await get(rita, `/vehicles/${LADA}`)).statusCode).toBe(404);
     expect((await get(alice, '/vehicles/1HGCM82633A004353')).statusCode).toBe(404);
   });
 

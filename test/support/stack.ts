@@ -24,7 +24,7 @@ import { installTemporalRuntime } from '../../temporal/runtime';
 import { WORKFLOWS_PATH, workerOptions } from '../../worker';
 import { createTestDatabase, type TestDatabase } from './db';
 
-export { testService } from './services';
+export { testService } from './fixtures';
 
 installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }));
 

@@ -23,7 +23,7 @@ import { withdrawUpdate } from '../../workflows/machinery/case-status';
 import { answerInfoUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { expectOrderedJournal, fakeActivities, HOUR, midnight, MINUTE, refusal, tenAm, testClock, type Fake } from '../support/case-workflows';
-import { testService } from '../support/services';
+import { testService } from '../support/fixtures';
 import { timeSkippingSuite } from '../support/temporal';
 
 const citizen: ActionMeta = { actor: { id: 'citizen-1', role: 'citizen' } };

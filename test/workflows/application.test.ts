@@ -28,7 +28,7 @@ import type { Payment } from '../../core/fee-account';
 import { answerInfoUpdate, assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate, type DecideInput } from '../../workflows/machinery/review-desk';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { DAY, expectOrderedJournal, fakeActivities, midnight, MINUTE, refusal, tenAm, testClock, type Fake } from '../support/case-workflows';
-import { testService } from '../support/services';
+import { testService } from '../support/fixtures';
 import { timeSkippingSuite } from '../support/temporal';
 
 const AGENCY = 'mvd';

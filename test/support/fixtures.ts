@@ -33,3 +33,14 @@ export function testService(overrides: Partial<ServiceDefinition> = {}): Service
     ...overrides,
   };
 }
+
+/** The demo vehicles of db/seed/vehicles.json: alice owns the first two, bob the others (POLO annulled). */
+export const LADA = 'XTA210990Y2766389';
+export const SOLARIS = 'Z94CT41DBFR123456';
+export const HONDA = '1HGCM82633A004352';
+export const POLO = 'XW8ZZZ61ZEG000123';
+
+/** A small PDF (by its magic bytes); a different `padding` gives different bytes, so a document of its own. */
+export const pdfScan = (padding = 1500): Buffer => Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(padding, 0x20), Buffer.from('\n%%EOF\n')]);
+export const JPEG_SCAN = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(700, 7)]);
+export const PNG_SCAN = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(500, 9)]);

@@ -4,18 +4,18 @@ import { actorOf } from '../api/auth';
 import { conflict } from '../api/problem';
 import type { Config } from '../config';
 import type { ActionMeta } from '../core/case-model';
+import type { ConfirmationMethod } from '../core/identity';
 import type { Db } from '../db/client';
 import { setPostalAddress } from '../db/queries/accounts';
 import { allocateCaseNumber } from '../db/queries/cases';
-import { activeAccount } from './active-account';
 import { startCaseWorkflow } from '../temporal/start-case';
 import {
   confirmationRegisteredUpdate,
   confirmedUpgradeWorkflow,
   type ConfirmationAnswer,
-  type ConfirmationMethod,
 } from '../workflows/identity-confirmed';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+import { activeAccount } from './active-account';
 
 export interface ConfirmedUpgradeRequest {
   method: ConfirmationMethod;

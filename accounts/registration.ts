@@ -3,13 +3,14 @@ import type { Client } from '@temporalio/client';
 import { badRequest, conflict, type FieldError } from '../api/problem';
 import type { Config } from '../config';
 import type { ActionMeta } from '../core/case-model';
+import type { CodeChannel } from '../core/identity';
 import { checkPassword, checkPhone } from '../core/identity-checks';
 import type { Db } from '../db/client';
 import { insertPendingAccount } from '../db/queries/accounts';
 import { allocateCaseNumber } from '../db/queries/cases';
-import { codeIssuedUpdate, registrationWorkflow, type CodeAnswer, type CodeChannel } from '../workflows/identity-registration';
-import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
 import { startCaseWorkflow } from '../temporal/start-case';
+import { codeIssuedUpdate, registrationWorkflow, type CodeAnswer } from '../workflows/identity-registration';
+import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
 import { hashPassword } from './passwords';
 
 export interface RegistrationRequest {

@@ -1,15 +1,16 @@
-import type { ProjectionBatch } from '../core/case-model';
+import type { IssuedResult } from '../core/application';
+import type { ProjectionBatch } from '../core/case-projection';
 import type { Db } from '../db/client';
 import { writeProjection } from '../db/queries/projection';
 import type { IdentityRegistry } from '../identity/registry';
 import type { SignatureVerifier } from '../signatures/verifier';
 import { createEptsActivities } from './epts';
 import { createIdentityActivities } from './identity';
-import { issueResult, type IssuedResult, type ResultRequest } from './results';
+import { issueResult, type ResultRequest } from './results';
 
 export type { AppliedChange, PassportChangeRequest } from './epts';
 export type { CodeRequest } from './identity';
-export type { IssuedResult, ResultRequest } from './results';
+export type { ResultRequest } from './results';
 
 export interface ActivityDeps {
   db: Db;

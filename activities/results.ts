@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { IssuedResult } from '../core/application';
 import type { Db } from '../db/client';
 import { storeResultOnce } from '../db/queries/results';
 
@@ -9,13 +10,6 @@ export interface ResultRequest {
   applicantId: string;
   resultType: 'electronic_document' | 'in_person_pickup';
   decidedAt: string;
-}
-
-export interface IssuedResult {
-  verificationCode: string;
-  resultType: string;
-  title: string;
-  issuedAt: string;
 }
 
 /** Unambiguous when read aloud or typed from paper: no 0/O, 1/I/L. */

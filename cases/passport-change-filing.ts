@@ -3,18 +3,18 @@ import type { Principal } from '../api/auth';
 import { actorOf } from '../api/auth';
 import { badRequest, conflict, forbidden, Problem } from '../api/problem';
 import { caseWorkflowId, type ActionMeta } from '../core/case-model';
-import type { ChangeTerms } from '../core/epts';
+import type { ChangeTerms, VerifiedSignature } from '../core/epts';
 import { canonicalChangeRequest, changePayloadErrors, changeRefusal, EPTS_AGENCY, normaliseVin, type ChangeRequest, type PassportChange } from '../core/vehicle';
 import type { Db } from '../db/client';
-import { getCalendar } from '../db/queries/catalogue';
 import { allocateCaseNumber, getCase, releaseCaseNumber, type CaseRowOf } from '../db/queries/cases';
+import { getCalendar } from '../db/queries/catalogue';
 import { claimVehicle, getPassport, releaseVehicle } from '../db/queries/vehicles';
 import type { SignatureVerifier } from '../signatures/verifier';
 import { startCaseWorkflow } from '../temporal/start-case';
 import { checkChangeSignature } from '../vehicles/change-signature';
-import { ownedDocuments } from './owned-documents';
+import { changeRegisteredUpdate, eptsChangeWorkflow, type ChangeActionResult } from '../workflows/epts-change';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
-import { changeRegisteredUpdate, eptsChangeWorkflow, type ChangeActionResult, type VerifiedSignature } from '../workflows/epts-change';
+import { ownedDocuments } from './owned-documents';
 
 export type ChangeFilingRequest = PassportChange & {
   basedOnVersion: number;

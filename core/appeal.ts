@@ -83,3 +83,13 @@ export interface ContestInput {
   documents: DocumentRef[];
   examinationTerm: { days: number; unit: TermUnit };
 }
+
+/** An expert's decision on an appeal. */
+export interface AppealDecision {
+  outcome: 'upheld' | 'dismissed';
+  remedy: AppealRemedy | null;
+  correctedFee: number | null;
+  reasons: string;
+  decidedBy: string;
+  decidedAt: string;
+}

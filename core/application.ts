@@ -50,3 +50,20 @@ export const DECIDED_STATUSES: readonly ApplicationStatus[] = ['approved', ...FI
 export const CANCELLABLE_STATUSES: readonly ApplicationStatus[] = APPLICATION_STATUSES.filter((s) => !DECIDED_STATUSES.includes(s));
 
 export const RESTORE_WINDOW_DAYS = 30;
+
+/** A reviewer's decision on an application. */
+export interface Decision {
+  outcome: 'approved' | 'rejected';
+  reasonCode: RejectionReason | null;
+  comment: string;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+/** The result document an approval issues, verifiable by its code. */
+export interface IssuedResult {
+  verificationCode: string;
+  resultType: string;
+  title: string;
+  issuedAt: string;
+}

@@ -2,10 +2,6 @@
  * The vocabulary shared by every case kind: who acts, what the journal records, what a
  * projection carries. Pure types and constants, safe to import from workflow code.
  */
-import type { AppealDetail } from '../workflows/appeal';
-import type { ApplicationDetail } from '../workflows/application-case';
-import type { ChangeDetail } from '../workflows/epts-change';
-import type { IdentityDetail } from '../workflows/machinery/identity-case';
 
 export const CASE_KINDS = ['application', 'identity', 'appeal', 'epts_change'] as const;
 export type CaseKind = (typeof CASE_KINDS)[number];
@@ -120,32 +116,6 @@ export interface CaseProjectionHead {
   overdue: boolean;
   closedAt: string | null;
   relatedNumber: string | null;
-}
-
-/**
- * Each kind's detail shown to the citizen and the reviewer. The types are declared next
- * to the workflow projection that produces them (type-only imports: nothing of the
- * workflows runs here).
- */
-export interface CaseDetailByKind {
-  application: ApplicationDetail;
-  appeal: AppealDetail;
-  epts_change: ChangeDetail;
-  identity: IdentityDetail;
-}
-
-/** A kind together with its detail: `kind` tells which detail a case carries. */
-export type KindedDetail = { [K in CaseKind]: { kind: K; detail: CaseDetailByKind[K] } }[CaseKind];
-
-/** The read model of one kind of case, written by activities. */
-export type CaseProjectionOf<K extends CaseKind> = CaseProjectionHead & { kind: K; detail: CaseDetailByKind[K] };
-
-/** The read model of a case, discriminated on `kind`. */
-export type CaseProjection = CaseProjectionHead & KindedDetail;
-
-export interface ProjectionBatch {
-  projection: CaseProjection;
-  entries: JournalEntry[];
 }
 
 export function caseWorkflowId(number: string): string {

@@ -141,3 +141,10 @@ export function addDays(instant: string | number, days: number): string {
   const ms = typeof instant === 'number' ? instant : Date.parse(instant);
   return new Date(ms + days * DAY_MS).toISOString();
 }
+
+/** A move of the expected due date, and why. */
+export interface DeadlineChange {
+  at: string;
+  expectedDue: string;
+  reason: string;
+}

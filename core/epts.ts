@@ -1,4 +1,5 @@
 /** The passport change case kind's statuses and terms (SPEC §4.4). */
+import type { RejectionReason } from './application';
 import type { TermUnit } from './deadline-clock';
 import type { ChangeKind } from './vehicle';
 
@@ -44,4 +45,29 @@ export interface ChangeTerms {
   review: { days: number; unit: TermUnit };
   /** Days the buyer has to confirm a sale. */
   buyerConfirmDays: number;
+}
+
+/** A signature the API has verified against a registered certificate. */
+export interface VerifiedSignature {
+  signerId: string;
+  certificateId: string;
+  serialNumber: string;
+  /** base64 of the detached signature, kept as evidence. */
+  signature: string;
+}
+
+/** A reviewer's decision on a passport change; `passport_changed` when another change came first. */
+export interface ChangeDecision {
+  outcome: 'approved' | 'rejected';
+  reasonCode: RejectionReason | 'passport_changed' | null;
+  comment: string;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+/** The passport version an approved change wrote, with the extract that proves it. */
+export interface ChangeResult {
+  version: number;
+  extractCode: string;
+  issuedAt: string;
 }

@@ -21,3 +21,10 @@ export const IDENTITY_STATUS_LABELS: Record<IdentityStatus, string> = {
   refused: 'В подтверждении отказано',
   expired: 'Срок подтверждения истёк',
 };
+
+/** Where a one-time code is sent. */
+export type CodeChannel = 'sms' | 'email';
+
+/** How an account is raised to the confirmed level. */
+export const CONFIRMATION_METHODS = ['in_person', 'bank', 'letter', 'signature'] as const;
+export type ConfirmationMethod = (typeof CONFIRMATION_METHODS)[number];

@@ -16,7 +16,8 @@ import {
   uniqueIndex,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { CaseDetailByKind, CaseKind } from '../core/case-model';
+import type { CaseKind } from '../core/case-model';
+import type { CaseDetailByKind } from '../core/case-projection';
 import type { FeeRule } from '../core/catalogue';
 import type { Passport, VehicleStatus } from '../core/vehicle';
 

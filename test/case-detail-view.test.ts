@@ -6,7 +6,8 @@ import type { Principal } from '../api/auth';
 import { caseDetail } from '../api/case-view';
 import { caseDetail as caseDetailSchema } from '../api/schemas';
 import { loadConfig } from '../config';
-import type { CaseDetailByKind, CaseKind, KindedDetail } from '../core/case-model';
+import type { CaseKind } from '../core/case-model';
+import type { CaseDetailByKind, KindedDetail } from '../core/case-projection';
 import type { CaseRow } from '../db/queries/cases';
 
 /**

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../api/app';
 import { mintToken, type Principal } from '../api/auth';
 import { loadConfig, type Config } from '../config';
+import type { ApplicationDetail } from '../core/case-projection';
 import { findOwnedDocuments } from '../db/queries/documents';
 import { cases } from '../db/schema';
 import { createLocalStorage } from '../documents/local-storage';
@@ -16,7 +17,6 @@ import { sniffContentType } from '../documents/sniff';
 import type { DocumentStorage } from '../documents/storage';
 import { receiveDocument, safeFileName, type UploadPart } from '../documents/upload';
 import { createTestDatabase, type TestDatabase } from './support/db';
-import type { ApplicationDetail } from '../workflows/application-case';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(3000, 0x20), Buffer.from('\n%%EOF\n')]);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(700, 7)]);

@@ -17,6 +17,7 @@ import {
   COURT_REMEDY,
   OPEN_APPEAL_STATUSES,
   REMEDIES_BY_GROUND,
+  type AppealDecision,
   type AppealGround,
   type AppealOutcome,
   type AppealRemedy,
@@ -24,13 +25,23 @@ import {
   type ContestedDecision,
 } from '../core/appeal';
 import { APPEAL_WINDOW_DAYS, lastAppealDay } from '../core/appeal-window';
-import { BY_SYSTEM, caseWorkflowId, CITIZEN_ANSWER_TERM_DAYS, now, type ActionMeta, type CaseActionResult, type CaseProjectionOf, type DocumentRef, type EntryDraft } from '../core/case-model';
-import type { ClockInterval, TermUnit, WorkCalendar } from '../core/deadline-clock';
+import {
+  BY_SYSTEM,
+  caseWorkflowId,
+  CITIZEN_ANSWER_TERM_DAYS,
+  now,
+  type ActionMeta,
+  type CaseActionResult,
+  type DocumentRef,
+  type EntryDraft,
+} from '../core/case-model';
+import type { CaseProjectionOf } from '../core/case-projection';
+import type { TermUnit, WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
 import { appealOutcomeAppliedSignal, appealOutcomeSignal } from './appeal-protocol';
 import { refuse, type JournalCounters } from './machinery/case-journal';
 import { withdrawUpdate } from './machinery/case-status';
-import { newDeadlineState, type DeadlineChange, type DeadlineState } from './machinery/processing-deadline';
+import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
 import type { InfoRequest, Recusal } from './machinery/review-desk';
 import { ReviewableCase } from './machinery/reviewable-case';
 import { runDeadlines, type DueTimer } from './machinery/timers';
@@ -53,38 +64,6 @@ export interface AppealDecisionInput {
 export const appealRegisteredUpdate = defineUpdate<AppealActionResult, []>('registered');
 export const decideAppealUpdate = defineUpdate<AppealActionResult, [AppealDecisionInput, ActionMeta]>('decideAppeal');
 export const appealStateQuery = defineQuery<AppealState>('state');
-
-
-export interface AppealDecision {
-  outcome: 'upheld' | 'dismissed';
-  remedy: AppealRemedy | null;
-  correctedFee: number | null;
-  reasons: string;
-  decidedBy: string;
-  decidedAt: string;
-}
-
-/** The read model's detail of an appeal: what the citizen and the expert see. */
-export interface AppealDetail {
-  serviceName: string | null;
-  contested: ContestedDecision;
-  ground: AppealGround;
-  reasons: string;
-  references: string[];
-  documents: DocumentRef[];
-  repeatOf: string | null;
-  infoRequest: { message: string; dueAt: string } | null;
-  deadline: {
-    legalDue: string;
-    expectedDue: string;
-    paused: boolean;
-    intervals: ClockInterval[];
-    history: DeadlineChange[];
-    breachedAt: string | null;
-  } | null;
-  /** A dismissal says until when a repeated appeal may be filed and what remains after it. */
-  decision: (AppealDecision & { repeatAppealUntil?: string; repeatAppealDays?: number; furtherRemedy?: string }) | null;
-}
 
 /** What the citizen filed, as the contested case hands it over. */
 export interface AppealFiling {

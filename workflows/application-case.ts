@@ -5,34 +5,35 @@
  * core/); this class moves the status and the clock around them and commits versions.
  */
 import { patched } from '@temporalio/workflow';
-import type { IssuedResult, ResultRequest } from '../activities';
+import type { ResultRequest } from '../activities';
+import type { AppealOutcome, ContestedDecision, ContestInput } from '../core/appeal';
+import { AppealLedger, type AppealsState } from '../core/appeal-ledger';
+import { lastAppealDay } from '../core/appeal-window';
 import {
   CANCELLABLE_STATUSES,
   DECIDED_STATUSES,
   EDITABLE_STATUSES,
   RESTORE_WINDOW_DAYS,
   type ApplicationStatus,
-  type RejectionReason,
+  type Decision,
+  type IssuedResult,
 } from '../core/application';
-import type { AppealGround, AppealOutcome, ContestedDecision, ContestInput } from '../core/appeal';
-import { AppealLedger, type AppealRecord, type AppealsState } from '../core/appeal-ledger';
-import { lastAppealDay } from '../core/appeal-window';
 import {
   BY_SYSTEM,
   CITIZEN_ANSWER_TERM_DAYS,
   now,
   type ActionMeta,
   type Actor,
-  type CaseProjectionOf,
   type DocumentRef,
   type EntryDraft,
 } from '../core/case-model';
+import type { CaseProjectionOf } from '../core/case-projection';
 import type { ServiceDefinition } from '../core/catalogue';
-import { addDays, dayOf, type ClockInterval, type TermUnit, type WorkCalendar } from '../core/deadline-clock';
-import { FeeAccount, type FeeState, type Invoice, type Payment } from '../core/fee-account';
+import { addDays, dayOf, type WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
+import { FeeAccount, type FeeState, type Payment } from '../core/fee-account';
 import { refuse, type JournalCounters } from './machinery/case-journal';
-import { newDeadlineState, type DeadlineChange, type DeadlineState } from './machinery/processing-deadline';
+import { newDeadlineState, type DeadlineState } from './machinery/processing-deadline';
 import type { DecideInput, InfoRequest, Recusal } from './machinery/review-desk';
 import { ReviewableCase } from './machinery/reviewable-case';
 import type { DueTimer } from './machinery/timers';
@@ -40,14 +41,6 @@ import type { DueTimer } from './machinery/timers';
 export interface EditInput {
   form: Record<string, unknown>;
   documents: DocumentRef[];
-}
-
-export interface Decision {
-  outcome: 'approved' | 'rejected';
-  reasonCode: RejectionReason | null;
-  comment: string;
-  decidedBy: string;
-  decidedAt: string;
 }
 
 /** What the citizen filed, as the API hands it to the workflow. */
@@ -87,39 +80,6 @@ export interface ApplicationState {
   resentFrom: string | null;
   closedAt: string | null;
   journal: JournalCounters;
-}
-
-/** The read model's detail of an application: what the citizen and the reviewer see. */
-export interface ApplicationDetail {
-  serviceName: string;
-  form: Record<string, unknown>;
-  documents: DocumentRef[];
-  fee: { amount: number; paid: number; invoice: Invoice | null };
-  deadline: {
-    legalDue: string;
-    expectedDue: string;
-    paused: boolean;
-    unit?: TermUnit;
-    termDays?: number;
-    intervals: ClockInterval[];
-    history: DeadlineChange[];
-    breachedAt: string | null;
-    appealUntil: string | null;
-  } | null;
-  infoRequest: { message: string; dueAt: string } | null;
-  decision: (Decision & { appealUntil: string }) | null;
-  result: IssuedResult | null;
-  cancellation: { at: string; restoreUntil: string } | null;
-  partialEditAllowed: boolean;
-  appeals: {
-    /** The open appeal's number. */
-    underAppeal: string | null;
-    open: AppealRecord | null;
-    history: AppealRecord[];
-    /** The last day to appeal, per ground (YYYY-MM-DD). */
-    lastDays: Partial<Record<AppealGround, string>>;
-  };
-  previousDecisions: Array<Decision & { result: IssuedResult | null; overturnedBy: string }>;
 }
 
 const GATEWAY = { actor: { id: 'payment-gateway', role: 'payment_gateway' as const } };

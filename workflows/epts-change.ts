@@ -15,10 +15,26 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { RejectionReason } from '../core/application';
-import { BY_SYSTEM, CITIZEN_ANSWER_TERM_DAYS, now, type ActionMeta, type CaseActionResult, type CaseProjectionOf, type DocumentRef, type EntryDraft } from '../core/case-model';
+import {
+  BY_SYSTEM,
+  CITIZEN_ANSWER_TERM_DAYS,
+  now,
+  type ActionMeta,
+  type CaseActionResult,
+  type DocumentRef,
+  type EntryDraft,
+} from '../core/case-model';
+import type { CaseProjectionOf } from '../core/case-projection';
 import { addDays, type WorkCalendar } from '../core/deadline-clock';
-import { CHANGE_KIND_LABELS, WITHDRAWABLE_CHANGE_STATUSES, type ChangeStatus, type ChangeTerms } from '../core/epts';
+import {
+  CHANGE_KIND_LABELS,
+  WITHDRAWABLE_CHANGE_STATUSES,
+  type ChangeDecision,
+  type ChangeResult,
+  type ChangeStatus,
+  type ChangeTerms,
+  type VerifiedSignature,
+} from '../core/epts';
 import { FailureType } from '../core/failures';
 import { EPTS_AGENCY, type PassportChange } from '../core/vehicle';
 import { refuse, type JournalCounters } from './machinery/case-journal';
@@ -30,15 +46,6 @@ import { citizenReminders, runDeadlines, type DueTimer } from './machinery/timer
 
 export interface ChangeActionResult extends CaseActionResult {
   status: ChangeStatus;
-}
-
-/** A signature the API has verified against a registered certificate. */
-export interface VerifiedSignature {
-  signerId: string;
-  certificateId: string;
-  serialNumber: string;
-  /** base64 of the detached signature, kept as evidence. */
-  signature: string;
 }
 
 export const changeRegisteredUpdate = defineUpdate<ChangeActionResult, []>('registered');
@@ -67,29 +74,12 @@ export interface ChangeState extends ChangeFiling {
   recused: Recusal[];
   deadline: DeadlineState;
   buyer: { id: string; dueAt: string; remindersSent: number[]; confirmation: VerifiedSignature | null; confirmedAt: string | null } | null;
-  decision: { outcome: 'approved' | 'rejected'; reasonCode: RejectionReason | 'passport_changed' | null; comment: string; decidedBy: string; decidedAt: string } | null;
-  result: { version: number; extractCode: string; issuedAt: string } | null;
+  decision: ChangeDecision | null;
+  result: ChangeResult | null;
   closedAt: string | null;
   journal: JournalCounters;
   /** The vehicle takes new changes again (set when this case has ended). */
   vehicleReleased?: boolean;
-}
-
-/** The read model's detail of a passport change: what the owner, the buyer and the reviewer see. */
-export interface ChangeDetail {
-  serviceName: string;
-  vin: string;
-  changeKind: PassportChange['kind'];
-  payload: PassportChange['payload'];
-  basedOnVersion: number;
-  documents: DocumentRef[];
-  /** Serial number of the owner's signing certificate. */
-  signedWith: string;
-  buyer: { id: string; dueAt: string; confirmedAt: string | null } | null;
-  infoRequest: { message: string; dueAt: string } | null;
-  deadline: { legalDue: string; expectedDue: string; paused: boolean; breachedAt: string | null } | null;
-  decision: ChangeState['decision'];
-  result: (NonNullable<ChangeState['result']> & { verify: string }) | null;
 }
 
 export interface ChangeInput extends ChangeFiling {
@@ -102,7 +92,6 @@ const { applyPassportChange, releaseVehicle } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
-
 
 export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
   constructor(s: ChangeState) {

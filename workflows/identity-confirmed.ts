@@ -8,33 +8,16 @@
 import { condition, continueAsNew, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { BY_SYSTEM, now, type ActionMeta, type EntryDraft } from '../core/case-model';
+import type { ConfirmedUpgradeDetail } from '../core/case-projection';
 import { FailureType } from '../core/failures';
-import type { ConfirmedUpgradeStatus } from '../core/identity';
+import type { ConfirmationMethod, ConfirmedUpgradeStatus } from '../core/identity';
 import { refuse, requireVersion } from './machinery/case-journal';
 import { IdentityCase, startedIdentity, type IdentityState, type IdentityView } from './machinery/identity-case';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
 import type { DueTimer } from './machinery/timers';
 
-export const CONFIRMATION_METHODS = ['in_person', 'bank', 'letter', 'signature'] as const;
-export type ConfirmationMethod = (typeof CONFIRMATION_METHODS)[number];
-
-/** The read model's detail of an upgrade to the confirmed level. */
-export interface ConfirmedUpgradeDetail {
-  purpose: 'level_upgrade';
-  levelRequested: 'confirmed';
-  method: ConfirmationMethod;
-  /** The office (in person) or the bank. */
-  place: string;
-  expiresAt: string;
-  reason: string | null;
-  /** Letter: code attempts left, once the letter is sent. */
-  attemptsLeft?: number;
-  /** Signature: what to sign. */
-  challenge?: string;
-}
 export const OFFICE_KINDS = ['mfc', 'post_office', 'pension_fund', 'telecom_office'] as const;
 export type OfficeKind = (typeof OFFICE_KINDS)[number];
-
 
 export interface ConfirmedUpgradeInput {
   number: string;

@@ -6,14 +6,13 @@
 import { condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { BY_SYSTEM, now, type ActionMeta, type EntryDraft } from '../core/case-model';
+import type { RegistrationDetail } from '../core/case-projection';
 import { FailureType } from '../core/failures';
-import type { RegistrationStatus } from '../core/identity';
+import type { CodeChannel, RegistrationStatus } from '../core/identity';
 import { refuse } from './machinery/case-journal';
 import { IdentityCase, startedIdentity, type IdentityState, type IdentityView } from './machinery/identity-case';
 import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
 import type { DueTimer } from './machinery/timers';
-
-export type CodeChannel = 'sms' | 'email';
 
 export interface RegistrationInput {
   number: string;
@@ -41,17 +40,6 @@ export interface CodeAnswer {
 export const codeIssuedUpdate = defineUpdate<CodeAnswer, []>('codeIssued');
 export const enterCodeUpdate = defineUpdate<CodeAnswer, [{ code: string }, ActionMeta]>('enterCode');
 export const restartUpdate = defineUpdate<CodeAnswer, [{ channel?: CodeChannel }, ActionMeta]>('restart');
-
-/** The read model's detail of a registration. */
-export interface RegistrationDetail {
-  purpose: 'registration';
-  levelRequested: 'simplified';
-  channel: CodeChannel;
-  codeExpiresAt: string | null;
-  attemptsLeft: number;
-  /** The registration may be completed until then. */
-  openUntil: string;
-}
 
 export interface RegistrationState extends IdentityState<RegistrationStatus> {
   channels: CodeChannel[];

@@ -7,23 +7,12 @@
 import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { BY_SYSTEM, now, type ActionMeta } from '../core/case-model';
+import type { StandardUpgradeDetail } from '../core/case-projection';
 import { FailureType } from '../core/failures';
 import type { StandardUpgradeStatus } from '../core/identity';
 import type { RegistryAnswer } from '../identity/registry';
 import { IdentityCase, startedIdentity, type IdentityState, type IdentityView } from './machinery/identity-case';
 import type { DueTimer } from './machinery/timers';
-
-
-/** The read model's detail of an upgrade to the standard level (registry checks). */
-export interface StandardUpgradeDetail {
-  purpose: 'level_upgrade';
-  levelRequested: 'standard';
-  method: 'registry_check';
-  citizenship: 'RU' | 'foreign';
-  checkLimitAt: string;
-  complaintRightSince: string | null;
-  reason: string | null;
-}
 
 export interface StandardUpgradeInput {
   number: string;

@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { startConfirmedUpgrade, type ConfirmedUpgradeRequest } from '../../accounts/confirmed-upgrade';
 import { caseVisibleTo } from '../../cases/access';
 import { caseWorkflowId } from '../../core/case-model';
+import { CONFIRMATION_METHODS } from '../../core/identity';
 import { getAccountName, saveIdentitySignature } from '../../db/queries/accounts';
 import { getCase } from '../../db/queries/cases';
 import {
   bankResultSignal,
-  CONFIRMATION_METHODS,
   enterLetterCodeUpdate,
   submitSignatureUpdate,
   operatorDecisionUpdate,

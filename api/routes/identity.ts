@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { signIn } from '../../accounts/sign-in';
 import { startRegistration, type RegistrationRequest } from '../../accounts/registration';
+import { signIn } from '../../accounts/sign-in';
 import { startStandardUpgrade, type StandardUpgradeRequest } from '../../accounts/standard-upgrade';
 import { caseWorkflowId } from '../../core/case-model';
+import type { CodeChannel } from '../../core/identity';
 import { getCase } from '../../db/queries/cases';
-import { enterCodeUpdate, restartUpdate, type CodeChannel } from '../../workflows/identity-registration';
+import { enterCodeUpdate, restartUpdate } from '../../workflows/identity-registration';
 import { principal } from '../auth';
 import { badRequest, notFound } from '../problem';
 import { numberParams, problemResponses } from '../schemas';

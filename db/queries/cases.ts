@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import { formatCaseNumber, type CaseKind, type KindedDetail } from '../../core/case-model';
+import { formatCaseNumber, type CaseKind } from '../../core/case-model';
+import type { KindedDetail } from '../../core/case-projection';
 import type { Db } from '../client';
 import { caseNumberSeq, caseRegistry, cases, journal } from '../schema';
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { ProjectionBatch } from '../../core/case-model';
+import type { ProjectionBatch } from '../../core/case-projection';
 import type { Db } from '../client';
 import { cases, journal, notifications } from '../schema';
 

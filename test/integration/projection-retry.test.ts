@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startStack, testService, type Stack } from '../support/stack';
-import type { ApplicationDetail } from '../../workflows/application-case';
+import type { ApplicationDetail } from '../../core/case-projection';
 import { alice } from '../support/personas';
+import { startStack, testService, type Stack } from '../support/stack';
 
 const service = testService();
 let stack: Stack;

@@ -6,8 +6,10 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'vitest';
-import type { Activities, IssuedResult, ResultRequest } from '../../activities';
-import type { CaseProjection, JournalEntry, ProjectionBatch } from '../../core/case-model';
+import type { Activities, ResultRequest } from '../../activities';
+import type { IssuedResult } from '../../core/application';
+import type { JournalEntry } from '../../core/case-model';
+import type { CaseProjection, ProjectionBatch } from '../../core/case-projection';
 import { dayOf, startOfDay } from '../../core/deadline-clock';
 
 export const MINUTE = 60_000;

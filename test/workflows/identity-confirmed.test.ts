@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
+import type { ConfirmationMethod } from '../../core/identity';
 import {
   bankResultSignal,
   confirmationRegisteredUpdate,
@@ -10,7 +11,6 @@ import {
   confirmedUpgradeWorkflow,
   enterLetterCodeUpdate,
   operatorDecisionUpdate,
-  type ConfirmationMethod,
 } from '../../workflows/identity-confirmed';
 import { timeSkippingSuite } from '../support/temporal';
 

@@ -2,7 +2,8 @@ import { randomInt } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
-import { caseWorkflowId, type ActionMeta, type ProjectionBatch } from '../../core/case-model';
+import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
+import type { ProjectionBatch } from '../../core/case-projection';
 import {
   codeIssuedUpdate,
   enterCodeUpdate,

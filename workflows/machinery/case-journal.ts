@@ -9,7 +9,8 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../../activities';
-import type { ActionMeta, Actor, CaseActionResult, CaseProjection, EntryDraft, JournalEntry } from '../../core/case-model';
+import type { ActionMeta, Actor, CaseActionResult, EntryDraft, JournalEntry } from '../../core/case-model';
+import type { CaseProjection } from '../../core/case-projection';
 import { FailureType } from '../../core/failures';
 import { CaseSearchAttributes } from './search-attributes';
 

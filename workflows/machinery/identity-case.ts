@@ -1,8 +1,6 @@
 import { workflowInfo } from '@temporalio/workflow';
-import { now, type ActionMeta, type CaseProjectionOf, type EntryDraft } from '../../core/case-model';
-import type { ConfirmedUpgradeDetail } from '../identity-confirmed';
-import type { RegistrationDetail } from '../identity-registration';
-import type { StandardUpgradeDetail } from '../identity-standard';
+import { now, type ActionMeta, type EntryDraft } from '../../core/case-model';
+import type { CaseProjectionOf, IdentityDetail } from '../../core/case-projection';
 import { FailureType } from '../../core/failures';
 import { CaseJournal, refuse, type JournalCounters } from './case-journal';
 import { runDeadlines, type DueTimer } from './timers';
@@ -21,9 +19,6 @@ export interface IdentityState<S extends string> {
 export function startedIdentity<S extends string>(input: { number: string; accountId: string }, status: S): IdentityState<S> {
   return { number: input.number, accountId: input.accountId, status, startedAt: now(), closedAt: null, journal: { version: 0, seq: 0 } };
 }
-
-/** An identity case's detail depends on what it is for: a registration or an upgrade to a level. */
-export type IdentityDetail = RegistrationDetail | StandardUpgradeDetail | ConfirmedUpgradeDetail;
 
 /** The read-model fields an identity kind fills itself; the rest is the same for all. */
 export type IdentityView<D extends IdentityDetail> = Partial<Pick<CaseProjectionOf<'identity'>, 'legalDueDate' | 'expectedDueDate' | 'dueAt' | 'overdue'>> & {

@@ -2,6 +2,7 @@ import type { Actor, EntryDraft } from '../../core/case-model';
 import {
   computeDeadline,
   type ClockInterval,
+  type DeadlineChange,
   type DeadlineClock,
   type DeadlineView,
   type TermUnit,
@@ -9,12 +10,6 @@ import {
 } from '../../core/deadline-clock';
 import { actorLabel } from './case-journal';
 import type { DueTimer } from './timers';
-
-export interface DeadlineChange {
-  at: string;
-  expectedDue: string;
-  reason: string;
-}
 
 /** The processing deadline's durable state, part of every reviewable case's state. */
 export interface DeadlineState {

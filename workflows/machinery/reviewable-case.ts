@@ -1,5 +1,6 @@
 import { setHandler } from '@temporalio/workflow';
-import type { ActionMeta, CaseActionResult, CaseProjection, DocumentRef, EntryDraft } from '../../core/case-model';
+import type { ActionMeta, CaseActionResult, DocumentRef, EntryDraft } from '../../core/case-model';
+import type { CaseProjection } from '../../core/case-projection';
 import type { WorkCalendar } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
 import { CaseJournal, refuse, requireVersion, type JournalCounters } from './case-journal';

@@ -1,6 +1,6 @@
 /**
- * The read model of a case: the head every kind fills, and each kind's detail, which is
- * what the citizen and the official see. Activities write it, the API serves it, and each
+ * The read model of a case: the head every kind fills (`CaseProjectionHead`) and each
+ * kind's detail, which is what the citizen and the official see. Activities write it, the API serves it, and each
  * workflow's `projection()` must produce exactly this shape.
  */
 import type { AppealDecision, AppealGround, ContestedDecision } from './appeal';

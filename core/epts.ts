@@ -1,5 +1,5 @@
 /** The passport change case kind's statuses and terms (SPEC §4.4). */
-import type { RejectionReason } from './application';
+import type { Decision, RejectionReason } from './application';
 import type { TermUnit } from './deadline-clock';
 import type { ChangeKind } from './vehicle';
 
@@ -57,13 +57,7 @@ export interface VerifiedSignature {
 }
 
 /** A reviewer's decision on a passport change; `passport_changed` when another change came first. */
-export interface ChangeDecision {
-  outcome: 'approved' | 'rejected';
-  reasonCode: RejectionReason | 'passport_changed' | null;
-  comment: string;
-  decidedBy: string;
-  decidedAt: string;
-}
+export type ChangeDecision = Omit<Decision, 'reasonCode'> & { reasonCode: RejectionReason | 'passport_changed' | null };
 
 /** The passport version an approved change wrote, with the extract that proves it. */
 export interface ChangeResult {

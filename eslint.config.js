@@ -33,6 +33,17 @@ export default tseslint.config(
     },
   },
   {
+    // Domain, storage and workers speak the core vocabulary (core/failures.ts,
+    // core/principal.ts); HTTP is the API's business alone.
+    files: ['accounts/**/*.ts', 'activities/**/*.ts', 'cases/**/*.ts', 'db/**/*.ts', 'documents/**/*.ts', 'identity/**/*.ts', 'signatures/**/*.ts', 'temporal/**/*.ts', 'vehicles/**/*.ts', 'worker.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/api', '**/api/*', 'fastify', '@fastify/*'], message: 'only api/ speaks HTTP; use core/failures.ts and core/principal.ts' }] },
+      ],
+    },
+  },
+  {
     files: ['config.ts', 'scripts/**/*.ts', 'test/**/*.ts', 'temporal/binaries.ts', 'vitest.config.ts', 'bench/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -1,5 +1,5 @@
-import type { Principal } from '../api/auth';
-import { conflict } from '../api/problem';
+import { invalidState } from '../core/failures';
+import type { Principal } from '../core/principal';
 import type { Db } from '../db/client';
 import { getAccount, type AccountRow } from '../db/queries/accounts';
 
@@ -10,7 +10,7 @@ import { getAccount, type AccountRow } from '../db/queries/accounts';
 export async function activeAccount(db: Db, who: Principal): Promise<AccountRow & { level: NonNullable<AccountRow['level']> }> {
   const account = await getAccount(db, who.id);
   if (!account || account.status !== 'active' || !account.level) {
-    throw conflict('no confirmed account belongs to this token: register and confirm your phone or e-mail first');
+    throw invalidState('no confirmed account belongs to this token: register and confirm your phone or e-mail first');
   }
   return account as AccountRow & { level: NonNullable<AccountRow['level']> };
 }

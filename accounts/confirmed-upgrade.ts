@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
-import type { Principal } from '../api/auth';
-import { actorOf } from '../api/auth';
-import { conflict } from '../api/problem';
 import type { Config } from '../config';
 import type { ActionMeta } from '../core/case-model';
+import { invalidState } from '../core/failures';
 import type { ConfirmationMethod } from '../core/identity';
+import type { Principal } from '../core/principal';
+import { actorOf } from '../core/principal';
 import type { Db } from '../db/client';
 import { setPostalAddress } from '../db/queries/accounts';
 import { allocateCaseNumber } from '../db/queries/cases';
@@ -33,7 +33,7 @@ export async function startConfirmedUpgrade(
 ): Promise<ConfirmationAnswer> {
   const account = await activeAccount(ctx.db, ctx.who);
   if (account.level !== 'standard') {
-    throw conflict(
+    throw invalidState(
       account.level === 'confirmed'
         ? 'your account is already confirmed'
         : 'confirm your passport and SNILS first (level standard), then sign in again',

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { badRequest, conflict, type FieldError } from '../api/problem';
 import type { Config } from '../config';
 import type { ActionMeta } from '../core/case-model';
+import { conflict, invalid, type FieldError } from '../core/failures';
 import type { CodeChannel } from '../core/identity';
 import { checkPassword, checkPhone } from '../core/identity-checks';
 import type { Db } from '../db/client';
@@ -52,7 +52,7 @@ export async function startRegistration(
   req: RegistrationRequest,
 ): Promise<CodeAnswer & { accountId: string }> {
   const { errors, phone, email } = registrationErrors(req);
-  if (errors.length) throw badRequest('the registration is invalid', errors);
+  if (errors.length) throw invalid('the registration is invalid', errors);
   const accountId = randomUUID();
   const created = await insertPendingAccount(ctx.db, {
     id: accountId,

@@ -1,7 +1,7 @@
-import { mintToken } from '../api/auth';
-import { Problem } from '../api/problem';
+import { mintToken } from '../accounts/tokens';
 import type { Config } from '../config';
 import type { AccountLevel } from '../core/case-model';
+import { FailureType, forbidden, Refusal } from '../core/failures';
 import type { Db } from '../db/client';
 import { findAccountByLogin } from '../db/queries/accounts';
 import { verifyPassword } from './passwords';
@@ -22,9 +22,9 @@ export async function signIn(
 ): Promise<{ token: string; accountId: string; level: AccountLevel }> {
   const account = await findAccountByLogin(deps.db, normaliseLogin(credentials.login));
   if (!account || !(await verifyPassword(credentials.password, account.passwordHash))) {
-    throw new Problem(401, 'Unauthorized', 'wrong login or password');
+    throw new Refusal(FailureType.Unauthenticated, 'wrong login or password');
   }
-  if (account.status !== 'active' || !account.level) throw new Problem(403, 'Forbidden', 'confirm your phone or e-mail first');
+  if (account.status !== 'active' || !account.level) throw forbidden('confirm your phone or e-mail first');
   const token = await mintToken(deps.auth, { id: account.id, role: 'citizen', level: account.level });
   return { token, accountId: account.id, level: account.level };
 }

@@ -1,18 +1,18 @@
 import type { Client } from '@temporalio/client';
-import type { Principal } from '../api/auth';
-import { actorOf } from '../api/auth';
-import { badRequest, conflict, type FieldError } from '../api/problem';
 import type { Config } from '../config';
 import type { ActionMeta } from '../core/case-model';
+import { conflict, invalid, invalidState, type FieldError } from '../core/failures';
 import { checkDate, checkInn, checkPassport, checkSnils } from '../core/identity-checks';
+import type { Principal } from '../core/principal';
+import { actorOf } from '../core/principal';
 import type { Db } from '../db/client';
 import { findSnilsHolder } from '../db/queries/accounts';
 import { allocateCaseNumber } from '../db/queries/cases';
 import { insertIdentitySubmission } from '../db/queries/identity';
-import { activeAccount } from './active-account';
+import { startCaseWorkflow } from '../temporal/start-case';
 import { standardUpgradeWorkflow, upgradeRegisteredUpdate, type UpgradeAnswer } from '../workflows/identity-standard';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
-import { startCaseWorkflow } from '../temporal/start-case';
+import { activeAccount } from './active-account';
 
 export interface StandardUpgradeRequest {
   snils: string;
@@ -51,10 +51,10 @@ export async function startStandardUpgrade(
     else if (inn.value.length !== 12) errors.push({ path: '/body/inn', message: 'a person has a 12-digit INN' });
   }
   if (errors.length || !snils.ok || !passport.series.ok || !passport.number.ok) {
-    throw badRequest('the identity data is invalid', errors);
+    throw invalid('the identity data is invalid', errors);
   }
   const account = await activeAccount(ctx.db, ctx.who);
-  if (account.level !== 'simplified') throw conflict(`your account is already ${account.level}`);
+  if (account.level !== 'simplified') throw invalidState(`your account is already ${account.level}`);
   if (await findSnilsHolder(ctx.db, snils.value, ctx.who.id)) throw conflict('this SNILS is already confirmed for another account; one account per person');
 
   const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: ctx.who.id });

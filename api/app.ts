@@ -4,16 +4,19 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
+import { createTokenVerifier, type TokenVerifier } from '../accounts/tokens';
 import type { Config } from '../config';
+import { invalid } from '../core/failures';
 import type { Database } from '../db/client';
 import type { DocumentStorage } from '../documents/storage';
 import { trustFromConfig, verifierFromConfig } from '../signatures/from-config';
 import type { CertificateTrust, SignatureVerifier } from '../signatures/verifier';
-import { createTokenVerifier, registerAuth, type TokenVerifier } from './auth';
-import { badRequest, problemSchema, sendProblem } from './problem';
+import { registerAuth } from './auth';
+import { registerContract } from './contract';
+import { problemSchema, sendProblem } from './problem';
 import { appealRoutes } from './routes/appeals';
-import { catalogueRoutes } from './routes/catalogue';
 import { caseRoutes } from './routes/cases';
+import { catalogueRoutes } from './routes/catalogue';
 import { documentRoutes } from './routes/documents';
 import { healthRoutes } from './routes/health';
 import { identityRoutes } from './routes/identity';
@@ -60,19 +63,21 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || crypto.randomUUID(),
     requestIdHeader: false,
     trustProxy: true,
+    // Fastify's own refusals before routing (a bad URL, a path parameter over its limit).
+    frameworkErrors: (err, request, reply) => sendProblem(request, reply, err),
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorate('deps', deps);
   app.addSchema(problemSchema);
   app.setErrorHandler((err, request, reply) => sendProblem(request, reply, err));
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, { statusCode: 404, name: 'Not Found', message: `no route ${request.method} ${request.url}` }));
+  registerContract(app);
   app.addHook('preValidation', async (request) => {
     // An action with nothing to say may be posted without a body.
     if (request.method === 'POST' && request.body === undefined) request.body = {};
     // Postgres text and jsonb cannot hold NUL, not even as a query parameter: refuse it here.
     for (const [part, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
       if (value && typeof value === 'object' && JSON.stringify(value).includes('\\u0000')) {
-        throw badRequest('text must not contain NUL characters', [{ path: `/${part}`, message: 'contains \\u0000' }]);
+        throw invalid('text must not contain NUL characters', [{ path: `/${part}`, message: 'contains \\u0000' }]);
       }
     }
   });
@@ -97,7 +102,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     max: deps.config.rateLimitPerMinute,
     timeWindow: '1 minute',
     keyGenerator: (req) => req.headers.authorization ?? req.ip,
-    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, name: 'Too Many Requests', message: `rate limit exceeded, retry in ${ctx.after}` }),
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `rate limit exceeded, retry in ${ctx.after}` }),
   });
   registerAuth(app, deps.verifier);
 

@@ -1,11 +1,11 @@
+import type { Config } from '../config';
 import { APPEAL_STATUS_LABELS } from '../core/appeal';
 import { APPLICATION_STATUS_LABELS } from '../core/application';
+import { caseWorkflowId, type CaseKind } from '../core/case-model';
 import { CHANGE_STATUS_LABELS } from '../core/epts';
 import { IDENTITY_STATUS_LABELS } from '../core/identity';
-import type { Config } from '../config';
-import { caseWorkflowId, type CaseKind } from '../core/case-model';
+import type { Principal } from '../core/principal';
 import type { CaseRow, JournalRow } from '../db/queries/cases';
-import type { Principal } from './auth';
 
 /** Postgres returns its own timestamp text; the API speaks ISO 8601. */
 const iso = <T extends string | null>(t: T): T => (t === null ? t : (new Date(t).toISOString() as T));

@@ -1,13 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../core/failures';
-
-/** One invalid field: a JSON-pointer-like path into the request and what is wrong. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+import { STATUS_CODES } from 'node:http';
+import { FailureType, Refusal, type FieldError } from '../core/failures';
+import { fieldErrors } from '../core/field-errors';
 
 /** An RFC 9457 problem the API answers with; anything else becomes a 500 with no detail. */
 export class Problem extends Error {
@@ -21,72 +17,72 @@ export class Problem extends Error {
   }
 }
 
-export const badRequest = (detail: string, errors?: FieldError[]) =>
-  new Problem(400, 'Bad Request', detail, errors ? { errors } : {});
-export const notFound = (what: string) => new Problem(404, 'Not Found', `${what} not found`);
-export const forbidden = (detail: string, extra: Record<string, unknown> = {}) => new Problem(403, 'Forbidden', detail, extra);
-export const conflict = (detail: string, extra: Record<string, unknown> = {}) => new Problem(409, 'Conflict', detail, extra);
-
-const FAILURE_STATUS: Record<FailureType, [number, string]> = {
-  [FailureType.InvalidState]: [409, 'Conflict'],
-  [FailureType.StaleVersion]: [409, 'Conflict'],
-  [FailureType.Forbidden]: [403, 'Forbidden'],
-  [FailureType.Invalid]: [400, 'Bad Request'],
-  [FailureType.Permanent]: [422, 'Unprocessable Content'],
+/** The one place a refusal becomes an HTTP status. */
+const FAILURE_STATUS: Record<FailureType, number> = {
+  [FailureType.Invalid]: 400,
+  [FailureType.Unauthenticated]: 401,
+  [FailureType.Forbidden]: 403,
+  [FailureType.NotFound]: 404,
+  [FailureType.InvalidState]: 409,
+  [FailureType.StaleVersion]: 409,
+  [FailureType.Conflict]: 409,
+  [FailureType.TooLarge]: 413,
+  [FailureType.UnsupportedMedia]: 415,
+  [FailureType.Unprocessable]: 422,
+  [FailureType.Permanent]: 422,
 };
+
+/** Where RFC 9110 renamed a status, Node's table still has the old phrase. */
+const RFC_9110_PHRASES: Record<number, string> = { 413: 'Content Too Large', 422: 'Unprocessable Content' };
+
+/** RFC 9110's reason phrase: the title of every problem with that status. */
+export function reasonPhrase(status: number): string {
+  return RFC_9110_PHRASES[status] ?? STATUS_CODES[status] ?? (status >= 500 ? 'Internal Server Error' : 'Client Error');
+}
+
+function fromRefusal(type: FailureType, message: string, details: Record<string, unknown>): Problem {
+  const status = FAILURE_STATUS[type];
+  return new Problem(status, reasonPhrase(status), message, { code: type, ...details });
+}
 
 /** Maps a workflow's refusal of an update to the problem the caller gets. */
 export function fromTemporal(err: unknown): Problem | undefined {
-  if (err instanceof WorkflowNotFoundError) return new Problem(409, 'Conflict', 'the case is closed and accepts no actions');
+  if (err instanceof WorkflowNotFoundError) return fromRefusal(FailureType.InvalidState, 'the case is closed and accepts no actions', {});
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-    const mapped = FAILURE_STATUS[err.cause.type as FailureType];
-    if (mapped) {
+    if (err.cause.type && err.cause.type in FAILURE_STATUS) {
       const details = (err.cause.details?.[0] ?? {}) as Record<string, unknown>;
-      return new Problem(mapped[0], mapped[1], err.cause.message, { ...details, code: err.cause.type });
+      return fromRefusal(err.cause.type as FailureType, err.cause.message, details);
     }
   }
   return undefined;
 }
 
-function ajvPath(e: { instancePath?: string; params?: Record<string, unknown> }, prefix: string): string {
-  const missing = e.params?.missingProperty;
-  const extra = e.params?.additionalProperty;
-  const tail = typeof missing === 'string' ? `/${missing}` : typeof extra === 'string' ? `/${extra}` : '';
-  return `${prefix}${e.instancePath ?? ''}${tail}`;
-}
-
-export function ajvErrors(
-  errors: Array<{ instancePath?: string; message?: string; params?: Record<string, unknown> }>,
-  prefix = '',
-): FieldError[] {
-  return errors.map((e) => ({ path: ajvPath(e, prefix) || '/', message: e.message ?? 'is invalid' }));
-}
-
 export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
+  if (err instanceof Refusal) return fromRefusal(err.type, err.message, err.details);
   const temporal = fromTemporal(err);
   if (temporal) return temporal;
   const fe = err as FastifyError & { validation?: Array<Record<string, unknown>>; validationContext?: string };
   if (fe.validation) {
-    return badRequest('the request is invalid', ajvErrors(fe.validation, `/${fe.validationContext ?? 'body'}`));
+    return fromRefusal(FailureType.Invalid, 'the request is invalid', { errors: fieldErrors(fe.validation, `/${fe.validationContext ?? 'body'}`) });
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
     case 'FST_FILES_LIMIT':
     case 'FST_PARTS_LIMIT':
-      return new Problem(413, 'Content Too Large', fe.message);
+      return new Problem(413, reasonPhrase(413), fe.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
-      return new Problem(415, 'Unsupported Media Type', fe.message);
+      return new Problem(415, reasonPhrase(415), fe.message);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return badRequest('the body is not valid JSON');
+      return fromRefusal(FailureType.Invalid, 'the body is not valid JSON', {});
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new Problem(fe.statusCode, fe.name || 'Error', fe.message);
+    return new Problem(fe.statusCode, reasonPhrase(fe.statusCode), fe.message);
   }
-  return new Problem(500, 'Internal Server Error', 'an unexpected error occurred; it has been logged');
+  return new Problem(500, reasonPhrase(500), 'an unexpected error occurred; it has been logged');
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {

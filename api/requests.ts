@@ -2,8 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import type { UpdateDefinition } from '@temporalio/client';
 import { caseVisibleTo } from '../cases/access';
 import { caseWorkflowId, type ActionMeta, type CaseActionResult, type CaseKind } from '../core/case-model';
+import { actorOf } from '../core/principal';
 import type { CaseRowOf } from '../db/queries/cases';
-import { actorOf, principal } from './auth';
+import { principal } from './auth';
 
 /** The journal's "who, from where" for this request. */
 export function actionMeta(request: FastifyRequest, expectedVersion?: number): ActionMeta {

@@ -2,14 +2,6 @@
 import { REJECTION_REASONS } from '../core/application';
 import { CASE_NUMBER_PATTERN } from '../core/case-model';
 
-export const problemResponses = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
-  409: { $ref: 'Problem#' },
-} as const;
-
 export const numberParams = {
   type: 'object',
   required: ['number'],

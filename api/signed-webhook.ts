@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Problem } from './problem';
+import { FailureType, Refusal } from '../core/failures';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,7 +30,7 @@ export function verifySignature(secret: string, request: FastifyRequest, who: st
   const expected = signPayload(secret, request.rawBody ?? '');
   const ok =
     typeof given === 'string' && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
-  if (!ok) throw new Problem(401, 'Unauthorized', `the ${who} notification signature does not verify`);
+  if (!ok) throw new Refusal(FailureType.Unauthenticated, `the ${who} notification signature does not verify`);
 }
 
 export const signatureHeader = {

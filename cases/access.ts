@@ -1,6 +1,6 @@
-import type { Principal } from '../api/auth';
-import { conflict, notFound } from '../api/problem';
 import type { CaseKind } from '../core/case-model';
+import { invalidState, notFound } from '../core/failures';
+import type { Principal } from '../core/principal';
 import type { Db } from '../db/client';
 import { findResentAs, getCase, getTimeline, isContested, type CaseRow, type CaseRowOf, type JournalRow } from '../db/queries/cases';
 
@@ -14,7 +14,7 @@ export async function caseVisibleTo<K extends CaseKind = CaseKind>(db: Db, who: 
   if (!row || !(await mayAccess(db, who, row))) throw notFound(`case ${number}`);
   const allowed: readonly CaseKind[] | undefined = typeof kinds === 'string' ? [kinds] : kinds;
   if (allowed && !allowed.includes(row.kind)) {
-    throw conflict(`this action is for ${allowed.join(' or ')} cases; ${number} is an ${row.kind} case`);
+    throw invalidState(`this action is for ${allowed.join(' or ')} cases; ${number} is an ${row.kind} case`);
   }
   return row as CaseRowOf<K>;
 }

@@ -1,16 +1,16 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Principal } from '../api/auth';
-import { actorOf } from '../api/auth';
-import { conflict, type Problem } from '../api/problem';
 import type { AppealGround } from '../core/appeal';
 import { caseWorkflowId, type ActionMeta, type CaseActionResult } from '../core/case-model';
 import type { TermUnit } from '../core/deadline-clock';
+import { conflict, invalidState, type Refusal } from '../core/failures';
+import type { Principal } from '../core/principal';
+import { actorOf } from '../core/principal';
 import type { Db } from '../db/client';
 import { allocateCaseNumber, getCase, releaseCaseNumber, type CaseRowOf } from '../db/queries/cases';
-import { caseVisibleTo } from './access';
-import { ownedDocuments } from './owned-documents';
 import { appealRegisteredUpdate, type AppealActionResult } from '../workflows/appeal';
 import { contestUpdate } from '../workflows/application';
+import { caseVisibleTo } from './access';
+import { ownedDocuments } from './owned-documents';
 
 export interface AppealRequest {
   ground: AppealGround;
@@ -75,9 +75,9 @@ export async function fileAppeal(ctx: AppealFilingContext, contestedNumber: stri
  * A case's workflow ends when the last period to appeal it has run out; its read model is
  * then final and still says when that was.
  */
-function closedCaseRefusal(contested: CaseRowOf<'application'>, ground: AppealGround): Problem {
+function closedCaseRefusal(contested: CaseRowOf<'application'>, ground: AppealGround): Refusal {
   const closedOn = contested.detail.appeals.lastDays[ground];
   return closedOn
-    ? conflict(`the period to appeal closed on ${closedOn}`, { appealClosedOn: closedOn })
-    : conflict(`${contested.number} is closed and has no ${ground} decision that can still be appealed`);
+    ? invalidState(`the period to appeal closed on ${closedOn}`, { appealClosedOn: closedOn })
+    : invalidState(`${contested.number} is closed and has no ${ground} decision that can still be appealed`);
 }

@@ -1,18 +1,18 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Principal } from '../api/auth';
-import { actorOf } from '../api/auth';
-import { badRequest, conflict, forbidden } from '../api/problem';
 import { RESENDABLE_STATUSES, type ApplicationStatus } from '../core/application';
 import { levelAtLeast, type ActionMeta } from '../core/case-model';
+import { conflict, forbidden, invalid, invalidState } from '../core/failures';
+import type { Principal } from '../core/principal';
+import { actorOf } from '../core/principal';
 import type { Db } from '../db/client';
-import { getCalendar, getService } from '../db/queries/catalogue';
 import { allocateCaseNumber, getCase, type CaseRowOf } from '../db/queries/cases';
+import { getCalendar, getService } from '../db/queries/catalogue';
 import { findOwnedDocuments } from '../db/queries/documents';
+import { startCaseWorkflow } from '../temporal/start-case';
 import { applicationWorkflow, registeredUpdate, type ActionResult } from '../workflows/application';
 import type { EditInput } from '../workflows/application-case';
-import { caseVisibleTo } from './access';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
-import { startCaseWorkflow } from '../temporal/start-case';
+import { caseVisibleTo } from './access';
 import { applicationContentErrors } from './form-validation';
 
 export interface FilingRequest {
@@ -39,7 +39,7 @@ export interface FilingContext {
 export async function fileApplication(ctx: FilingContext, req: FilingRequest): Promise<ActionResult & { created: boolean }> {
   const { db, who } = ctx;
   const service = await getService(db, req.serviceCode);
-  if (!service) throw badRequest('unknown service', [{ path: '/body/serviceCode', message: `no service "${req.serviceCode}"` }]);
+  if (!service) throw invalid('unknown service', [{ path: '/body/serviceCode', message: `no service "${req.serviceCode}"` }]);
   if (!levelAtLeast(who.level ?? 'simplified', service.minLevel)) {
     throw forbidden(
       `"${service.name}" needs a ${service.minLevel} account; yours is ${who.level}. ` +
@@ -51,10 +51,10 @@ export async function fileApplication(ctx: FilingContext, req: FilingRequest): P
   }
   const docs = await findOwnedDocuments(db, who.id, req.documents);
   const errors = applicationContentErrors(service, req.form, req.documents, docs);
-  if (errors.length) throw badRequest('the application is incomplete or invalid', errors);
+  if (errors.length) throw invalid('the application is incomplete or invalid', errors);
 
   if (ctx.resending && !RESENDABLE_STATUSES.includes(ctx.resending.status as ApplicationStatus)) {
-    throw conflict(`only a rejected or expired application can be re-sent; ${ctx.resending.number} is ${ctx.resending.status}`);
+    throw invalidState(`only a rejected or expired application can be re-sent; ${ctx.resending.number} is ${ctx.resending.status}`);
   }
   const allocation = await allocateCaseNumber(db, {
     kind: 'application',
@@ -128,9 +128,9 @@ export async function resendApplication(
  */
 export async function checkedEdit(db: Db, who: Principal, row: CaseRowOf<'application'>, edit: { form: Record<string, unknown>; documents: string[] }): Promise<EditInput> {
   const service = row.serviceCode ? await getService(db, row.serviceCode) : undefined;
-  if (!service) throw badRequest(`service ${row.serviceCode} is no longer offered; the case cannot be edited`);
+  if (!service) throw invalid(`service ${row.serviceCode} is no longer offered; the case cannot be edited`);
   const docs = await findOwnedDocuments(db, who.id, edit.documents);
   const errors = applicationContentErrors(service, edit.form, edit.documents, docs);
-  if (errors.length) throw badRequest('the edited application is incomplete or invalid', errors);
+  if (errors.length) throw invalid('the edited application is incomplete or invalid', errors);
   return { form: edit.form, documents: docs };
 }

@@ -1,8 +1,9 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { ajvErrors, type FieldError } from '../api/problem';
 import type { DocumentRef } from '../core/case-model';
 import type { ServiceDefinition } from '../core/catalogue';
+import type { FieldError } from '../core/failures';
+import { fieldErrors } from '../core/field-errors';
 import { unknownDocumentErrors } from './owned-documents';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -38,7 +39,7 @@ export function applicationContentErrors(
 ): FieldError[] {
   const errors: FieldError[] = [];
   const validate = validatorFor(service.formSchema);
-  if (!validate(form)) errors.push(...ajvErrors(validate.errors ?? [], '/body/form'));
+  if (!validate(form)) errors.push(...fieldErrors(validate.errors ?? [], '/body/form'));
   errors.push(...unknownDocumentErrors(requestedIds, found));
   const types = new Set(found.map((d) => d.type));
   for (const required of service.requiredDocuments) {

@@ -1,5 +1,5 @@
-import { badRequest, type FieldError } from '../api/problem';
 import type { DocumentRef } from '../core/case-model';
+import { invalid, type FieldError } from '../core/failures';
 import type { Db } from '../db/client';
 import { findOwnedDocuments } from '../db/queries/documents';
 
@@ -13,6 +13,6 @@ export function unknownDocumentErrors(requestedIds: string[], found: DocumentRef
 export async function ownedDocuments(db: Db, ownerId: string, ids: string[]): Promise<DocumentRef[]> {
   const docs = await findOwnedDocuments(db, ownerId, ids);
   const errors = unknownDocumentErrors(ids, docs);
-  if (errors.length) throw badRequest('unknown document', errors);
+  if (errors.length) throw invalid('unknown document', errors);
   return docs;
 }

@@ -1,9 +1,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Principal } from '../api/auth';
-import { actorOf } from '../api/auth';
-import { badRequest, conflict, forbidden, Problem } from '../api/problem';
 import { caseWorkflowId, type ActionMeta } from '../core/case-model';
 import type { ChangeTerms, VerifiedSignature } from '../core/epts';
+import { conflict, FailureType, forbidden, invalid, invalidState, notFound, Refusal } from '../core/failures';
+import type { Principal } from '../core/principal';
+import { actorOf } from '../core/principal';
 import { canonicalChangeRequest, changePayloadErrors, changeRefusal, EPTS_AGENCY, normaliseVin, type ChangeRequest, type PassportChange } from '../core/vehicle';
 import type { Db } from '../db/client';
 import { allocateCaseNumber, getCase, releaseCaseNumber, type CaseRowOf } from '../db/queries/cases';
@@ -48,7 +48,7 @@ export async function verifySignature(
   signerId: string,
 ): Promise<VerifiedSignature> {
   const check = await checkChangeSignature(deps, request, { certificateId: signed.certificateId, signature: Buffer.from(signed.signature, 'base64') }, new Date(), signerId);
-  if (!check.ok) throw new Problem(422, 'Unprocessable Content', `the signature was not accepted: ${check.reason}`, { code: 'SignatureRejected' });
+  if (!check.ok) throw new Refusal(FailureType.Unprocessable, `the signature was not accepted: ${check.reason}`, { code: 'SignatureRejected' });
   return { signerId, certificateId: check.certificateId, serialNumber: check.serialNumber, signature: signed.signature };
 }
 
@@ -83,14 +83,14 @@ export async function filePassportChange(ctx: ChangeFilingContext, vinAsTyped: s
   const { basedOnVersion, documents, signature, certificateId, ...rest } = req;
   const change = rest as PassportChange;
   const payloadErrors = changePayloadErrors(change).map((e) => ({ path: `/body/payload${e.path}`, message: e.message }));
-  if (payloadErrors.length) throw badRequest('the change is invalid', payloadErrors);
+  if (payloadErrors.length) throw invalid('the change is invalid', payloadErrors);
   const docs = await ownedDocuments(db, who.id, documents);
 
   const passport = await getPassport(db, vin);
-  if (!passport) throw new Problem(404, 'Not Found', `vehicle ${vin} not found`);
+  if (!passport) throw notFound(`vehicle ${vin}`);
   const request = signedRequest(vin, who.id, change, basedOnVersion, docs.map((d) => d.sha256));
   const refusal = changeRefusal(passport.data, request);
-  if (refusal) throw passport.data.ownerId === who.id ? conflict(refusal) : forbidden(refusal);
+  if (refusal) throw passport.data.ownerId === who.id ? invalidState(refusal) : forbidden(refusal);
   if (basedOnVersion !== passport.currentVersion) {
     throw conflict(`the passport is at version ${passport.currentVersion}; sign a request based on it`, { currentVersion: passport.currentVersion });
   }

@@ -1,7 +1,7 @@
-import type { Principal } from '../api/auth';
-import { badRequest } from '../api/problem';
 import { OPEN_APPEAL_STATUSES } from '../core/appeal';
 import type { CaseKind } from '../core/case-model';
+import { forbidden } from '../core/failures';
+import type { Principal } from '../core/principal';
 import type { Db } from '../db/client';
 import { listQueue, type CaseRow, type QueueFilter } from '../db/queries/cases';
 
@@ -18,7 +18,7 @@ export type QueueQuery = Omit<QueueFilter, 'kinds' | 'agency' | 'openStatuses'>;
 function queueScope(who: Principal): Pick<QueueFilter, 'kinds' | 'agency' | 'openStatuses'> {
   if (who.role === 'expert') return { kinds: ['appeal'], openStatuses: OPEN_APPEAL_STATUSES };
   if (who.agency) return { kinds: REVIEWED_KINDS, agency: who.agency, openStatuses: REVIEW_OPEN_STATUSES };
-  throw badRequest('your token names no agency');
+  throw forbidden('your token names no agency');
 }
 
 /** The official's open cases, soonest deadline first; assignee `me` is the caller. */

@@ -1,6 +1,7 @@
 /**
- * Failure types raised by workflow update validators and activities. The API maps each
- * to an HTTP status; nothing else decides what a refusal means.
+ * The one vocabulary of refusals. Workflow validators and activities raise these types
+ * as Temporal failures; domain modules throw a `Refusal`. The API maps each type to an
+ * HTTP status once (api/problem.ts); nothing else decides what a refusal means.
  */
 export const FailureType = {
   /** The action is not allowed in the case's current status. */
@@ -13,5 +14,46 @@ export const FailureType = {
   Invalid: 'Invalid',
   /** Permanent activity failure: retrying cannot help. */
   Permanent: 'Permanent',
+  /** The caller could not be recognised (wrong login, no token). */
+  Unauthenticated: 'Unauthenticated',
+  /** What was asked for does not exist, or the caller may not know that it does. */
+  NotFound: 'NotFound',
+  /** The request clashes with what exists already: a used key, a taken identifier. */
+  Conflict: 'Conflict',
+  /** Well-formed input that cannot be accepted: a signature or certificate that fails checks. */
+  Unprocessable: 'Unprocessable',
+  /** The input is larger than allowed. */
+  TooLarge: 'TooLarge',
+  /** The input is not of an accepted type. */
+  UnsupportedMedia: 'UnsupportedMedia',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** One invalid field: a JSON-pointer-like path into the request and what is wrong. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** What a refusal tells the caller beyond its message: field errors and facts to act on. */
+export type RefusalDetails = { errors?: FieldError[]; code?: string; [k: string]: unknown };
+
+/** A domain module's refusal of a request. */
+export class Refusal extends Error {
+  override readonly name = 'Refusal';
+  constructor(
+    readonly type: FailureType,
+    message: string,
+    readonly details: RefusalDetails = {},
+  ) {
+    super(message);
+  }
+}
+
+export const invalid = (message: string, errors?: FieldError[]) =>
+  new Refusal(FailureType.Invalid, message, errors ? { errors } : {});
+export const notFound = (what: string) => new Refusal(FailureType.NotFound, `${what} not found`);
+export const forbidden = (message: string, details?: RefusalDetails) => new Refusal(FailureType.Forbidden, message, details);
+export const conflict = (message: string, details?: RefusalDetails) => new Refusal(FailureType.Conflict, message, details);
+export const invalidState = (message: string, details?: RefusalDetails) =>
+  new Refusal(FailureType.InvalidState, message, details);

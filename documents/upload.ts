@@ -3,8 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { badRequest, Problem } from '../api/problem';
 import { DOCUMENT_TYPES } from '../core/catalogue';
+import { FailureType, invalid, Refusal } from '../core/failures';
 import type { Db } from '../db/client';
 import { insertDocument, type DocumentRow } from '../db/queries/documents';
 import { ACCEPTED_CONTENT_TYPES, SNIFF_BYTES, sniffContentType } from './sniff';
@@ -43,7 +43,7 @@ export function safeFileName(name: string): string {
   return [...clean.trim()].slice(0, 200).join('').trim() || 'document';
 }
 
-const tooLarge = (maxBytes: number) => new Problem(413, 'Content Too Large', `a document may be at most ${maxBytes} bytes`);
+const tooLarge = (maxBytes: number) => new Refusal(FailureType.TooLarge, `a document may be at most ${maxBytes} bytes`);
 
 /**
  * Receives one upload — a `type` field and a `file` part, in either order: stages the
@@ -63,13 +63,13 @@ export async function receiveDocument(deps: UploadDeps, ownerId: string, parts: 
       }
       if (part.name !== 'file' || file) {
         part.stream.resume();
-        throw badRequest('one file is expected, in the part named "file"', [{ path: `/body/${part.name}`, message: 'unexpected file part' }]);
+        throw invalid('one file is expected, in the part named "file"', [{ path: `/body/${part.name}`, message: 'unexpected file part' }]);
       }
       file = await stageFile(part, stagedPath, deps.maxBytes);
     }
-    if (!file) throw badRequest('no file', [{ path: '/body/file', message: 'is required' }]);
+    if (!file) throw invalid('no file', [{ path: '/body/file', message: 'is required' }]);
     if (!type || !(DOCUMENT_TYPES as readonly string[]).includes(type)) {
-      throw badRequest('unknown document type', [{ path: '/body/type', message: `must be one of ${DOCUMENT_TYPES.join(', ')}` }]);
+      throw invalid('unknown document type', [{ path: '/body/type', message: `must be one of ${DOCUMENT_TYPES.join(', ')}` }]);
     }
     const { fileName, contentType, size, sha256 } = file;
     const record = { id: randomUUID(), ownerId, type, fileName, contentType, size, sha256 };
@@ -106,14 +106,14 @@ async function stageFile(part: Extract<UploadPart, { kind: 'file' }>, stagedPath
   } catch (err) {
     // Our refusals, the parser's limits and file-system failures carry a type or a
     // code; what remains is the multipart parser choking on a malformed body.
-    if (err instanceof Problem || (err as { code?: string }).code) throw err;
-    throw badRequest(`the upload could not be read: ${(err as Error).message}`);
+    if (err instanceof Refusal || (err as { code?: string }).code) throw err;
+    throw invalid(`the upload could not be read: ${(err as Error).message}`);
   }
   if (part.truncated()) throw tooLarge(maxBytes);
-  if (size === 0) throw badRequest('the file is empty', [{ path: '/body/file', message: 'is empty' }]);
+  if (size === 0) throw invalid('the file is empty', [{ path: '/body/file', message: 'is empty' }]);
   const contentType = sniffContentType(head);
   if (!contentType) {
-    throw new Problem(415, 'Unsupported Media Type', `the file is not one of ${ACCEPTED_CONTENT_TYPES.join(', ')} (checked by content)`);
+    throw new Refusal(FailureType.UnsupportedMedia, `the file is not one of ${ACCEPTED_CONTENT_TYPES.join(', ')} (checked by content)`);
   }
   return { fileName: safeFileName(part.fileName), contentType, size, sha256: hash.digest('hex') };
 }

@@ -5,7 +5,7 @@
  *   npm run -s token -- <role> <subject> [--agency X] [--supervisor] [--level L] [--ttl 12h]
  */
 import { parseArgs } from 'node:util';
-import { mintToken } from '../api/auth';
+import { mintToken } from '../accounts/tokens';
 import { ConfigError, loadConfig } from '../config';
 import { ACCOUNT_LEVELS, ROLES, type AccountLevel, type Role } from '../core/case-model';
 

@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { mintToken } from '../api/auth';
+import { mintToken } from '../accounts/tokens';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { developmentHolder } from '../signatures/dev-authority';
 

@@ -2,12 +2,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type AppDeps } from '../api/app';
-import type { Principal } from '../api/auth';
 import { caseDetail } from '../api/case-view';
 import { caseDetail as caseDetailSchema } from '../api/schemas';
 import { loadConfig } from '../config';
 import type { CaseKind } from '../core/case-model';
 import type { CaseDetailByKind, KindedDetail } from '../core/case-projection';
+import type { Principal } from '../core/principal';
 import type { CaseRow } from '../db/queries/cases';
 
 /**

@@ -1,5 +1,5 @@
-import type { Principal } from '../api/auth';
-import { notFound } from '../api/problem';
+import { notFound } from '../core/failures';
+import type { Principal } from '../core/principal';
 import { EPTS_AGENCY } from '../core/vehicle';
 import type { Db } from '../db/client';
 import { getPassport, getVehicle, listPassportVersions, type PassportVersion } from '../db/queries/vehicles';

@@ -1,5 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { badRequest, conflict, Problem } from '../api/problem';
+import { conflict, FailureType, invalid, Refusal } from '../core/failures';
 import type { Db } from '../db/client';
 import { getAccount } from '../db/queries/accounts';
 import { registerCertificate, type CertificateRow, type NewCertificate } from '../db/queries/vehicles';
@@ -63,10 +63,10 @@ export async function registerOwnCertificate(
 ): Promise<{ created: boolean; certificate: CertificateRow }> {
   const path = '/body/certificatePem';
   const refused = (reason: string) =>
-    new Problem(422, 'Unprocessable Content', `the certificate is not accepted: ${reason}`, { errors: [{ path, message: reason }] });
+    new Refusal(FailureType.Unprocessable, `the certificate is not accepted: ${reason}`, { errors: [{ path, message: reason }] });
   const inspected = await inspectCertificate(pem, deps.trust);
   if (!inspected.ok) {
-    if (inspected.status === 400) throw badRequest('the certificate is not readable', [{ path, message: inspected.reason }]);
+    if (inspected.status === 400) throw invalid('the certificate is not readable', [{ path, message: inspected.reason }]);
     throw refused(inspected.reason);
   }
   // A qualified certificate names its holder by SNILS: one of somebody else is refused.

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { APPEAL_GROUNDS } from '../../core/appeal';
 import { fileAppeal, type AppealRequest } from '../../cases/appeal-filing';
+import { APPEAL_GROUNDS } from '../../core/appeal';
 import { withdrawUpdate } from '../../workflows/machinery/case-status';
 import { principal } from '../auth';
+import { problems } from '../contract';
 import { actOnCase } from '../requests';
-import { actionResult, documentIds, numberParams, problemResponses, versionProperty } from '../schemas';
+import { actionResult, documentIds, numberParams, versionProperty } from '../schemas';
 
 const CITIZEN = { roles: ['citizen'] } as const;
 const security = [{ bearer: [] }];
@@ -48,7 +49,7 @@ export async function appealRoutes(app: FastifyInstance): Promise<void> {
             documents: { ...documentIds, default: [] },
           },
         },
-        response: { 201: actionResult, 200: actionResult, ...problemResponses },
+        response: { 201: actionResult, 200: actionResult, ...problems(404, 409) },
       },
     },
     async (request, reply) => {
@@ -78,7 +79,7 @@ export async function appealRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Withdraw an appeal or a passport change before it is decided',
         params: numberParams,
         body: { type: 'object', additionalProperties: false, properties: { version: versionProperty } },
-        response: { 200: actionResult, ...problemResponses },
+        response: { 200: actionResult, ...problems(404, 409) },
       },
     },
     async (request) => {

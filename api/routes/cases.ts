@@ -7,6 +7,7 @@ import { cancelUpdate, editUpdate, restoreUpdate } from '../../workflows/applica
 import { answerInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
 import { caseDetail, caseSummary, timelineEntry } from '../case-view';
+import { problems } from '../contract';
 import { actOnCase } from '../requests';
 import {
   actionResult,
@@ -16,7 +17,6 @@ import {
   numberParams,
   pageOf,
   paging,
-  problemResponses,
   timelineEntry as timelineEntrySchema,
   versionProperty,
 } from '../schemas';
@@ -58,7 +58,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: { serviceCode: { type: 'string', minLength: 1, maxLength: 100 }, ...formBody },
         },
-        response: { 201: actionResult, 200: actionResult, ...problemResponses },
+        response: { 201: actionResult, 200: actionResult, ...problems(404, 409) },
       },
     },
     async (request, reply) => {
@@ -98,7 +98,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
             ...paging,
           },
         },
-        response: { 200: pageOf(caseSummarySchema), ...problemResponses },
+        response: { 200: pageOf(caseSummarySchema), ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -117,7 +117,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         security,
         summary: 'A case with its deadline, documents, decision and result',
         params: numberParams,
-        response: { 200: caseDetailSchema, ...problemResponses },
+        response: { 200: caseDetailSchema, ...problems(404, 409) },
       },
     },
     async (request, reply) => {
@@ -137,7 +137,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         security,
         summary: 'Everything that happened to the case, in order',
         params: numberParams,
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: timelineEntrySchema } } }, ...problemResponses },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: timelineEntrySchema } } }, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -161,7 +161,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: { ...formBody, version: versionProperty },
         },
-        response: { 200: actionResult, ...problemResponses },
+        response: { 200: actionResult, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -184,7 +184,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           summary,
           params: numberParams,
           body: { type: 'object', additionalProperties: false, properties: { version: versionProperty } },
-          response: { 200: actionResult, ...problemResponses },
+          response: { 200: actionResult, ...problems(404, 409) },
         },
       },
       async (request) => {
@@ -208,7 +208,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: { comment: { type: 'string', maxLength: 4000 }, documents: { ...documentIds, default: [] } },
         },
-        response: { 200: actionResult, ...problemResponses },
+        response: { 200: actionResult, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -229,7 +229,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Re-send a rejected or expired application as a new linked case, prefilled from it',
         params: numberParams,
         body: { type: 'object', additionalProperties: false, properties: formBody },
-        response: { 201: actionResult, 200: actionResult, ...problemResponses },
+        response: { 201: actionResult, 200: actionResult, ...problems(404, 409) },
       },
     },
     async (request, reply) => {

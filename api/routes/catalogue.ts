@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { SERVICE_CATEGORIES } from '../../core/catalogue';
+import { notFound } from '../../core/failures';
 import { getService, searchServices } from '../../db/queries/catalogue';
-import { notFound } from '../problem';
-import { paging, problemResponses } from '../schemas';
+import { problems } from '../contract';
+import { paging } from '../schemas';
 
 const service = {
   type: 'object',
@@ -47,7 +48,6 @@ export async function catalogueRoutes(app: FastifyInstance): Promise<void> {
         },
         response: {
           200: { type: 'object', properties: { items: { type: 'array', items: service }, total: { type: 'integer' } } },
-          400: problemResponses[400],
         },
       },
     },
@@ -61,7 +61,7 @@ export async function catalogueRoutes(app: FastifyInstance): Promise<void> {
         tags,
         summary: 'One service with its form schema and required documents',
         params: { type: 'object', required: ['code'], properties: { code: { type: 'string', maxLength: 100 } } },
-        response: { 200: service, 404: problemResponses[404] },
+        response: { 200: service, ...problems(404) },
       },
     },
     async (request) => {

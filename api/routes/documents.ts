@@ -1,12 +1,12 @@
 import multipart, { type Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DOCUMENT_TYPES } from '../../core/catalogue';
+import { FailureType, invalid, notFound, Refusal } from '../../core/failures';
 import { canReadDocument, getDocument, type DocumentRow } from '../../db/queries/documents';
 import { ACCEPTED_CONTENT_TYPES } from '../../documents/sniff';
 import { receiveDocument, type UploadPart } from '../../documents/upload';
 import { principal } from '../auth';
-import { badRequest, notFound, Problem } from '../problem';
-import { problemResponses } from '../schemas';
+import { problems } from '../contract';
 
 const documentSchema = {
   type: 'object',
@@ -54,7 +54,7 @@ async function* partsOf(request: FastifyRequest): AsyncGenerator<UploadPart> {
       next = await parts.next();
     } catch (err) {
       if ((err as { code?: string }).code) throw err;
-      throw badRequest(`the multipart body is malformed: ${(err as Error).message}`);
+      throw invalid(`the multipart body is malformed: ${(err as Error).message}`);
     }
     if (next.done) return;
     const part = next.value;
@@ -93,11 +93,11 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Upload a document: a `type` field and a `file` part',
         consumes: ['multipart/form-data'],
         body: uploadBody(maxBytes),
-        response: { 201: documentSchema, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, ...problemResponses },
+        response: { 201: documentSchema, ...problems(404, 409) },
       },
     },
     async (request, reply) => {
-      if (!request.isMultipart()) throw new Problem(415, 'Unsupported Media Type', 'send the document as multipart/form-data');
+      if (!request.isMultipart()) throw new Refusal(FailureType.UnsupportedMedia, 'send the document as multipart/form-data');
       const stored = await receiveDocument({ db, storage: app.deps.storage, maxBytes }, principal(request).id, partsOf(request));
       return reply.status(201).send(view(stored));
     },
@@ -115,7 +115,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     '/documents/:id',
     {
       config: { roles: readers },
-      schema: { tags, security, summary: "A document's metadata", params: idParams, response: { 200: documentSchema, ...problemResponses } },
+      schema: { tags, security, summary: "A document's metadata", params: idParams, response: { 200: documentSchema, ...problems(404, 409) } },
     },
     async (request) => view(await readable(request)),
   );
@@ -124,7 +124,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     '/documents/:id/content',
     {
       config: { roles: readers },
-      schema: { tags, security, summary: "A document's bytes", params: idParams, response: { 200: contentResponse, ...problemResponses } },
+      schema: { tags, security, summary: "A document's bytes", params: idParams, response: { 200: contentResponse, ...problems(404, 409) } },
     },
     async (request, reply) => {
       const doc = await readable(request);

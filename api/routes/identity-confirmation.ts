@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { startConfirmedUpgrade, type ConfirmedUpgradeRequest } from '../../accounts/confirmed-upgrade';
 import { caseVisibleTo } from '../../cases/access';
 import { caseWorkflowId } from '../../core/case-model';
+import { FailureType, invalid, notFound, Refusal } from '../../core/failures';
 import { CONFIRMATION_METHODS } from '../../core/identity';
 import { getAccountName, saveIdentitySignature } from '../../db/queries/accounts';
 import { getCase } from '../../db/queries/cases';
@@ -14,9 +15,9 @@ import {
   type OperatorDecision,
 } from '../../workflows/identity-confirmed';
 import { principal } from '../auth';
-import { badRequest, notFound, Problem } from '../problem';
+import { problems } from '../contract';
 import { actionMeta } from '../requests';
-import { numberParams, problemResponses, versionProperty } from '../schemas';
+import { numberParams, versionProperty } from '../schemas';
 import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
 
 const tags = ['identity'];
@@ -58,7 +59,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
             place: { type: 'string', minLength: 2, maxLength: 200, description: 'The office (in person) or the bank' },
           },
         },
-        response: { 202: answer, ...problemResponses },
+        response: { 202: answer, ...problems(404, 409) },
       },
     },
     async (request, reply) => {
@@ -80,7 +81,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
         summary: 'Enter the code from the registered letter; too many wrong codes lock the request',
         params: numberParams,
         body: { type: 'object', required: ['code'], additionalProperties: false, properties: { code: { type: 'string', pattern: '^\\d{6}$' } } },
-        response: { 200: { ...answer, properties: { ...answer.properties, accepted: { type: 'boolean' }, attemptsLeft: { type: 'integer' } } }, ...problemResponses },
+        response: { 200: { ...answer, properties: { ...answer.properties, accepted: { type: 'boolean' }, attemptsLeft: { type: 'integer' } } }, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -89,7 +90,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
         .getHandle(caseWorkflowId(row.number))
         .executeUpdate(enterLetterCodeUpdate, { args: [{ code: request.body.code }, actionMeta(request)] });
       if (!result.accepted) {
-        throw badRequest(
+        throw invalid(
           result.status === 'locked' ? 'wrong code; the request is locked, request confirmation again' : `wrong code; ${result.attemptsLeft} attempt(s) left`,
           [{ path: '/body/code', message: 'does not match the code in the letter' }],
         );
@@ -130,7 +131,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
         },
         response: {
           200: { ...answer, properties: { ...answer.properties, accepted: { type: 'boolean' }, reason: { type: ['string', 'null'] } } },
-          ...problemResponses,
+          ...problems(404, 409),
         },
       },
     },
@@ -142,7 +143,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
       const result = await temporal.workflow
         .getHandle(caseWorkflowId(row.number))
         .executeUpdate(submitSignatureUpdate, { args: [{ submissionId }, actionMeta(request)] });
-      if (!result.accepted) throw new Problem(422, 'Unprocessable Content', `the signature is not accepted: ${result.reason}`);
+      if (!result.accepted) throw new Refusal(FailureType.Unprocessable, `the signature is not accepted: ${result.reason}`);
       return result;
     },
   );
@@ -167,7 +168,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
               expiresAt: { type: 'string' },
             },
           },
-          ...problemResponses,
+          ...problems(404, 409),
         },
       },
     },
@@ -203,7 +204,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
             version: versionProperty,
           },
         },
-        response: { 200: answer, ...problemResponses },
+        response: { 200: answer, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -234,7 +235,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
             reference: { type: 'string', minLength: 1, maxLength: 100 },
           },
         },
-        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problemResponses },
+        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problems(404, 409) },
       },
     },
     async (request, reply) => {

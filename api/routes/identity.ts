@@ -3,12 +3,13 @@ import { startRegistration, type RegistrationRequest } from '../../accounts/regi
 import { signIn } from '../../accounts/sign-in';
 import { startStandardUpgrade, type StandardUpgradeRequest } from '../../accounts/standard-upgrade';
 import { caseWorkflowId } from '../../core/case-model';
+import { invalid, notFound } from '../../core/failures';
 import type { CodeChannel } from '../../core/identity';
 import { getCase } from '../../db/queries/cases';
 import { enterCodeUpdate, restartUpdate } from '../../workflows/identity-registration';
 import { principal } from '../auth';
-import { badRequest, notFound } from '../problem';
-import { numberParams, problemResponses } from '../schemas';
+import { problems } from '../contract';
+import { numberParams } from '../schemas';
 
 const tags = ['identity'];
 const codeAnswer = {
@@ -57,7 +58,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
             channel: { type: 'string', enum: ['sms', 'email'] },
           },
         },
-        response: { 201: codeAnswer, ...problemResponses },
+        response: { 201: codeAnswer, ...problems(404, 409) },
       },
     },
     async (request, reply) => {
@@ -80,7 +81,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: { accountId: accountIdProperty, code: { type: 'string', pattern: '^\\d{6}$' } },
         },
-        response: { 200: codeAnswer, ...problemResponses },
+        response: { 200: codeAnswer, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -90,7 +91,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         args: [{ code }, { actor: { id: accountId, role: 'citizen' }, clientAddress: request.ip, requestId: request.id }],
       });
       if (!answer.accepted) {
-        throw badRequest(
+        throw invalid(
           answer.status === 'locked' ? 'wrong code; the attempt is now locked, restart it' : `wrong code; ${answer.attemptsLeft} attempt(s) left`,
           [{ path: '/body/code', message: 'does not match the code sent' }],
         );
@@ -113,7 +114,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: { accountId: accountIdProperty, channel: { type: 'string', enum: ['sms', 'email'] } },
         },
-        response: { 200: codeAnswer, ...problemResponses },
+        response: { 200: codeAnswer, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -148,7 +149,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         },
         response: {
           202: { type: 'object', properties: { number: { type: 'string' }, status: { type: 'string' }, version: { type: 'integer' } } },
-          ...problemResponses,
+          ...problems(404, 409),
         },
       },
     },
@@ -176,7 +177,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         },
         response: {
           200: { type: 'object', properties: { token: { type: 'string' }, accountId: { type: 'string' }, level: { type: 'string' } } },
-          ...problemResponses,
+          ...problems(404, 409),
         },
       },
     },

@@ -3,14 +3,13 @@ import { filePassportChange, saleConfirmation, signingForm, type ChangeFilingReq
 import { ANNULMENT_REASONS, CHANGE_KINDS, ENGINE_TYPES, type PassportChange } from '../../core/vehicle';
 import { confirmSaleUpdate } from '../../workflows/epts-change';
 import { principal } from '../auth';
+import { problems } from '../contract';
 import { actOnCase } from '../requests';
-import { actionResult, documentIds, numberParams, problemResponses, vinParams } from '../schemas';
+import { actionResult, documentIds, numberParams, vinParams } from '../schemas';
 
 const CITIZEN = { roles: ['citizen'] } as const;
 const security = [{ bearer: [] }];
 const tags = ['vehicles'];
-const unprocessable = { 422: { $ref: 'Problem#' } } as const;
-
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
 const PAYLOADS = {
@@ -83,7 +82,7 @@ export async function passportChangeRoutes(app: FastifyInstance): Promise<void> 
         body: { type: 'object', required: ['kind', 'payload', 'basedOnVersion'], additionalProperties: false, properties: changeProperties, allOf: payloadByKind },
         response: {
           200: { type: 'object', properties: { canonical: { type: 'string' }, base64: { type: 'string' } } },
-          ...problemResponses,
+          ...problems(404, 409),
         },
       },
     },
@@ -115,7 +114,7 @@ export async function passportChangeRoutes(app: FastifyInstance): Promise<void> 
           properties: { ...changeProperties, ...signatureProperties },
           allOf: payloadByKind,
         },
-        response: { 201: actionResult, 200: actionResult, ...problemResponses, ...unprocessable },
+        response: { 201: actionResult, 200: actionResult, ...problems(404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -148,7 +147,7 @@ export async function passportChangeRoutes(app: FastifyInstance): Promise<void> 
         summary: "The buyer confirms a sale by signing the seller's request (its signing form)",
         params: numberParams,
         body: { type: 'object', required: ['signature'], additionalProperties: false, properties: signatureProperties },
-        response: { 200: actionResult, ...problemResponses, ...unprocessable },
+        response: { 200: actionResult, ...problems(404, 409, 422) },
       },
     },
     async (request) => {

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { caseWorkflowId } from '../../core/case-model';
-import { getCase } from '../../db/queries/cases';
+import { notFound } from '../../core/failures';
 import type { Payment } from '../../core/fee-account';
+import { getCase } from '../../db/queries/cases';
 import { paymentSignal } from '../../workflows/application';
-import { notFound } from '../problem';
-import { problemResponses } from '../schemas';
+import { problems } from '../contract';
 import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
 
 /** The payment gateway's callback: signed with a shared secret, delivered to the case as a signal. */
@@ -30,7 +30,7 @@ export async function paymentRoutes(app: FastifyInstance): Promise<void> {
             paidAt: { type: 'string', format: 'date-time' },
           },
         },
-        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problemResponses },
+        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problems(404, 409) },
       },
     },
     async (request, reply) => {

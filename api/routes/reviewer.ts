@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { DESK_KINDS, officialQueue, REVIEWED_KINDS } from '../../cases/queue';
 import { APPEAL_REMEDIES, APPEAL_STATUSES, type AppealRemedy } from '../../core/appeal';
 import { APPLICATION_STATUSES, type RejectionReason } from '../../core/application';
-import { DESK_KINDS, officialQueue, REVIEWED_KINDS } from '../../cases/queue';
 import { decideAppealUpdate } from '../../workflows/appeal';
 import { assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
 import { caseSummary } from '../case-view';
+import { problems } from '../contract';
 import { actOnCase } from '../requests';
 import {
   actionResult,
@@ -13,7 +14,6 @@ import {
   numberParams,
   pageOf,
   paging,
-  problemResponses,
   rejectionReason,
   versionProperty,
 } from '../schemas';
@@ -53,7 +53,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
             ...paging,
           },
         },
-        response: { 200: pageOf(caseSummarySchema), ...problemResponses },
+        response: { 200: pageOf(caseSummarySchema), ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -69,7 +69,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
     '/cases/:number/claim',
     {
       config: OFFICIAL,
-      schema: { tags, security, summary: 'Take an unassigned case', params: numberParams, body: versionOnly, response: { 200: actionResult, ...problemResponses } },
+      schema: { tags, security, summary: 'Take an unassigned case', params: numberParams, body: versionOnly, response: { 200: actionResult, ...problems(404, 409) } },
     },
     async (request) => {
       return actOnCase(request, DESK_KINDS, claimUpdate, [], request.body.version);
@@ -91,7 +91,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: { version: versionProperty, assigneeId: { type: 'string', minLength: 1, maxLength: 200 } },
         },
-        response: { 200: actionResult, ...problemResponses },
+        response: { 200: actionResult, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -118,7 +118,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
             dueDays: { type: 'integer', minimum: 1, maximum: 60, description: 'Default: the service term for answers (10 days)' },
           },
         },
-        response: { 200: actionResult, ...problemResponses },
+        response: { 200: actionResult, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -149,7 +149,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
           if: { properties: { outcome: { const: 'reject' } } },
           then: { required: ['reasonCode'] },
         },
-        response: { 200: actionResult, ...problemResponses },
+        response: { 200: actionResult, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -186,7 +186,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
             correctedFee: { type: 'integer', minimum: 0, maximum: 10_000_000 },
           },
         },
-        response: { 200: actionResult, ...problemResponses },
+        response: { 200: actionResult, ...problems(404, 409) },
       },
     },
     async (request) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { notFound } from '../../core/failures';
 import { normaliseVin, VEHICLE_STATUSES } from '../../core/vehicle';
 import {
   listCertificates,
@@ -11,14 +12,12 @@ import {
 import { passportVersionsVisibleTo, passportVisibleTo } from '../../vehicles/access';
 import { registerOwnCertificate } from '../../vehicles/certificates';
 import { principal } from '../auth';
-import { notFound } from '../problem';
-import { anyObject, nullableString, problemResponses, vinParams, vinProperty } from '../schemas';
+import { problems } from '../contract';
+import { anyObject, nullableString, vinParams, vinProperty } from '../schemas';
 
 const security = [{ bearer: [] }];
 const CITIZEN = { roles: ['citizen'] } as const;
 const PASSPORT_READERS = { roles: ['citizen', 'reviewer', 'admin'] } as const;
-const unprocessable = { 422: { $ref: 'Problem#' } } as const;
-
 
 /** What identifies a vehicle to its owner, in lists and in the passport alike. */
 const vehicleIdentity = {
@@ -112,7 +111,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
         tags: ['vehicles'],
         security,
         summary: 'My vehicles, each as its current passport says',
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: vehicleSummary } } }, ...problemResponses },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: vehicleSummary } } }, ...problems(404, 409) },
       },
     },
     async (request) => ({ items: await listVehiclesOf(db, principal(request).id) }),
@@ -122,7 +121,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
     '/vehicles/:vin',
     {
       config: PASSPORT_READERS,
-      schema: { tags: ['vehicles'], security, summary: "A vehicle's current passport with its history", params: vinParams, response: { 200: passportView, ...problemResponses } },
+      schema: { tags: ['vehicles'], security, summary: "A vehicle's current passport with its history", params: vinParams, response: { 200: passportView, ...problems(404, 409) } },
     },
     async (request) => {
       return showPassport(await passportVisibleTo(db, principal(request), normaliseVin(request.params.vin)));
@@ -148,7 +147,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
               },
             },
           },
-          ...problemResponses,
+          ...problems(404, 409),
         },
       },
     },
@@ -172,7 +171,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
           additionalProperties: false,
           properties: { vin: vinProperty, version: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
         },
-        response: { 200: passportView, ...problemResponses },
+        response: { 200: passportView, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -188,7 +187,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
         tags: ['certificates'],
         security,
         summary: 'My certificates registered for signing passport changes',
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: certificateView } } }, ...problemResponses },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: certificateView } } }, ...problems(404, 409) },
       },
     },
     async (request) => ({ items: (await listCertificates(db, principal(request).id)).map(showCertificate) }),
@@ -216,7 +215,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
             },
           },
         },
-        response: { 200: certificateView, 201: certificateView, ...problemResponses, ...unprocessable },
+        response: { 200: certificateView, 201: certificateView, ...problems(404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -234,7 +233,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
         security,
         summary: 'Stop accepting signatures by one of my certificates; final',
         params: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string', format: 'uuid' } } },
-        response: { 200: certificateView, ...problemResponses },
+        response: { 200: certificateView, ...problems(404, 409) },
       },
     },
     async (request) => {
@@ -267,8 +266,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
               current: { type: 'boolean', description: 'False when the passport has changed since the extract was issued' },
             },
           },
-          400: problemResponses[400],
-          404: problemResponses[404],
+          ...problems(404),
         },
       },
     },

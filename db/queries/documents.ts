@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Principal } from '../../api/auth';
 import type { DocumentRef } from '../../core/case-model';
+import type { Principal } from '../../core/principal';
 import type { Db } from '../client';
 import { cases, documents } from '../schema';
 

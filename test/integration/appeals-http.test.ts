@@ -5,15 +5,15 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../api/auth';
 import { caseWorkflowId } from '../../core/case-model';
 import { dayOf, dayToDate, startOfDay } from '../../core/deadline-clock';
+import type { Principal } from '../../core/principal';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { HOUR } from '../support/case-workflows';
 import { recordHistory } from '../support/histories';
+import { alice, bob, erik, rita, rob } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
 import { createTimeSkippingEnv } from '../support/temporal';
-import { alice, bob, erik, rita, rob } from '../support/personas';
 
 /** The reviewer who rejected the application, also sitting as an appeal expert. */
 const ritaAsExpert: Principal = { id: rita.id, role: 'expert' };

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../api/auth';
 import { lastAppealDay } from '../../core/appeal-window';
 import { caseWorkflowId } from '../../core/case-model';
+import type { Principal } from '../../core/principal';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { recordHistory } from '../support/histories';
-import { startStack, testService, type Stack } from '../support/stack';
 import { alice, bob, fedor, rita, rob } from '../support/personas';
-
+import { startStack, testService, type Stack } from '../support/stack';
 
 let stack: Stack;
 const free = testService();

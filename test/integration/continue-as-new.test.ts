@@ -4,12 +4,12 @@
  * file runs its own dev server with that threshold lowered so a few actions cross it.
  */
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import type { Principal } from '../../api/auth';
 import { caseWorkflowId } from '../../core/case-model';
+import type { Principal } from '../../core/principal';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
 import { recordHistory } from '../support/histories';
-import { startStack, testService, type Stack } from '../support/stack';
 import { alice, rita } from '../support/personas';
+import { startStack, testService, type Stack } from '../support/stack';
 
 const SUGGEST_AFTER_EVENTS = 60;
 

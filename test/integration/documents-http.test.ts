@@ -1,11 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../api/auth';
+import type { Principal } from '../../core/principal';
 import { sniffContentType } from '../../documents/sniff';
-import { startStack, testService, type Stack } from '../support/stack';
 import { alice, bob, fedor, rita } from '../support/personas';
-
+import { startStack, testService, type Stack } from '../support/stack';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 1)]);

@@ -5,15 +5,15 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../api/auth';
+import type { Principal } from '../../core/principal';
 import { seedDemoVehicles } from '../../db/seed';
-import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { DAY } from '../support/case-workflows';
-import { recordHistory } from '../support/histories';
+import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { HONDA, LADA, POLO, SOLARIS } from '../support/fixtures';
+import { recordHistory } from '../support/histories';
+import { alice, bob, igor, inna } from '../support/personas';
 import { startStack, type Stack } from '../support/stack';
 import { createTimeSkippingEnv } from '../support/temporal';
-import { alice, bob, igor, inna } from '../support/personas';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(1500, 0x20), Buffer.from('\n%%EOF\n')]);
 

@@ -5,14 +5,13 @@
  * vehicle released, the contested case acting on an appeal).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../api/auth';
+import type { Principal } from '../../core/principal';
 import { seedDemoVehicles } from '../../db/seed';
 import { createSimulatedRegistry } from '../../identity/registry';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { HONDA, LADA } from '../support/fixtures';
-import { startStack, testService, type Stack } from '../support/stack';
 import { alice, bob, erik, igor, olga, rita, rob, sam } from '../support/personas';
-
+import { startStack, testService, type Stack } from '../support/stack';
 
 interface Answer {
   number: string;

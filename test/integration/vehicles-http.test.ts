@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../api/auth';
+import type { Principal } from '../../core/principal';
 import { applyChange, canonicalChangeRequest, type ChangeRequest } from '../../core/vehicle';
 import {
   applyPassportVersion,
@@ -17,9 +17,8 @@ import { createX509Verifier } from '../../signatures/verifier';
 import { checkChangeSignature } from '../../vehicles/change-signature';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { HONDA, LADA, POLO, SOLARIS } from '../support/fixtures';
-import { startStack, type Stack } from '../support/stack';
 import { alice, bob, dora, igor, rita } from '../support/personas';
-
+import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 let ca: TestCa;

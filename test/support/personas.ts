@@ -3,7 +3,7 @@
  * vehicles; reviewers work mvd (rita, rob, supervisor sam), fns (fedor) or the traffic
  * police (igor, inna); erik examines appeals; olga confirms identities in person.
  */
-import type { Principal } from '../../api/auth';
+import type { Principal } from '../../core/principal';
 
 export const alice: Principal = { id: 'alice', role: 'citizen', level: 'confirmed' };
 export const bob: Principal = { id: 'bob', role: 'citizen', level: 'confirmed' };

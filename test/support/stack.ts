@@ -8,12 +8,13 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } fro
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { inject } from 'vitest';
+import { mintToken } from '../../accounts/tokens';
 import { createActivities, type Activities } from '../../activities';
 import { buildApp } from '../../api/app';
-import { mintToken, type Principal } from '../../api/auth';
 import { signPayload } from '../../api/signed-webhook';
 import { loadConfig, type Config } from '../../config';
 import type { ServiceDefinition } from '../../core/catalogue';
+import type { Principal } from '../../core/principal';
 import { toServiceRow } from '../../db/queries/catalogue';
 import { services } from '../../db/schema';
 import { createLocalStorage } from '../../documents/local-storage';

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import type { ActionMeta } from '../core/case-model';
-import { conflict, invalid, type FieldError } from '../core/failures';
+import { caseWorkflowId, type ActionMeta } from '../core/case-model';
+import { conflict, invalid, notFound, type FieldError } from '../core/failures';
 import type { CodeChannel } from '../core/identity';
 import { checkPassword, checkPhone } from '../core/identity-checks';
 import type { Db } from '../db/client';
 import { insertPendingAccount } from '../db/queries/accounts';
-import { allocateCaseNumber } from '../db/queries/cases';
+import { allocateCaseNumber, getCase } from '../db/queries/cases';
 import { startCaseWorkflow } from '../temporal/start-case';
-import { codeIssuedUpdate, registrationWorkflow, type CodeAnswer } from '../workflows/identity-registration';
+import { codeIssuedUpdate, enterCodeUpdate, registrationWorkflow, restartUpdate, type CodeAnswer } from '../workflows/identity-registration';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
 import { hashPassword } from './passwords';
 
@@ -48,7 +48,7 @@ function registrationErrors(req: RegistrationRequest): { errors: FieldError[]; p
  * with a one-time code. Answers once the code is on its way.
  */
 export async function startRegistration(
-  ctx: { db: Db; temporal: Client; config: Config; meta: Omit<ActionMeta, 'actor'> },
+  ctx: RegistrationContext & { config: Config },
   req: RegistrationRequest,
 ): Promise<CodeAnswer & { accountId: string }> {
   const { errors, phone, email } = registrationErrors(req);
@@ -81,7 +81,7 @@ export async function startRegistration(
       codeTtlMinutes: ctx.config.identity.codeTtlMinutes,
       maxAttempts: ctx.config.identity.codeMaxAttempts,
       windowHours: REGISTRATION_WINDOW_HOURS,
-      meta: { ...ctx.meta, actor: { id: accountId, role: 'citizen' } },
+      meta: asApplicant(ctx, accountId),
     },
     searchAttributes: [
       { key: CaseSearchAttributes.levelRequested, value: 'simplified' },
@@ -91,4 +91,46 @@ export async function startRegistration(
     registered: codeIssuedUpdate,
   });
   return { ...answer, accountId };
+}
+
+type RegistrationContext = { db: Db; temporal: Client; meta: Omit<ActionMeta, 'actor'> };
+
+/**
+ * The registration's workflow, for the account that started it: before the code is
+ * confirmed there is no token, so the account id returned at the start is the key, and
+ * anyone else learns nothing (404).
+ */
+async function registrationOf(ctx: RegistrationContext, number: string, accountId: string) {
+  const row = await getCase(ctx.db, number);
+  if (!row || row.kind !== 'identity' || row.applicantId !== accountId) throw notFound(`registration ${number}`);
+  return ctx.temporal.workflow.getHandle(caseWorkflowId(number));
+}
+
+const asApplicant = (ctx: RegistrationContext, accountId: string): ActionMeta => ({ ...ctx.meta, actor: { id: accountId, role: 'citizen' } });
+
+/** Confirms the contact with the code sent; a wrong code is refused with the attempts left. */
+export async function enterRegistrationCode(
+  ctx: RegistrationContext,
+  number: string,
+  req: { accountId: string; code: string },
+): Promise<CodeAnswer> {
+  const handle = await registrationOf(ctx, number, req.accountId);
+  const answer = await handle.executeUpdate(enterCodeUpdate, { args: [{ code: req.code }, asApplicant(ctx, req.accountId)] });
+  if (!answer.accepted) {
+    throw invalid(
+      answer.status === 'locked' ? 'wrong code; the attempt is now locked, restart it' : `wrong code; ${answer.attemptsLeft} attempt(s) left`,
+      [{ path: '/body/code', message: 'does not match the code sent' }],
+    );
+  }
+  return answer;
+}
+
+/** Sends a new code after expiry or a lock, on the same or the other channel. */
+export async function restartRegistration(
+  ctx: RegistrationContext,
+  number: string,
+  req: { accountId: string; channel?: CodeChannel },
+): Promise<CodeAnswer> {
+  const handle = await registrationOf(ctx, number, req.accountId);
+  return handle.executeUpdate(restartUpdate, { args: [{ channel: req.channel }, asApplicant(ctx, req.accountId)] });
 }

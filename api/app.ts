@@ -18,10 +18,10 @@ import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
 import { catalogueRoutes } from './routes/catalogue';
 import { documentRoutes } from './routes/documents';
+import { eptsChangeRoutes } from './routes/epts-changes';
 import { healthRoutes } from './routes/health';
 import { identityRoutes } from './routes/identity';
 import { identityConfirmationRoutes } from './routes/identity-confirmation';
-import { passportChangeRoutes } from './routes/passport-changes';
 import { paymentRoutes } from './routes/payments';
 import { reviewerRoutes } from './routes/reviewer';
 import { vehicleRoutes } from './routes/vehicles';
@@ -116,6 +116,6 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(identityRoutes);
   await app.register(identityConfirmationRoutes);
   await app.register(vehicleRoutes);
-  await app.register(passportChangeRoutes);
+  await app.register(eptsChangeRoutes);
   return app;
 }

@@ -2,7 +2,7 @@ import type { Config } from '../config';
 import { APPEAL_STATUS_LABELS } from '../core/appeal';
 import { APPLICATION_STATUS_LABELS } from '../core/application';
 import { caseWorkflowId, type CaseKind } from '../core/case-model';
-import { CHANGE_STATUS_LABELS } from '../core/epts';
+import { EPTS_CHANGE_STATUS_LABELS } from '../core/epts';
 import { IDENTITY_STATUS_LABELS } from '../core/identity';
 import type { Principal } from '../core/principal';
 import type { CaseRow, JournalRow } from '../db/queries/cases';
@@ -14,7 +14,7 @@ const iso = <T extends string | null>(t: T): T => (t === null ? t : (new Date(t)
 const STATUS_LABELS: Record<CaseKind, Record<string, string>> = {
   application: APPLICATION_STATUS_LABELS,
   appeal: APPEAL_STATUS_LABELS,
-  epts_change: CHANGE_STATUS_LABELS,
+  epts_change: EPTS_CHANGE_STATUS_LABELS,
   identity: IDENTITY_STATUS_LABELS,
 };
 

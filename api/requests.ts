@@ -1,19 +1,20 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UpdateDefinition } from '@temporalio/client';
 import { caseVisibleTo } from '../cases/access';
+import type { FilingContext } from '../cases/filing-context';
 import { caseWorkflowId, type ActionMeta, type CaseActionResult, type CaseKind } from '../core/case-model';
 import { actorOf } from '../core/principal';
 import type { CaseRowOf } from '../db/queries/cases';
 import { principal } from './auth';
 
+/** The journal's "from where" for this request, for actions whose actor is not the token's. */
+export function requestMeta(request: FastifyRequest): Omit<ActionMeta, 'actor'> {
+  return { clientAddress: request.ip, requestId: request.id };
+}
+
 /** The journal's "who, from where" for this request. */
 export function actionMeta(request: FastifyRequest, expectedVersion?: number): ActionMeta {
-  return {
-    actor: actorOf(principal(request)),
-    clientAddress: request.ip,
-    requestId: request.id,
-    expectedVersion,
-  };
+  return { ...requestMeta(request), actor: actorOf(principal(request)), expectedVersion };
 }
 
 /**
@@ -36,4 +37,22 @@ export async function actOnCase<K extends CaseKind, R extends CaseActionResult, 
   type Full = [...A, ActionMeta] & [unknown, ...unknown[]];
   const full = [...given, actionMeta(request, expectedVersion)] as Full;
   return app.deps.temporal.workflow.getHandle(caseWorkflowId(row.number)).executeUpdate(update as UpdateDefinition<R, Full>, { args: full });
+}
+
+/** Filing a case of any kind: who files, from where, with which retry key. */
+export function filingContext(request: FastifyRequest<{ Headers: { 'idempotency-key'?: string } }>): FilingContext {
+  const { deps } = request.server;
+  return {
+    db: deps.database.db,
+    temporal: deps.temporal,
+    taskQueue: deps.config.temporal.taskQueue,
+    who: principal(request),
+    meta: requestMeta(request),
+    idempotencyKey: request.headers['idempotency-key'],
+  };
+}
+
+/** A filing's answer: 201 for a new case, 200 when the retry key found the earlier one. */
+export function sendFiled<R extends { number: string; created: boolean }>(reply: FastifyReply, result: R): FastifyReply {
+  return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
 }

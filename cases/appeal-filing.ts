@@ -1,15 +1,14 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { AppealGround } from '../core/appeal';
-import { caseWorkflowId, type ActionMeta, type CaseActionResult } from '../core/case-model';
+import { caseWorkflowId, type CaseActionResult } from '../core/case-model';
 import type { TermUnit } from '../core/deadline-clock';
 import { conflict, invalidState, type Refusal } from '../core/failures';
-import type { Principal } from '../core/principal';
 import { actorOf } from '../core/principal';
-import type { Db } from '../db/client';
 import { allocateCaseNumber, getCase, releaseCaseNumber, type CaseRowOf } from '../db/queries/cases';
 import { appealRegisteredUpdate, type AppealActionResult } from '../workflows/appeal';
 import { contestUpdate } from '../workflows/application';
 import { caseVisibleTo } from './access';
+import type { FilingContext } from './filing-context';
 import { ownedDocuments } from './owned-documents';
 
 export interface AppealRequest {
@@ -19,12 +18,7 @@ export interface AppealRequest {
   documents: string[];
 }
 
-export interface AppealFilingContext {
-  db: Db;
-  temporal: Client;
-  who: Principal;
-  meta: Omit<ActionMeta, 'actor'>;
-  idempotencyKey?: string;
+export interface AppealFilingContext extends FilingContext {
   examinationTerm: { days: number; unit: TermUnit };
 }
 

@@ -8,7 +8,7 @@ import type { AppealRecord } from './appeal-ledger';
 import type { Decision, IssuedResult } from './application';
 import type { CaseKind, CaseProjectionHead, DocumentRef, JournalEntry } from './case-model';
 import type { ClockInterval, DeadlineChange, TermUnit } from './deadline-clock';
-import type { ChangeDecision, ChangeResult } from './epts';
+import type { EptsChangeDecision, EptsChangeResult } from './epts';
 import type { Invoice } from './fee-account';
 import type { CodeChannel, ConfirmationMethod } from './identity';
 import type { PassportChange } from './vehicle';
@@ -69,7 +69,7 @@ export interface AppealDetail {
 }
 
 /** The read model's detail of a passport change: what the owner, the buyer and the reviewer see. */
-export interface ChangeDetail {
+export interface EptsChangeDetail {
   serviceName: string;
   vin: string;
   changeKind: PassportChange['kind'];
@@ -81,8 +81,8 @@ export interface ChangeDetail {
   buyer: { id: string; dueAt: string; confirmedAt: string | null } | null;
   infoRequest: { message: string; dueAt: string } | null;
   deadline: { legalDue: string; expectedDue: string; paused: boolean; breachedAt: string | null } | null;
-  decision: ChangeDecision | null;
-  result: (ChangeResult & { verify: string }) | null;
+  decision: EptsChangeDecision | null;
+  result: (EptsChangeResult & { verify: string }) | null;
 }
 
 /** The read model's detail of a registration. */
@@ -129,7 +129,7 @@ export type IdentityDetail = RegistrationDetail | StandardUpgradeDetail | Confir
 export interface CaseDetailByKind {
   application: ApplicationDetail;
   appeal: AppealDetail;
-  epts_change: ChangeDetail;
+  epts_change: EptsChangeDetail;
   identity: IdentityDetail;
 }
 

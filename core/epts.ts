@@ -3,7 +3,7 @@ import type { Decision, RejectionReason } from './application';
 import type { TermUnit } from './deadline-clock';
 import type { ChangeKind } from './vehicle';
 
-export const CHANGE_STATUSES = [
+export const EPTS_CHANGE_STATUSES = [
   'awaiting_buyer',
   'submitted',
   'in_review',
@@ -15,9 +15,9 @@ export const CHANGE_STATUSES = [
   'withdrawn',
   'expired',
 ] as const;
-export type ChangeStatus = (typeof CHANGE_STATUSES)[number];
+export type EptsChangeStatus = (typeof EPTS_CHANGE_STATUSES)[number];
 
-export const CHANGE_STATUS_LABELS: Record<ChangeStatus, string> = {
+export const EPTS_CHANGE_STATUS_LABELS: Record<EptsChangeStatus, string> = {
   awaiting_buyer: 'Ожидает подтверждения покупателя',
   submitted: 'Получено',
   in_review: 'В работе',
@@ -38,9 +38,9 @@ export const CHANGE_KIND_LABELS: Record<ChangeKind, string> = {
 };
 
 /** Before a decision the owner may take the request back. */
-export const WITHDRAWABLE_CHANGE_STATUSES: readonly ChangeStatus[] = ['awaiting_buyer', 'submitted', 'in_review', 'awaiting_info'];
+export const WITHDRAWABLE_EPTS_CHANGE_STATUSES: readonly EptsChangeStatus[] = ['awaiting_buyer', 'submitted', 'in_review', 'awaiting_info'];
 
-export interface ChangeTerms {
+export interface EptsChangeTerms {
   /** The traffic police's term for deciding a change. */
   review: { days: number; unit: TermUnit };
   /** Days the buyer has to confirm a sale. */
@@ -57,10 +57,10 @@ export interface VerifiedSignature {
 }
 
 /** A reviewer's decision on a passport change; `passport_changed` when another change came first. */
-export type ChangeDecision = Omit<Decision, 'reasonCode'> & { reasonCode: RejectionReason | 'passport_changed' | null };
+export type EptsChangeDecision = Omit<Decision, 'reasonCode'> & { reasonCode: RejectionReason | 'passport_changed' | null };
 
 /** The passport version an approved change wrote, with the extract that proves it. */
-export interface ChangeResult {
+export interface EptsChangeResult {
   version: number;
   extractCode: string;
   issuedAt: string;

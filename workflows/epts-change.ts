@@ -28,11 +28,11 @@ import type { CaseProjectionOf } from '../core/case-projection';
 import { addDays, type WorkCalendar } from '../core/deadline-clock';
 import {
   CHANGE_KIND_LABELS,
-  WITHDRAWABLE_CHANGE_STATUSES,
-  type ChangeDecision,
-  type ChangeResult,
-  type ChangeStatus,
-  type ChangeTerms,
+  WITHDRAWABLE_EPTS_CHANGE_STATUSES,
+  type EptsChangeDecision,
+  type EptsChangeResult,
+  type EptsChangeStatus,
+  type EptsChangeTerms,
   type VerifiedSignature,
 } from '../core/epts';
 import { FailureType } from '../core/failures';
@@ -44,16 +44,16 @@ import { decideUpdate, type DecideInput, type InfoRequest, type Recusal } from '
 import { ReviewableCase } from './machinery/reviewable-case';
 import { citizenReminders, runDeadlines, type DueTimer } from './machinery/timers';
 
-export interface ChangeActionResult extends CaseActionResult {
-  status: ChangeStatus;
+export interface EptsChangeActionResult extends CaseActionResult {
+  status: EptsChangeStatus;
 }
 
-export const changeRegisteredUpdate = defineUpdate<ChangeActionResult, []>('registered');
+export const eptsChangeRegisteredUpdate = defineUpdate<EptsChangeActionResult, []>('registered');
 /** The buyer's signed confirmation of a sale. */
-export const confirmSaleUpdate = defineUpdate<ChangeActionResult, [VerifiedSignature, ActionMeta]>('confirmSale');
-export const changeStateQuery = defineQuery<ChangeState>('state');
+export const confirmSaleUpdate = defineUpdate<EptsChangeActionResult, [VerifiedSignature, ActionMeta]>('confirmSale');
+export const eptsChangeStateQuery = defineQuery<EptsChangeState>('state');
 
-export interface ChangeFiling {
+export interface EptsChangeFiling {
   number: string;
   vin: string;
   /** The owner who requested the change (for a sale: the seller). */
@@ -63,29 +63,29 @@ export interface ChangeFiling {
   documents: DocumentRef[];
   ownerSignature: VerifiedSignature;
   calendar: WorkCalendar;
-  terms: ChangeTerms;
+  terms: EptsChangeTerms;
 }
 
-export interface ChangeState extends ChangeFiling {
-  status: ChangeStatus;
+export interface EptsChangeState extends EptsChangeFiling {
+  status: EptsChangeStatus;
   submittedAt: string;
   assigneeId: string | null;
   infoRequest: InfoRequest | null;
   recused: Recusal[];
   deadline: DeadlineState;
   buyer: { id: string; dueAt: string; remindersSent: number[]; confirmation: VerifiedSignature | null; confirmedAt: string | null } | null;
-  decision: ChangeDecision | null;
-  result: ChangeResult | null;
+  decision: EptsChangeDecision | null;
+  result: EptsChangeResult | null;
   closedAt: string | null;
   journal: JournalCounters;
   /** The vehicle takes new changes again (set when this case has ended). */
   vehicleReleased?: boolean;
 }
 
-export interface ChangeInput extends ChangeFiling {
+export interface EptsChangeInput extends EptsChangeFiling {
   meta: ActionMeta;
   /** Set by continue-as-new only. */
-  resume?: ChangeState;
+  resume?: EptsChangeState;
 }
 
 const { applyPassportChange, releaseVehicle } = proxyActivities<Activities>({
@@ -93,8 +93,8 @@ const { applyPassportChange, releaseVehicle } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
-  constructor(s: ChangeState) {
+export class EptsChangeCase extends ReviewableCase<EptsChangeStatus, EptsChangeState> {
+  constructor(s: EptsChangeState) {
     super(
       s,
       { role: 'reviewer', agency: EPTS_AGENCY, officials: `reviewers of ${EPTS_AGENCY}` },
@@ -110,11 +110,11 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
     );
   }
 
-  static file(input: ChangeInput): ChangeCase {
+  static file(input: EptsChangeInput): EptsChangeCase {
     const at = now();
     const { meta: _meta, resume: _resume, ...filing } = input;
     const sale = input.change.kind === 'sale' ? input.change.payload : null;
-    const c = new ChangeCase({
+    const c = new EptsChangeCase({
       ...filing,
       status: sale ? 'awaiting_buyer' : 'submitted',
       submittedAt: at,
@@ -184,7 +184,7 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
 
   checkWithdraw(meta: ActionMeta): void {
     this.checkApplicant(meta);
-    this.requireStatus(WITHDRAWABLE_CHANGE_STATUSES, 'withdrawn');
+    this.requireStatus(WITHDRAWABLE_EPTS_CHANGE_STATUSES, 'withdrawn');
   }
 
   doWithdraw(meta: ActionMeta): number {
@@ -262,7 +262,7 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
 
   // -- helpers --------------------------------------------------------------------------
 
-  private close(status: ChangeStatus, meta: Pick<ActionMeta, 'actor'>, entry: EntryDraft): number {
+  private close(status: EptsChangeStatus, meta: Pick<ActionMeta, 'actor'>, entry: EntryDraft): number {
     const at = now();
     this.s.closedAt = at;
     return this.journal.commit(meta, at, [entry, ...this.setStatus(status)]);
@@ -295,11 +295,11 @@ export class ChangeCase extends ReviewableCase<ChangeStatus, ChangeState> {
   }
 }
 
-export async function eptsChangeWorkflow(input: ChangeInput): Promise<ChangeActionResult> {
-  const c = input.resume ? new ChangeCase(input.resume) : ChangeCase.file(input);
+export async function eptsChangeWorkflow(input: EptsChangeInput): Promise<EptsChangeActionResult> {
+  const c = input.resume ? new EptsChangeCase(input.resume) : EptsChangeCase.file(input);
 
-  setHandler(changeStateQuery, () => c.s);
-  setHandler(changeRegisteredUpdate, () => c.answer(1));
+  setHandler(eptsChangeStateQuery, () => c.s);
+  setHandler(eptsChangeRegisteredUpdate, () => c.answer(1));
   setHandler(confirmSaleUpdate, c.act((i: VerifiedSignature, m: ActionMeta) => c.doConfirmSale(i, m)), { validator: (i, m) => c.checkConfirmSale(i, m) });
   setHandler(withdrawUpdate, c.act((m: ActionMeta) => c.doWithdraw(m)), { validator: (m) => c.checkWithdraw(m) });
   c.serveDesk();

@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { fileAppeal, type AppealRequest } from '../../cases/appeal-filing';
 import { APPEAL_GROUNDS } from '../../core/appeal';
 import { withdrawUpdate } from '../../workflows/machinery/case-status';
-import { principal } from '../auth';
 import { problems } from '../contract';
-import { actOnCase } from '../requests';
+import { actOnCase, filingContext, sendFiled } from '../requests';
 import { actionResult, documentIds, numberParams, versionProperty } from '../schemas';
 
 const CITIZEN = { roles: ['citizen'] } as const;
@@ -17,8 +16,6 @@ interface NumberParams {
 
 /** Citizens appeal their cases' decisions and follow the appeal like any case. */
 export async function appealRoutes(app: FastifyInstance): Promise<void> {
-  const { db } = app.deps.database;
-
   app.post<{ Params: NumberParams; Body: AppealRequest; Headers: { 'idempotency-key'?: string } }>(
     '/cases/:number/appeals',
     {
@@ -53,19 +50,8 @@ export async function appealRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const result = await fileAppeal(
-        {
-          db,
-          temporal: app.deps.temporal,
-          who: principal(request),
-          meta: { clientAddress: request.ip, requestId: request.id },
-          idempotencyKey: request.headers['idempotency-key'],
-          examinationTerm: app.deps.config.appeals.examinationTerm,
-        },
-        request.params.number,
-        request.body,
-      );
-      return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
+      const ctx = { ...filingContext(request), examinationTerm: app.deps.config.appeals.examinationTerm };
+      return sendFiled(reply, await fileAppeal(ctx, request.params.number, request.body));
     },
   );
 

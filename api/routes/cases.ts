@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { caseForReader, caseTimeline } from '../../cases/access';
-import { checkedEdit, fileApplication, resendApplication, type FilingRequest } from '../../cases/filing';
+import { checkedEdit, fileApplication, resendApplication, type FilingRequest } from '../../cases/application-filing';
 import { ownedDocuments } from '../../cases/owned-documents';
 import { listApplicantCases } from '../../db/queries/cases';
 import { cancelUpdate, editUpdate, restoreUpdate } from '../../workflows/application';
@@ -8,7 +8,7 @@ import { answerInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
 import { caseDetail, caseSummary, timelineEntry } from '../case-view';
 import { problems } from '../contract';
-import { actOnCase } from '../requests';
+import { actOnCase, filingContext, sendFiled } from '../requests';
 import {
   actionResult,
   caseDetail as caseDetailSchema,
@@ -38,7 +38,6 @@ const formBody = {
 /** Citizens file, follow and act on their own applications. */
 export async function caseRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
-  const taskQueue = app.deps.config.temporal.taskQueue;
 
   app.post<{ Body: FilingRequest; Headers: { 'idempotency-key'?: string } }>(
     '/cases',
@@ -62,18 +61,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const result = await fileApplication(
-        {
-          db,
-          temporal: app.deps.temporal,
-          taskQueue,
-          who: principal(request),
-          meta: { clientAddress: request.ip, requestId: request.id },
-          idempotencyKey: request.headers['idempotency-key'],
-        },
-        request.body,
-      );
-      return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
+      return sendFiled(reply, await fileApplication(filingContext(request), request.body));
     },
   );
 
@@ -233,19 +221,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const result = await resendApplication(
-        {
-          db,
-          temporal: app.deps.temporal,
-          taskQueue,
-          who: principal(request),
-          meta: { clientAddress: request.ip, requestId: request.id },
-          idempotencyKey: request.headers['idempotency-key'],
-        },
-        request.params.number,
-        request.body ?? {},
-      );
-      return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
+      return sendFiled(reply, await resendApplication(filingContext(request), request.params.number, request.body ?? {}));
     },
   );
 }

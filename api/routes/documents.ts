@@ -1,8 +1,9 @@
 import multipart, { type Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DOCUMENT_TYPES } from '../../core/catalogue';
-import { FailureType, invalid, notFound, Refusal } from '../../core/failures';
-import { canReadDocument, getDocument, type DocumentRow } from '../../db/queries/documents';
+import { FailureType, invalid, Refusal } from '../../core/failures';
+import type { DocumentRow } from '../../db/queries/documents';
+import { readableDocument } from '../../documents/access';
 import { ACCEPTED_CONTENT_TYPES } from '../../documents/sniff';
 import { receiveDocument, type UploadPart } from '../../documents/upload';
 import { principal } from '../auth';
@@ -103,13 +104,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  // Anyone but the owner, a reviewer of a case carrying it or an admin gets 404: a 403
-  // would tell them the document exists.
-  const readable = async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const doc = await getDocument(db, request.params.id);
-    if (!doc || !(await canReadDocument(db, principal(request), doc))) throw notFound(`document ${request.params.id}`);
-    return doc;
-  };
+  const readable = (request: FastifyRequest<{ Params: { id: string } }>) => readableDocument(db, principal(request), request.params.id);
 
   app.get<{ Params: { id: string } }>(
     '/documents/:id',

@@ -1,22 +1,18 @@
-import type { FastifyInstance } from 'fastify';
-import { startConfirmedUpgrade, type ConfirmedUpgradeRequest } from '../../accounts/confirmed-upgrade';
-import { caseVisibleTo } from '../../cases/access';
-import { caseWorkflowId } from '../../core/case-model';
-import { FailureType, invalid, notFound, Refusal } from '../../core/failures';
-import { CONFIRMATION_METHODS } from '../../core/identity';
-import { getAccountName, saveIdentitySignature } from '../../db/queries/accounts';
-import { getCase } from '../../db/queries/cases';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  bankResultSignal,
-  enterLetterCodeUpdate,
-  submitSignatureUpdate,
-  operatorDecisionUpdate,
-  type BankResult,
-  type OperatorDecision,
-} from '../../workflows/identity-confirmed';
+  decideInPerson,
+  enterLetterCode,
+  inPersonRequest,
+  receiveBankResult,
+  startConfirmedUpgrade,
+  submitIdentitySignature,
+  type ConfirmedUpgradeRequest,
+} from '../../accounts/confirmed-upgrade';
+import { CONFIRMATION_METHODS } from '../../core/identity';
+import type { BankResult, OperatorDecision } from '../../workflows/identity-confirmed';
 import { principal } from '../auth';
 import { problems } from '../contract';
-import { actionMeta } from '../requests';
+import { actionMeta, requestMeta } from '../requests';
 import { numberParams, versionProperty } from '../schemas';
 import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
 
@@ -31,16 +27,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
   const { db } = app.deps.database;
   const { config, temporal } = app.deps;
   keepRawJson(app);
-
-  /** An open in-person confirmation; any other number is 404 to an operator. */
-  const inPersonCase = async (number: string) => {
-    const row = await getCase(db, number);
-    if (row?.kind !== 'identity' || !('method' in row.detail) || row.detail.method !== 'in_person') {
-      throw notFound(`confirmation request ${number}`);
-    }
-    // Spelt out so the caller gets the narrowed detail (an in-person confirmation).
-    return { ...row, detail: row.detail };
-  };
+  const citizen = (request: FastifyRequest) => ({ db, temporal, who: principal(request), meta: requestMeta(request) });
 
   app.post<{ Body: ConfirmedUpgradeRequest }>(
     '/identity/upgrades/confirmed',
@@ -64,7 +51,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
     },
     async (request, reply) => {
       const result = await startConfirmedUpgrade(
-        { db, temporal, config, who: principal(request), meta: { clientAddress: request.ip, requestId: request.id } },
+        { ...citizen(request), config },
         request.body,
       );
       return reply.status(202).header('location', `/cases/${result.number}`).send(result);
@@ -84,19 +71,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
         response: { 200: { ...answer, properties: { ...answer.properties, accepted: { type: 'boolean' }, attemptsLeft: { type: 'integer' } } }, ...problems(404, 409) },
       },
     },
-    async (request) => {
-      const row = await caseVisibleTo(db, principal(request), request.params.number);
-      const result = await temporal.workflow
-        .getHandle(caseWorkflowId(row.number))
-        .executeUpdate(enterLetterCodeUpdate, { args: [{ code: request.body.code }, actionMeta(request)] });
-      if (!result.accepted) {
-        throw invalid(
-          result.status === 'locked' ? 'wrong code; the request is locked, request confirmation again' : `wrong code; ${result.attemptsLeft} attempt(s) left`,
-          [{ path: '/body/code', message: 'does not match the code in the letter' }],
-        );
-      }
-      return result;
-    },
+    async (request) => enterLetterCode(citizen(request), request.params.number, request.body.code),
   );
 
   app.post<{ Params: { number: string }; Body: { certificatePem: string; signature: string } }>(
@@ -135,17 +110,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
         },
       },
     },
-    async (request) => {
-      const who = principal(request);
-      const row = await caseVisibleTo(db, who, request.params.number);
-      // The certificate names the person: it is stored, and only its id enters the workflow.
-      const submissionId = await saveIdentitySignature(db, { caseNumber: row.number, accountId: who.id, ...request.body });
-      const result = await temporal.workflow
-        .getHandle(caseWorkflowId(row.number))
-        .executeUpdate(submitSignatureUpdate, { args: [{ submissionId }, actionMeta(request)] });
-      if (!result.accepted) throw new Refusal(FailureType.Unprocessable, `the signature is not accepted: ${result.reason}`);
-      return result;
-    },
+    async (request) => submitIdentitySignature(citizen(request), request.params.number, request.body),
   );
 
   app.get<{ Params: { number: string } }>(
@@ -172,16 +137,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
         },
       },
     },
-    async (request) => {
-      const row = await inPersonCase(request.params.number);
-      return {
-        number: row.number,
-        status: row.status,
-        version: row.version,
-        citizenName: (await getAccountName(db, row.applicantId)) ?? '',
-        expiresAt: row.detail.expiresAt,
-      };
-    },
+    async (request) => inPersonRequest(db, request.params.number),
   );
 
   app.post<{ Params: { number: string }; Body: OperatorDecision & { version: number } }>(
@@ -209,10 +165,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
     },
     async (request) => {
       const { version, ...decision } = request.body;
-      const row = await inPersonCase(request.params.number);
-      return temporal.workflow
-        .getHandle(caseWorkflowId(row.number))
-        .executeUpdate(operatorDecisionUpdate, { args: [decision, actionMeta(request, version)] });
+      return decideInPerson({ db, temporal }, request.params.number, decision, actionMeta(request, version));
     },
   );
 
@@ -240,9 +193,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
     },
     async (request, reply) => {
       const { caseNumber, ...result } = request.body;
-      const row = await getCase(db, caseNumber);
-      if (row?.kind !== 'identity' || !('method' in row.detail) || row.detail.method !== 'bank') throw notFound(`confirmation request ${caseNumber}`);
-      await temporal.workflow.getHandle(caseWorkflowId(caseNumber)).signal(bankResultSignal, result);
+      await receiveBankResult({ db, temporal }, caseNumber, result);
       return reply.status(202).send({ accepted: true });
     },
   );

@@ -1,14 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { startRegistration, type RegistrationRequest } from '../../accounts/registration';
+import { enterRegistrationCode, restartRegistration, startRegistration, type RegistrationRequest } from '../../accounts/registration';
 import { signIn } from '../../accounts/sign-in';
 import { startStandardUpgrade, type StandardUpgradeRequest } from '../../accounts/standard-upgrade';
-import { caseWorkflowId } from '../../core/case-model';
-import { invalid, notFound } from '../../core/failures';
 import type { CodeChannel } from '../../core/identity';
-import { getCase } from '../../db/queries/cases';
-import { enterCodeUpdate, restartUpdate } from '../../workflows/identity-registration';
 import { principal } from '../auth';
 import { problems } from '../contract';
+import { requestMeta } from '../requests';
 import { numberParams } from '../schemas';
 
 const tags = ['identity'];
@@ -31,13 +28,6 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
   const { config, temporal } = app.deps;
   const authLimit = { max: config.authRateLimitPerMinute, timeWindow: '1 minute', keyGenerator: (r: { ip: string }) => r.ip };
-
-  /** The registration's case, for the account that started it; anyone else gets 404. */
-  const registrationOf = async (number: string, accountId: string) => {
-    const row = await getCase(db, number);
-    if (!row || row.kind !== 'identity' || row.applicantId !== accountId) throw notFound(`registration ${number}`);
-    return temporal.workflow.getHandle(caseWorkflowId(number));
-  };
 
   app.post<{ Body: RegistrationRequest }>(
     '/identity/registrations',
@@ -62,7 +52,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const answer = await startRegistration({ db, temporal, config, meta: { clientAddress: request.ip, requestId: request.id } }, request.body);
+      const answer = await startRegistration({ db, temporal, config, meta: requestMeta(request) }, request.body);
       return reply.status(201).send(answer);
     },
   );
@@ -84,20 +74,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: codeAnswer, ...problems(404, 409) },
       },
     },
-    async (request) => {
-      const { accountId, code } = request.body;
-      const handle = await registrationOf(request.params.number, accountId);
-      const answer = await handle.executeUpdate(enterCodeUpdate, {
-        args: [{ code }, { actor: { id: accountId, role: 'citizen' }, clientAddress: request.ip, requestId: request.id }],
-      });
-      if (!answer.accepted) {
-        throw invalid(
-          answer.status === 'locked' ? 'wrong code; the attempt is now locked, restart it' : `wrong code; ${answer.attemptsLeft} attempt(s) left`,
-          [{ path: '/body/code', message: 'does not match the code sent' }],
-        );
-      }
-      return answer;
-    },
+    async (request) => enterRegistrationCode({ db, temporal, meta: requestMeta(request) }, request.params.number, request.body),
   );
 
   app.post<{ Params: { number: string }; Body: { accountId: string; channel?: CodeChannel } }>(
@@ -117,13 +94,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: codeAnswer, ...problems(404, 409) },
       },
     },
-    async (request) => {
-      const { accountId, channel } = request.body;
-      const handle = await registrationOf(request.params.number, accountId);
-      return handle.executeUpdate(restartUpdate, {
-        args: [{ channel }, { actor: { id: accountId, role: 'citizen' }, clientAddress: request.ip, requestId: request.id }],
-      });
-    },
+    async (request) => restartRegistration({ db, temporal, meta: requestMeta(request) }, request.params.number, request.body),
   );
 
   app.post<{ Body: StandardUpgradeRequest }>(
@@ -155,7 +126,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const answer = await startStandardUpgrade(
-        { db, temporal, config, who: principal(request), meta: { clientAddress: request.ip, requestId: request.id } },
+        { db, temporal, config, who: principal(request), meta: requestMeta(request) },
         request.body,
       );
       return reply.status(202).header('location', `/cases/${answer.number}`).send(answer);

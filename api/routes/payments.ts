@@ -1,9 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { caseWorkflowId } from '../../core/case-model';
-import { notFound } from '../../core/failures';
+import { receivePayment } from '../../cases/payments';
 import type { Payment } from '../../core/fee-account';
-import { getCase } from '../../db/queries/cases';
-import { paymentSignal } from '../../workflows/application';
 import { problems } from '../contract';
 import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
 
@@ -34,9 +31,7 @@ export async function paymentRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const number = request.body.invoiceId.replace(/-F\d+$/, '');
-      if (!(await getCase(app.deps.database.db, number))) throw notFound(`invoice ${request.body.invoiceId}`);
-      await app.deps.temporal.workflow.getHandle(caseWorkflowId(number)).signal(paymentSignal, request.body);
+      await receivePayment({ db: app.deps.database.db, temporal: app.deps.temporal }, request.body);
       return reply.status(202).send({ accepted: true });
     },
   );

@@ -12,7 +12,7 @@ import { EMPTY_CALENDAR } from '../../core/deadline-clock';
 import type { VerifiedSignature } from '../../core/epts';
 import { FailureType } from '../../core/failures';
 import type { PassportChange } from '../../core/vehicle';
-import { changeRegisteredUpdate, changeStateQuery, confirmSaleUpdate, eptsChangeWorkflow } from '../../workflows/epts-change';
+import { eptsChangeRegisteredUpdate, eptsChangeStateQuery, confirmSaleUpdate, eptsChangeWorkflow } from '../../workflows/epts-change';
 import { claimUpdate, decideUpdate } from '../../workflows/machinery/review-desk';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { expectOrderedJournal, fakeActivities, MINUTE, refusal, tenAm, testClock } from '../support/case-workflows';
@@ -66,7 +66,7 @@ async function fileChange(taskQueue: string, change: PassportChange): Promise<Wo
     ],
   });
   suite.track(handle);
-  await handle.executeUpdate(changeRegisteredUpdate);
+  await handle.executeUpdate(eptsChangeRegisteredUpdate);
   return handle;
 }
 
@@ -79,7 +79,7 @@ describe.sequential('passport change cases on the time-skipping server', () => {
       const d = await tenAmInMoscow();
       const handle = await fileChange(tq, sale);
       const number = handle.workflowId.slice(5);
-      const s = await handle.query(changeStateQuery);
+      const s = await handle.query(eptsChangeStateQuery);
       expect(s).toMatchObject({ status: 'awaiting_buyer', buyer: { id: buyer.actor.id, confirmedAt: null } });
       // Ten days from the filing (the filing instant is 10:00 plus the start's few milliseconds).
       expect(Date.parse(s.buyer!.dueAt) - tenAm(d + 10)).toBeGreaterThanOrEqual(0);
@@ -96,7 +96,7 @@ describe.sequential('passport change cases on the time-skipping server', () => {
         [3, buyer.actor.id],
         [1, buyer.actor.id],
       ]);
-      expect((await handle.query(changeStateQuery)).status).toBe('awaiting_buyer');
+      expect((await handle.query(eptsChangeStateQuery)).status).toBe('awaiting_buyer');
 
       expect(await handle.result()).toMatchObject({ status: 'lapsed' });
       const lapsed = fake.ofType('lapsed', number)[0]!;
@@ -122,8 +122,8 @@ describe.sequential('passport change cases on the time-skipping server', () => {
       const confirmed = await handle.executeUpdate(confirmSaleUpdate, { args: [signature(buyer.actor.id), buyer] });
       expect(confirmed.status).toBe('submitted');
       // The review term (5 working days) runs from the confirmation.
-      expect((await handle.query(changeStateQuery)).deadline.clock).toMatchObject({ termDays: 5, unit: 'working', startedAt: expect.any(String) });
-      expect(Date.parse((await handle.query(changeStateQuery)).deadline.clock!.startedAt) - tenAm(d + 2)).toBeLessThan(MINUTE);
+      expect((await handle.query(eptsChangeStateQuery)).deadline.clock).toMatchObject({ termDays: 5, unit: 'working', startedAt: expect.any(String) });
+      expect(Date.parse((await handle.query(eptsChangeStateQuery)).deadline.clock!.startedAt) - tenAm(d + 2)).toBeLessThan(MINUTE);
       const claimed = await handle.executeUpdate(claimUpdate, { args: [inspector(confirmed.version)] });
       await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', comment: 'Документы в порядке' }, inspector(claimed.version)] });
       expect(await handle.result()).toMatchObject({ status: 'completed' });

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { filePassportChange, saleConfirmation, signingForm, type ChangeFilingRequest } from '../../cases/passport-change-filing';
+import { filePassportChange, saleConfirmation, signingForm, type EptsChangeFilingRequest } from '../../cases/epts-change-filing';
 import { ANNULMENT_REASONS, CHANGE_KINDS, ENGINE_TYPES, type PassportChange } from '../../core/vehicle';
 import { confirmSaleUpdate } from '../../workflows/epts-change';
 import { principal } from '../auth';
 import { problems } from '../contract';
-import { actOnCase } from '../requests';
+import { actOnCase, filingContext, sendFiled } from '../requests';
 import { actionResult, documentIds, numberParams, vinParams } from '../schemas';
 
 const CITIZEN = { roles: ['citizen'] } as const;
@@ -65,7 +65,7 @@ interface ChangeBody {
 }
 
 /** Owners change their vehicles' passports with signed requests; buyers confirm sales. */
-export async function passportChangeRoutes(app: FastifyInstance): Promise<void> {
+export async function eptsChangeRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
   const { config, signatureVerifier: verifier } = app.deps;
 
@@ -119,21 +119,8 @@ export async function passportChangeRoutes(app: FastifyInstance): Promise<void> 
     },
     async (request, reply) => {
       const { kind, payload, ...rest } = request.body;
-      const result = await filePassportChange(
-        {
-          db,
-          temporal: app.deps.temporal,
-          taskQueue: config.temporal.taskQueue,
-          verifier,
-          terms: config.epts,
-          who: principal(request),
-          meta: { clientAddress: request.ip, requestId: request.id },
-          idempotencyKey: request.headers['idempotency-key'],
-        },
-        request.params.vin,
-        { kind, payload, ...rest } as ChangeFilingRequest,
-      );
-      return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
+      const ctx = { ...filingContext(request), verifier, terms: config.epts };
+      return sendFiled(reply, await filePassportChange(ctx, request.params.vin, { kind, payload, ...rest } as EptsChangeFilingRequest));
     },
   );
 

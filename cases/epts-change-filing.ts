@@ -1,6 +1,6 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { caseWorkflowId, type ActionMeta } from '../core/case-model';
-import type { ChangeTerms, VerifiedSignature } from '../core/epts';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { caseWorkflowId } from '../core/case-model';
+import type { EptsChangeTerms, VerifiedSignature } from '../core/epts';
 import { conflict, FailureType, forbidden, invalid, invalidState, notFound, Refusal } from '../core/failures';
 import type { Principal } from '../core/principal';
 import { actorOf } from '../core/principal';
@@ -12,11 +12,12 @@ import { claimVehicle, getPassport, releaseVehicle } from '../db/queries/vehicle
 import type { SignatureVerifier } from '../signatures/verifier';
 import { startCaseWorkflow } from '../temporal/start-case';
 import { checkChangeSignature } from '../vehicles/change-signature';
-import { changeRegisteredUpdate, eptsChangeWorkflow, type ChangeActionResult } from '../workflows/epts-change';
+import { eptsChangeRegisteredUpdate, eptsChangeWorkflow, type EptsChangeActionResult } from '../workflows/epts-change';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+import type { FilingContext } from './filing-context';
 import { ownedDocuments } from './owned-documents';
 
-export type ChangeFilingRequest = PassportChange & {
+export type EptsChangeFilingRequest = PassportChange & {
   basedOnVersion: number;
   documents: string[];
   /** base64 detached signature over the canonical form of the request. */
@@ -24,15 +25,9 @@ export type ChangeFilingRequest = PassportChange & {
   certificateId?: string;
 };
 
-export interface ChangeFilingContext {
-  db: Db;
-  temporal: Client;
-  taskQueue: string;
+export interface EptsChangeFilingContext extends FilingContext {
   verifier: SignatureVerifier;
-  terms: ChangeTerms;
-  who: Principal;
-  meta: Omit<ActionMeta, 'actor'>;
-  idempotencyKey?: string;
+  terms: EptsChangeTerms;
 }
 
 /** The request exactly as the owner signed it. */
@@ -77,7 +72,7 @@ export async function saleConfirmation(
  * the signature; then the vehicle is taken for this change (one open change per vehicle)
  * and the case starts. A refusal leaves nothing behind.
  */
-export async function filePassportChange(ctx: ChangeFilingContext, vinAsTyped: string, req: ChangeFilingRequest): Promise<ChangeActionResult & { created: boolean }> {
+export async function filePassportChange(ctx: EptsChangeFilingContext, vinAsTyped: string, req: EptsChangeFilingRequest): Promise<EptsChangeActionResult & { created: boolean }> {
   const { db, who } = ctx;
   const vin = normaliseVin(vinAsTyped);
   const { basedOnVersion, documents, signature, certificateId, ...rest } = req;
@@ -101,7 +96,7 @@ export async function filePassportChange(ctx: ChangeFilingContext, vinAsTyped: s
   if (allocation.outcome === 'existing') {
     // The same request again: answer with the case it filed, even if it has ended since.
     const filed = await getCase(db, number);
-    if (filed) return { number, status: filed.status as ChangeActionResult['status'], version: filed.version, created: false };
+    if (filed) return { number, status: filed.status as EptsChangeActionResult['status'], version: filed.version, created: false };
   }
   const claim = await claimVehicle(db, vin, number);
   if (!claim.ok) {
@@ -136,7 +131,7 @@ export async function filePassportChange(ctx: ChangeFilingContext, vinAsTyped: s
         { key: CaseSearchAttributes.parties, value: buyerId ? [who.id, buyerId] : [who.id] },
       ],
       memo: { vin, changeKind: change.kind },
-      registered: changeRegisteredUpdate,
+      registered: eptsChangeRegisteredUpdate,
     });
     return { ...result, created: allocation.outcome === 'new' };
   } catch (err) {

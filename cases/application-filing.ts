@@ -1,6 +1,6 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { RESENDABLE_STATUSES, type ApplicationStatus } from '../core/application';
-import { levelAtLeast, type ActionMeta } from '../core/case-model';
+import { levelAtLeast } from '../core/case-model';
 import { conflict, forbidden, invalid, invalidState } from '../core/failures';
 import type { Principal } from '../core/principal';
 import { actorOf } from '../core/principal';
@@ -13,6 +13,7 @@ import { applicationWorkflow, registeredUpdate, type ActionResult } from '../wor
 import type { EditInput } from '../workflows/application-case';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
 import { caseVisibleTo } from './access';
+import type { FilingContext } from './filing-context';
 import { applicationContentErrors } from './form-validation';
 
 export interface FilingRequest {
@@ -21,13 +22,7 @@ export interface FilingRequest {
   documents: string[];
 }
 
-export interface FilingContext {
-  db: Db;
-  temporal: Client;
-  taskQueue: string;
-  who: Principal;
-  meta: Omit<ActionMeta, 'actor'>;
-  idempotencyKey?: string;
+export interface ApplicationFilingContext extends FilingContext {
   /** The rejected or expired case this one re-sends. */
   resending?: CaseRowOf<'application'>;
 }
@@ -36,7 +31,7 @@ export interface FilingContext {
  * Files an application: checks it against the catalogue, issues its number and starts
  * its workflow, answering only once the case is registered in the read model.
  */
-export async function fileApplication(ctx: FilingContext, req: FilingRequest): Promise<ActionResult & { created: boolean }> {
+export async function fileApplication(ctx: ApplicationFilingContext, req: FilingRequest): Promise<ActionResult & { created: boolean }> {
   const { db, who } = ctx;
   const service = await getService(db, req.serviceCode);
   if (!service) throw invalid('unknown service', [{ path: '/body/serviceCode', message: `no service "${req.serviceCode}"` }]);
@@ -107,7 +102,7 @@ export async function fileApplication(ctx: FilingContext, req: FilingRequest): P
  * form and documents of the old one unless the request brings new ones.
  */
 export async function resendApplication(
-  ctx: Omit<FilingContext, 'resending'>,
+  ctx: Omit<ApplicationFilingContext, 'resending'>,
   number: string,
   changes: Partial<Omit<FilingRequest, 'serviceCode'>>,
 ): Promise<ActionResult & { created: boolean }> {

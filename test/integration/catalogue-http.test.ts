@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { get } from '../support/http';
 import { startStack, testService, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -13,7 +14,7 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 const search = async (query: string) => {
-  const res = await stack.app.inject({ method: 'GET', url: `/catalogue?${query}` });
+  const res = await get(stack, undefined, `/catalogue?${query}`);
   return { status: res.statusCode, body: res.json() };
 };
 
@@ -35,16 +36,16 @@ it('filters by category and agency and refuses an unknown category', async () =>
 });
 
 it('shows one service with its form schema, and 404 for an unknown code', async () => {
-  const one = await stack.app.inject({ method: 'GET', url: '/catalogue/passport-replace' });
+  const one = await get(stack, undefined, '/catalogue/passport-replace');
   expect(one.statusCode).toBe(200);
   expect(one.json()).toMatchObject({ code: 'passport-replace', formSchema: { type: 'object' }, term: { days: 15 } });
-  const missing = await stack.app.inject({ method: 'GET', url: '/catalogue/nope' });
+  const missing = await get(stack, undefined, '/catalogue/nope');
   expect(missing.statusCode).toBe(404);
   expect(missing.headers['content-type']).toContain('application/problem+json');
 });
 
 it('serves an OpenAPI document describing every route, and a docs page', async () => {
-  const doc = await stack.app.inject({ method: 'GET', url: '/docs/json' });
+  const doc = await get(stack, undefined, '/docs/json');
   expect(doc.statusCode).toBe(200);
   const spec = doc.json();
   expect(spec.openapi).toMatch(/^3\./);
@@ -52,6 +53,6 @@ it('serves an OpenAPI document describing every route, and a docs page', async (
     expect(Object.keys(spec.paths)).toContain(path);
   }
   expect(spec.paths['/cases/{number}/decide'].post.responses).toHaveProperty('409');
-  const page = await stack.app.inject({ method: 'GET', url: '/docs' });
+  const page = await get(stack, undefined, '/docs');
   expect([200, 302]).toContain(page.statusCode);
 });

@@ -1,8 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../core/principal';
 import { sniffContentType } from '../../documents/sniff';
+import { get, post } from '../support/http';
 import { alice, bob, fedor, rita } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
 
@@ -17,8 +17,6 @@ beforeAll(async () => {
   await stack.addService(service);
 });
 afterAll(async () => stack?.close());
-
-const upload = (as: Principal | undefined, type: string, bytes: Buffer, fileName?: string) => stack.upload(as, type, bytes, fileName);
 
 async function storedFiles(): Promise<string[]> {
   const dir = stack.config.documents.dir;
@@ -43,11 +41,11 @@ describe('documents', () => {
       [JPEG, 'image/jpeg'],
       [PNG, 'image/png'],
     ] as const) {
-      const res = await upload(alice, 'passport', bytes, 'паспорт.bin');
+      const res = await stack.upload(alice, 'passport', bytes, 'паспорт.bin');
       expect(res.statusCode, res.body).toBe(201);
       const doc = res.json();
       expect(doc).toMatchObject({ contentType: type, size: bytes.length, fileName: 'паспорт.bin', type: 'passport' });
-      const content = await stack.call(alice, { method: 'GET', url: `/documents/${doc.id}/content` });
+      const content = await get(stack, alice, `/documents/${doc.id}/content`);
       expect(content.statusCode).toBe(200);
       expect(content.headers['content-type']).toBe(type);
       expect(Buffer.compare(content.rawPayload, bytes)).toBe(0);
@@ -58,19 +56,19 @@ describe('documents', () => {
     const rowsBefore = await documentRows();
     const filesBefore = await storedFiles();
 
-    const text = await upload(alice, 'passport', Buffer.from('just text, not a pdf'), 'fake.pdf');
+    const text = await stack.upload(alice, 'passport', Buffer.from('just text, not a pdf'), 'fake.pdf');
     expect(text.statusCode).toBe(415);
     expect(text.headers['content-type']).toContain('application/problem+json');
 
-    const big = await upload(alice, 'passport', Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024)]));
+    const big = await stack.upload(alice, 'passport', Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024)]));
     expect(big.statusCode).toBe(413);
     expect(big.json().detail).toMatch(/at most 5242880 bytes/);
 
-    const badType = await upload(alice, 'diploma', PDF);
+    const badType = await stack.upload(alice, 'diploma', PDF);
     expect(badType.statusCode).toBe(400);
     expect(badType.json().errors[0].path).toBe('/body/type');
 
-    const empty = await upload(alice, 'passport', Buffer.alloc(0));
+    const empty = await stack.upload(alice, 'passport', Buffer.alloc(0));
     expect(empty.statusCode).toBe(400);
 
     const noBoundary = await stack.call(alice, { method: 'POST', url: '/documents', payload: 'x', headers: { 'content-type': 'multipart/form-data' } });
@@ -88,37 +86,25 @@ describe('documents', () => {
   });
 
   it('shows a document to its owner and to reviewers of a case that carries it, and to nobody else', async () => {
-    const doc = (await upload(alice, 'passport', PDF)).json();
-    expect((await stack.call(bob, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
-    expect((await stack.call(rita, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
-    expect((await stack.call(undefined, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(401);
-    expect((await upload(undefined, 'passport', PDF)).statusCode).toBe(401);
+    const doc = (await stack.upload(alice, 'passport', PDF)).json();
+    expect((await get(stack, bob, `/documents/${doc.id}`)).statusCode).toBe(404);
+    expect((await get(stack, rita, `/documents/${doc.id}`)).statusCode).toBe(404);
+    expect((await get(stack, undefined, `/documents/${doc.id}`)).statusCode).toBe(401);
+    expect((await stack.upload(undefined, 'passport', PDF)).statusCode).toBe(401);
 
     // A stranger cannot file someone else's document either.
-    const foreign = await stack.call(bob, {
-      method: 'POST',
-      url: '/cases',
-      payload: { serviceCode: service.code, form: { purpose: 'чужой', copies: 1 }, documents: [doc.id] },
-    });
+    const foreign = await post(stack, bob, '/cases', { serviceCode: service.code, form: { purpose: 'чужой', copies: 1 }, documents: [doc.id] });
     expect(foreign.statusCode).toBe(400);
 
-    const filed = await stack.call(alice, {
-      method: 'POST',
-      url: '/cases',
-      payload: { serviceCode: service.code, form: { purpose: 'с паспортом', copies: 1 }, documents: [doc.id] },
-    });
+    const filed = await post(stack, alice, '/cases', { serviceCode: service.code, form: { purpose: 'с паспортом', copies: 1 }, documents: [doc.id] });
     expect(filed.statusCode, filed.body).toBe(201);
-    expect((await stack.call(rita, { method: 'GET', url: `/documents/${doc.id}/content` })).statusCode).toBe(200);
-    expect((await stack.call(fedor, { method: 'GET', url: `/documents/${doc.id}` })).statusCode).toBe(404);
+    expect((await get(stack, rita, `/documents/${doc.id}/content`)).statusCode).toBe(200);
+    expect((await get(stack, fedor, `/documents/${doc.id}`)).statusCode).toBe(404);
   });
 
   it('refuses an application without its required document type', async () => {
-    const photo = (await upload(alice, 'photo', PNG)).json();
-    const res = await stack.call(alice, {
-      method: 'POST',
-      url: '/cases',
-      payload: { serviceCode: service.code, form: { purpose: 'без паспорта', copies: 1 }, documents: [photo.id] },
-    });
+    const photo = (await stack.upload(alice, 'photo', PNG)).json();
+    const res = await post(stack, alice, '/cases', { serviceCode: service.code, form: { purpose: 'без паспорта', copies: 1 }, documents: [photo.id] });
     expect(res.statusCode).toBe(400);
     expect(res.json().errors).toEqual([{ path: '/body/documents', message: 'a document of type "passport" is required' }]);
   });

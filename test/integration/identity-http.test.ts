@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordHistory } from '../support/histories';
 import { createSimulatedRegistry } from '../../identity/registry';
 import { createX509Verifier } from '../../signatures/verifier';
 import { createTestCa, issueTestCertificate, type TestCa } from '../support/certificates';
+import { recordHistory } from '../support/histories';
+import { lastCode, post, withToken } from '../support/http';
 import { startStack, testService, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -23,48 +24,37 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-const post = (url: string, payload: object) => stack.app.inject({ method: 'POST', url, payload });
-
-/** What the simulated SMS / e-mail gateway was handed for this address, newest first. */
-async function lastCode(recipient: string): Promise<string> {
-  const [row] = await stack.database.sql`select body from outbox where recipient = ${recipient} order by id desc limit 1`;
-  const code = /(\d{6})/.exec(String(row?.body))?.[1];
-  if (!code) throw new Error(`no code sent to ${recipient}`);
-  return code;
-}
-
 const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
 describe('registration with a one-time code', () => {
   it('registers by phone, confirms the code, signs in at level simplified and files a service', async () => {
     const phone = '+7 (912) 555-01-01';
-    const started = await post('/identity/registrations', { name: 'Анна Петрова', phone, password: 'Secret123' });
+    const started = await post(stack, undefined, '/identity/registrations', { name: 'Анна Петрова', phone, password: 'Secret123' });
     expect(started.statusCode, started.body).toBe(201);
     const { number, accountId, attemptsLeft } = started.json();
     expect(attemptsLeft).toBe(3);
 
-    const pendingLogin = await post('/auth/login', { login: phone, password: 'Secret123' });
+    const pendingLogin = await post(stack, undefined, '/auth/login', { login: phone, password: 'Secret123' });
     expect(pendingLogin.statusCode).toBe(403);
 
-    const code = await lastCode('+79125550101');
-    const bad = await post(`/identity/registrations/${number}/code`, { accountId, code: wrong(code) });
+    const code = await lastCode(stack, '+79125550101');
+    const bad = await post(stack, undefined, `/identity/registrations/${number}/code`, { accountId, code: wrong(code) });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ detail: 'wrong code; 2 attempt(s) left', errors: [{ path: '/body/code' }] });
-    const good = await post(`/identity/registrations/${number}/code`, { accountId, code });
+    const good = await post(stack, undefined, `/identity/registrations/${number}/code`, { accountId, code });
     expect(good.statusCode, good.body).toBe(200);
     expect(good.json()).toMatchObject({ status: 'confirmed', accepted: true });
 
-    expect((await post('/auth/login', { login: phone, password: 'Wrong1234' })).statusCode).toBe(401);
-    const login = await post('/auth/login', { login: '+79125550101', password: 'Secret123' });
+    expect((await post(stack, undefined, '/auth/login', { login: phone, password: 'Wrong1234' })).statusCode).toBe(401);
+    const login = await post(stack, undefined, '/auth/login', { login: '+79125550101', password: 'Secret123' });
     expect(login.statusCode, login.body).toBe(200);
     expect(login.json()).toMatchObject({ accountId, level: 'simplified' });
     const token = login.json().token as string;
 
-    const auth = { authorization: `Bearer ${token}` };
     const form = { purpose: 'проверка', copies: 1 };
-    const filed = await stack.app.inject({ method: 'POST', url: '/cases', headers: auth, payload: { serviceCode: simple.code, form, documents: [] } });
+    const filed = await withToken(stack, token, { method: 'POST', url: '/cases', payload: { serviceCode: simple.code, form, documents: [] } });
     expect(filed.statusCode, filed.body).toBe(201);
-    const refused = await stack.app.inject({ method: 'POST', url: '/cases', headers: auth, payload: { serviceCode: needsConfirmed.code, form, documents: [] } });
+    const refused = await withToken(stack, token, { method: 'POST', url: '/cases', payload: { serviceCode: needsConfirmed.code, form, documents: [] } });
     expect(refused.statusCode).toBe(403);
     expect(refused.json()).toMatchObject({ levelRequired: 'confirmed', level: 'simplified' });
     expect(refused.json().detail).toMatch(/needs a confirmed account; yours is simplified\. Confirm your passport and SNILS: POST \/identity\/upgrades\/standard/);
@@ -77,7 +67,7 @@ describe('registration with a one-time code', () => {
   });
 
   it('locks after three wrong codes, then restarts on the other channel', async () => {
-    const started = await post('/identity/registrations', {
+    const started = await post(stack, undefined, '/identity/registrations', {
       name: 'Иван Сидоров',
       phone: '+7 912 555 02 02',
       email: 'Ivan.Sidorov@example.ru',
@@ -85,39 +75,39 @@ describe('registration with a one-time code', () => {
     });
     expect(started.statusCode, started.body).toBe(201);
     const { number, accountId } = started.json();
-    const code = await lastCode('+79125550202');
-    for (let i = 0; i < 3; i++) await post(`/identity/registrations/${number}/code`, { accountId, code: wrong(code) });
-    const locked = await post(`/identity/registrations/${number}/code`, { accountId, code });
+    const code = await lastCode(stack, '+79125550202');
+    for (let i = 0; i < 3; i++) await post(stack, undefined, `/identity/registrations/${number}/code`, { accountId, code: wrong(code) });
+    const locked = await post(stack, undefined, `/identity/registrations/${number}/code`, { accountId, code });
     expect(locked.statusCode).toBe(409);
     expect(locked.json().detail).toMatch(/locked/);
 
-    const restarted = await post(`/identity/registrations/${number}/restart`, { accountId, channel: 'email' });
+    const restarted = await post(stack, undefined, `/identity/registrations/${number}/restart`, { accountId, channel: 'email' });
     expect(restarted.statusCode, restarted.body).toBe(200);
     expect(restarted.json()).toMatchObject({ status: 'awaiting_code', attemptsLeft: 3 });
-    const emailed = await lastCode('ivan.sidorov@example.ru');
-    const ok = await post(`/identity/registrations/${number}/code`, { accountId, code: emailed });
+    const emailed = await lastCode(stack, 'ivan.sidorov@example.ru');
+    const ok = await post(stack, undefined, `/identity/registrations/${number}/code`, { accountId, code: emailed });
     expect(ok.statusCode, ok.body).toBe(200);
-    expect((await post('/auth/login', { login: 'ivan.sidorov@example.ru', password: 'Passw0rdX' })).statusCode).toBe(200);
+    expect((await post(stack, undefined, '/auth/login', { login: 'ivan.sidorov@example.ru', password: 'Passw0rdX' })).statusCode).toBe(200);
     await recordHistory(stack.client, number, 'registration-locked-restarted');
   });
 
   it('refuses bad input by field and rule, a taken phone, and strangers entering codes', async () => {
-    const bad = await post('/identity/registrations', { name: 'Пётр', phone: '8 912 555 03 03', password: 'short' });
+    const bad = await post(stack, undefined, '/identity/registrations', { name: 'Пётр', phone: '8 912 555 03 03', password: 'short' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors).toEqual([
       { path: '/body/phone', message: 'phone is +7 followed by 10 digits, e.g. +7 912 345-67-89' },
       { path: '/body/password', message: 'password has at least 8 characters' },
     ]);
-    const none = await post('/identity/registrations', { name: 'Пётр', password: 'Secret123' });
+    const none = await post(stack, undefined, '/identity/registrations', { name: 'Пётр', password: 'Secret123' });
     expect(none.json().errors[0]).toEqual({ path: '/body', message: 'a phone or an e-mail is required' });
 
-    const first = await post('/identity/registrations', { name: 'Ольга', phone: '+79125550404', password: 'Secret123' });
+    const first = await post(stack, undefined, '/identity/registrations', { name: 'Ольга', phone: '+79125550404', password: 'Secret123' });
     expect(first.statusCode).toBe(201);
-    const again = await post('/identity/registrations', { name: 'Ольга 2', phone: '+7 912 555-04-04', password: 'Secret123' });
+    const again = await post(stack, undefined, '/identity/registrations', { name: 'Ольга 2', phone: '+7 912 555-04-04', password: 'Secret123' });
     expect(again.statusCode).toBe(409);
     expect(again.json().detail).toMatch(/phone number already belongs to an account/);
 
-    const stranger = await post(`/identity/registrations/${first.json().number}/code`, {
+    const stranger = await post(stack, undefined, `/identity/registrations/${first.json().number}/code`, {
       accountId: '00000000-0000-4000-8000-000000000000',
       code: '123456',
     });
@@ -130,24 +120,24 @@ describe('registration with a one-time code', () => {
 
 /** A citizen with a confirmed phone, signed in: their bearer token. */
 async function simplifiedCitizen(phone: string): Promise<{ token: string; accountId: string }> {
-  const started = await post('/identity/registrations', { name: 'Гражданин Тестовый', phone, password: 'Secret123' });
+  const started = await post(stack, undefined, '/identity/registrations', { name: 'Гражданин Тестовый', phone, password: 'Secret123' });
   expect(started.statusCode, started.body).toBe(201);
   const { number, accountId } = started.json();
-  const confirmed = await post(`/identity/registrations/${number}/code`, { accountId, code: await lastCode(phone) });
+  const confirmed = await post(stack, undefined, `/identity/registrations/${number}/code`, { accountId, code: await lastCode(stack, phone) });
   expect(confirmed.statusCode, confirmed.body).toBe(200);
-  const login = await post('/auth/login', { login: phone, password: 'Secret123' });
+  const login = await post(stack, undefined, '/auth/login', { login: phone, password: 'Secret123' });
   return { token: login.json().token, accountId };
 }
 
 const upgrade = (token: string, body: object) =>
-  stack.app.inject({ method: 'POST', url: '/identity/upgrades/standard', headers: { authorization: `Bearer ${token}` }, payload: body });
+  withToken(stack, token, { method: 'POST', url: '/identity/upgrades/standard', payload: body });
 
 async function finalStatus(token: string, number: string): Promise<Record<string, unknown>> {
   let detail: Record<string, unknown> = {};
   await expect
     .poll(
       async () => {
-        detail = (await stack.app.inject({ method: 'GET', url: `/cases/${number}`, headers: { authorization: `Bearer ${token}` } })).json();
+        detail = (await withToken(stack, token, { method: 'GET', url: `/cases/${number}` })).json();
         return detail.status;
       },
       { timeout: 30_000, interval: 250 },
@@ -168,7 +158,7 @@ describe('raising an account to standard', () => {
     const detail = await finalStatus(token, number);
     expect(detail).toMatchObject({ status: 'confirmed', kind: 'identity', levelRequested: 'standard', method: 'registry_check' });
     expect(registry.calls).toBeGreaterThanOrEqual(3);
-    const relogin = await post('/auth/login', { login: '+79125551001', password: 'Secret123' });
+    const relogin = await post(stack, undefined, '/auth/login', { login: '+79125551001', password: 'Secret123' });
     expect(relogin.json().level).toBe('standard');
     // No personal data in the workflow's history: the check reads it from the database.
     const history = JSON.stringify(await stack.client.workflow.getHandle(`case-${number}`).fetchHistory());
@@ -204,7 +194,7 @@ describe('raising an account to standard', () => {
     expect(unknown.statusCode, unknown.body).toBe(202);
     const detail = await finalStatus(token, unknown.json().number);
     expect(detail).toMatchObject({ status: 'rejected', reason: 'the passport is not found in the MVD registry' });
-    expect((await post('/auth/login', { login: '+79125551003', password: 'Secret123' })).json().level).toBe('simplified');
+    expect((await post(stack, undefined, '/auth/login', { login: '+79125551003', password: 'Secret123' })).json().level).toBe('simplified');
     await recordHistory(stack.client, unknown.json().number, 'standard-upgrade-rejected');
   });
 });
@@ -215,47 +205,42 @@ async function standardCitizen(phone: string, snils: string): Promise<{ token: s
   const started = await upgrade(token, { snils, passportSeries: '4510', passportNumber: '654321', birthDate: '1979-09-30', citizenship: 'RU' });
   expect(started.statusCode, started.body).toBe(202);
   expect((await finalStatus(token, started.json().number)).status).toBe('confirmed');
-  const login = await post('/auth/login', { login: phone, password: 'Secret123' });
+  const login = await post(stack, undefined, '/auth/login', { login: phone, password: 'Secret123' });
   expect(login.json().level).toBe('standard');
   return { token: login.json().token, accountId };
 }
 
-const asToken = (token: string) => ({ authorization: `Bearer ${token}` });
+/** Asks to be raised to confirmed by `method`; the raw answer. */
+const confirmBy = (token: string, method: string, place: string) =>
+  withToken(stack, token, { method: 'POST', url: '/identity/upgrades/confirmed', payload: { method, place } });
 
 describe('raising an account to confirmed', () => {
   it('in person: an operator checks the documents and confirms', async () => {
     const { token } = await standardCitizen('+79125552001', '234-567-890 99');
-    const started = await stack.app.inject({
-      method: 'POST',
-      url: '/identity/upgrades/confirmed',
-      headers: asToken(token),
-      payload: { method: 'in_person', place: 'МФЦ «Мои документы», Тверская 8' },
-    });
+    const started = await confirmBy(token, 'in_person', 'МФЦ «Мои документы», Тверская 8');
     expect(started.statusCode, started.body).toBe(202);
     const { number } = started.json();
 
     const operator = await stack.token({ id: 'operator-7', role: 'operator' });
-    const view = await stack.app.inject({ method: 'GET', url: `/identity/in-person/${number}`, headers: asToken(operator) });
+    const view = await withToken(stack, operator, { method: 'GET', url: `/identity/in-person/${number}` });
     expect(view.statusCode, view.body).toBe(200);
     expect(view.json()).toMatchObject({ citizenName: 'Гражданин Тестовый', status: 'awaiting_confirmation' });
     expect(Object.keys(view.json()).sort()).toEqual(['citizenName', 'expiresAt', 'number', 'status', 'version']);
     // A citizen cannot confirm themselves.
-    expect((await stack.app.inject({ method: 'POST', url: `/identity/in-person/${number}/decision`, headers: asToken(token), payload: { decision: 'confirm', office: 'x', version: 1 } })).statusCode).toBe(403);
+    expect((await withToken(stack, token, { method: 'POST', url: `/identity/in-person/${number}/decision`, payload: { decision: 'confirm', office: 'x', version: 1 } })).statusCode).toBe(403);
 
-    const decided = await stack.app.inject({
+    const decided = await withToken(stack, operator, {
       method: 'POST',
       url: `/identity/in-person/${number}/decision`,
-      headers: asToken(operator),
       payload: { decision: 'confirm', office: 'МФЦ Тверская', version: view.json().version },
     });
     expect(decided.statusCode, decided.body).toBe(200);
     expect(decided.json().status).toBe('confirmed');
-    const relogin = await post('/auth/login', { login: '+79125552001', password: 'Secret123' });
+    const relogin = await post(stack, undefined, '/auth/login', { login: '+79125552001', password: 'Secret123' });
     expect(relogin.json().level).toBe('confirmed');
-    const filed = await stack.app.inject({
+    const filed = await withToken(stack, relogin.json().token, {
       method: 'POST',
       url: '/cases',
-      headers: asToken(relogin.json().token),
       payload: { serviceCode: needsConfirmed.code, form: { purpose: 'теперь можно', copies: 1 }, documents: [] },
     });
     expect(filed.statusCode, filed.body).toBe(201);
@@ -264,12 +249,7 @@ describe('raising an account to confirmed', () => {
 
   it('online bank: only a correctly signed callback confirms', async () => {
     const { token } = await standardCitizen('+79125552002', '345-678-901 23');
-    const started = await stack.app.inject({
-      method: 'POST',
-      url: '/identity/upgrades/confirmed',
-      headers: asToken(token),
-      payload: { method: 'bank', place: 'Сбербанк Онлайн' },
-    });
+    const started = await confirmBy(token, 'bank', 'Сбербанк Онлайн');
     expect(started.statusCode, started.body).toBe(202);
     const { number } = started.json();
     const body = { caseNumber: number, bank: 'Сбербанк', confirmed: true, reference: 'sb-42' };
@@ -279,11 +259,11 @@ describe('raising an account to confirmed', () => {
     expect(signed.statusCode, signed.body).toBe(202);
     // A callback is a signal: nobody waits for it, the citizen polls.
     await expect
-      .poll(async () => (await stack.app.inject({ method: 'GET', url: `/cases/${number}`, headers: asToken(token) })).json().status, {
+      .poll(async () => (await withToken(stack, token, { method: 'GET', url: `/cases/${number}` })).json().status, {
         timeout: 15_000,
       })
       .toBe('confirmed');
-    expect((await post('/auth/login', { login: '+79125552002', password: 'Secret123' })).json().level).toBe('confirmed');
+    expect((await post(stack, undefined, '/auth/login', { login: '+79125552002', password: 'Secret123' })).json().level).toBe('confirmed');
     const rows = await stack.database.sql`select type from journal where case_number = ${number} order by seq`;
     expect(rows.map((r) => r.type)).toContain('level_granted');
     await recordHistory(stack.client, number, 'confirmed-by-bank');
@@ -292,17 +272,12 @@ describe('raising an account to confirmed', () => {
   it('registered letter: the code goes to the postal address, and the citizen enters it', async () => {
     const { token } = await standardCitizen('+79125552004', '456-789-012 38');
     const address = '190000, Санкт-Петербург, Невский пр., д. 1, кв. 2';
-    const started = await stack.app.inject({
-      method: 'POST',
-      url: '/identity/upgrades/confirmed',
-      headers: asToken(token),
-      payload: { method: 'letter', place: address },
-    });
+    const started = await confirmBy(token, 'letter', address);
     expect(started.statusCode, started.body).toBe(202);
     const { number } = started.json();
-    const code = await lastCode(address);
+    const code = await lastCode(stack, address);
     const enter = (c: string) =>
-      stack.app.inject({ method: 'POST', url: `/identity/upgrades/confirmed/${number}/letter-code`, headers: asToken(token), payload: { code: c } });
+      withToken(stack, token, { method: 'POST', url: `/identity/upgrades/confirmed/${number}/letter-code`, payload: { code: c } });
     const bad = await enter(wrong(code));
     expect(bad.statusCode).toBe(400);
     expect(bad.json().detail).toBe('wrong code; 2 attempt(s) left');
@@ -314,28 +289,22 @@ describe('raising an account to confirmed', () => {
     expect(history).not.toContain('Невский');
     const rows = await stack.database.sql`select type from journal where case_number = ${number} order by seq`;
     expect(rows.filter((r) => r.type === 'code_rejected')).toHaveLength(1);
-    expect((await post('/auth/login', { login: '+79125552004', password: 'Secret123' })).json().level).toBe('confirmed');
+    expect((await post(stack, undefined, '/auth/login', { login: '+79125552004', password: 'Secret123' })).json().level).toBe('confirmed');
     await recordHistory(stack.client, number, 'confirmed-by-letter');
   });
 
   it('qualified electronic signature: only a valid, unrevoked certificate of this person confirms', async () => {
     const snils = '567-890-123 43';
     const { token } = await standardCitizen('+79125552005', snils);
-    const started = await stack.app.inject({
-      method: 'POST',
-      url: '/identity/upgrades/confirmed',
-      headers: asToken(token),
-      payload: { method: 'signature', place: 'qualified electronic signature' },
-    });
+    const started = await confirmBy(token, 'signature', 'qualified electronic signature');
     expect(started.statusCode, started.body).toBe(202);
     const { number } = started.json();
-    const detail = (await stack.app.inject({ method: 'GET', url: `/cases/${number}`, headers: asToken(token) })).json();
+    const detail = (await withToken(stack, token, { method: 'GET', url: `/cases/${number}` })).json();
     const challenge = Buffer.from(detail.challenge as string);
     const submit = async (cert: { pem: string }, signature: Buffer) =>
-      stack.app.inject({
+      withToken(stack, token, {
         method: 'POST',
         url: `/identity/upgrades/confirmed/${number}/signature`,
-        headers: asToken(token),
         payload: { certificatePem: cert.pem, signature: signature.toString('base64') },
       });
 
@@ -357,7 +326,7 @@ describe('raising an account to confirmed', () => {
     expect(ok.json()).toMatchObject({ accepted: true, status: 'confirmed' });
     const rows = await stack.database.sql`select type from journal where case_number = ${number} order by seq`;
     expect(rows.filter((r) => r.type === 'signature_rejected')).toHaveLength(4);
-    expect((await post('/auth/login', { login: '+79125552005', password: 'Secret123' })).json().level).toBe('confirmed');
+    expect((await post(stack, undefined, '/auth/login', { login: '+79125552005', password: 'Secret123' })).json().level).toBe('confirmed');
     await recordHistory(stack.client, number, 'confirmed-by-signature');
   });
 
@@ -372,20 +341,19 @@ describe('raising an account to confirmed', () => {
     });
     const number = started.json().number as string;
     // Application actions on an identity case.
-    const cancel = await stack.app.inject({ method: 'POST', url: `/cases/${number}/cancel`, headers: asToken(token) });
+    const cancel = await withToken(stack, token, { method: 'POST', url: `/cases/${number}/cancel` });
     expect(cancel.statusCode).toBe(409);
     expect(cancel.json().detail).toMatch(/for application cases/);
     // A token whose subject has no account here.
     const stranger = await stack.token({ id: 'no-such-account', role: 'citizen', level: 'standard' });
-    const noAccount = await stack.app.inject({ method: 'POST', url: '/identity/upgrades/confirmed', headers: asToken(stranger), payload: { method: 'letter', place: 'где-то' } });
+    const noAccount = await confirmBy(stranger, 'letter', 'где-то');
     expect(noAccount.statusCode).toBe(409);
     // NUL characters cannot be stored; malformed certificates are refused by the schema.
-    const nul = await stack.app.inject({ method: 'POST', url: '/identity/registrations', payload: { name: 'a\u0000b', phone: '+79125559999', password: 'Secret123' } });
+    const nul = await post(stack, undefined, '/identity/registrations', { name: 'a\u0000b', phone: '+79125559999', password: 'Secret123' });
     expect(nul.statusCode).toBe(400);
-    const garbage = await stack.app.inject({
+    const garbage = await withToken(stack, token, {
       method: 'POST',
       url: `/identity/upgrades/confirmed/${number}/signature`,
-      headers: asToken(token),
       payload: { certificatePem: 'x'.repeat(200), signature: '!!!notbase64!!!' },
     });
     expect(garbage.statusCode).toBe(400);
@@ -394,7 +362,7 @@ describe('raising an account to confirmed', () => {
 
   it('refuses a confirmation for an account that is not standard yet', async () => {
     const { token } = await simplifiedCitizen('+79125552003');
-    const res = await stack.app.inject({ method: 'POST', url: '/identity/upgrades/confirmed', headers: asToken(token), payload: { method: 'bank', place: 'Банк' } });
+    const res = await confirmBy(token, 'bank', 'Банк');
     expect(res.statusCode).toBe(409);
     expect(res.json().detail).toMatch(/level standard/);
   });

@@ -11,45 +11,21 @@ import { DAY } from '../support/case-workflows';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { HONDA, LADA, POLO, SOLARIS } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
+import { detail, eventually, get, officially, ok, passportVersion, post, requestChange, signChange, timelineOf } from '../support/http';
 import { alice, bob, igor, inna } from '../support/personas';
 import { startStack, type Stack } from '../support/stack';
 import { createTimeSkippingEnv } from '../support/temporal';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(1500, 0x20), Buffer.from('\n%%EOF\n')]);
 
-type Change = { kind: string; payload: Record<string, unknown>; documents?: string[] };
+const register = async (stack: Stack, as: Principal, cert: TestCertificate) =>
+  ok(await post(stack, as, '/certificates', { certificatePem: cert.pem })).id as string;
 
-/** What each test does over HTTP, on whichever stack. */
-function api(stack: () => Stack) {
-  const call = (as: Principal | undefined, method: 'GET' | 'POST', url: string, payload?: object) => stack().call(as, { method, url, payload });
-  const ok = async (as: Principal, method: 'GET' | 'POST', url: string, payload?: object) => {
-    const res = await call(as, method, url, payload);
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    return res.json();
-  };
-  const register = async (as: Principal, cert: TestCertificate) => (await ok(as, 'POST', '/certificates', { certificatePem: cert.pem })).id as string;
-  const version = async (as: Principal, vin: string) => (await ok(as, 'GET', `/vehicles/${vin}`)).currentVersion as number;
-  /** The signing form as the API gives it, signed by `cert`. */
-  const sign = async (as: Principal, vin: string, change: Change, basedOnVersion: number, cert: TestCertificate) => {
-    const form = await ok(as, 'POST', `/vehicles/${vin}/signing-form`, { ...change, basedOnVersion });
-    return (await cert.sign(Buffer.from(form.base64, 'base64'))).toString('base64');
-  };
-  const request = async (as: Principal, vin: string, change: Change, cert: TestCertificate) => {
-    const basedOnVersion = await version(as, vin);
-    const signature = await sign(as, vin, change, basedOnVersion, cert);
-    return call(as, 'POST', `/vehicles/${vin}/changes`, { ...change, basedOnVersion, signature });
-  };
-  const detail = (as: Principal, number: string) => ok(as, 'GET', `/cases/${number}`);
-  const decide = async (number: string, outcome: 'approve' | 'reject' = 'approve') => {
-    await ok(igor, 'POST', `/cases/${number}/claim`, { version: (await detail(igor, number)).version });
-    const reject = outcome === 'reject' ? { reasonCode: 'invalid_documents' } : {};
-    await ok(igor, 'POST', `/cases/${number}/decide`, { version: (await detail(igor, number)).version, outcome, comment: 'Проверено', ...reject });
-  };
-  const settled = async (as: Principal, number: string, status: string) => {
-    await expect.poll(async () => (await detail(as, number)).status, { timeout: 10_000, interval: 50 }).toBe(status);
-    return detail(as, number);
-  };
-  return { call, ok, register, version, sign, request, detail, decide, settled };
+/** igor of the traffic police takes the change and decides it. */
+async function decide(stack: Stack, number: string, outcome: 'approve' | 'reject' = 'approve') {
+  await officially(stack, igor, number, 'claim');
+  const reject = outcome === 'reject' ? { reasonCode: 'invalid_documents' } : {};
+  await officially(stack, igor, number, 'decide', { outcome, comment: 'Проверено', ...reject });
 }
 
 const counts = async (stack: Stack) =>
@@ -62,7 +38,6 @@ describe('passport changes over HTTP on the dev server', () => {
   let aliceCert: TestCertificate;
   let bobCert: TestCertificate;
   let revokedByCa: TestCertificate;
-  const { call, ok, register, version, sign, request, detail, decide, settled } = api(() => stack);
 
   beforeAll(async () => {
     ca = await createTestCa();
@@ -71,18 +46,18 @@ describe('passport changes over HTTP on the dev server', () => {
     revokedByCa = await issueTestCertificate(ca, { name: 'Алиса', snils: '11223344595' });
     stack = await startStack({ trust: { caPem: ca.pem, revokedSerials: [revokedByCa.serialNumber] } });
     await seedDemoVehicles(stack.database.db);
-    await register(alice, aliceCert);
-    await register(bob, bobCert);
+    await register(stack, alice, aliceCert);
+    await register(stack, bob, bobCert);
   });
   afterAll(async () => stack?.close());
 
   it('changes the plate: a new passport version, the old one readable, an extract anyone can check', async () => {
     const scan = await stack.upload(alice, 'vehicle_document', PDF, 'заявление.pdf');
-    const res = await request(alice, LADA, { kind: 'plate', payload: { plate: 'b456ck 77' }, documents: [scan.json().id] }, aliceCert);
+    const res = await requestChange(stack, alice, LADA, { kind: 'plate', payload: { plate: 'b456ck 77' }, documents: [scan.json().id] }, aliceCert);
     expect(res.statusCode, res.body).toBe(201);
     const number = res.json().number as string;
     expect(number).toMatch(/^E-\d{4}-\d{7}$/);
-    const filed = await detail(alice, number);
+    const filed = await detail(stack, alice, number);
     expect(filed).toMatchObject({ kind: 'epts_change', status: 'submitted', vin: LADA, changeKind: 'plate', payload: { plate: 'b456ck 77' }, basedOnVersion: 1 });
     expect(filed.signedWith).toBe(aliceCert.serialNumber);
     const sa = (await stack.client.workflow.getHandle(`case-${number}`).describe()).typedSearchAttributes;
@@ -91,128 +66,128 @@ describe('passport changes over HTTP on the dev server', () => {
     expect(sa.get({ name: 'CaseParties', type: 'KEYWORD_LIST' })).toEqual(['alice']);
 
     // One open change per vehicle.
-    const second = await request(alice, LADA, { kind: 'technical', payload: { technical: { color: 'синий' } } }, aliceCert);
+    const second = await requestChange(stack, alice, LADA, { kind: 'technical', payload: { technical: { color: 'синий' } } }, aliceCert);
     expect(second.statusCode).toBe(409);
     expect(second.json().openChange).toBe(number);
 
-    const queue = await ok(igor, 'GET', '/queue');
+    const queue = ok(await get(stack, igor, '/queue'));
     expect(queue.items.map((c: { number: string }) => c.number)).toContain(number);
-    await decide(number);
-    const done = await settled(alice, number, 'completed');
+    await decide(stack, number);
+    const done = await eventually(stack, alice, number, 'completed');
     expect(done.result).toMatchObject({ version: 2, extractCode: expect.any(String) });
     expect(done.result.verify).toBe(`/extracts/${done.result.extractCode}/verify`);
 
-    const now = await ok(alice, 'GET', `/vehicles/${LADA}`);
+    const now = ok(await get(stack, alice, `/vehicles/${LADA}`));
     expect(now).toMatchObject({ version: 2, currentVersion: 2, caseNumber: number, passport: { plate: 'В456СК77' } });
     expect(now.passport.registrations.at(-1)).toMatchObject({ plate: 'В456СК77', caseNumber: number });
-    const old = await ok(alice, 'GET', `/vehicles/${LADA}/versions/1`);
+    const old = ok(await get(stack, alice, `/vehicles/${LADA}/versions/1`));
     expect(old).toMatchObject({ version: 1, currentVersion: 2, passport: { plate: 'А123ВС77' } });
 
-    const genuine = await call(undefined, 'GET', done.result.verify);
+    const genuine = await get(stack, undefined, done.result.verify);
     expect(genuine.statusCode).toBe(200);
     expect(genuine.json()).toMatchObject({ genuine: true, vin: LADA, version: 2 });
-    const fake = await call(undefined, 'GET', '/extracts/ABCD-EFGH-JKMN/verify');
+    const fake = await get(stack, undefined, '/extracts/ABCD-EFGH-JKMN/verify');
     expect(fake.statusCode).toBe(404);
 
     // The vehicle is free for the next change (a VIN typed in lower case is the same vehicle).
-    const next = await request(alice, LADA.toLowerCase(), { kind: 'technical', payload: { technical: { color: 'синий', enginePowerKw: 60 } } }, aliceCert);
+    const next = await requestChange(stack, alice, LADA.toLowerCase(), { kind: 'technical', payload: { technical: { color: 'синий', enginePowerKw: 60 } } }, aliceCert);
     expect(next.statusCode, next.body).toBe(201);
-    await decide(next.json().number);
-    await settled(alice, next.json().number, 'completed');
-    expect((await ok(alice, 'GET', `/vehicles/${LADA}`)).passport.technical).toMatchObject({ color: 'синий', enginePowerKw: 60 });
+    await decide(stack, next.json().number);
+    await eventually(stack, alice, next.json().number, 'completed');
+    expect(ok(await get(stack, alice, `/vehicles/${LADA}`)).passport.technical).toMatchObject({ color: 'синий', enginePowerKw: 60 });
   });
 
   it('sells with both parties: the buyer confirms with a signature of their own, the car moves at once', async () => {
     const change = { kind: 'sale', payload: { buyerId: bob.id, contractDate: '2026-11-20' } };
-    const res = await request(alice, SOLARIS, change, aliceCert);
+    const res = await requestChange(stack, alice, SOLARIS, change, aliceCert);
     expect(res.statusCode, res.body).toBe(201);
     const number = res.json().number as string;
-    const filed = await detail(bob, number);
+    const filed = await detail(stack, bob, number);
     expect(filed).toMatchObject({ status: 'awaiting_buyer', buyer: { id: bob.id, confirmedAt: null } });
     // The review waits for the buyer.
-    expect((await call(igor, 'POST', `/cases/${number}/claim`, { version: filed.version })).statusCode).toBe(409);
+    expect((await post(stack, igor, `/cases/${number}/claim`, { version: filed.version })).statusCode).toBe(409);
     // The seller cannot confirm for the buyer; a signature over anything else is refused.
-    const sellerSig = await sign(alice, SOLARIS, change, 1, aliceCert);
-    expect((await call(alice, 'POST', `/cases/${number}/confirm-sale`, { signature: sellerSig })).statusCode).toBe(403);
-    const wrong = await call(bob, 'POST', `/cases/${number}/confirm-sale`, { signature: (await bobCert.sign(Buffer.from('something else'))).toString('base64') });
+    const sellerSig = await signChange(stack, alice, SOLARIS, change, 1, aliceCert);
+    expect((await post(stack, alice, `/cases/${number}/confirm-sale`, { signature: sellerSig })).statusCode).toBe(403);
+    const wrong = await post(stack, bob, `/cases/${number}/confirm-sale`, { signature: (await bobCert.sign(Buffer.from('something else'))).toString('base64') });
     expect(wrong.statusCode).toBe(422);
 
     // The buyer signs the seller's request as it stands (its signing form, read from the seller's side).
-    const form = await ok(alice, 'POST', `/vehicles/${SOLARIS}/signing-form`, { ...change, basedOnVersion: 1 });
-    const confirmed = await call(bob, 'POST', `/cases/${number}/confirm-sale`, { signature: (await bobCert.sign(Buffer.from(form.base64, 'base64'))).toString('base64') });
+    const form = ok(await post(stack, alice, `/vehicles/${SOLARIS}/signing-form`, { ...change, basedOnVersion: 1 }));
+    const confirmed = await post(stack, bob, `/cases/${number}/confirm-sale`, { signature: (await bobCert.sign(Buffer.from(form.base64, 'base64'))).toString('base64') });
     expect(confirmed.statusCode, confirmed.body).toBe(200);
     expect(confirmed.json().status).toBe('submitted');
-    await decide(number);
-    await settled(alice, number, 'completed');
-    expect((await ok(bob, 'GET', '/vehicles')).items.map((v: { vin: string }) => v.vin)).toContain(SOLARIS);
-    expect((await ok(alice, 'GET', '/vehicles')).items.map((v: { vin: string }) => v.vin)).not.toContain(SOLARIS);
-    expect((await call(alice, 'GET', `/vehicles/${SOLARIS}`)).statusCode).toBe(404);
-    const passport = (await ok(bob, 'GET', `/vehicles/${SOLARIS}`)).passport;
+    await decide(stack, number);
+    await eventually(stack, alice, number, 'completed');
+    expect(ok(await get(stack, bob, '/vehicles')).items.map((v: { vin: string }) => v.vin)).toContain(SOLARIS);
+    expect(ok(await get(stack, alice, '/vehicles')).items.map((v: { vin: string }) => v.vin)).not.toContain(SOLARIS);
+    expect((await get(stack, alice, `/vehicles/${SOLARIS}`)).statusCode).toBe(404);
+    const passport = ok(await get(stack, bob, `/vehicles/${SOLARIS}`)).passport;
     expect(passport.owners.at(-1)).toMatchObject({ ownerId: bob.id, caseNumber: number });
     expect(passport.owners.at(-2)).toMatchObject({ ownerId: alice.id, to: expect.any(String) });
     await recordHistory(stack.client, number, 'epts-sale-completed');
   });
 
   it('asks the owner for more, takes the answer, and lets the owner withdraw before the decision', async () => {
-    const res = await request(alice, LADA, { kind: 'technical', payload: { technical: { bodyType: 'универсал' } } }, aliceCert);
+    const res = await requestChange(stack, alice, LADA, { kind: 'technical', payload: { technical: { bodyType: 'универсал' } } }, aliceCert);
     expect(res.statusCode, res.body).toBe(201);
     const number = res.json().number as string;
-    await ok(igor, 'POST', `/cases/${number}/claim`, { version: (await detail(igor, number)).version });
-    await ok(igor, 'POST', `/cases/${number}/request-info`, { version: (await detail(igor, number)).version, message: 'Приложите заключение о переоборудовании' });
-    expect(await detail(alice, number)).toMatchObject({ status: 'awaiting_info', infoRequest: { message: 'Приложите заключение о переоборудовании' } });
+    await officially(stack, igor, number, 'claim');
+    await officially(stack, igor, number, 'request-info', { message: 'Приложите заключение о переоборудовании' });
+    expect(await detail(stack, alice, number)).toMatchObject({ status: 'awaiting_info', infoRequest: { message: 'Приложите заключение о переоборудовании' } });
     const scan = await stack.upload(alice, 'certificate', PDF, 'заключение.pdf');
-    await ok(alice, 'POST', `/cases/${number}/answer`, { comment: 'Прилагаю', documents: [scan.json().id] });
-    expect((await detail(igor, number)).status).toBe('in_review');
+    ok(await post(stack, alice, `/cases/${number}/answer`, { comment: 'Прилагаю', documents: [scan.json().id] }));
+    expect((await detail(stack, igor, number)).status).toBe('in_review');
     // Only the owner withdraws.
-    expect((await call(bob, 'POST', `/cases/${number}/withdraw`, {})).statusCode).toBe(404);
-    const withdrawn = await ok(alice, 'POST', `/cases/${number}/withdraw`, {});
+    expect((await post(stack, bob, `/cases/${number}/withdraw`, {})).statusCode).toBe(404);
+    const withdrawn = ok(await post(stack, alice, `/cases/${number}/withdraw`, {}));
     expect(withdrawn.status).toBe('withdrawn');
     // The workflow frees the vehicle as it ends.
     const openChange = async () => (await stack.database.sql`select open_change from vehicles where vin = ${LADA}`)[0]!.open_change;
     await expect.poll(openChange, { timeout: 10_000 }).toBeNull();
-    expect((await ok(alice, 'GET', `/vehicles/${LADA}`)).passport.technical.bodyType).not.toBe('универсал');
+    expect(ok(await get(stack, alice, `/vehicles/${LADA}`)).passport.technical.bodyType).not.toBe('универсал');
   });
 
   it('refuses forged and tampered requests and a revoked certificate, storing nothing', async () => {
     const before = await counts(stack);
     const change = { kind: 'plate', payload: { plate: 'М002ОР78' } };
-    const basedOnVersion = await version(bob, HONDA);
+    const basedOnVersion = await passportVersion(stack, bob, HONDA);
 
     // Forged: signed with a key that is not the owner's registered certificate.
     const forger = await issueTestCertificate(ca, { name: 'Злоумышленник', snils: '11223344597' });
-    const forged = await call(bob, 'POST', `/vehicles/${HONDA}/changes`, { ...change, basedOnVersion, signature: await sign(bob, HONDA, change, basedOnVersion, forger) });
+    const forged = await post(stack, bob, `/vehicles/${HONDA}/changes`, { ...change, basedOnVersion, signature: await signChange(stack, bob, HONDA, change, basedOnVersion, forger) });
     expect(forged.statusCode).toBe(422);
     expect(forged.headers['content-type']).toContain('application/problem+json');
     expect(forged.json().detail).toContain('changed after signing or signed with another key');
 
     // Tampered: signed for one plate, sent with another.
-    const signature = await sign(bob, HONDA, change, basedOnVersion, bobCert);
-    const tampered = await call(bob, 'POST', `/vehicles/${HONDA}/changes`, { ...change, payload: { plate: 'М003ОР78' }, basedOnVersion, signature });
+    const signature = await signChange(stack, bob, HONDA, change, basedOnVersion, bobCert);
+    const tampered = await post(stack, bob, `/vehicles/${HONDA}/changes`, { ...change, payload: { plate: 'М003ОР78' }, basedOnVersion, signature });
     expect(tampered.statusCode).toBe(422);
     expect(tampered.json().detail).toContain('changed after signing');
 
     // Revoked by its authority, then registered anyway? Registration refuses it already.
-    expect((await call(alice, 'POST', '/certificates', { certificatePem: revokedByCa.pem })).statusCode).toBe(422);
+    expect((await post(stack, alice, '/certificates', { certificatePem: revokedByCa.pem })).statusCode).toBe(422);
     // Revoked by the owner: the request it signs is refused with the date.
     const spare = await issueTestCertificate(ca, { name: 'Борис', snils: '11223344596' });
-    const spareId = await register(bob, spare);
-    await ok(bob, 'POST', `/certificates/${spareId}/revoke`);
-    const revoked = await call(bob, 'POST', `/vehicles/${HONDA}/changes`, {
+    const spareId = await register(stack, bob, spare);
+    ok(await post(stack, bob, `/certificates/${spareId}/revoke`));
+    const revoked = await post(stack, bob, `/vehicles/${HONDA}/changes`, {
       ...change,
       basedOnVersion,
       certificateId: spareId,
-      signature: await sign(bob, HONDA, change, basedOnVersion, spare),
+      signature: await signChange(stack, bob, HONDA, change, basedOnVersion, spare),
     });
     expect(revoked.statusCode).toBe(422);
     expect(revoked.json().detail).toMatch(/revoked on \d{4}-\d{2}-\d{2}/);
 
     // A stale base version, someone else's car, an annulled passport, a bad plate.
-    expect((await call(bob, 'POST', `/vehicles/${HONDA}/changes`, { ...change, basedOnVersion: basedOnVersion + 1, signature })).statusCode).toBe(409);
-    expect((await call(alice, 'POST', `/vehicles/${HONDA}/changes`, { ...change, basedOnVersion, signature })).statusCode).toBe(403);
-    const annulled = await call(bob, 'POST', `/vehicles/${POLO}/changes`, { ...change, basedOnVersion: 1, signature });
+    expect((await post(stack, bob, `/vehicles/${HONDA}/changes`, { ...change, basedOnVersion: basedOnVersion + 1, signature })).statusCode).toBe(409);
+    expect((await post(stack, alice, `/vehicles/${HONDA}/changes`, { ...change, basedOnVersion, signature })).statusCode).toBe(403);
+    const annulled = await post(stack, bob, `/vehicles/${POLO}/changes`, { ...change, basedOnVersion: 1, signature });
     expect(annulled.statusCode).toBe(409);
     expect(annulled.json().detail).toContain('annulled');
-    const badPlate = await call(bob, 'POST', `/vehicles/${HONDA}/changes`, { kind: 'plate', payload: { plate: 'ZZZ' }, basedOnVersion, signature });
+    const badPlate = await post(stack, bob, `/vehicles/${HONDA}/changes`, { kind: 'plate', payload: { plate: 'ZZZ' }, basedOnVersion, signature });
     expect(badPlate.statusCode).toBe(400);
     expect(badPlate.json().errors[0].path).toBe('/body/payload/plate');
 
@@ -220,25 +195,25 @@ describe('passport changes over HTTP on the dev server', () => {
   });
 
   it('lets exactly one of two racing approvals through, then annuls the passport for good', async () => {
-    const res = await request(bob, HONDA, { kind: 'annulment', payload: { reason: 'disposal' } }, bobCert);
+    const res = await requestChange(stack, bob, HONDA, { kind: 'annulment', payload: { reason: 'disposal' } }, bobCert);
     expect(res.statusCode, res.body).toBe(201);
     const number = res.json().number as string;
-    await ok(igor, 'POST', `/cases/${number}/claim`, { version: (await detail(igor, number)).version });
-    const v = (await detail(igor, number)).version;
+    await officially(stack, igor, number, 'claim');
+    const v = (await detail(stack, igor, number)).version;
     const [a, b] = await Promise.all([
-      call(igor, 'POST', `/cases/${number}/decide`, { version: v, outcome: 'approve', comment: 'раз' }),
-      call(igor, 'POST', `/cases/${number}/decide`, { version: v, outcome: 'approve', comment: 'два' }),
+      post(stack, igor, `/cases/${number}/decide`, { version: v, outcome: 'approve', comment: 'раз' }),
+      post(stack, igor, `/cases/${number}/decide`, { version: v, outcome: 'approve', comment: 'два' }),
     ]);
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
     // A second reviewer cannot slip in either.
-    expect((await call(inna, 'POST', `/cases/${number}/decide`, { version: v, outcome: 'reject', reasonCode: 'other', comment: 'нет' })).statusCode).toBe(409);
-    const done = await settled(bob, number, 'completed');
+    expect((await post(stack, inna, `/cases/${number}/decide`, { version: v, outcome: 'reject', reasonCode: 'other', comment: 'нет' })).statusCode).toBe(409);
+    const done = await eventually(stack, bob, number, 'completed');
     expect(done.result.version).toBe(2);
     const versions = await stack.database.sql`select version from passport_versions where vin = ${HONDA} order by version`;
     expect(versions.map((r) => r.version)).toEqual([1, 2]);
-    const passport = (await ok(bob, 'GET', `/vehicles/${HONDA}`)).passport;
+    const passport = ok(await get(stack, bob, `/vehicles/${HONDA}`)).passport;
     expect(passport).toMatchObject({ status: 'annulled', plate: null, annulment: { reason: 'disposal', caseNumber: number } });
-    const after = await request(bob, HONDA, { kind: 'plate', payload: { plate: 'М009ОР78' } }, bobCert);
+    const after = await requestChange(stack, bob, HONDA, { kind: 'plate', payload: { plate: 'М009ОР78' } }, bobCert);
     expect(after.statusCode).toBe(409);
   });
 });
@@ -248,7 +223,6 @@ describe('passport changes over HTTP on the time-skipping server', () => {
   let stack: Stack;
   let ca: TestCa;
   let aliceCert: TestCertificate;
-  const { register, request, detail, settled } = api(() => stack);
 
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
@@ -256,7 +230,7 @@ describe('passport changes over HTTP on the time-skipping server', () => {
     aliceCert = await issueTestCertificate(ca, { name: 'Алиса', snils: '11223344595' });
     stack = await startStack({ timeSkipping: env, trust: { caPem: ca.pem } });
     await seedDemoVehicles(stack.database.db);
-    await register(alice, aliceCert);
+    await register(stack, alice, aliceCert);
   });
   afterAll(async () => {
     await stack?.close();
@@ -264,17 +238,17 @@ describe('passport changes over HTTP on the time-skipping server', () => {
   });
 
   it('lets a sale lapse when the buyer never confirms, and frees the vehicle', async () => {
-    const res = await request(alice, SOLARIS, { kind: 'sale', payload: { buyerId: bob.id, contractDate: '2026-11-20' } }, aliceCert);
+    const res = await requestChange(stack, alice, SOLARIS, { kind: 'sale', payload: { buyerId: bob.id, contractDate: '2026-11-20' } }, aliceCert);
     expect(res.statusCode, res.body).toBe(201);
     const number = res.json().number as string;
-    expect((await detail(bob, number)).status).toBe('awaiting_buyer');
+    expect((await detail(stack, bob, number)).status).toBe('awaiting_buyer');
     await env.sleep(stack.config.epts.buyerConfirmDays * DAY + 60_000);
-    const lapsed = await settled(alice, number, 'lapsed');
+    const lapsed = await eventually(stack, alice, number, 'lapsed');
     expect(lapsed).toMatchObject({ statusLabel: 'Покупатель не подтвердил', closedAt: expect.any(String) });
-    const timeline = (await stack.call(alice, { method: 'GET', url: `/cases/${number}/timeline` })).json().items.map((e: { type: string }) => e.type);
+    const timeline = (await timelineOf(stack, alice, number)).map((e: { type: string }) => e.type);
     expect(timeline).toEqual(expect.arrayContaining(['buyer_confirmation_requested', 'reminder_sent', 'lapsed']));
     // The car is still Alice's and takes a new request.
-    const again = await request(alice, SOLARIS, { kind: 'technical', payload: { technical: { color: 'белый' } } }, aliceCert);
+    const again = await requestChange(stack, alice, SOLARIS, { kind: 'technical', payload: { technical: { color: 'белый' } } }, aliceCert);
     expect(again.statusCode, again.body).toBe(201);
     await recordHistory(stack.client, number, 'epts-sale-lapsed');
   });

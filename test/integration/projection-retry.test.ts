@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ApplicationDetail } from '../../core/case-projection';
+import { file, post } from '../support/http';
 import { alice } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
 
@@ -28,15 +29,9 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 it('a retried projection neither duplicates journal entries nor moves the case backwards', async () => {
-  const filed = await stack.call(alice, {
-    method: 'POST',
-    url: '/cases',
-    payload: { serviceCode: service.code, form: { purpose: 'проверка', copies: 1 }, documents: [] },
-  });
-  expect(filed.statusCode, filed.body).toBe(201);
-  const { number } = filed.json();
-  expect((await stack.call(alice, { method: 'POST', url: `/cases/${number}/cancel` })).statusCode).toBe(200);
-  expect((await stack.call(alice, { method: 'POST', url: `/cases/${number}/restore` })).statusCode).toBe(200);
+  const { number } = await file(stack, alice, service.code, { purpose: 'проверка', copies: 1 });
+  expect((await post(stack, alice, `/cases/${number}/cancel`)).statusCode).toBe(200);
+  expect((await post(stack, alice, `/cases/${number}/restore`)).statusCode).toBe(200);
   expect(failedAfterWrite).toBeGreaterThanOrEqual(3);
 
   const rows = await stack.database.sql`select seq, type from journal where case_number = ${number} order by seq`;

@@ -10,15 +10,9 @@ import { seedDemoVehicles } from '../../db/seed';
 import { createSimulatedRegistry } from '../../identity/registry';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { HONDA, LADA } from '../support/fixtures';
+import { detail, FORM, get, lastCode, post, requestChange, type Answer, type Change } from '../support/http';
 import { alice, bob, erik, igor, olga, rita, rob, sam } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
-
-interface Answer {
-  number: string;
-  status: string;
-  version: number;
-  contested?: { number: string; status: string; version: number };
-}
 
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -39,41 +33,34 @@ beforeAll(async () => {
   for (const s of [free, paid]) await stack.addService(s);
   await seedDemoVehicles(stack.database.db);
   for (const [who, cert] of [[alice, aliceCert], [bob, bobCert]] as const) {
-    const res = await stack.call(who, { method: 'POST', url: '/certificates', payload: { certificatePem: cert.pem } });
+    const res = await post(stack, who, '/certificates', { certificatePem: cert.pem });
     expect(res.statusCode, res.body).toBe(201);
   }
 });
 afterAll(async () => stack?.close());
 
-const read = async (as: Principal, number: string) => {
-  const res = await stack.call(as, { method: 'GET', url: `/cases/${number}` });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
-};
-
 /** The answer, checked against the read that follows it; `reader` reads it back. */
 async function answered(res: { statusCode: number; body: string; json(): unknown }, reader: Principal): Promise<Answer> {
   expect(res.statusCode, res.body).toBeLessThan(300);
   const answer = res.json() as Answer;
-  const next = await read(reader, answer.number);
+  const next = await detail(stack, reader, answer.number);
   expect({ number: next.number, status: next.status, version: next.version }, `read after ${answer.status}`).toEqual({
     number: answer.number,
     status: answer.status,
     version: answer.version,
   });
   if (answer.contested) {
-    const contested = await read(reader.role === 'citizen' ? reader : alice, answer.contested.number);
+    const contested = await detail(stack, reader.role === 'citizen' ? reader : alice, answer.contested.number);
     expect({ number: contested.number, status: contested.status, version: contested.version }).toEqual(answer.contested);
   }
   return answer;
 }
 
-const post = (as: Principal | undefined, url: string, payload: object = {}) => stack.call(as, { method: 'POST', url, payload });
 /** An action on a case by `as`, based on the version the last answer gave. */
 const act = (as: Principal, last: Answer, action: string, payload: object = {}, reader: Principal = as) =>
-  post(as, `/cases/${last.number}/${action}`, { version: last.version, ...payload }).then((res) => answered(res, reader));
-const file = (serviceCode: string, form: object = { purpose: 'для работы', copies: 1 }) =>
-  post(alice, '/cases', { serviceCode, form, documents: [] }).then((res) => answered(res, alice));
+  post(stack, as, `/cases/${last.number}/${action}`, { version: last.version, ...payload }).then((res) => answered(res, reader));
+const file = (serviceCode: string, form: object = FORM) =>
+  post(stack, alice, '/cases', { serviceCode, form, documents: [] }).then((res) => answered(res, alice));
 
 describe('applications', () => {
   it('filing, editing, paying, cancelling, restoring, the desk and an approval that issues the result', async () => {
@@ -82,7 +69,7 @@ describe('applications', () => {
     c = await act(alice, c, 'edit', { form: { purpose: 'для работы', copies: 2 }, documents: [] });
     expect(c.status).toBe('awaiting_payment');
 
-    const invoice = (await read(alice, c.number)).fee.invoice as { id: string; amount: number };
+    const invoice = (await detail(stack, alice, c.number)).fee.invoice as { id: string; amount: number };
     const paidRes = await stack.signedPost('/payments/callback', stack.config.auth.paymentWebhookSecret, {
       invoiceId: invoice.id,
       amount: invoice.amount,
@@ -91,8 +78,8 @@ describe('applications', () => {
     });
     // A gateway's callback is a signal: it states no case status, the citizen polls.
     expect(paidRes.statusCode, paidRes.body).toBe(202);
-    await expect.poll(async () => (await read(alice, c.number)).status, { timeout: 10_000, interval: 50 }).toBe('submitted');
-    c = { ...c, version: (await read(alice, c.number)).version };
+    await expect.poll(async () => (await detail(stack, alice, c.number)).status, { timeout: 10_000, interval: 50 }).toBe('submitted');
+    c = { ...c, version: (await detail(stack, alice, c.number)).version };
 
     c = await act(alice, c, 'cancel');
     expect(c.status).toBe('cancelled');
@@ -104,12 +91,12 @@ describe('applications', () => {
     c = await act(rob, c, 'request-info', { message: 'Приложите копию паспорта' });
     expect(c.status).toBe('awaiting_info');
     const { version: _v, ...answer } = { version: 0, comment: 'Копия приложена', documents: [] };
-    c = await post(alice, `/cases/${c.number}/answer`, answer).then((res) => answered(res, alice));
+    c = await post(stack, alice, `/cases/${c.number}/answer`, answer).then((res) => answered(res, alice));
     expect(c.status).toBe('in_review');
     c = await act(rob, c, 'decide', { outcome: 'approve', comment: 'Оснований для отказа нет' });
     // The approval's answer is the case with its result: what the next read shows.
     expect(c.status).toBe('completed');
-    const done = await read(alice, c.number);
+    const done = await detail(stack, alice, c.number);
     expect(done.result).toMatchObject({ verificationCode: expect.any(String), issuedAt: expect.stringMatching(ISO_UTC) });
     expect(done.closedAt).toMatch(ISO_UTC);
   });
@@ -128,9 +115,9 @@ describe('applications', () => {
     c = await act(rita, c, 'claim');
     c = await act(rita, c, 'decide', { outcome: 'reject', reasonCode: 'invalid_documents', comment: 'Нечитаемо' });
     expect(c.status).toBe('rejected');
-    const resent = await post(alice, `/cases/${c.number}/resend`).then((res) => answered(res, alice));
+    const resent = await post(stack, alice, `/cases/${c.number}/resend`, {}).then((res) => answered(res, alice));
     expect(resent.status).toBe('submitted');
-    expect((await read(alice, c.number)).resentAs).toBe(resent.number);
+    expect((await detail(stack, alice, c.number)).resentAs).toBe(resent.number);
   });
 });
 
@@ -141,12 +128,12 @@ describe('appeals', () => {
     return act(rita, c, 'decide', { outcome: 'reject', reasonCode: 'not_eligible', comment: 'Не положено' });
   };
   const appeal = async (contested: Answer, payload: object = {}) => {
-    const filed = await post(alice, `/cases/${contested.number}/appeals`, { ground: 'rejection', reasons: 'Основания были', ...payload }).then((res) =>
+    const filed = await post(stack, alice, `/cases/${contested.number}/appeals`, { ground: 'rejection', reasons: 'Основания были', ...payload }).then((res) =>
       answered(res, alice),
     );
     // Filing changes the contested case too: it is under appeal.
     expect(filed.contested).toMatchObject({ number: contested.number, status: 'rejected' });
-    expect((await read(alice, contested.number)).underAppeal).toBe(filed.number);
+    expect((await detail(stack, alice, contested.number)).underAppeal).toBe(filed.number);
     return filed;
   };
 
@@ -156,7 +143,7 @@ describe('appeals', () => {
     expect(j.status).toBe('submitted');
     j = await act(erik, j, 'claim');
     j = await act(erik, j, 'request-info', { message: 'Пришлите решение' });
-    j = await post(alice, `/cases/${j.number}/answer`, { comment: 'Вот оно', documents: [] }).then((res) => answered(res, alice));
+    j = await post(stack, alice, `/cases/${j.number}/answer`, { comment: 'Вот оно', documents: [] }).then((res) => answered(res, alice));
     expect(j.status).toBe('in_review');
     j = await act(erik, j, 'appeal-decision', { outcome: 'upheld', remedy: 'reopen', reasons: 'Отказ не обоснован' });
     expect(j.status).toBe('upheld');
@@ -191,14 +178,9 @@ describe('appeals', () => {
 });
 
 describe('passport changes', () => {
-  const change = async (as: Principal, cert: TestCertificate, vin: string, body: { kind: string; payload: object }) => {
-    const vehicle = await stack.call(as, { method: 'GET', url: `/vehicles/${vin}` });
-    const basedOnVersion = vehicle.json().currentVersion as number;
-    const form = await post(as, `/vehicles/${vin}/signing-form`, { ...body, basedOnVersion, documents: [] });
-    const signature = (await cert.sign(Buffer.from(form.json().base64, 'base64'))).toString('base64');
-    return post(as, `/vehicles/${vin}/changes`, { ...body, basedOnVersion, documents: [], signature }).then((res) => answered(res, as));
-  };
-  const vehicleOf = async (as: Principal, vin: string) => (await stack.call(as, { method: 'GET', url: `/vehicles/${vin}` })).json();
+  const change = (as: Principal, cert: TestCertificate, vin: string, body: Change) =>
+    requestChange(stack, as, vin, { ...body, documents: [] }, cert).then((res) => answered(res, as));
+  const vehicleOf = async (as: Principal, vin: string) => (await get(stack, as, `/vehicles/${vin}`)).json();
 
   it('a plate change approved: the passport is written and the vehicle free for the next change when the answer comes', async () => {
     let e = await change(alice, aliceCert, LADA, { kind: 'plate', payload: { plate: 'м123ор 77' } });
@@ -212,14 +194,14 @@ describe('passport changes', () => {
   it('a sale confirmed by the buyer and approved: the car is the buyer’s when the answer comes', async () => {
     let e = await change(bob, bobCert, HONDA, { kind: 'sale', payload: { buyerId: 'alice', contractDate: '2026-11-20' } });
     expect(e.status).toBe('awaiting_buyer');
-    const form = await post(bob, `/vehicles/${HONDA}/signing-form`, {
+    const form = await post(stack, bob, `/vehicles/${HONDA}/signing-form`, {
       kind: 'sale',
       payload: { buyerId: 'alice', contractDate: '2026-11-20' },
       basedOnVersion: (await vehicleOf(bob, HONDA)).currentVersion,
       documents: [],
     });
     const signature = (await aliceCert.sign(Buffer.from(form.json().base64, 'base64'))).toString('base64');
-    e = await post(alice, `/cases/${e.number}/confirm-sale`, { signature }).then((res) => answered(res, bob));
+    e = await post(stack, alice, `/cases/${e.number}/confirm-sale`, { signature }).then((res) => answered(res, bob));
     expect(e.status).toBe('submitted');
     e = await act(igor, e, 'claim', {}, bob);
     e = await act(igor, e, 'decide', { outcome: 'approve', comment: 'Сделка проверена' }, bob);
@@ -236,26 +218,21 @@ describe('passport changes', () => {
 });
 
 describe('identity cases', () => {
-  const lastCode = async (recipient: string) => {
-    const [row] = await stack.database.sql`select body from outbox where recipient = ${recipient} order by id desc limit 1`;
-    return /(\d{6})/.exec(String(row?.body))![1]!;
-  };
-
   it('registration, a restart, the code; the standard check; confirmation in person and by letter', async () => {
     const phone = '+79125557001';
-    const started = await post(undefined, '/identity/registrations', { name: 'Вера Новикова', phone, password: 'Secret123' });
+    const started = await post(stack, undefined, '/identity/registrations', { name: 'Вера Новикова', phone, password: 'Secret123' });
     const accountId = started.json().accountId as string;
     const citizen: Principal = { id: accountId, role: 'citizen', level: 'simplified' };
     let r = await answered(started, citizen);
     expect(r.status).toBe('awaiting_code');
-    r = await post(undefined, `/identity/registrations/${r.number}/restart`, { accountId, channel: 'sms' }).then((res) => answered(res, citizen));
-    r = await post(undefined, `/identity/registrations/${r.number}/code`, { accountId, code: await lastCode('+79125557001') }).then((res) =>
+    r = await post(stack, undefined, `/identity/registrations/${r.number}/restart`, { accountId, channel: 'sms' }).then((res) => answered(res, citizen));
+    r = await post(stack, undefined, `/identity/registrations/${r.number}/code`, { accountId, code: await lastCode(stack, '+79125557001') }).then((res) =>
       answered(res, citizen),
     );
     expect(r.status).toBe('confirmed');
-    expect((await read(citizen, r.number)).statusLabel).toBe('Подтверждено');
+    expect((await detail(stack, citizen, r.number)).statusLabel).toBe('Подтверждено');
 
-    const standard = await post(citizen, '/identity/upgrades/standard', {
+    const standard = await post(stack, citizen, '/identity/upgrades/standard', {
       snils: '789-012-345 23',
       passportSeries: '4511',
       passportNumber: '222333',
@@ -264,13 +241,13 @@ describe('identity cases', () => {
     }).then((res) => answered(res, citizen));
     expect(standard.status).toBe('checking');
     // The registries answer later, on their own: the citizen polls for that.
-    await expect.poll(async () => (await read(citizen, standard.number)).status, { timeout: 15_000, interval: 100 }).toBe('confirmed');
+    await expect.poll(async () => (await detail(stack, citizen, standard.number)).status, { timeout: 15_000, interval: 100 }).toBe('confirmed');
 
     const upgraded: Principal = { ...citizen, level: 'standard' };
-    const inPerson = await post(upgraded, '/identity/upgrades/confirmed', { method: 'in_person', place: 'МФЦ на Тверской' }).then((res) =>
+    const inPerson = await post(stack, upgraded, '/identity/upgrades/confirmed', { method: 'in_person', place: 'МФЦ на Тверской' }).then((res) =>
       answered(res, upgraded),
     );
-    const decided = await post(olga, `/identity/in-person/${inPerson.number}/decision`, {
+    const decided = await post(stack, olga, `/identity/in-person/${inPerson.number}/decision`, {
       decision: 'refuse',
       office: 'МФЦ на Тверской',
       reason: 'Паспорт просрочен',
@@ -279,8 +256,8 @@ describe('identity cases', () => {
     expect(decided.status).toBe('refused');
 
     const address = '190000, Санкт-Петербург, Невский пр., д. 5';
-    const letter = await post(upgraded, '/identity/upgrades/confirmed', { method: 'letter', place: address }).then((res) => answered(res, upgraded));
-    const entered = await post(upgraded, `/identity/upgrades/confirmed/${letter.number}/letter-code`, { code: await lastCode(address) }).then((res) =>
+    const letter = await post(stack, upgraded, '/identity/upgrades/confirmed', { method: 'letter', place: address }).then((res) => answered(res, upgraded));
+    const entered = await post(stack, upgraded, `/identity/upgrades/confirmed/${letter.number}/letter-code`, { code: await lastCode(stack, address) }).then((res) =>
       answered(res, upgraded),
     );
     expect(entered.status).toBe('confirmed');

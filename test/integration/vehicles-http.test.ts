@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../core/principal';
 import { applyChange, canonicalChangeRequest, type ChangeRequest } from '../../core/vehicle';
@@ -17,6 +16,7 @@ import { createX509Verifier } from '../../signatures/verifier';
 import { checkChangeSignature } from '../../vehicles/change-signature';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { HONDA, LADA, POLO, SOLARIS } from '../support/fixtures';
+import { get, post } from '../support/http';
 import { alice, bob, dora, igor, rita } from '../support/personas';
 import { startStack, type Stack } from '../support/stack';
 
@@ -38,9 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-const call = (as: Principal | undefined, opts: InjectOptions) => stack.call(as, opts);
-const get = (as: Principal | undefined, url: string) => call(as, { method: 'GET', url });
-const registerCert = (as: Principal, certificatePem: string) => call(as, { method: 'POST', url: '/certificates', payload: { certificatePem } });
+const registerCert = (as: Principal, certificatePem: string) => post(stack, as, '/certificates', { certificatePem });
 
 const passportOf = async (vin: string) => (await getPassport(stack.database.db, vin))!;
 const writeError = async (p: Promise<unknown>) => {
@@ -54,43 +52,43 @@ const writeError = async (p: Promise<unknown>) => {
 
 describe('owners and their vehicles', () => {
   it('lists only my own vehicles, annulled ones included', async () => {
-    const mine = await get(alice, '/vehicles');
+    const mine = await get(stack, alice, '/vehicles');
     expect(mine.statusCode, mine.body).toBe(200);
     expect(mine.json().items).toEqual([
       { vin: LADA, make: 'LADA', model: '2109', year: 2000, plate: 'А123ВС77', status: 'active', version: 1 },
       { vin: SOLARIS, make: 'HYUNDAI', model: 'SOLARIS', year: 2015, plate: 'Е777КХ199', status: 'active', version: 1 },
     ]);
-    expect((await get(bob, '/vehicles')).json().items.map((v: { vin: string; status: string }) => [v.vin, v.status])).toEqual([
+    expect((await get(stack, bob, '/vehicles')).json().items.map((v: { vin: string; status: string }) => [v.vin, v.status])).toEqual([
       [HONDA, 'active'],
       [POLO, 'annulled'],
     ]);
-    expect((await get(dora, '/vehicles')).json()).toEqual({ items: [] });
-    expect((await get(undefined, '/vehicles')).statusCode).toBe(401);
-    expect((await get(igor, '/vehicles')).statusCode).toBe(403);
+    expect((await get(stack, dora, '/vehicles')).json()).toEqual({ items: [] });
+    expect((await get(stack, undefined, '/vehicles')).statusCode).toBe(401);
+    expect((await get(stack, igor, '/vehicles')).statusCode).toBe(403);
   });
 
   it('shows the current passport with its whole history to the owner, the traffic police and no one else', async () => {
-    const res = await get(alice, `/vehicles/${LADA.toLowerCase()}`);
+    const res = await get(stack, alice, `/vehicles/${LADA.toLowerCase()}`);
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ vin: LADA, version: 1, currentVersion: 1, caseNumber: null, passport: { ownerId: 'alice', plate: 'А123ВС77' } });
     expect(res.json().passport.owners).toHaveLength(2);
     expect(res.json().passport.insurance).toHaveLength(2);
     expect(res.json().passport.inspections).toEqual([{ date: '2025-04-11', validUntil: '2027-04-11', result: 'passed', mileageKm: 214500 }]);
-    expect((await get(igor, `/vehicles/${LADA}`)).statusCode).toBe(200);
-    expect((await get(bob, `/vehicles/${LADA}`)).statusCode).toBe(404);
-    expect((await get(rita, `/vehicles/${LADA}`)).statusCode).toBe(404);
-    expect((await get(alice, '/vehicles/1HGCM82633A004353')).statusCode).toBe(404);
+    expect((await get(stack, igor, `/vehicles/${LADA}`)).statusCode).toBe(200);
+    expect((await get(stack, bob, `/vehicles/${LADA}`)).statusCode).toBe(404);
+    expect((await get(stack, rita, `/vehicles/${LADA}`)).statusCode).toBe(404);
+    expect((await get(stack, alice, '/vehicles/1HGCM82633A004353')).statusCode).toBe(404);
   });
 
   it('answers a malformed VIN or version with 400 and the path', async () => {
-    const bad = await get(alice, '/vehicles/XTA2109I0Y2766389');
+    const bad = await get(stack, alice, '/vehicles/XTA2109I0Y2766389');
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toContain('application/problem+json');
     expect(bad.json().errors).toEqual([expect.objectContaining({ path: '/params/vin' })]);
-    const version = await get(alice, `/vehicles/${LADA}/versions/0`);
+    const version = await get(stack, alice, `/vehicles/${LADA}/versions/0`);
     expect(version.statusCode).toBe(400);
     expect(version.json().errors).toEqual([expect.objectContaining({ path: '/params/version' })]);
-    expect((await get(alice, `/vehicles/${LADA}/versions/99999999999`)).statusCode).toBe(400);
+    expect((await get(stack, alice, `/vehicles/${LADA}/versions/99999999999`)).statusCode).toBe(400);
   });
 });
 
@@ -109,19 +107,19 @@ describe('passport versions', () => {
     const next = applyChange(v1.data, { kind: 'plate', payload: { plate: 'o555oo77' } }, '2026-05-04T10:00:00.000Z', 'E-2026-0000101');
     expect(await applyPassportVersion(stack.database.db, { vin: SOLARIS, expectedVersion: 1, data: next, caseNumber: 'E-2026-0000101' })).toEqual({ version: 2 });
 
-    const current = await get(alice, `/vehicles/${SOLARIS}`);
+    const current = await get(stack, alice, `/vehicles/${SOLARIS}`);
     expect(current.json()).toMatchObject({ version: 2, currentVersion: 2, caseNumber: 'E-2026-0000101', passport: { plate: 'О555ОО77' } });
-    const old = await get(alice, `/vehicles/${SOLARIS}/versions/1`);
+    const old = await get(stack, alice, `/vehicles/${SOLARIS}/versions/1`);
     expect(old.statusCode).toBe(200);
     expect(old.json()).toMatchObject({ version: 1, currentVersion: 2, caseNumber: null, passport: { plate: 'Е777КХ199' } });
     expect(old.json().passport).toEqual(v1.data);
-    expect((await get(alice, `/vehicles/${SOLARIS}/versions/3`)).statusCode).toBe(404);
-    const versions = (await get(alice, `/vehicles/${SOLARIS}/versions`)).json().items;
+    expect((await get(stack, alice, `/vehicles/${SOLARIS}/versions/3`)).statusCode).toBe(404);
+    const versions = (await get(stack, alice, `/vehicles/${SOLARIS}/versions`)).json().items;
     expect(versions.map((v: { version: number; caseNumber: string | null }) => [v.version, v.caseNumber])).toEqual([
       [1, null],
       [2, 'E-2026-0000101'],
     ]);
-    expect((await get(alice, '/vehicles')).json().items.find((v: { vin: string }) => v.vin === SOLARIS)).toMatchObject({ plate: 'О555ОО77', version: 2 });
+    expect((await get(stack, alice, '/vehicles')).json().items.find((v: { vin: string }) => v.vin === SOLARIS)).toMatchObject({ plate: 'О555ОО77', version: 2 });
   });
 
   it('lets exactly one of several approvals based on the same version apply', async () => {
@@ -170,10 +168,10 @@ describe('passport versions', () => {
     const lada = await passportOf(LADA);
     const sold = applyChange(lada.data, { kind: 'sale', payload: { buyerId: 'dora', contractDate: '2026-05-01' } }, new Date().toISOString(), 'E-2026-0000401');
     await applyPassportVersion(stack.database.db, { vin: LADA, expectedVersion: 1, data: sold, caseNumber: 'E-2026-0000401' });
-    expect((await get(dora, '/vehicles')).json().items.map((v: { vin: string }) => v.vin)).toEqual([LADA]);
-    expect((await get(alice, '/vehicles')).json().items.map((v: { vin: string }) => v.vin)).toEqual([SOLARIS]);
-    expect((await get(alice, `/vehicles/${LADA}/versions/1`)).statusCode).toBe(404);
-    expect((await get(dora, `/vehicles/${LADA}/versions/1`)).json().passport.ownerId).toBe('alice');
+    expect((await get(stack, dora, '/vehicles')).json().items.map((v: { vin: string }) => v.vin)).toEqual([LADA]);
+    expect((await get(stack, alice, '/vehicles')).json().items.map((v: { vin: string }) => v.vin)).toEqual([SOLARIS]);
+    expect((await get(stack, alice, `/vehicles/${LADA}/versions/1`)).statusCode).toBe(404);
+    expect((await get(stack, dora, `/vehicles/${LADA}/versions/1`)).json().passport.ownerId).toBe('alice');
   });
 });
 
@@ -184,7 +182,7 @@ describe('extracts', () => {
     expect(extract.code).toMatch(/^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$/);
     expect(await issueExtract(stack.database.db, { vin: SOLARIS, version, caseNumber: 'E-2026-0000101' })).toEqual(extract);
 
-    const ok = await get(undefined, `/extracts/${extract.code.toLowerCase()}/verify`);
+    const ok = await get(stack, undefined, `/extracts/${extract.code.toLowerCase()}/verify`);
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toEqual({ genuine: true, vin: SOLARIS, version, issuedAt: new Date(extract.issuedAt).toISOString(), current: true });
     expect(ok.body).not.toContain('alice');
@@ -192,12 +190,12 @@ describe('extracts', () => {
     const { data } = await passportOf(SOLARIS);
     const next = applyChange(data, { kind: 'technical', payload: { technical: { color: 'белый' } } }, new Date().toISOString(), 'E-2026-0000102');
     await applyPassportVersion(stack.database.db, { vin: SOLARIS, expectedVersion: version, data: next, caseNumber: 'E-2026-0000102' });
-    expect((await get(undefined, `/extracts/${extract.code}/verify`)).json()).toMatchObject({ genuine: true, version, current: false });
+    expect((await get(stack, undefined, `/extracts/${extract.code}/verify`)).json()).toMatchObject({ genuine: true, version, current: false });
 
-    const fake = await get(undefined, '/extracts/AAAA-BBBB-CCCC/verify');
+    const fake = await get(stack, undefined, '/extracts/AAAA-BBBB-CCCC/verify');
     expect(fake.statusCode).toBe(404);
     expect(fake.headers['content-type']).toContain('application/problem+json');
-    const malformed = await get(undefined, '/extracts/not-a-code/verify');
+    const malformed = await get(stack, undefined, '/extracts/not-a-code/verify');
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().errors).toEqual([expect.objectContaining({ path: '/params/code' })]);
   });
@@ -212,8 +210,8 @@ describe('signing certificates', () => {
     expect(again.statusCode).toBe(200);
     expect(again.json().id).toBe(res.json().id);
     expect((await registerCert(bob, aliceCert.pem)).statusCode).toBe(409);
-    expect((await get(alice, '/certificates')).json().items.map((c: { id: string }) => c.id)).toEqual([res.json().id]);
-    expect((await get(bob, '/certificates')).json()).toEqual({ items: [] });
+    expect((await get(stack, alice, '/certificates')).json().items.map((c: { id: string }) => c.id)).toEqual([res.json().id]);
+    expect((await get(stack, bob, '/certificates')).json()).toEqual({ items: [] });
   });
 
   it('answers a PEM that is not a certificate with 400 and the path', async () => {
@@ -222,7 +220,7 @@ describe('signing certificates', () => {
       expect(res.statusCode, pem).toBe(400);
       expect(res.json().errors).toEqual([expect.objectContaining({ path: '/body/certificatePem' })]);
     }
-    expect((await call(alice, { method: 'POST', url: '/certificates', payload: {} })).json().errors).toEqual([
+    expect((await post(stack, alice, '/certificates', {})).json().errors).toEqual([
       expect.objectContaining({ path: '/body/certificatePem' }),
     ]);
   });
@@ -256,11 +254,11 @@ describe('signing certificates', () => {
   it('revokes my own certificate only, for good', async () => {
     const cert = await issueTestCertificate(ca, { name: 'Боб', snils: '12345678964' });
     const { id } = (await registerCert(bob, cert.pem)).json();
-    expect((await call(alice, { method: 'POST', url: `/certificates/${id}/revoke` })).statusCode).toBe(404);
-    const res = await call(bob, { method: 'POST', url: `/certificates/${id}/revoke` });
+    expect((await post(stack, alice, `/certificates/${id}/revoke`)).statusCode).toBe(404);
+    const res = await post(stack, bob, `/certificates/${id}/revoke`);
     expect(res.statusCode).toBe(200);
     expect(res.json().revokedAt).toEqual(expect.any(String));
-    const again = await call(bob, { method: 'POST', url: `/certificates/${id}/revoke` });
+    const again = await post(stack, bob, `/certificates/${id}/revoke`);
     expect(again.json().revokedAt).toBe(res.json().revokedAt);
   });
 });

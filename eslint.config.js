@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'child_process', 'net', 'http', 'https', 'stream', 'url', 'util', 'events', 'timers'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', '.temporal-bin/**', 'db/migrations/**', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', '.data/**', '.temporal-bin/**', '.fuzz/**', 'db/migrations/**', 'eslint.config.js'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

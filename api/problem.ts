@@ -70,6 +70,7 @@ export function toProblem(err: unknown): Problem {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
     case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
     case 'FST_PARTS_LIMIT':
       return new Problem(413, reasonPhrase(413), fe.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':

@@ -23,8 +23,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { mintToken, type Principal } from '../api/auth';
+import { mintToken } from '../accounts/tokens';
 import { loadConfig } from '../config';
+import type { Principal } from '../core/principal';
 import { alice, erik, rita } from '../test/support/personas';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -188,7 +188,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
             reference: { type: 'string', minLength: 1, maxLength: 100 },
           },
         },
-        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problems(404, 409) },
+        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problems(401, 404, 409) },
       },
     },
     async (request, reply) => {

@@ -48,7 +48,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
             channel: { type: 'string', enum: ['sms', 'email'] },
           },
         },
-        response: { 201: codeAnswer, ...problems(404, 409) },
+        response: { 201: codeAnswer, ...problems(409) },
       },
     },
     async (request, reply) => {
@@ -148,7 +148,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         },
         response: {
           200: { type: 'object', properties: { token: { type: 'string' }, accountId: { type: 'string' }, level: { type: 'string' } } },
-          ...problems(404, 409),
+          ...problems(401, 403),
         },
       },
     },

@@ -27,7 +27,7 @@ export async function paymentRoutes(app: FastifyInstance): Promise<void> {
             paidAt: { type: 'string', format: 'date-time' },
           },
         },
-        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problems(404, 409) },
+        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problems(401, 404, 409) },
       },
     },
     async (request, reply) => {

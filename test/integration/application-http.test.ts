@@ -6,6 +6,7 @@ import { CaseSearchAttributes } from '../../workflows/machinery/search-attribute
 import { recordHistory } from '../support/histories';
 import { act, detail, file, get, post, rejectedCase, timelineOf } from '../support/http';
 import { alice, bob, fedor, rita, rob } from '../support/personas';
+import { testFormSchema } from '../support/fixtures';
 import { startStack, testService, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -15,16 +16,7 @@ const strict = testService({ partialEditAllowed: false });
 /** 500 RUB, waived for a disabled applicant. */
 const exemptable = testService({
   fee: { base: 500, byField: { field: 'benefit', amounts: { disabled: 0 } } },
-  formSchema: {
-    type: 'object',
-    required: ['purpose', 'copies'],
-    additionalProperties: false,
-    properties: {
-      purpose: { type: 'string', minLength: 3 },
-      copies: { type: 'integer', minimum: 1, maximum: 5 },
-      benefit: { type: 'string', enum: ['none', 'disabled'] },
-    },
-  },
+  formSchema: testFormSchema({ benefit: { type: 'string', enum: ['none', 'disabled'] } }),
 });
 
 beforeAll(async () => {

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { ServiceDefinition } from '../../core/catalogue';
 
+/** The test services' form: a purpose and a number of copies, plus what a test adds. */
+export function testFormSchema(more: Record<string, unknown> = { urgency: { type: 'string', enum: ['normal', 'urgent'] } }) {
+  return {
+    type: 'object',
+    required: ['purpose', 'copies'],
+    additionalProperties: false,
+    properties: { purpose: { type: 'string', minLength: 3 }, copies: { type: 'integer', minimum: 1, maximum: 5 }, ...more },
+  };
+}
+
 /**
  * A small service for tests; override what a test is about. No side effects on import,
  * so workflow tests can use it without the HTTP stack.
@@ -13,16 +23,7 @@ export function testService(overrides: Partial<ServiceDefinition> = {}): Service
     agency: 'mvd',
     description: 'Выдача справки для проверки системы',
     requiredDocuments: [],
-    formSchema: {
-      type: 'object',
-      required: ['purpose', 'copies'],
-      additionalProperties: false,
-      properties: {
-        purpose: { type: 'string', minLength: 3 },
-        copies: { type: 'integer', minimum: 1, maximum: 5 },
-        urgency: { type: 'string', enum: ['normal', 'urgent'] },
-      },
-    },
+    formSchema: testFormSchema(),
     term: { days: 15, unit: 'calendar' },
     fee: { base: 0 },
     minLevel: 'simplified',

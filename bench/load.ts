@@ -1,0 +1,209 @@
+/**
+ * The load generator: one process per measurement, forked by bench/run.ts with a spec
+ * (JSON in argv[2]). It prepares (connections, inputs), says `ready`, waits for `go`,
+ * runs bounded in time (or in count), and answers `done` with its numbers, so that the
+ * parent's CPU window covers the load alone.
+ *
+ * Kinds: `http` (autocannon), and the raw Temporal baselines `start`
+ * (client.workflow.start), `query` (a workflow query) and `update` (an update).
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { caseWorkflowId, formatCaseNumber } from '../core/case-model';
+import { actorOf, type Principal } from '../core/principal';
+import { connectDatabase } from '../db/client';
+import { getCalendar, getService } from '../db/queries/catalogue';
+import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+import { latencySummary, type LoadResult } from './stats';
+
+export type LoadSpec =
+  | {
+      kind: 'http';
+      url: string;
+      connections: number;
+      durationSec: number;
+      method?: 'GET' | 'POST';
+      headers?: Record<string, string>;
+      body?: string;
+      /** One request per item, `path` and body from it: for actions that each need a fresh case. */
+      perItem?: { path: string; body: string }[];
+    }
+  | {
+      kind: 'start';
+      temporalAddress: string;
+      namespace: string;
+      taskQueue: string;
+      databaseUrl: string;
+      serviceCode: string;
+      form: Record<string, unknown>;
+      applicant: Principal;
+      concurrency: number;
+      durationSec: number;
+    }
+  | {
+      kind: 'query' | 'update';
+      temporalAddress: string;
+      namespace: string;
+      /** A query or update name, e.g. `state` or `registered`. */
+      name: string;
+      workflowIds: string[];
+      concurrency: number;
+      durationSec: number;
+      /** Each workflow once at most (stops when all had their turn). */
+      once?: boolean;
+    };
+
+function send(message: unknown): void {
+  process.send!(message);
+}
+
+const go = new Promise<void>((resolve) => process.on('message', (m: { type?: string }) => m.type === 'go' && resolve()));
+
+async function http(spec: Extract<LoadSpec, { kind: 'http' }>): Promise<LoadResult> {
+  const items = spec.perItem ? [...spec.perItem] : undefined;
+  const requests = items
+    ? [
+        {
+          method: spec.method ?? 'POST',
+          setupRequest: (req: autocannon.Request) => {
+            const item = items.shift();
+            // Out of items: autocannon restarts the list; `amount` keeps that from happening.
+            if (!item) return req;
+            return { ...req, path: item.path, body: item.body };
+          },
+        },
+      ]
+    : undefined;
+  send({ type: 'ready' });
+  await go;
+  const r = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: spec.durationSec,
+    amount: items ? items.length : undefined,
+    method: spec.method ?? 'GET',
+    headers: { 'content-type': 'application/json', ...spec.headers },
+    body: spec.body,
+    requests,
+    timeout: 30,
+  });
+  const ok = r['2xx'];
+  return {
+    seconds: r.duration,
+    ok,
+    failed: r.non2xx + r.errors + r.timeouts,
+    perSecond: ok / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    statusCodes: r.statusCodeStats as unknown as Record<string, { count: number }>,
+  };
+}
+
+/** Runs `op` with `concurrency` loops until the deadline (or until `next` runs dry), timing each call. */
+async function loops<T>(concurrency: number, durationSec: number, next: () => T | undefined, op: (item: T) => Promise<unknown>) {
+  const latencies: number[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  const deadline = started + durationSec * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const item = next();
+        if (item === undefined) return;
+        const t = performance.now();
+        try {
+          await op(item);
+          latencies.push(performance.now() - t);
+        } catch (err) {
+          failed++;
+          firstError ??= err instanceof Error ? err.message : String(err);
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, ok: latencies.length, failed, firstError, perSecond: latencies.length / seconds, ...latencySummary(latencies) };
+}
+
+async function client(address: string, namespace: string): Promise<Client> {
+  return new Client({ connection: await Connection.connect({ address }), namespace });
+}
+
+async function start(spec: Extract<LoadSpec, { kind: 'start' }>): Promise<LoadResult> {
+  const temporal = await client(spec.temporalAddress, spec.namespace);
+  const database = connectDatabase(spec.databaseUrl, 2);
+  const service = await getService(database.db, spec.serviceCode);
+  if (!service) throw new Error(`no service ${spec.serviceCode}`);
+  const calendar = await getCalendar(database.db);
+  // Numbers from the product's sequence, drawn before the window: more than the run can use.
+  const raw = postgres(spec.databaseUrl, { max: 1, onnotice: () => {} });
+  const seqs = await raw<{ seq: string }[]>`select nextval('case_number_seq') as seq from generate_series(1, ${Math.ceil(spec.durationSec * 200) + 50})`;
+  await raw.end();
+  await database.close();
+  const year = new Date().getUTCFullYear();
+  const numbers = seqs.map((s) => formatCaseNumber('application', year, Number(s.seq)));
+  const startedIds: string[] = [];
+  send({ type: 'ready' });
+  await go;
+  const result = await loops(spec.concurrency, spec.durationSec, () => numbers.shift(), async (number) => {
+    // The same workflow type, input and options as temporal/start-case.ts gives a filing.
+    const workflowId = caseWorkflowId(number);
+    await temporal.workflow.start('applicationWorkflow', {
+      workflowId,
+      taskQueue: spec.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [
+        {
+          number,
+          service,
+          calendar,
+          applicantId: spec.applicant.id,
+          form: spec.form,
+          documents: [],
+          meta: { clientAddress: '127.0.0.1', requestId: randomUUID(), actor: actorOf(spec.applicant) },
+        },
+      ],
+      typedSearchAttributes: [
+        { key: CaseSearchAttributes.kind, value: 'application' },
+        { key: CaseSearchAttributes.status, value: 'submitted' },
+        { key: CaseSearchAttributes.applicant, value: spec.applicant.id },
+        { key: CaseSearchAttributes.service, value: service.code },
+        { key: CaseSearchAttributes.agency, value: service.agency },
+      ],
+      memo: { number, serviceName: service.name, serviceCode: service.code },
+    });
+    startedIds.push(workflowId);
+  });
+  await temporal.connection.close();
+  return { ...result, workflowIds: startedIds };
+}
+
+async function queryOrUpdate(spec: Extract<LoadSpec, { kind: 'query' | 'update' }>): Promise<LoadResult> {
+  const temporal = await client(spec.temporalAddress, spec.namespace);
+  let i = 0;
+  send({ type: 'ready' });
+  await go;
+  const next = () => (spec.once && i >= spec.workflowIds.length ? undefined : spec.workflowIds[i++ % spec.workflowIds.length]);
+  const result = await loops(spec.concurrency, spec.durationSec, next, (id) => {
+    const handle = temporal.workflow.getHandle(id);
+    return spec.kind === 'query' ? handle.query(spec.name) : handle.executeUpdate(spec.name);
+  });
+  await temporal.connection.close();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2]!) as LoadSpec;
+  const result = spec.kind === 'http' ? await http(spec) : spec.kind === 'start' ? await start(spec) : await queryOrUpdate(spec);
+  send({ type: 'done', result });
+  process.disconnect?.();
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  process.exit(1);
+});

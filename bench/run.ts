@@ -1,0 +1,494 @@
+/**
+ * `npm run bench`: the hot paths of issue 10, each against its raw baseline, in one run.
+ * Starts the system itself (bench/system.ts), drives load from a separate process per
+ * measurement (bench/load.ts: autocannon for HTTP, the Temporal client for the raw
+ * baselines), repeats each measurement and reports the median, the spread and each
+ * process's CPU share (from /proc), and writes bench/results.json and bench/results.md.
+ *
+ *   npm run bench [-- --quick]
+ *
+ * `--quick` (the CI smoke): ~1 s per measurement, one repetition, a small seed; it writes
+ * bench/results.quick.{json,md} (gitignored), never the committed results.
+ */
+import { fork } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import protos from '@temporalio/proto';
+import { mintToken } from '../accounts/tokens';
+import { loadConfig } from '../config';
+import { caseWorkflowId } from '../core/case-model';
+import type { Principal } from '../core/principal';
+import { PROJECT_ROOT } from '../temporal/binaries';
+import type { LoadSpec } from './load';
+import { CpuWindow, rssBytes, round1 } from './procs';
+import { seedCases, SEED_APPLICANTS } from './seed-cases';
+import { median, round, spread, type LoadResult } from './stats';
+import { startSystem, type System } from './system';
+
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const QUICK = args.quick;
+const SECONDS = QUICK ? 1 : 5;
+const REPS = QUICK ? 1 : 3;
+const CLAIMS_PER_REP = QUICK ? 5 : 40;
+const SEED = QUICK ? { cases: 2_000, journalPerCase: 5 } : { cases: 100_000, journalPerCase: 10 };
+const MEMORY_CASES = QUICK ? 40 : 1_000;
+const OUT = path.join(PROJECT_ROOT, 'bench', QUICK ? 'results.quick' : 'results');
+
+const SERVICE = 'certificate-of-no-record';
+const FORM = { purpose: 'employment', birthPlace: 'г. Казань', copies: 1 };
+const poller: Principal = { id: 'alice', role: 'citizen', level: 'confirmed' };
+const filer: Principal = { id: 'bench-filer', role: 'citizen', level: 'confirmed' };
+const rawFiler: Principal = { id: 'bench-raw', role: 'citizen', level: 'confirmed' };
+const reviewer: Principal = { id: 'rita', role: 'reviewer', agency: 'mvd' };
+const lister: Principal = { id: 'bench-c7', role: 'citizen', level: 'confirmed' };
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Measured {
+  result: LoadResult;
+  cpu: Record<string, number>;
+}
+
+interface Side {
+  label: string;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  failed: number;
+  spread: number;
+  cpu: Record<string, number>;
+  reps: { perSecond: number; p50: number; p99: number; ok: number; failed: number; seconds: number }[];
+  firstError?: string;
+}
+
+interface Entry {
+  path: string;
+  product: Side;
+  baseline: Side | null;
+  /** How `ratio` is formed. */
+  ratioOf: string;
+  ratio: number | null;
+  note?: string;
+}
+
+let system: System | undefined;
+
+function cpuGroups(loadPid: number | undefined) {
+  return () => {
+    const s = system!;
+    const servers = s.serverPids();
+    return {
+      api: [s.api.process.pid!],
+      worker: s.worker.process.exitCode === null ? [s.worker.process.pid!] : [],
+      bare: [s.bare.process.pid!],
+      temporal: servers.temporal,
+      postgres: servers.postgres,
+      load: loadPid ? [loadPid] : [],
+    };
+  };
+}
+
+/** One measurement: a load process prepares, then runs while the CPU window is open. */
+function measure(spec: LoadSpec): Promise<Measured> {
+  const child = fork(path.join(PROJECT_ROOT, 'bench', 'load.ts'), [JSON.stringify(spec)], {
+    cwd: PROJECT_ROOT,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const window = new CpuWindow(cpuGroups(child.pid));
+  return new Promise((resolve, reject) => {
+    child.on('message', (m: { type: string; result?: LoadResult; message?: string }) => {
+      if (m.type === 'ready') {
+        window.begin();
+        child.send({ type: 'go' });
+      } else if (m.type === 'done') {
+        const cpu = window.end();
+        resolve({ result: m.result!, cpu });
+      } else if (m.type === 'error') reject(new Error(`load process: ${m.message}`));
+    });
+    child.once('exit', (code) => code && reject(new Error(`load process exited with ${code}`)));
+  });
+}
+
+function side(label: string, runs: Measured[]): Side {
+  const cpuKeys = Object.keys(runs[0]?.cpu ?? {});
+  const firstError = runs.find((r) => r.result.firstError)?.result.firstError;
+  return {
+    label,
+    perSecond: round(median(runs.map((r) => r.result.perSecond)), 1),
+    p50: round(median(runs.map((r) => r.result.p50)), 1),
+    p99: round(median(runs.map((r) => r.result.p99)), 1),
+    failed: runs.reduce((n, r) => n + r.result.failed, 0),
+    spread: spread(runs.map((r) => r.result.perSecond)),
+    cpu: Object.fromEntries(cpuKeys.map((k) => [k, round1(median(runs.map((r) => r.cpu[k] ?? 0)))])),
+    reps: runs.map((r) => ({
+      perSecond: round(r.result.perSecond, 1),
+      p50: round(r.result.p50, 1),
+      p99: round(r.result.p99, 1),
+      ok: r.result.ok,
+      failed: r.result.failed,
+      seconds: round(r.result.seconds, 2),
+    })),
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
+function report(e: Entry): void {
+  const fmt = (s: Side) =>
+    `${s.label}: ${s.perSecond}/s p50 ${s.p50} ms p99 ${s.p99} ms (spread ${Math.round(s.spread * 100)} %, failed ${s.failed}) ` +
+    `cpu ${Object.entries(s.cpu).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}%`).join(' ')}`;
+  say(`\n■ ${e.path}\n  ${fmt(e.product)}`);
+  if (e.baseline) say(`  ${fmt(e.baseline)}`);
+  say(`  ratio (${e.ratioOf}): ${e.ratio ?? '—'}`);
+  for (const s of [e.product, e.baseline]) if (s?.failed) say(`  ! ${s.label}: ${s.failed} failed requests${s.firstError ? ` (first: ${s.firstError})` : ''}`);
+}
+
+function httpSpec(url: string, token: string, connections: number, more: Partial<Extract<LoadSpec, { kind: 'http' }>> = {}): LoadSpec {
+  return { kind: 'http', url, connections, durationSec: SECONDS, headers: { authorization: `Bearer ${token}` }, ...more };
+}
+
+async function fileViaApi(token: string, n: number, concurrency = 10): Promise<string[]> {
+  const numbers: string[] = [];
+  let left = n;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) {
+        const r = await fetch(`${system!.apiUrl}/cases`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ serviceCode: SERVICE, form: FORM, documents: [] }),
+        });
+        if (r.status !== 201) throw new Error(`filing answered ${r.status}: ${await r.text()}`);
+        numbers.push(((await r.json()) as { number: string }).number);
+      }
+    }),
+  );
+  return numbers;
+}
+
+/** Waits until the worker has projected every one of these cases (its backlog is done). */
+async function settle(numbers: string[], timeoutMs = 120_000): Promise<void> {
+  const { sql } = system!.database;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from cases where number = any(${numbers})`;
+    const n = row?.n ?? 0;
+    if (n >= numbers.length) return;
+    if (Date.now() > deadline) throw new Error(`only ${n} of ${numbers.length} cases projected after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const numberOf = (workflowId: string) => workflowId.replace(/^case-/, '');
+
+async function historyFacts(temporal: Client, ids: string[]): Promise<{ cases: number; events: number; bytes: number; eventTypes: Record<string, number> }> {
+  const events: number[] = [];
+  const bytes: number[] = [];
+  const types: Record<string, number> = {};
+  for (const id of ids) {
+    const history = await temporal.workflow.getHandle(id).fetchHistory();
+    events.push(history.events?.length ?? 0);
+    bytes.push(protos.temporal.api.history.v1.History.encode(history).finish().length);
+    if (id === ids[0]) {
+      for (const e of history.events ?? []) {
+        const name = protos.temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType);
+        const short = name.replace(/^EVENT_TYPE_/, '');
+        types[short] = (types[short] ?? 0) + 1;
+      }
+    }
+  }
+  return { cases: ids.length, events: median(events), bytes: median(bytes), eventTypes: types };
+}
+
+function sampleRss(pid: number, samples = 5): Promise<number> {
+  return new Promise((resolve) => {
+    const got: number[] = [];
+    const t = setInterval(() => {
+      got.push(rssBytes(pid));
+      if (got.length >= samples) {
+        clearInterval(t);
+        resolve(median(got));
+      }
+    }, 200);
+  });
+}
+
+function markdown(results: Record<string, unknown>, entries: Entry[], extra: { history: unknown; memory: unknown }): string {
+  const m = results.machine as Record<string, unknown>;
+  const cpu = (s: Side) => Object.entries(s.cpu).filter(([k, v]) => v >= 1 && k !== 'harness').map(([k, v]) => `${k} ${v}`).join(', ');
+  const lines = [
+    `# Benchmark results${QUICK ? ' (quick smoke: not the real numbers)' : ''}`,
+    '',
+    `${results.date} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · load average before ${(m.loadBefore as number[]).join(' ')}, after ${(m.loadAfter as number[]).join(' ')} · Postgres ${m.postgres} · ${results.seconds} s wall`,
+    '',
+    `Each measurement ${SECONDS} s (claims: ${CLAIMS_PER_REP} per repetition), median of ${REPS}; spread = (max − min) / median of the rates. ` +
+      'CPU in % of one core over the window (machine = every process on it, other work included).',
+    '',
+    '| path | product | baseline | ratio | product p50 / p99 ms | baseline p50 / p99 ms | spread | CPU % product (baseline) |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const e of entries) {
+    const b = e.baseline;
+    lines.push(
+      `| ${e.path} | ${e.product.label}: ${e.product.perSecond}/s | ${b ? `${b.label}: ${b.perSecond}/s` : '—'} | ${e.ratio ?? '—'} (${e.ratioOf}) | ${e.product.p50} / ${e.product.p99} | ${b ? `${b.p50} / ${b.p99}` : '—'} | ${Math.round(e.product.spread * 100)} %${b ? ` / ${Math.round(b.spread * 100)} %` : ''} | ${cpu(e.product)}${b ? ` (${cpu(b)})` : ''} |`,
+    );
+  }
+  lines.push('', '```json', JSON.stringify({ history: extra.history, memory: extra.memory }, null, 2), '```', '');
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const wallStart = performance.now();
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    loadBefore: os.loadavg().map((x) => round(x, 2)),
+    loadAfter: [] as number[],
+    postgres: '',
+  };
+  say(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, load average ${machine.loadBefore.join(' ')}`);
+  say(`mode: ${QUICK ? 'quick smoke' : 'full'} (${SECONDS} s per measurement, ${REPS} repetition(s))`);
+
+  say('starting the system (Postgres, Temporal dev server, worker, API, bare server)…');
+  system = await startSystem();
+  const s = system;
+  machine.postgres = s.databaseKind;
+  say(`  API ${s.apiUrl}, bare ${s.bareUrl}, Temporal ${s.temporalAddress}, Postgres ${s.databaseKind}; logs in ${s.dataDir}/system.log`);
+  const config = loadConfig(s.env);
+  const token = async (p: Principal) => mintToken(config.auth, p);
+  const [pollToken, filerToken, reviewerToken, listerToken] = await Promise.all([token(poller), token(filer), token(reviewer), token(lister)]);
+  const temporal = new Client({ connection: await Connection.connect({ address: s.temporalAddress }), namespace: config.temporal.namespace });
+  const tq = { temporalAddress: s.temporalAddress, namespace: config.temporal.namespace };
+  const entries: Entry[] = [];
+
+  // ---- 1. status poll vs the bare route -------------------------------------------
+  const [pollNumber] = await fileViaApi(pollToken, 1, 1);
+  const pollUrl = `${s.apiUrl}/cases/${pollNumber}`;
+  const bareUrl = `${s.bareUrl}/cases/${pollNumber}`;
+  // Warm-up (JIT, pools), not recorded.
+  await measure({ ...httpSpec(pollUrl, pollToken, 50), durationSec: 1 } as LoadSpec);
+  await measure({ ...httpSpec(bareUrl, pollToken, 50), durationSec: 1 } as LoadSpec);
+  const poll: Measured[] = [];
+  const bare: Measured[] = [];
+  for (let i = 0; i < REPS; i++) {
+    poll.push(await measure(httpSpec(pollUrl, pollToken, 50)));
+    bare.push(await measure(httpSpec(bareUrl, pollToken, 50)));
+  }
+  const pollEntry: Entry = {
+    path: 'status poll `GET /cases/{n}`, 50 connections',
+    product: side('API', poll),
+    baseline: side('bare Fastify + postgres.js, same SELECT', bare),
+    ratioOf: 'product/baseline req/s',
+    ratio: null,
+  };
+  pollEntry.ratio = round(pollEntry.product.perSecond / pollEntry.baseline!.perSecond);
+  entries.push(pollEntry);
+  report(pollEntry);
+
+  // ---- 3. filing vs a raw workflow start ------------------------------------------
+  const filingBody = JSON.stringify({ serviceCode: SERVICE, form: FORM, documents: [] });
+  const filed: Measured[] = [];
+  const raw: Measured[] = [];
+  const rawIds: string[] = [];
+  for (let i = 0; i < REPS; i++) {
+    filed.push(await measure(httpSpec(`${s.apiUrl}/cases`, filerToken, 10, { method: 'POST', body: filingBody })));
+    const r = await measure({ kind: 'start', ...tq, taskQueue: config.temporal.taskQueue, databaseUrl: s.databaseUrl, serviceCode: SERVICE, form: FORM, applicant: rawFiler, concurrency: 10, durationSec: SECONDS });
+    raw.push(r);
+    rawIds.push(...(r.result.workflowIds ?? []));
+    // The raw starts leave the worker a backlog: let it finish before the next measurement.
+    await settle((r.result.workflowIds ?? []).map(numberOf));
+  }
+  const filingEntry: Entry = {
+    path: 'filing `POST /cases`, concurrency 10',
+    product: side('API (answers once projected)', filed),
+    baseline: side('client.workflow.start, same type and input', raw),
+    ratioOf: 'product/baseline per s',
+    ratio: null,
+  };
+  filingEntry.ratio = round(filingEntry.product.perSecond / filingEntry.baseline!.perSecond);
+  entries.push(filingEntry);
+  report(filingEntry);
+  const productFiled = (await s.database.sql<{ number: string }[]>`select number from cases where applicant_id = ${filer.id} order by number`).map((r) => r.number);
+  const historySample = QUICK ? 3 : 20;
+  const history = {
+    product: await historyFacts(temporal, productFiled.slice(0, historySample).map(caseWorkflowId)),
+    rawStart: await historyFacts(temporal, rawIds.slice(0, historySample)),
+    note: 'median events and bytes (protobuf History) per case right after filing; eventTypes of the first case',
+  };
+  say(`  history per filed case: product ${history.product.events} events, ${history.product.bytes} bytes; raw start ${history.rawStart.events} events, ${history.rawStart.bytes} bytes`);
+
+  // ---- 4. claim vs a no-op update -------------------------------------------------
+  const claimable = async () =>
+    s.database.sql<{ number: string; version: number }[]>`
+      select number, version from cases where applicant_id = ${filer.id} and status = 'submitted' and assignee_id is null order by number`;
+  let open = await claimable();
+  if (open.length < CLAIMS_PER_REP * REPS) {
+    await fileViaApi(filerToken, CLAIMS_PER_REP * REPS - open.length);
+    open = await claimable();
+  }
+  const claims: Measured[] = [];
+  const noops: Measured[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const batch = open.slice(i * CLAIMS_PER_REP, (i + 1) * CLAIMS_PER_REP);
+    claims.push(
+      await measure(
+        httpSpec(s.apiUrl, reviewerToken, 1, {
+          method: 'POST',
+          durationSec: 60,
+          perItem: batch.map((c) => ({ path: `/cases/${c.number}/claim`, body: JSON.stringify({ version: c.version }) })),
+        }),
+      ),
+    );
+    noops.push(await measure({ kind: 'update', ...tq, name: 'registered', workflowIds: batch.map((c) => caseWorkflowId(c.number)), concurrency: 1, durationSec: 60, once: true }));
+  }
+  const claimEntry: Entry = {
+    path: 'reviewer claim `POST /cases/{n}/claim` until the answer, 1 connection',
+    product: side('API claim', claims),
+    baseline: side('`registered` update (no state change) of the same workflows', noops),
+    ratioOf: 'product/baseline p50 latency',
+    ratio: null,
+    note: 'The workflows offer no no-op update; `registered` (the update-with-start target) only waits until the case is projected and answers: one workflow task, no activity, no state change.',
+  };
+  claimEntry.ratio = round(claimEntry.product.p50 / claimEntry.baseline!.p50);
+  entries.push(claimEntry);
+  report(claimEntry);
+
+  // ---- 2. poll with the worker stopped vs a workflow query ------------------------
+  const queryIds = productFiled.slice(0, 200).map(caseWorkflowId);
+  const queries: Measured[] = [];
+  for (let i = 0; i < REPS; i++) queries.push(await measure({ kind: 'query', ...tq, name: 'state', workflowIds: queryIds, concurrency: 50, durationSec: SECONDS }));
+  await s.worker.stop();
+  const stoppedPolls: Measured[] = [];
+  for (let i = 0; i < REPS; i++) stoppedPolls.push(await measure(httpSpec(pollUrl, pollToken, 50)));
+  const stoppedEntry: Entry = {
+    path: 'poll with the worker stopped vs a `state` workflow query, 50 concurrent',
+    product: side('API poll, worker stopped', stoppedPolls),
+    baseline: side('workflow query `state` (worker running)', queries),
+    ratioOf: 'poll req/s ÷ queries/s',
+    ratio: null,
+  };
+  stoppedEntry.ratio = round(stoppedEntry.product.perSecond / stoppedEntry.baseline!.perSecond);
+  entries.push(stoppedEntry);
+  report(stoppedEntry);
+
+  // ---- 6. worker memory per cached workflow ---------------------------------------
+  const openIds = async () =>
+    (await s.database.sql<{ number: string }[]>`select number from cases where applicant_id in (${filer.id}, ${rawFiler.id}) and closed_at is null`).map((r) =>
+      caseWorkflowId(r.number),
+    );
+  let cached = await openIds();
+  await s.startWorker();
+  if (cached.length < MEMORY_CASES) {
+    say(`  starting ${MEMORY_CASES - cached.length} more cases for the memory measurement…`);
+    const topUp = await measure({
+      kind: 'start',
+      ...tq,
+      taskQueue: config.temporal.taskQueue,
+      databaseUrl: s.databaseUrl,
+      serviceCode: SERVICE,
+      form: FORM,
+      applicant: rawFiler,
+      concurrency: 20,
+      durationSec: Math.min(60, Math.ceil((MEMORY_CASES - cached.length) / Math.max(5, filingEntry.baseline!.perSecond))) + 1,
+    });
+    await settle((topUp.result.workflowIds ?? []).map(numberOf), 300_000);
+    cached = await openIds();
+    // A fresh worker again: its cache holds only what the queries below load.
+    await s.worker.stop();
+    await s.startWorker();
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  const workerPid = s.worker.process.pid!;
+  const emptyRss = await sampleRss(workerPid);
+  const load = await measure({ kind: 'query', ...tq, name: 'state', workflowIds: cached, concurrency: 10, durationSec: 600, once: true });
+  await new Promise((r) => setTimeout(r, 2000));
+  const fullRss = await sampleRss(workerPid);
+  const memory = {
+    cachedCases: load.result.ok,
+    failedQueries: load.result.failed,
+    rssEmptyMB: round(emptyRss / 2 ** 20, 1),
+    rssCachedMB: round(fullRss / 2 ** 20, 1),
+    mbPerCachedCase: round((fullRss - emptyRss) / 2 ** 20 / Math.max(1, load.result.ok), 3),
+    note: 'RSS of a fresh worker process before and after one `state` query to each open case (each replayed into the sticky cache); no maxCachedWorkflows set (the SDK default)',
+  };
+  say(`\n■ worker memory: ${memory.rssEmptyMB} MB empty, ${memory.rssCachedMB} MB with ${memory.cachedCases} cached cases: ${memory.mbPerCachedCase} MB per case`);
+
+  // ---- 5. queue and citizen list over many seeded cases ---------------------------
+  say(`\nseeding ${SEED.cases} cases and ${SEED.cases * SEED.journalPerCase} journal entries…`);
+  const seeded = await seedCases(s.databaseUrl, { ...SEED, templateNumber: pollNumber, log: QUICK ? undefined : say });
+  const [counts] = await s.database.sql<{ total: number; mvd_open: number; own: number }[]>`
+    select count(*)::int as total,
+           count(*) filter (where agency = 'mvd' and status in ('submitted','resubmitted','reopened','in_review','awaiting_info'))::int as mvd_open,
+           count(*) filter (where applicant_id = ${lister.id})::int as own
+    from cases`;
+  say(`  seeded in ${seeded.seconds.toFixed(1)} s: ${counts!.total} cases, ${counts!.mvd_open} open in mvd, ${counts!.own} of ${lister.id} (${SEED_APPLICANTS} seeded applicants)`);
+  const queue: Measured[] = [];
+  const list: Measured[] = [];
+  for (let i = 0; i < REPS; i++) {
+    queue.push(await measure(httpSpec(`${s.apiUrl}/queue`, reviewerToken, 20)));
+    list.push(await measure(httpSpec(`${s.apiUrl}/cases`, listerToken, 20)));
+  }
+  const queueEntry: Entry = {
+    path: `reviewer queue \`GET /queue\`, ${counts!.total} cases, ${counts!.mvd_open} open in the agency, 20 connections`,
+    product: side('API', queue),
+    baseline: null,
+    ratioOf: 'no baseline (target: p99 < 50 ms)',
+    ratio: null,
+  };
+  const listEntry: Entry = {
+    path: `citizen list \`GET /cases\`, ${counts!.own} own cases among ${counts!.total}, 20 connections`,
+    product: side('API', list),
+    baseline: null,
+    ratioOf: 'no baseline (target: p99 < 50 ms)',
+    ratio: null,
+  };
+  entries.push(queueEntry, listEntry);
+  report(queueEntry);
+  report(listEntry);
+
+  await temporal.connection.close();
+  machine.loadAfter = os.loadavg().map((x) => round(x, 2));
+  const results = {
+    date: new Date().toISOString(),
+    quick: QUICK,
+    seconds: round((performance.now() - wallStart) / 1000, 0),
+    machine,
+    settings: { secondsPerMeasurement: SECONDS, repetitions: REPS, claimsPerRepetition: CLAIMS_PER_REP, seed: SEED, logLevel: 'info', rateLimit: 'raised out of the way' },
+    paths: entries,
+    history,
+    memory,
+    seeded: { ...counts, seconds: round(seeded.seconds, 1) },
+  };
+  await writeFile(`${OUT}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(`${OUT}.md`, markdown(results, entries, { history, memory }));
+  say(`\nwrote ${path.relative(PROJECT_ROOT, OUT)}.json and .md (${results.seconds} s wall)`);
+}
+
+let exitCode = 0;
+main()
+  .catch((err: unknown) => {
+    exitCode = 1;
+    process.stderr.write(`✗ npm run bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  })
+  .finally(async () => {
+    if (system) {
+      say('stopping the system');
+      await system.stop();
+    }
+    process.exit(exitCode);
+  });
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void (async () => {
+      await system?.stop();
+      process.exit(130);
+    })();
+  });
+}

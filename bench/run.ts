@@ -6,12 +6,13 @@
  * process's CPU share (from /proc), and writes bench/results.json and bench/results.md.
  *
  *   npm run bench [-- --quick]
+ *   npm run bench -- --profile     the status poll only, the API under --cpu-prof: where its CPU goes
  *
  * `--quick` (the CI smoke): ~1 s per measurement, one repetition, a small seed; it writes
  * bench/results.quick.{json,md} (gitignored), never the committed results.
  */
 import { fork } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,14 +25,17 @@ import type { Principal } from '../core/principal';
 import { PROJECT_ROOT } from '../temporal/binaries';
 import type { LoadSpec } from './load';
 import { CpuWindow, rssBytes, round1 } from './procs';
+import { summarise } from './profile';
 import { seedCases, SEED_APPLICANTS } from './seed-cases';
 import { median, round, spread, type LoadResult } from './stats';
 import { startSystem, type System } from './system';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });
 const QUICK = args.quick;
 const SECONDS = QUICK ? 1 : 5;
 const REPS = QUICK ? 1 : 3;
+/** Filing answers take up to a second: a longer window, so requests cut off at its end weigh less. */
+const FILING_SECONDS = SECONDS * 2;
 const CLAIMS_PER_REP = QUICK ? 5 : 40;
 const SEED = QUICK ? { cases: 2_000, journalPerCase: 5 } : { cases: 100_000, journalPerCase: 10 };
 const MEMORY_CASES = QUICK ? 40 : 1_000;
@@ -224,7 +228,7 @@ function markdown(results: Record<string, unknown>, entries: Entry[], extra: { h
     '',
     `${results.date} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · load average before ${(m.loadBefore as number[]).join(' ')}, after ${(m.loadAfter as number[]).join(' ')} · Postgres ${m.postgres} · ${results.seconds} s wall`,
     '',
-    `Each measurement ${SECONDS} s (claims: ${CLAIMS_PER_REP} per repetition), median of ${REPS}; spread = (max − min) / median of the rates. ` +
+    `Each measurement ${SECONDS} s (filing ${FILING_SECONDS} s; claims: ${CLAIMS_PER_REP} per repetition), median of ${REPS}; spread = (max − min) / median of the rates. ` +
       'CPU in % of one core over the window (machine = every process on it, other work included).',
     '',
     '| path | product | baseline | ratio | product p50 / p99 ms | baseline p50 / p99 ms | spread | CPU % product (baseline) |',
@@ -256,7 +260,8 @@ async function main(): Promise<void> {
   say(`mode: ${QUICK ? 'quick smoke' : 'full'} (${SECONDS} s per measurement, ${REPS} repetition(s))`);
 
   say('starting the system (Postgres, Temporal dev server, worker, API, bare server)…');
-  system = await startSystem();
+  const profileDir = args.profile ? await mkdtemp(path.join(os.tmpdir(), 'cases-bench-prof-')) : undefined;
+  system = await startSystem(profileDir ? { apiNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {});
   const s = system;
   machine.postgres = s.databaseKind;
   say(`  API ${s.apiUrl}, bare ${s.bareUrl}, Temporal ${s.temporalAddress}, Postgres ${s.databaseKind}; logs in ${s.dataDir}/system.log`);
@@ -271,6 +276,20 @@ async function main(): Promise<void> {
   const [pollNumber] = await fileViaApi(pollToken, 1, 1);
   const pollUrl = `${s.apiUrl}/cases/${pollNumber}`;
   const bareUrl = `${s.bareUrl}/cases/${pollNumber}`;
+  if (profileDir) {
+    await measure({ ...httpSpec(pollUrl, pollToken, 50), durationSec: 2 } as LoadSpec);
+    const run = await measure({ ...httpSpec(pollUrl, pollToken, 50), durationSec: 10 } as LoadSpec);
+    await temporal.connection.close();
+    await s.stop();
+    system = undefined;
+    const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error(`the API wrote no profile into ${profileDir}`);
+    const summary = summarise(path.join(profileDir, file));
+    say(`\npoll: ${round(run.result.perSecond, 1)}/s, API CPU ${run.cpu.api}% of a core; profile ${path.join(profileDir, file)}: ${summary.totalMs} ms of CPU`);
+    say(`self time by package (ms):\n${summary.byPackage.map(([k, v]) => `  ${String(v).padStart(8)}  ${k}`).join('\n')}`);
+    say(`self time by function (ms):\n${summary.byFunction.map(([k, v]) => `  ${String(v).padStart(8)}  ${k}`).join('\n')}`);
+    return;
+  }
   // Warm-up (JIT, pools), not recorded.
   await measure({ ...httpSpec(pollUrl, pollToken, 50), durationSec: 1 } as LoadSpec);
   await measure({ ...httpSpec(bareUrl, pollToken, 50), durationSec: 1 } as LoadSpec);
@@ -297,8 +316,8 @@ async function main(): Promise<void> {
   const raw: Measured[] = [];
   const rawIds: string[] = [];
   for (let i = 0; i < REPS; i++) {
-    filed.push(await measure(httpSpec(`${s.apiUrl}/cases`, filerToken, 10, { method: 'POST', body: filingBody })));
-    const r = await measure({ kind: 'start', ...tq, taskQueue: config.temporal.taskQueue, databaseUrl: s.databaseUrl, serviceCode: SERVICE, form: FORM, applicant: rawFiler, concurrency: 10, durationSec: SECONDS });
+    filed.push(await measure(httpSpec(`${s.apiUrl}/cases`, filerToken, 10, { method: 'POST', body: filingBody, durationSec: FILING_SECONDS })));
+    const r = await measure({ kind: 'start', ...tq, taskQueue: config.temporal.taskQueue, databaseUrl: s.databaseUrl, serviceCode: SERVICE, form: FORM, applicant: rawFiler, concurrency: 10, durationSec: FILING_SECONDS });
     raw.push(r);
     rawIds.push(...(r.result.workflowIds ?? []));
     // The raw starts leave the worker a backlog: let it finish before the next measurement.

@@ -70,8 +70,8 @@ function asChild(name: string, child: ChildProcess): Child {
 }
 
 /** A Node process running a TypeScript entry point through tsx, its own pid (no tsx wrapper). */
-function node(file: string, env: NodeJS.ProcessEnv, log: WriteStream, ready: RegExp, timeoutMs = 120_000): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function node(file: string, env: NodeJS.ProcessEnv, log: WriteStream, ready: RegExp, nodeArgs: string[] = [], timeoutMs = 120_000): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`${file} was not ready within ${timeoutMs / 1000} s:\n${seen.slice(-2000)}`)), timeoutMs);
@@ -115,7 +115,7 @@ async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () 
   };
 }
 
-export async function startSystem(opts: { apiPoolSize?: number } = {}): Promise<System> {
+export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: string[] } = {}): Promise<System> {
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (let s = stops.pop(); s; s = stops.pop()) await s.stop().catch((err: unknown) => say(`! stopping ${s!.name} failed: ${String(err)}`));
@@ -186,7 +186,7 @@ export async function startSystem(opts: { apiPoolSize?: number } = {}): Promise<
       return w;
     };
     const worker = await startWorker();
-    const api = asChild('api', await node('server.ts', env, log, /Server listening/));
+    const api = asChild('api', await node('server.ts', env, log, /Server listening/, opts.apiNodeArgs));
     stops.push({ name: 'API', stop: () => api.stop() });
     const bareProcess = fork(path.join(PROJECT_ROOT, 'bench', 'bare-server.ts'), [], {
       cwd: PROJECT_ROOT,

@@ -72,6 +72,8 @@ export async function startStack(
     timeSkipping?: TestWorkflowEnvironment;
     /** Accredited authorities (PEM) and revoked serials, as QES_TRUSTED_CA_FILE / QES_REVOKED_SERIALS would give. */
     trust?: { caPem: string; revokedSerials?: string[] };
+    /** Settings beyond the test defaults, e.g. a gateway of the test's own. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase();
@@ -93,6 +95,7 @@ export async function startStack(
     DATABASE_URL: database.url,
     // Every test request comes from one address.
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    ...opts.env,
   }));
   const config = sinks.config;
   const skipping = opts.timeSkipping;

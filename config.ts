@@ -10,6 +10,8 @@ const DEV_JWT_SECRET = 'dev-only-insecure-secret-change-me-please';
 const DEV_PAYMENT_SECRET = 'dev-only-payment-webhook-secret';
 const DEV_BANK_SECRET = 'dev-only-bank-webhook-secret';
 const DEV_CODE_SECRET = 'dev-only-one-time-code-hmac-secret-change-me';
+const DEV_SMS_GATEWAY_SECRET = 'dev-only-sms-gateway-secret';
+const DEV_PUSH_GATEWAY_SECRET = 'dev-only-push-gateway-secret';
 
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
@@ -66,13 +68,32 @@ const schema = z
     EPTS_REVIEW_WORKING_DAYS: z.coerce.number().int().min(1).max(60).default(5),
     EPTS_BUYER_CONFIRM_DAYS: z.coerce.number().int().min(2).max(60).default(10),
 
+    SMTP_HOST: z.string().min(1).optional(),
+    SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+    SMTP_SECURE: bool,
+    SMTP_USER: z.string().min(1).optional(),
+    SMTP_PASSWORD: z.string().min(1).optional(),
+    MAIL_FROM: z.string().min(3).default('Портал госуслуг <no-reply@citizen-cases.local>'),
+    SMS_GATEWAY_URL: z.url().optional(),
+    SMS_GATEWAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    PUSH_GATEWAY_URL: z.url().optional(),
+    PUSH_GATEWAY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(25_000).default(10_000),
+    SINK_SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    SINK_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
-    for (const key of ['AUTH_JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET', 'CODE_HMAC_SECRET'] as const) {
+    // Local sinks are for development: in production every channel must reach a real provider.
+    const required = [
+      'AUTH_JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET', 'CODE_HMAC_SECRET',
+      'SMTP_HOST', 'SMS_GATEWAY_URL', 'SMS_GATEWAY_SECRET', 'PUSH_GATEWAY_URL', 'PUSH_GATEWAY_SECRET',
+    ] as const;
+    for (const key of required) {
       if (!env[key] && !(key === 'AUTH_JWT_SECRET' && env.AUTH_JWKS_URL)) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'required when NODE_ENV=production' });
       }
@@ -148,6 +169,23 @@ function toConfig(env: z.infer<typeof schema>) {
       review: { days: env.EPTS_REVIEW_WORKING_DAYS, unit: 'working' as const },
       /** A sale lapses unless the buyer confirms within this many days (reminded 3 and 1 days before). */
       buyerConfirmDays: env.EPTS_BUYER_CONFIRM_DAYS,
+    },
+    notifications: {
+      /** undefined host: `npm start` runs a local SMTP sink */
+      mail: {
+        host: env.SMTP_HOST,
+        port: env.SMTP_PORT,
+        secure: env.SMTP_SECURE,
+        user: env.SMTP_USER,
+        password: env.SMTP_PASSWORD,
+        from: env.MAIL_FROM,
+      },
+      /** undefined url: `npm start` runs a local HTTP receiver */
+      sms: { url: env.SMS_GATEWAY_URL, secret: env.SMS_GATEWAY_SECRET ?? DEV_SMS_GATEWAY_SECRET },
+      push: { url: env.PUSH_GATEWAY_URL, secret: env.PUSH_GATEWAY_SECRET ?? DEV_PUSH_GATEWAY_SECRET },
+      /** Below the code activity's 30 s start-to-close timeout, so a slow provider is retried, not abandoned. */
+      timeoutMs: env.DELIVERY_TIMEOUT_MS,
+      sinks: { dir: path.join(dataDir, 'sinks'), smtpPort: env.SINK_SMTP_PORT, httpPort: env.SINK_HTTP_PORT },
     },
     documents: {
       dir: path.join(dataDir, 'documents'),

@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import { createActivities } from './activities';
 import { loadConfig, requireEndpoints, type Config } from './config';
 import { connectDatabase, type Db } from './db/client';
 import { createSimulatedRegistry } from './identity/registry';
 import { createLogger } from './logger';
+import type { Senders } from './notifications/channel';
+import { sendersFromConfig } from './notifications/senders';
 import { verifierFromConfig } from './signatures/from-config';
 import { connectWorkerConnection } from './temporal/connection';
 import { installTemporalRuntime } from './temporal/runtime';
@@ -21,7 +24,7 @@ export function workerOptions(taskQueue: string): Pick<WorkerOptions, 'taskQueue
   };
 }
 
-export async function createWorker(opts: { config: Config; connection: NativeConnection; db: Db }): Promise<Worker> {
+export async function createWorker(opts: { config: Config; connection: NativeConnection; db: Db; senders: Senders; logger: Logger }): Promise<Worker> {
   return Worker.create({
     ...workerOptions(opts.config.temporal.taskQueue),
     connection: opts.connection,
@@ -32,6 +35,8 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
       codeSecret: opts.config.identity.codeSecret,
       registry: createSimulatedRegistry(opts.config.identity.registry),
       verifier: verifierFromConfig(opts.config),
+      senders: opts.senders,
+      logger: opts.logger,
     }),
   });
 }
@@ -41,9 +46,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   installTemporalRuntime(logger);
   const { temporalAddress, databaseUrl } = requireEndpoints(config);
+  // Before anything connects: a worker alone has no local sinks to fall back on.
+  const senders = sendersFromConfig(config);
   const database = connectDatabase(databaseUrl, config.db.poolSize);
   const connection = await connectWorkerConnection(config, temporalAddress);
-  const worker = await createWorker({ config, connection, db: database.db });
+  const worker = await createWorker({ config, connection, db: database.db, senders, logger });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
   await worker.run();
   await connection.close();

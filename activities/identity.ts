@@ -6,6 +6,7 @@ import type { Db } from '../db/client';
 import { activateAccount, bindCheckedSnils, getAccount, raiseToConfirmed } from '../db/queries/accounts';
 import { getIdentitySignature, getIdentitySubmission, queueMessageOnce } from '../db/queries/identity';
 import type { IdentityRegistry, RegistryAnswer } from '../identity/registry';
+import type { Deliver } from '../notifications/deliver';
 import type { SignatureVerifier } from '../signatures/verifier';
 
 export interface CodeRequest {
@@ -21,10 +22,11 @@ const digestOf = (secret: string, caseNumber: string, code: string) =>
   createHmac('sha256', secret).update(`${caseNumber}:${code}`).digest('hex');
 
 /**
- * One-time codes: the code goes out through the gateway (the outbox) and only its keyed
- * digest comes back to the workflow, so the history holds nothing a reader could replay.
+ * One-time codes: the code goes out through its channel (letters through the outbox) and
+ * only its keyed digest comes back to the workflow, so the history holds nothing a reader
+ * could replay.
  */
-export function createIdentityActivities(db: Db, codeSecret: string, registry: IdentityRegistry, verifier: SignatureVerifier) {
+export function createIdentityActivities(db: Db, codeSecret: string, registry: IdentityRegistry, verifier: SignatureVerifier, deliver: Deliver) {
   return {
     /** A fresh challenge for the citizen to sign: unpredictable, so a signature cannot be reused. */
     async newChallenge(): Promise<string> {
@@ -82,6 +84,7 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
       });
       const sent = /(\d{6})/.exec(body ?? '')?.[1];
       if (!sent) throw new Error(`outbox message ${req.messageKey} has no code`);
+      if (req.channel !== 'letter') await deliver({ caseNumber: req.caseNumber, messageKey: req.messageKey, subject: req.purpose });
       return { digest: digestOf(codeSecret, req.caseNumber, sent) };
     },
 

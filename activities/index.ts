@@ -1,8 +1,11 @@
+import type { Logger } from 'pino';
 import type { IssuedResult } from '../core/application';
 import type { ProjectionBatch } from '../core/case-projection';
 import type { Db } from '../db/client';
 import { writeProjection } from '../db/queries/projection';
 import type { IdentityRegistry } from '../identity/registry';
+import type { Senders } from '../notifications/channel';
+import { createDeliver } from '../notifications/deliver';
 import type { SignatureVerifier } from '../signatures/verifier';
 import { createEptsActivities } from './epts';
 import { createIdentityActivities } from './identity';
@@ -18,12 +21,15 @@ export interface ActivityDeps {
   codeSecret: string;
   registry: IdentityRegistry;
   verifier: SignatureVerifier;
+  /** One per channel: real providers, or the local sinks in development and tests. */
+  senders: Senders;
+  logger: Logger;
 }
 
 /** Activities are built from their dependencies; the worker wires real ones, tests their own. */
-export function createActivities({ db, codeSecret, registry, verifier }: ActivityDeps) {
+export function createActivities({ db, codeSecret, registry, verifier, senders, logger }: ActivityDeps) {
   return {
-    ...createIdentityActivities(db, codeSecret, registry, verifier),
+    ...createIdentityActivities(db, codeSecret, registry, verifier, createDeliver(db, senders, logger)),
     ...createEptsActivities(db),
     async projectCase(batch: ProjectionBatch): Promise<void> {
       await writeProjection(db, batch);

@@ -1,16 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FailureType, Refusal } from '../core/failures';
+import { signatureMatches } from '../lib/hmac-signature';
 
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody?: string;
   }
-}
-
-/** Callbacks from outside parties (payment gateway, banks) are signed: HMAC-SHA256 of the body. */
-export function signPayload(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
 /** JSON bodies in this plugin scope keep their exact bytes, which the signature covers. */
@@ -25,12 +20,11 @@ export function keepRawJson(app: FastifyInstance): void {
   });
 }
 
+/** Callbacks from outside parties (payment gateway, banks) are signed: HMAC-SHA256 of the body. */
 export function verifySignature(secret: string, request: FastifyRequest, who: string): void {
-  const given = request.headers['x-signature'];
-  const expected = signPayload(secret, request.rawBody ?? '');
-  const ok =
-    typeof given === 'string' && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
-  if (!ok) throw new Refusal(FailureType.Unauthenticated, `the ${who} notification signature does not verify`);
+  if (!signatureMatches(secret, request.rawBody ?? '', request.headers['x-signature'])) {
+    throw new Refusal(FailureType.Unauthenticated, `the ${who} notification signature does not verify`);
+  }
 }
 
 export const signatureHeader = {

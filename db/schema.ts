@@ -1,6 +1,7 @@
 /** The one database schema. Migrations in db/migrations are generated from it by drizzle-kit. */
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   customType,
@@ -225,8 +226,9 @@ export const accounts = pgTable(
 );
 
 /**
- * Messages handed to the SMS / e-mail gateway, one per (case, message key), so a retried
- * activity never sends twice. The default gateway is this table itself.
+ * Messages to citizens, one per (case, message key), so a retried activity never sends
+ * twice: `sent_at` is set when a provider accepted it. Letters are printed and posted
+ * from here and are never sent electronically.
  */
 export const outbox = pgTable(
   'outbox',
@@ -240,8 +242,34 @@ export const outbox = pgTable(
     recipient: text('recipient').notNull(),
     body: text('body').notNull(),
     createdAt: ts('created_at').notNull().default(sql`now()`),
+    sentAt: ts('sent_at'),
+    /** The accepting provider's id of the message (SMTP Message-ID, gateway id). */
+    providerMessageId: text('provider_message_id'),
   },
   (t) => [uniqueIndex('outbox_message_uq').on(t.caseNumber, t.messageKey), index('outbox_recipient_idx').on(t.recipient)],
+);
+
+/**
+ * Every attempt to hand an outbox message to a provider, with the provider's answer.
+ * Never the message itself: the text holds one-time codes.
+ */
+export const deliveryAttempts = pgTable(
+  'delivery_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    outboxId: bigint('outbox_id', { mode: 'number' })
+      .notNull()
+      .references(() => outbox.id),
+    channel: text('channel').$type<'sms' | 'email' | 'push'>().notNull(),
+    recipient: text('recipient').notNull(),
+    outcome: text('outcome').$type<'accepted' | 'retryable' | 'rejected'>().notNull(),
+    /** HTTP status or SMTP reply code; null when no answer came (timeout, refused connection). */
+    providerStatus: integer('provider_status'),
+    providerMessageId: text('provider_message_id'),
+    error: text('error'),
+    attemptedAt: ts('attempted_at').notNull().default(sql`now()`),
+  },
+  (t) => [index('delivery_attempts_outbox_idx').on(t.outboxId)],
 );
 
 /**

@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole system in one process. Without TEMPORAL_ADDRESS it runs a
  * Temporal dev server (Web UI, SQLite in the data directory); without DATABASE_URL an
- * embedded Postgres (data in the data directory). Then migrations, reference data, the
- * worker and the API. Ctrl-C stops everything; the next start finds every case again.
+ * embedded Postgres (data in the data directory); without SMTP_HOST / SMS_GATEWAY_URL /
+ * PUSH_GATEWAY_URL local sinks that keep the messages under the data directory. Then
+ * migrations, reference data, the worker and the API. Ctrl-C stops everything; the next start finds every case again.
  */
 import net from 'node:net';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { connectDatabase, migrateDatabase, postgresLocation, type Db } from '../
 import { EmbeddedPostgresError, startEmbeddedPostgres } from '../db/embedded';
 import { seedDemoVehicles, seedReferenceData } from '../db/seed';
 import { createLogger } from '../logger';
+import { sendersFromConfig } from '../notifications/senders';
+import { startLocalSinks, type LocalSinks } from '../notifications/sinks/local-sinks';
 import { startServer } from '../server';
 import { findBinary } from '../temporal/binaries';
 import { connectTemporal, connectWorkerConnection } from '../temporal/connection';
@@ -87,6 +90,9 @@ async function assertPortsFree(config: Config): Promise<void> {
     checks.push(assertPortFree('127.0.0.1', config.temporal.devUiPort, 'TEMPORAL_DEV_UI_PORT'));
   }
   if (!config.db.url) checks.push(assertPortFree('127.0.0.1', config.db.embeddedPort, 'EMBEDDED_PG_PORT'));
+  const n = config.notifications;
+  if (!n.mail.host) checks.push(assertPortFree('127.0.0.1', n.sinks.smtpPort, 'SINK_SMTP_PORT'));
+  if (!n.sms.url || !n.push.url) checks.push(assertPortFree('127.0.0.1', n.sinks.httpPort, 'SINK_HTTP_PORT'));
   await Promise.all(checks);
 }
 
@@ -183,7 +189,7 @@ async function registerSearchAttributes(config: Config, address: string, logger:
 
 async function startWorker(config: Config, address: string, db: Db, lifecycle: Lifecycle, logger: Logger) {
   const connection = await connectWorkerConnection(config, address);
-  const worker = await createWorker({ config, connection, db }).catch(async (err: unknown) => {
+  const worker = await createWorker({ config, connection, db, senders: sendersFromConfig(config), logger }).catch(async (err: unknown) => {
     await connection.close();
     throw err;
   });
@@ -200,7 +206,23 @@ async function startWorker(config: Config, address: string, db: Db, lifecycle: L
   });
 }
 
-function banner(config: Config, opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; postgresDataDir?: string }): string {
+/** Where messages go; for the local sinks, where to read what they received. */
+function messageLines(sinks: LocalSinks): string[] {
+  const n = sinks.config.notifications;
+  const kept = (folder: string) => path.join(n.sinks.dir, folder);
+  const gateway = (url: string | undefined, folder: string, variable: string) =>
+    sinks.gateway && url?.startsWith(sinks.gateway.url) ? `${url}, local sink, kept in ${kept(folder)}` : `${url} (${variable})`;
+  return [
+    `  Mail             ${sinks.smtp ? `smtp://${n.mail.host}:${n.mail.port}, local sink, kept in ${kept('mail')}` : `${n.mail.host}:${n.mail.port} (SMTP_HOST)`}`,
+    `  SMS gateway      ${gateway(n.sms.url, 'sms', 'SMS_GATEWAY_URL')}`,
+    `  Push gateway     ${gateway(n.push.url, 'push', 'PUSH_GATEWAY_URL')}`,
+  ];
+}
+
+function banner(
+  config: Config,
+  opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; postgresDataDir?: string; sinks: LocalSinks },
+): string {
   const api = (config.http.publicUrl ?? localApiUrl(config.http.host, opts.apiPort)).replace(/\/$/, '');
   const t = config.temporal;
   return [
@@ -213,12 +235,14 @@ function banner(config: Config, opts: { apiPort: number; uiUrl: string; embedded
       (opts.embeddedTemporal ? `, dev server, history in ${path.join(config.dataDir, 'temporal')}` : ''),
     `  Postgres         ${postgresLocation(config.db.url!)}` +
       (opts.postgresDataDir ? `, embedded, data in ${opts.postgresDataDir}` : ', external (DATABASE_URL)'),
+    ...messageLines(opts.sinks),
     '',
     '  Tokens           npm run -s token -- citizen alice [--level simplified|standard|confirmed]',
     '                   npm run -s token -- reviewer rita --agency mvd [--supervisor]',
     '                   npm run -s token -- expert erik',
     '  Signing (dev)    npm run -s dev-sign -- cert alice | sign alice <base64>   (a development CA, not accredited)',
-    '  Walk             npm run walk   (an application, an appeal on it, a signed passport change)',
+    '  Messages         npm run -s messages [-- --to ADDRESS] [--last N]   (what the local sinks received: codes, notices)',
+    '  Walk             npm run walk   (a registration by SMS code, an application, an appeal on it, a signed passport change)',
     '  Stop             Ctrl-C',
     '',
   ].join('\n');
@@ -240,7 +264,10 @@ async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promis
   await assertPortsFree(base);
   const embedded = await startEmbeddedServers(base, logger, lifecycle);
   const { uiUrl, postgresDataDir } = embedded;
-  const config = await withSigningAuthority(embedded.config, logger);
+  const sinks = await startLocalSinks(await withSigningAuthority(embedded.config, logger));
+  lifecycle.add('local sinks', () => sinks.close());
+  lifecycle.checkpoint();
+  const config = sinks.config;
   const temporalAddress = config.temporal.address!;
   const databaseUrl = config.db.url!;
 
@@ -266,14 +293,14 @@ async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promis
   const address = app.server.address();
   const apiPort = typeof address === 'object' && address ? address.port : config.http.port;
   process.stdout.write(
-    `${banner(config, { apiPort, uiUrl, embeddedTemporal: !base.temporal.address, postgresDataDir })}\n`,
+    `${banner(config, { apiPort, uiUrl, embeddedTemporal: !base.temporal.address, postgresDataDir, sinks })}\n`,
   );
 }
 
 function describe(err: unknown): string {
   if (err instanceof ConfigError || err instanceof StartError) return err.message;
   if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    return `${(err as Error).message}: a port is in use; stop what runs there or choose other ports (PORT, TEMPORAL_DEV_PORT, EMBEDDED_PG_PORT)`;
+    return `${(err as Error).message}: a port is in use; stop what runs there or choose other ports (PORT, TEMPORAL_DEV_PORT, EMBEDDED_PG_PORT, SINK_SMTP_PORT, SINK_HTTP_PORT)`;
   }
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

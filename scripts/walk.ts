@@ -1,6 +1,7 @@
 /**
  * Walks the case kinds through their lives over HTTP against a running API (`npm start`
- * in another terminal, same DATA_DIR): an application (file → claim → request info →
+ * in another terminal, same DATA_DIR): a registration confirmed with the code read from
+ * the local SMS sink, an application (file → claim → request info →
  * answer → approve → completed), an appeal against a rejection (upheld → a different
  * reviewer approves) and a signed passport change of a demo vehicle (signed with the
  * development authority → approved → new version, extract checked). Prints every step;
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../accounts/tokens';
 import { ConfigError, loadConfig, type Config } from '../config';
+import { readReceived } from '../notifications/sinks/received';
 import { developmentHolder } from '../signatures/dev-authority';
 
 function fail(message: string): never {
@@ -50,6 +52,9 @@ interface Answer {
   deadline?: { paused: boolean };
   result?: { verificationCode: string; version?: number; extractCode?: string; verify?: string };
   items: { type: string }[];
+  accountId: string;
+  token: string;
+  level: string;
 }
 
 async function call(token: string | undefined, method: string, path: string, body?: unknown): Promise<Answer> {
@@ -91,6 +96,34 @@ async function until(token: string, number: string, status: string): Promise<Ans
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${number} did not become ${status}`);
+}
+
+/** The code as the citizen reads it on their phone: the last SMS the local gateway sink received for it. */
+async function smsCode(phone: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const [sms] = await readReceived(config.notifications.sinks.dir, { to: phone, last: 1 });
+    const code = /(\d{6})/.exec(sms?.text ?? '')?.[1];
+    if (code) return code;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no SMS to ${phone} in ${config.notifications.sinks.dir}: is npm start running with the same DATA_DIR?`);
+}
+
+async function walkRegistration() {
+  if (config.notifications.sms.url) {
+    step('registration skipped', `SMS go to ${config.notifications.sms.url} (SMS_GATEWAY_URL), not to a local sink this walk can read`);
+    return;
+  }
+  const phone = `+7912${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
+  const password = 'Walk-Secret-1';
+  const started = await call(undefined, 'POST', '/identity/registrations', { name: 'Пётр Прогулкин', phone, password });
+  step('registration started', `${started.number} → ${started.status}`);
+  const code = await smsCode(phone);
+  step('code read from the SMS sink', `${phone} (npm run -s messages -- --to ${phone})`);
+  const confirmed = await call(undefined, 'POST', `/identity/registrations/${started.number}/code`, { accountId: started.accountId, code });
+  step('code confirmed', confirmed.status);
+  const login = await call(undefined, 'POST', '/auth/login', { login: phone, password });
+  step('signed in', { level: login.level });
 }
 
 async function walkApplication(citizen: string, reviewer: string, service: Service, form: Record<string, unknown>) {
@@ -184,6 +217,8 @@ async function main() {
   const alice = await mintToken(config.auth, { id: 'alice', role: 'citizen', level: 'confirmed' });
   const inspector = await mintToken(config.auth, { id: `walk-inspector-${suffix}`, role: 'reviewer', agency: 'gibdd' });
 
+  process.stdout.write('— registration\n');
+  await walkRegistration();
   process.stdout.write('— application\n');
   await walkApplication(citizen, reviewer, service, form);
   process.stdout.write('— appeal\n');

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, requireEndpoints, withEndpoints } from '../config';
 
-const SECRETS = {
+/** What production cannot run without: its secrets and real message providers. */
+const PRODUCTION = {
   AUTH_JWT_SECRET: 'a'.repeat(32),
   PAYMENT_WEBHOOK_SECRET: 'b'.repeat(16),
   BANK_WEBHOOK_SECRET: 'c'.repeat(16),
   CODE_HMAC_SECRET: 'd'.repeat(32),
+  SMTP_HOST: 'smtp.example.ru',
+  SMS_GATEWAY_URL: 'https://sms.example.ru/messages',
+  SMS_GATEWAY_SECRET: 'e'.repeat(16),
+  PUSH_GATEWAY_URL: 'https://push.example.ru/messages',
+  PUSH_GATEWAY_SECRET: 'f'.repeat(16),
 };
 
 /** The ConfigError that loading `env` throws; fails the test when it loads. */
@@ -47,18 +53,18 @@ describe('loadConfig', () => {
     expect(message).toContain('DATABASE_URL');
   });
 
-  it('refuses production without a token secret or identity provider, and the other secrets', () => {
+  it('refuses production without a token secret or identity provider, the other secrets and the message providers', () => {
     const message = refusal({ NODE_ENV: 'production' }).message;
-    for (const variable of Object.keys(SECRETS)) expect(message).toContain(`${variable}: required when NODE_ENV=production`);
-    const withoutJwt = { ...SECRETS, AUTH_JWT_SECRET: undefined };
+    for (const variable of Object.keys(PRODUCTION)) expect(message).toContain(`${variable}: required when NODE_ENV=production`);
+    const withoutJwt = { ...PRODUCTION, AUTH_JWT_SECRET: undefined };
     expect(refusal({ NODE_ENV: 'production', ...withoutJwt }).message).toContain('AUTH_JWT_SECRET');
   });
 
   it('accepts production with its secrets, or an identity provider instead of a token secret', () => {
-    expect(loadConfig({ NODE_ENV: 'production', ...SECRETS }).auth.jwtSecret).toBe(SECRETS.AUTH_JWT_SECRET);
+    expect(loadConfig({ NODE_ENV: 'production', ...PRODUCTION }).auth.jwtSecret).toBe(PRODUCTION.AUTH_JWT_SECRET);
     const withJwks = loadConfig({
       NODE_ENV: 'production',
-      ...SECRETS,
+      ...PRODUCTION,
       AUTH_JWT_SECRET: undefined,
       AUTH_JWKS_URL: 'https://id.example.ru/.well-known/jwks.json',
     });

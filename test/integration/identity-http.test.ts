@@ -3,7 +3,7 @@ import { createSimulatedRegistry } from '../../identity/registry';
 import { createX509Verifier } from '../../signatures/verifier';
 import { createTestCa, issueTestCertificate, type TestCa } from '../support/certificates';
 import { recordHistory } from '../support/histories';
-import { lastCode, post, withToken } from '../support/http';
+import { lastCode, lastLetterCode, post, withToken } from '../support/http';
 import { startStack, testService, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -275,7 +275,7 @@ describe('raising an account to confirmed', () => {
     const started = await confirmBy(token, 'letter', address);
     expect(started.statusCode, started.body).toBe(202);
     const { number } = started.json();
-    const code = await lastCode(stack, address);
+    const code = await lastLetterCode(stack, address);
     const enter = (c: string) =>
       withToken(stack, token, { method: 'POST', url: `/identity/upgrades/confirmed/${number}/letter-code`, payload: { code: c } });
     const bad = await enter(wrong(code));

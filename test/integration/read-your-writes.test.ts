@@ -10,7 +10,7 @@ import { seedDemoVehicles } from '../../db/seed';
 import { createSimulatedRegistry } from '../../identity/registry';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { HONDA, LADA } from '../support/fixtures';
-import { detail, FORM, get, lastCode, post, requestChange, type Answer, type Change } from '../support/http';
+import { detail, FORM, get, lastCode, lastLetterCode, post, requestChange, type Answer, type Change } from '../support/http';
 import { alice, bob, erik, igor, olga, rita, rob, sam } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
 
@@ -257,7 +257,7 @@ describe('identity cases', () => {
 
     const address = '190000, Санкт-Петербург, Невский пр., д. 5';
     const letter = await post(stack, upgraded, '/identity/upgrades/confirmed', { method: 'letter', place: address }).then((res) => answered(res, upgraded));
-    const entered = await post(stack, upgraded, `/identity/upgrades/confirmed/${letter.number}/letter-code`, { code: await lastCode(stack, address) }).then((res) =>
+    const entered = await post(stack, upgraded, `/identity/upgrades/confirmed/${letter.number}/letter-code`, { code: await lastLetterCode(stack, address) }).then((res) =>
       answered(res, upgraded),
     );
     expect(entered.status).toBe('confirmed');

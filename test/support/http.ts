@@ -7,6 +7,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { timelineEntry } from '../../api/case-view';
 import type { Principal } from '../../core/principal';
+import { readReceived } from '../../notifications/sinks/received';
 import type { TestCertificate } from './certificates';
 import { alice, rita } from './personas';
 import type { Stack } from './stack';
@@ -87,12 +88,22 @@ export async function eventually(stack: Stack, who: Principal, number: string, u
   return detail(stack, who, number);
 }
 
-/** The one-time code as the citizen would find it: in what the simulated SMS, e-mail or postal gateway was last handed. */
-export async function lastCode(stack: Stack, recipient: string): Promise<string> {
-  const [row] = await stack.database.sql`select body from outbox where recipient = ${recipient} order by id desc limit 1`;
-  const code = /(\d{6})/.exec(String(row?.body))?.[1];
+const codeIn = (text: string | undefined, recipient: string) => {
+  const code = /(\d{6})/.exec(String(text))?.[1];
   if (!code) throw new Error(`no code sent to ${recipient}`);
   return code;
+};
+
+/** The one-time code as the citizen would find it: in the last SMS or e-mail the stack's sinks received for `recipient`. */
+export async function lastCode(stack: Stack, recipient: string): Promise<string> {
+  const [message] = await readReceived(stack.config.notifications.sinks.dir, { to: recipient, last: 1 });
+  return codeIn(message?.text, recipient);
+}
+
+/** A letter's code as the post would carry it: letters are printed from the outbox, not sent electronically. */
+export async function lastLetterCode(stack: Stack, address: string): Promise<string> {
+  const [row] = await stack.database.sql`select body from outbox where recipient = ${address} and channel = 'letter' order by id desc limit 1`;
+  return codeIn(row?.body, address);
 }
 
 export type Change = { kind: string; payload: Record<string, unknown>; documents?: string[] };

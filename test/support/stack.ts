@@ -11,7 +11,6 @@ import { inject } from 'vitest';
 import { mintToken } from '../../accounts/tokens';
 import { createActivities, type Activities } from '../../activities';
 import { buildApp } from '../../api/app';
-import { signPayload } from '../../api/signed-webhook';
 import { loadConfig, type Config } from '../../config';
 import type { ServiceDefinition } from '../../core/catalogue';
 import type { Principal } from '../../core/principal';
@@ -19,6 +18,9 @@ import { toServiceRow } from '../../db/queries/catalogue';
 import { services } from '../../db/schema';
 import { createLocalStorage } from '../../documents/local-storage';
 import { createSimulatedRegistry, type IdentityRegistry } from '../../identity/registry';
+import { signPayload } from '../../lib/hmac-signature';
+import { sendersFromConfig } from '../../notifications/senders';
+import { startLocalSinks } from '../../notifications/sinks/local-sinks';
 import { verifierFromConfig } from '../../signatures/from-config';
 import type { SignatureVerifier } from '../../signatures/verifier';
 import { installTemporalRuntime } from '../../temporal/runtime';
@@ -55,7 +57,8 @@ export interface Stack {
 
 /**
  * The whole product on real parts: a fresh Postgres database, the shared Temporal dev
- * server, a real worker on a task queue of this file's own, and the Fastify app.
+ * server, a real worker on a task queue of this file's own, the Fastify app, and the
+ * local SMTP and gateway sinks (DATA_DIR/sinks) as its message providers.
  * `wrapActivities` lets a test inject faults around the real activities.
  */
 export async function startStack(
@@ -69,6 +72,8 @@ export async function startStack(
     timeSkipping?: TestWorkflowEnvironment;
     /** Accredited authorities (PEM) and revoked serials, as QES_TRUSTED_CA_FILE / QES_REVOKED_SERIALS would give. */
     trust?: { caPem: string; revokedSerials?: string[] };
+    /** Settings beyond the test defaults, e.g. a gateway of the test's own. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase();
@@ -79,7 +84,8 @@ export async function startStack(
     trust.QES_REVOKED_SERIALS = (opts.trust.revokedSerials ?? []).join(',');
     await writeFile(trust.QES_TRUSTED_CA_FILE, opts.trust.caPem);
   }
-  const config = loadConfig({
+  // Every stack's messages really leave it: to an SMTP server and a gateway receiver of its own.
+  const sinks = await startLocalSinks(loadConfig({
     ...trust,
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -89,7 +95,9 @@ export async function startStack(
     DATABASE_URL: database.url,
     // Every test request comes from one address.
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
-  });
+    ...opts.env,
+  }));
+  const config = sinks.config;
   const skipping = opts.timeSkipping;
   const connection = skipping ? undefined : await Connection.connect({ address: config.temporal.address });
   const client = skipping ? skipping.client : new Client({ connection, namespace: config.temporal.namespace });
@@ -99,6 +107,8 @@ export async function startStack(
     codeSecret: config.identity.codeSecret,
     registry: opts.registry ?? createSimulatedRegistry({ latencyMs: 5, failureRate: 0 }),
     verifier: opts.verifier ?? verifierFromConfig(config),
+    senders: sendersFromConfig(config),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   const worker = await Worker.create({
     ...workerOptions(config.temporal.taskQueue),
@@ -157,6 +167,7 @@ export async function startStack(
       if (!skipping) await nativeConnection.close();
       await connection?.close();
       await database.drop();
+      await sinks.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -153,7 +153,13 @@ export const caseDetail = {
 export const pageOf = (item: object) =>
   ({
     type: 'object',
-    properties: { items: { type: 'array', items: item }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } },
+    properties: {
+      items: { type: 'array', items: item },
+      total: { type: 'integer', description: 'How many match; at most 10000, see totalCapped' },
+      totalCapped: { type: 'boolean', description: 'More than `total` match: counting stopped there' },
+      limit: { type: 'integer' },
+      offset: { type: 'integer' },
+    },
   }) as const;
 
 export const timelineEntry = {

@@ -16,6 +16,7 @@ import { loadConfig } from '../config';
 import { connectDatabase, migrateDatabase, type Database } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { seedReferenceData } from '../db/seed';
+import { startLocalSinks } from '../notifications/sinks/local-sinks';
 import { findBinary, PROJECT_ROOT } from '../temporal/binaries';
 import { connectTemporal } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
@@ -176,6 +177,11 @@ export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: st
     };
     for (const key of ['PUBLIC_URL', 'API_URL', 'AUTH_JWKS_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS']) delete env[key];
     const config = loadConfig(env);
+    // The worker sends one-time codes; the local sinks stand in for the providers, as under npm start.
+    const sinks = await startLocalSinks(config);
+    stops.push({ name: 'local sinks', stop: () => sinks.close() });
+    const { mail, sms, push } = sinks.config.notifications;
+    Object.assign(env, { SMTP_HOST: mail.host, SMTP_PORT: String(mail.port), SMTP_SECURE: String(mail.secure), SMS_GATEWAY_URL: sms.url, PUSH_GATEWAY_URL: push.url });
     const connection = await connectTemporal(config, temporal.address);
     await ensureSearchAttributes(connection, config.temporal.namespace);
     await connection.close();

@@ -2,7 +2,7 @@ import type { CaseKind } from '../core/case-model';
 import { invalidState, notFound } from '../core/failures';
 import type { Principal } from '../core/principal';
 import type { Db } from '../db/client';
-import { findResentAs, getCase, getTimeline, isContested, type CaseRow, type CaseRowOf, type JournalRow } from '../db/queries/cases';
+import { getCase, getCaseWithResentAs, getTimeline, isContested, type CaseRow, type CaseRowOf, type JournalRow } from '../db/queries/cases';
 
 /**
  * The case as this caller may see it. Anyone outside the case gets the same 404 as for a
@@ -10,8 +10,7 @@ import { findResentAs, getCase, getTimeline, isContested, type CaseRow, type Cas
  * whose workflows answer the action about to be taken.
  */
 export async function caseVisibleTo<K extends CaseKind = CaseKind>(db: Db, who: Principal, number: string, kinds?: K | readonly K[]): Promise<CaseRowOf<K>> {
-  const row = await getCase(db, number);
-  if (!row || !(await mayAccess(db, who, row))) throw notFound(`case ${number}`);
+  const row = await seen(db, who, number, await getCase(db, number));
   const allowed: readonly CaseKind[] | undefined = typeof kinds === 'string' ? [kinds] : kinds;
   if (allowed && !allowed.includes(row.kind)) {
     throw invalidState(`this action is for ${allowed.join(' or ')} cases; ${number} is an ${row.kind} case`);
@@ -21,8 +20,14 @@ export async function caseVisibleTo<K extends CaseKind = CaseKind>(db: Db, who: 
 
 /** The case as this caller may see it, with the case that re-sent it, if any. */
 export async function caseForReader(db: Db, who: Principal, number: string): Promise<{ row: CaseRow; resentAs?: string }> {
-  const row = await caseVisibleTo(db, who, number);
-  return { row, resentAs: await findResentAs(db, row.number) };
+  const found = await getCaseWithResentAs(db, number);
+  return { row: await seen(db, who, number, found?.row), resentAs: found?.resentAs };
+}
+
+/** A case the caller may not see is one that does not exist, to them. */
+async function seen(db: Db, who: Principal, number: string, row: CaseRow | undefined): Promise<CaseRow> {
+  if (!row || !(await mayAccess(db, who, row))) throw notFound(`case ${number}`);
+  return row;
 }
 
 /** The journal of a case this caller may see, in order. */

@@ -3,7 +3,7 @@ import type { CaseKind } from '../core/case-model';
 import { forbidden } from '../core/failures';
 import type { Principal } from '../core/principal';
 import type { Db } from '../db/client';
-import { listQueue, type CaseRow, type QueueFilter } from '../db/queries/cases';
+import { listQueue, type CasePage, type QueueFilter } from '../db/queries/cases';
 
 /** Cases reviewers decide: their agency's applications and passport changes. */
 export const REVIEWED_KINDS = ['application', 'epts_change'] as const satisfies readonly CaseKind[];
@@ -22,7 +22,7 @@ function queueScope(who: Principal): Pick<QueueFilter, 'kinds' | 'agency' | 'ope
 }
 
 /** The official's open cases, soonest deadline first; assignee `me` is the caller. */
-export async function officialQueue(db: Db, who: Principal, q: QueueQuery): Promise<{ items: CaseRow[]; total: number }> {
+export async function officialQueue(db: Db, who: Principal, q: QueueQuery): Promise<CasePage> {
   const assignee = q.assignee === 'me' ? who.id : q.assignee;
   return listQueue(db, { ...q, ...queueScope(who), assignee });
 }

@@ -92,7 +92,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const q = request.query;
       const page = await listApplicantCases(db, { ...q, applicantId: principal(request).id });
-      return { items: page.items.map(caseSummary), total: page.total, limit: q.limit, offset: q.offset };
+      return { items: page.items.map(caseSummary), total: page.total, totalCapped: page.totalCapped, limit: q.limit, offset: q.offset };
     },
   );
 

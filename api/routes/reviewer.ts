@@ -59,7 +59,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const q = request.query;
       const page = await officialQueue(db, principal(request), q);
-      return { items: page.items.map(caseSummary), total: page.total, limit: q.limit, offset: q.offset };
+      return { items: page.items.map(caseSummary), total: page.total, totalCapped: page.totalCapped, limit: q.limit, offset: q.offset };
     },
   );
 

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { formatCaseNumber, type CaseKind } from '../../core/case-model';
 import type { KindedDetail } from '../../core/case-projection';
 import type { Db } from '../client';
@@ -14,9 +15,44 @@ export type CaseRowOf<K extends CaseKind> = Extract<CaseRow, { kind: K }>;
 const asCaseRow = (row: typeof cases.$inferSelect): CaseRow => row as CaseRow;
 export type JournalRow = typeof journal.$inferSelect;
 
+/**
+ * Drizzle builds a query's SQL anew on every call; the hottest reads are built once per
+ * database handle and only executed afterwards.
+ */
+function preparedPer<Q>(build: (db: Db) => Q): (db: Db) => Q {
+  const built = new WeakMap<Db, Q>();
+  return (db) => {
+    let q = built.get(db);
+    if (!q) built.set(db, (q = build(db)));
+    return q;
+  };
+}
+
+const caseByNumber = preparedPer((db) =>
+  db.select().from(cases).where(eq(cases.number, sql.placeholder('number'))).prepare('case_by_number'),
+);
+
+/** The registry entry of the case that re-sent another: a case is re-sent at most once. */
+const resent = alias(caseRegistry, 'resent');
+
+/** A case with the number of the case that re-sent it: what a status poll reads, in one round trip. */
+const caseWithResentAs = preparedPer((db) =>
+  db
+    .select({ row: cases, resentAs: resent.number })
+    .from(cases)
+    .leftJoin(resent, eq(resent.resentFrom, cases.number))
+    .where(eq(cases.number, sql.placeholder('number')))
+    .prepare('case_with_resent_as'),
+);
+
 export async function getCase(db: Db, number: string): Promise<CaseRow | undefined> {
-  const [row] = await db.select().from(cases).where(eq(cases.number, number));
+  const [row] = await caseByNumber(db).execute({ number });
   return row && asCaseRow(row);
+}
+
+export async function getCaseWithResentAs(db: Db, number: string): Promise<{ row: CaseRow; resentAs?: string } | undefined> {
+  const [hit] = await caseWithResentAs(db).execute({ number });
+  return hit && { row: asCaseRow(hit.row), resentAs: hit.resentAs ?? undefined };
 }
 
 export interface MyCasesFilter {
@@ -29,7 +65,7 @@ export interface MyCasesFilter {
   offset: number;
 }
 
-export async function listApplicantCases(db: Db, f: MyCasesFilter): Promise<{ items: CaseRow[]; total: number }> {
+export async function listApplicantCases(db: Db, f: MyCasesFilter): Promise<CasePage> {
   const where: SQL[] = [eq(cases.applicantId, f.applicantId)];
   if (f.service) where.push(eq(cases.serviceCode, f.service));
   if (f.status) where.push(eq(cases.status, f.status));
@@ -54,7 +90,7 @@ export interface QueueFilter {
   offset: number;
 }
 
-export async function listQueue(db: Db, f: QueueFilter): Promise<{ items: CaseRow[]; total: number }> {
+export async function listQueue(db: Db, f: QueueFilter): Promise<CasePage> {
   const where: SQL[] = [inArray(cases.kind, [...f.kinds])];
   if (f.agency !== undefined) where.push(eq(cases.agency, f.agency));
   where.push(f.status ? eq(cases.status, f.status) : sql`${cases.status} in ${f.openStatuses}`);
@@ -65,15 +101,28 @@ export async function listQueue(db: Db, f: QueueFilter): Promise<{ items: CaseRo
   return page(db, and(...where)!, [sql`${cases.dueAt} asc nulls last`, asc(cases.submittedAt)], f);
 }
 
-async function page(db: Db, where: SQL, order: SQL[], p: { limit: number; offset: number }) {
-  const rows = await db
-    .select({ row: cases, total: sql<number>`count(*) over ()`.mapWith(Number) })
-    .from(cases)
-    .where(where)
-    .orderBy(...order)
-    .limit(p.limit)
-    .offset(p.offset);
-  return { items: rows.map((r) => asCaseRow(r.row)), total: rows[0]?.total ?? 0 };
+/** Counting stops here: a queue of thousands needs "more than 10,000", not a full scan. */
+export const COUNT_CAP = 10_000;
+
+/** One page of cases, and how many match (exactly up to COUNT_CAP, then `totalCapped`). */
+export interface CasePage {
+  items: CaseRow[];
+  total: number;
+  totalCapped: boolean;
+}
+
+/**
+ * The page and the count are two queries: `count(*) over ()` would make Postgres build
+ * every matching row, detail and all, before it can return twenty.
+ */
+async function page(db: Db, where: SQL, order: SQL[], p: { limit: number; offset: number }): Promise<CasePage> {
+  const matching = db.select({ one: sql`1` }).from(cases).where(where).limit(COUNT_CAP + 1).as('matching');
+  const [rows, [counted]] = await Promise.all([
+    db.select().from(cases).where(where).orderBy(...order).limit(p.limit).offset(p.offset),
+    db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(matching),
+  ]);
+  const n = counted?.n ?? 0;
+  return { items: rows.map(asCaseRow), total: Math.min(n, COUNT_CAP), totalCapped: n > COUNT_CAP };
 }
 
 export async function getTimeline(db: Db, number: string): Promise<JournalRow[]> {
@@ -128,14 +177,6 @@ export async function allocateCaseNumber(
 /** Takes back a number whose case was refused before it started (nothing else refers to it). */
 export async function releaseCaseNumber(db: Db, number: string): Promise<void> {
   await db.delete(caseRegistry).where(eq(caseRegistry.number, number));
-}
-
-export async function findResentAs(db: Db, number: string): Promise<string | undefined> {
-  const [row] = await db
-    .select({ number: caseRegistry.number })
-    .from(caseRegistry)
-    .where(eq(caseRegistry.resentFrom, number));
-  return row?.number;
 }
 
 /** Whether an appeal contests the case. */

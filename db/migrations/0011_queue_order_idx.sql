@@ -1,0 +1,1 @@
+CREATE INDEX "cases_queue_order_idx" ON "cases" USING btree ("agency","due_at","submitted_at");

@@ -1,0 +1,49 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { COUNT_CAP, listApplicantCases, listQueue } from '../db/queries/cases';
+import { createTestDatabase, type TestDatabase } from './support/db';
+
+let database: TestDatabase;
+const OPEN = ['submitted', 'in_review'];
+
+/**
+ * `n` open applications of agency mvd, due one minute apart from 2027-01-01 on, the last
+ * `undated` without a due time; numbers start with the applicant id's length, so two seeds never collide.
+ */
+async function seed(n: number, applicantId: string, undated = 0): Promise<void> {
+  await database.db.execute(sql`
+    insert into cases (number, kind, version, status, agency, applicant_id, submitted_at, updated_at, due_at, detail)
+    select 'A-2026-' || lpad(${applicantId.length}::text || g::text, 7, '0'), 'application', 1,
+           case when g % 2 = 0 then 'submitted' else 'in_review' end, 'mvd', ${applicantId},
+           timestamptz '2026-12-01' + g * interval '1 second', now(),
+           case when g > ${n - undated} then null else timestamptz '2027-01-01' + g * interval '1 minute' end, '{}'::jsonb
+    from generate_series(1, ${n}) g`);
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seed(COUNT_CAP + 5, 'many', 3);
+  await seed(3, 'few-one');
+});
+afterAll(async () => database?.drop());
+
+it('counts a queue up to the cap and says when it stopped there', async () => {
+  const page = await listQueue(database.db, { kinds: ['application'], agency: 'mvd', openStatuses: OPEN, limit: 20, offset: 0 });
+  expect(page.total).toBe(COUNT_CAP);
+  expect(page.totalCapped).toBe(true);
+  expect(page.items).toHaveLength(20);
+  const due = page.items.map((r) => r.dueAt);
+  expect(due).toEqual([...due].sort());
+});
+
+it('keeps undated cases last, in submission order', async () => {
+  const lastPage = await listQueue(database.db, { kinds: ['application'], agency: 'mvd', openStatuses: OPEN, limit: 3, offset: COUNT_CAP + 5 });
+  expect(lastPage.items.map((r) => r.dueAt)).toEqual([null, null, null]);
+  expect(lastPage.items.map((r) => r.applicantId)).toEqual(['many', 'many', 'many']);
+});
+
+it('counts a short list exactly', async () => {
+  const page = await listApplicantCases(database.db, { applicantId: 'few-one', limit: 2, offset: 0 });
+  expect(page).toMatchObject({ total: 3, totalCapped: false });
+  expect(page.items).toHaveLength(2);
+});

@@ -31,6 +31,8 @@ const schema = z
     TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('citizen-cases'),
+    // About 0.3 MB per cached case (npm run bench): 2,000 keep a worker near 1 GB at most.
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
     TEMPORAL_TLS: bool,
     TEMPORAL_TLS_CERT_PATH: z.string().optional(),
     TEMPORAL_TLS_KEY_PATH: z.string().optional(),
@@ -126,6 +128,8 @@ function toConfig(env: z.infer<typeof schema>) {
       address: env.TEMPORAL_ADDRESS,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
+      /** Open cases a worker keeps in memory; others replay their history when they next act. */
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
       tls: env.TEMPORAL_TLS || Boolean(env.TEMPORAL_TLS_CERT_PATH) || Boolean(env.TEMPORAL_API_KEY),
       tlsCertPath: env.TEMPORAL_TLS_CERT_PATH,
       tlsKeyPath: env.TEMPORAL_TLS_KEY_PATH,

@@ -29,6 +29,7 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
     ...workerOptions(opts.config.temporal.taskQueue),
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,
+    maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
     workflowsPath: WORKFLOWS_PATH,
     activities: createActivities({
       db: opts.db,

@@ -13,7 +13,7 @@ import { trustFromConfig, verifierFromConfig } from '../signatures/from-config';
 import type { CertificateTrust, SignatureVerifier } from '../signatures/verifier';
 import { registerAuth } from './auth';
 import { registerContract } from './contract';
-import { problemSchema, sendProblem } from './problem';
+import { caseNumberOf, problemSchema, sendProblem } from './problem';
 import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
 import { catalogueRoutes } from './routes/catalogue';
@@ -83,17 +83,13 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
       }
     }
   });
-  // Case numbers are not personal data; they tie a request's log lines to the case.
-  app.addHook('preHandler', async (request) => {
-    const number = (request.params as { number?: unknown } | undefined)?.number;
-    if (typeof number === 'string') request.log = request.log.child({ caseNumber: number });
-  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   // The route's pattern, not the URL: query strings may carry what a citizen typed.
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    const line = { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    request.log.info({ ...line, caseNumber: caseNumberOf(request) }, 'request');
   });
 
   await app.register(swagger, {

@@ -86,10 +86,17 @@ export function toProblem(err: unknown): Problem {
   return new Problem(500, reasonPhrase(500), 'an unexpected error occurred; it has been logged');
 }
 
+/** Case numbers are not personal data; they tie a request's log lines to the case. */
+export function caseNumberOf(request: FastifyRequest): string | undefined {
+  const number = (request.params as { number?: unknown } | undefined)?.number;
+  return typeof number === 'string' ? number : undefined;
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const p = toProblem(err);
-  if (p.status >= 500) request.log.error({ err }, 'request failed');
-  else request.log.info({ status: p.status, code: p.extra.code }, p.title);
+  const caseNumber = caseNumberOf(request);
+  if (p.status >= 500) request.log.error({ err, caseNumber }, 'request failed');
+  else request.log.info({ status: p.status, code: p.extra.code, caseNumber }, p.title);
   return reply
     .status(p.status)
     .type('application/problem+json')

@@ -75,6 +75,8 @@ describe('application over HTTP', () => {
     expect(description.typedSearchAttributes.get(CaseSearchAttributes.kind)).toBe('application');
     expect(description.memo?.number).toBe(filed.number);
     await recordHistory(stack.client, filed.number, 'application-approved');
+    // Written by the projection as a local activity (patch projection-local-activity).
+    await recordHistory(stack.client, filed.number, 'application-approved-projected-locally');
     // Completed, the case's workflow stays open until the appeal period ends.
     expect((await stack.client.workflow.getHandle(caseWorkflowId(filed.number)).describe()).status.name).toBe('RUNNING');
     expect(d.decision.appealUntil).toBe(lastAppealDay(d.decision.decidedAt));

@@ -4,6 +4,7 @@ import {
   condition,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -14,11 +15,18 @@ import type { CaseProjection } from '../../core/case-projection';
 import { FailureType } from '../../core/failures';
 import { CaseSearchAttributes } from './search-attributes';
 
-const { projectCase } = proxyActivities<Activities>({
+const projectionOptions = {
   startToCloseTimeout: '30 seconds',
   // A projection must land eventually; the database being down only delays it.
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+} as const;
+const remote = proxyActivities<Activities>(projectionOptions);
+/**
+ * The projection writes one row batch to the worker's own database: run in the workflow
+ * task, it saves the server two round trips per commit (schedule, start, complete, and
+ * another workflow task), which an action's answer waits for.
+ */
+const local = proxyLocalActivities<Activities>(projectionOptions);
 
 /** Journal counters that survive continue-as-new. */
 export interface JournalCounters {
@@ -77,6 +85,7 @@ export class CaseJournal {
       const entries = this.pending;
       this.pending = [];
       const projection = this.snapshot();
+      const projectCase = patched('projection-local-activity') ? local.projectCase : remote.projectCase;
       await projectCase({ projection, entries });
       this.projectedVersion = projection.version;
       this.head = headOf(projection);

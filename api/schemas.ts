@@ -155,7 +155,7 @@ export const pageOf = (item: object) =>
     type: 'object',
     properties: {
       items: { type: 'array', items: item },
-      total: { type: 'integer', description: 'How many match; at most 10000, see totalCapped' },
+      total: { type: 'integer', description: 'How many match; at most 1000, see totalCapped' },
       totalCapped: { type: 'boolean', description: 'More than `total` match: counting stopped there' },
       limit: { type: 'integer' },
       offset: { type: 'integer' },

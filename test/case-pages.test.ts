@@ -16,7 +16,8 @@ async function seed(n: number, applicantId: string, undated = 0): Promise<void> 
     select 'A-2026-' || lpad(${applicantId.length}::text || g::text, 7, '0'), 'application', 1,
            case when g % 2 = 0 then 'submitted' else 'in_review' end, 'mvd', ${applicantId},
            timestamptz '2026-12-01' + g * interval '1 second', now(),
-           case when g > ${n - undated} then null else timestamptz '2027-01-01' + g * interval '1 minute' end, '{}'::jsonb
+           case when g > ${n - undated} then null else timestamptz '2027-01-01' + g * interval '1 minute' end,
+           jsonb_build_object('serviceName', 'Справка ' || g, 'appeals', jsonb_build_object('underAppeal', case when g = 1 then 'J-2026-0000001' end))
     from generate_series(1, ${n}) g`);
 }
 
@@ -46,4 +47,12 @@ it('counts a short list exactly', async () => {
   const page = await listApplicantCases(database.db, { applicantId: 'few-one', limit: 2, offset: 0 });
   expect(page).toMatchObject({ total: 3, totalCapped: false });
   expect(page.items).toHaveLength(2);
+});
+
+it("reads a list's summary fields out of the detail, not the detail itself", async () => {
+  const page = await listApplicantCases(database.db, { applicantId: 'few-one', limit: 3, offset: 0 });
+  const first = page.items.find((r) => r.number.endsWith('71'))!;
+  expect(first).toMatchObject({ serviceName: 'Справка 1', underAppeal: 'J-2026-0000001' });
+  expect(page.items.filter((r) => r.underAppeal === null)).toHaveLength(2);
+  expect(page.items[0]).not.toHaveProperty('detail');
 });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { formatCaseNumber, type CaseKind } from '../../core/case-model';
 import type { KindedDetail } from '../../core/case-projection';
@@ -13,6 +13,25 @@ export type CaseRowOf<K extends CaseKind> = Extract<CaseRow, { kind: K }>;
 
 /** Postgres keeps kind and detail in two columns; the workflow that wrote the row made them match. */
 const asCaseRow = (row: typeof cases.$inferSelect): CaseRow => row as CaseRow;
+
+const { detail: _detail, ...caseColumns } = getTableColumns(cases);
+
+/**
+ * What a list shows of a case: its columns and the two detail fields a summary names.
+ * Never the whole detail: parsing every row's form, documents and history only to drop
+ * them was most of a queue page's cost.
+ */
+const summaryColumns = {
+  ...caseColumns,
+  serviceName: sql<string | null>`${cases.detail} ->> 'serviceName'`,
+  underAppeal: sql<string | null>`${cases.detail} -> 'appeals' ->> 'underAppeal'`,
+};
+
+export type CaseSummaryRow = Omit<typeof cases.$inferSelect, 'kind' | 'detail'> & {
+  kind: CaseKind;
+  serviceName: string | null;
+  underAppeal: string | null;
+};
 export type JournalRow = typeof journal.$inferSelect;
 
 /**
@@ -106,7 +125,7 @@ export const COUNT_CAP = 1_000;
 
 /** One page of cases, and how many match (exactly up to COUNT_CAP, then `totalCapped`). */
 export interface CasePage {
-  items: CaseRow[];
+  items: CaseSummaryRow[];
   total: number;
   totalCapped: boolean;
 }
@@ -118,11 +137,11 @@ export interface CasePage {
 async function page(db: Db, where: SQL, order: SQL[], p: { limit: number; offset: number }): Promise<CasePage> {
   const matching = db.select({ one: sql`1` }).from(cases).where(where).limit(COUNT_CAP + 1).as('matching');
   const [rows, [counted]] = await Promise.all([
-    db.select().from(cases).where(where).orderBy(...order).limit(p.limit).offset(p.offset),
+    db.select(summaryColumns).from(cases).where(where).orderBy(...order).limit(p.limit).offset(p.offset),
     db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(matching),
   ]);
   const n = counted?.n ?? 0;
-  return { items: rows.map(asCaseRow), total: Math.min(n, COUNT_CAP), totalCapped: n > COUNT_CAP };
+  return { items: rows as CaseSummaryRow[], total: Math.min(n, COUNT_CAP), totalCapped: n > COUNT_CAP };
 }
 
 export async function getTimeline(db: Db, number: string): Promise<JournalRow[]> {

@@ -20,8 +20,10 @@ import { Client, Connection } from '@temporalio/client';
 import protos from '@temporalio/proto';
 import { mintToken } from '../accounts/tokens';
 import { loadConfig } from '../config';
+import { explainOfficialQueue } from '../cases/queue';
 import { caseWorkflowId } from '../core/case-model';
 import type { Principal } from '../core/principal';
+import { explainList, type ListPlan } from '../db/queries/cases';
 import { PROJECT_ROOT } from '../temporal/binaries';
 import type { LoadSpec } from './load';
 import { CpuWindow, rssBytes, round1 } from './procs';
@@ -147,8 +149,12 @@ function report(e: Entry): void {
   say(`\n■ ${e.path}\n  ${fmt(e.product)}`);
   if (e.baseline) say(`  ${fmt(e.baseline)}`);
   say(`  ratio (${e.ratioOf}): ${e.ratio ?? '—'}`);
+  if (e.note) say(`  ${e.note}`);
   for (const s of [e.product, e.baseline]) if (s?.failed) say(`  ! ${s.label}: ${s.failed} failed requests${s.firstError ? ` (first: ${s.firstError})` : ''}`);
 }
+
+const planNote = (p: { page: ListPlan; count: ListPlan }) =>
+  `EXPLAIN ANALYZE: page ${p.page.nodes.join(' → ')} (${round(p.page.ms, 2)} ms); count ${p.count.nodes.join(' → ')} (${round(p.count.ms, 2)} ms)`;
 
 function httpSpec(url: string, token: string, connections: number, more: Partial<Extract<LoadSpec, { kind: 'http' }>> = {}): LoadSpec {
   return { kind: 'http', url, connections, durationSec: SECONDS, headers: { authorization: `Bearer ${token}` }, ...more };
@@ -240,6 +246,7 @@ function markdown(results: Record<string, unknown>, entries: Entry[], extra: { h
       `| ${e.path} | ${e.product.label}: ${e.product.perSecond}/s | ${b ? `${b.label}: ${b.perSecond}/s` : '—'} | ${e.ratio ?? '—'} (${e.ratioOf}) | ${e.product.p50} / ${e.product.p99} | ${b ? `${b.p50} / ${b.p99}` : '—'} | ${Math.round(e.product.spread * 100)} %${b ? ` / ${Math.round(b.spread * 100)} %` : ''} | ${cpu(e.product)}${b ? ` (${cpu(b)})` : ''} |`,
     );
   }
+  for (const e of entries) if (e.note) lines.push('', `${e.path}: ${e.note}`);
   lines.push('', '```json', JSON.stringify({ history: extra.history, memory: extra.memory }, null, 2), '```', '');
   return lines.join('\n');
 }
@@ -467,6 +474,13 @@ async function main(): Promise<void> {
     ratioOf: 'no baseline (target: p99 < 50 ms)',
     ratio: null,
   };
+  // What Postgres does for the first page of each, on the seeded tables.
+  const plans = {
+    queue: await explainOfficialQueue(s.database.db, reviewer, { limit: 20, offset: 0 }),
+    list: await explainList(s.database.db, { applicant: { applicantId: lister.id, limit: 20, offset: 0 } }),
+  };
+  queueEntry.note = planNote(plans.queue);
+  listEntry.note = planNote(plans.list);
   entries.push(queueEntry, listEntry);
   report(queueEntry);
   report(listEntry);
@@ -483,6 +497,7 @@ async function main(): Promise<void> {
     history,
     memory,
     seeded: { ...counts, seconds: round(seeded.seconds, 1) },
+    plans,
   };
   await writeFile(`${OUT}.json`, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(`${OUT}.md`, markdown(results, entries, { history, memory }));

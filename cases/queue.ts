@@ -3,7 +3,7 @@ import type { CaseKind } from '../core/case-model';
 import { forbidden } from '../core/failures';
 import type { Principal } from '../core/principal';
 import type { Db } from '../db/client';
-import { listQueue, type CasePage, type QueueFilter } from '../db/queries/cases';
+import { explainList, listQueue, type CasePage, type ListPlan, type QueueFilter } from '../db/queries/cases';
 
 /** Cases reviewers decide: their agency's applications and passport changes. */
 export const REVIEWED_KINDS = ['application', 'epts_change'] as const satisfies readonly CaseKind[];
@@ -25,4 +25,9 @@ function queueScope(who: Principal): Pick<QueueFilter, 'kinds' | 'agency' | 'ope
 export async function officialQueue(db: Db, who: Principal, q: QueueQuery): Promise<CasePage> {
   const assignee = q.assignee === 'me' ? who.id : q.assignee;
   return listQueue(db, { ...q, ...queueScope(who), assignee });
+}
+
+/** How Postgres runs that queue's page and count (for the benchmark's report). */
+export async function explainOfficialQueue(db: Db, who: Principal, q: QueueQuery): Promise<{ page: ListPlan; count: ListPlan }> {
+  return explainList(db, { queue: { ...q, ...queueScope(who), assignee: q.assignee === 'me' ? who.id : q.assignee } });
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { formatCaseNumber, type CaseKind } from '../../core/case-model';
 import type { KindedDetail } from '../../core/case-projection';
@@ -85,13 +85,19 @@ export interface MyCasesFilter {
 }
 
 export async function listApplicantCases(db: Db, f: MyCasesFilter): Promise<CasePage> {
+  return page(pageQueries(db, applicantWhere(f), APPLICANT_ORDER, f));
+}
+
+const APPLICANT_ORDER = [desc(cases.submittedAt), desc(cases.number)];
+
+function applicantWhere(f: MyCasesFilter): SQL {
   const where: SQL[] = [eq(cases.applicantId, f.applicantId)];
   if (f.service) where.push(eq(cases.serviceCode, f.service));
   if (f.status) where.push(eq(cases.status, f.status));
   if (f.submittedFrom) where.push(gte(cases.submittedAt, f.submittedFrom));
   // A date bound is inclusive of that whole day.
   if (f.submittedTo) where.push(lt(cases.submittedAt, sql`(${f.submittedTo}::date + 1)`));
-  return page(db, and(...where)!, [desc(cases.submittedAt), desc(cases.number)], f);
+  return and(...where)!;
 }
 
 export interface QueueFilter {
@@ -110,6 +116,12 @@ export interface QueueFilter {
 }
 
 export async function listQueue(db: Db, f: QueueFilter): Promise<CasePage> {
+  return page(pageQueries(db, queueWhere(f), QUEUE_ORDER, f));
+}
+
+const QUEUE_ORDER = [sql`${cases.dueAt} asc nulls last`, asc(cases.submittedAt)];
+
+function queueWhere(f: QueueFilter): SQL {
   const where: SQL[] = [inArray(cases.kind, [...f.kinds])];
   if (f.agency !== undefined) where.push(eq(cases.agency, f.agency));
   where.push(f.status ? eq(cases.status, f.status) : sql`${cases.status} in ${f.openStatuses}`);
@@ -117,7 +129,7 @@ export async function listQueue(db: Db, f: QueueFilter): Promise<CasePage> {
   if (f.overdue !== undefined) where.push(eq(cases.overdue, f.overdue));
   if (f.assignee === 'unassigned') where.push(isNull(cases.assigneeId));
   else if (f.assignee) where.push(eq(cases.assigneeId, f.assignee));
-  return page(db, and(...where)!, [sql`${cases.dueAt} asc nulls last`, asc(cases.submittedAt)], f);
+  return and(...where)!;
 }
 
 /** Counting stops here: a queue of thousands needs "more than 1,000", not a count of every open case. */
@@ -134,15 +146,50 @@ export interface CasePage {
  * The page and the count are two queries: `count(*) over ()` would make Postgres build
  * every matching row, detail and all, before it can return twenty.
  */
-async function page(db: Db, where: SQL, order: SQL[], p: { limit: number; offset: number }): Promise<CasePage> {
+function pageQueries(db: Db, where: SQL, order: SQL[], p: { limit: number; offset: number }) {
   const matching = db.select({ one: sql`1` }).from(cases).where(where).limit(COUNT_CAP + 1).as('matching');
-  const [rows, [counted]] = await Promise.all([
-    db.select(summaryColumns).from(cases).where(where).orderBy(...order).limit(p.limit).offset(p.offset),
-    db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(matching),
-  ]);
+  return {
+    rows: db.select(summaryColumns).from(cases).where(where).orderBy(...order).limit(p.limit).offset(p.offset),
+    count: db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(matching),
+  };
+}
+
+async function page(q: ReturnType<typeof pageQueries>): Promise<CasePage> {
+  const [rows, [counted]] = await Promise.all([q.rows, q.count]);
   const n = counted?.n ?? 0;
   return { items: rows as CaseSummaryRow[], total: Math.min(n, COUNT_CAP), totalCapped: n > COUNT_CAP };
 }
+
+/** What Postgres did for a list's page and its count: the plan's nodes, and the time it took. */
+export interface ListPlan {
+  nodes: string[];
+  ms: number;
+}
+
+/**
+ * EXPLAIN ANALYZE of the two queries a list runs (the benchmark shows it next to the
+ * list's timings): which index serves the filter and the order, and whether anything sorts.
+ */
+export async function explainList(db: Db, list: { queue: QueueFilter } | { applicant: MyCasesFilter }): Promise<{ page: ListPlan; count: ListPlan }> {
+  const q = 'queue' in list ? pageQueries(db, queueWhere(list.queue), QUEUE_ORDER, list.queue) : pageQueries(db, applicantWhere(list.applicant), APPLICANT_ORDER, list.applicant);
+  const explain = async (query: SQLWrapper): Promise<ListPlan> => {
+    const [row] = (await db.execute(sql`explain (analyze, format json) ${query}`)) as unknown as [{ 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }];
+    const [{ Plan: plan, 'Execution Time': ms }] = row['QUERY PLAN'];
+    return { nodes: planNodes(plan), ms };
+  };
+  return { page: await explain(q.rows), count: await explain(q.count) };
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+const planNodes = (n: PlanNode): string[] => [
+  n['Index Name'] ? `${n['Node Type']} using ${n['Index Name']}` : n['Node Type'],
+  ...(n.Plans ?? []).flatMap(planNodes),
+];
 
 export async function getTimeline(db: Db, number: string): Promise<JournalRow[]> {
   return db.select().from(journal).where(eq(journal.caseNumber, number)).orderBy(asc(journal.seq));

@@ -6,7 +6,8 @@
  * process's CPU share (from /proc), and writes bench/results.json and bench/results.md.
  *
  *   npm run bench [-- --quick]
- *   npm run bench -- --profile     the status poll only, the API under --cpu-prof: where its CPU goes
+ *   npm run bench -- --profile          the status poll only, the API under --cpu-prof: where its CPU goes
+ *   npm run bench -- --profile-worker   filing only, the worker under --cpu-prof (each of its threads)
  *
  * `--quick` (the CI smoke): ~1 s per measurement, one repetition, a small seed; it writes
  * bench/results.quick.{json,md} (gitignored), never the committed results.
@@ -32,7 +33,9 @@ import { seedCases, SEED_APPLICANTS } from './seed-cases';
 import { median, round, spread, type LoadResult } from './stats';
 import { startSystem, type System } from './system';
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, 'profile-worker': { type: 'boolean', default: false } },
+});
 const QUICK = args.quick;
 const SECONDS = QUICK ? 1 : 5;
 const REPS = QUICK ? 1 : 3;
@@ -267,8 +270,10 @@ async function main(): Promise<void> {
   say(`mode: ${QUICK ? 'quick smoke' : 'full'} (${SECONDS} s per measurement, ${REPS} repetition(s))`);
 
   say('starting the system (Postgres, Temporal dev server, worker, API, bare server)…');
-  const profileDir = args.profile ? await mkdtemp(path.join(os.tmpdir(), 'cases-bench-prof-')) : undefined;
-  system = await startSystem(profileDir ? { apiNodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] } : {});
+  const profiling = args.profile ? 'api' : args['profile-worker'] ? 'worker' : undefined;
+  const profileDir = profiling ? await mkdtemp(path.join(os.tmpdir(), 'cases-bench-prof-')) : undefined;
+  const cpuProf = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : undefined;
+  system = await startSystem(profiling === 'api' ? { apiNodeArgs: cpuProf } : { workerNodeArgs: cpuProf });
   const s = system;
   machine.postgres = s.databaseKind;
   say(`  API ${s.apiUrl}, bare ${s.bareUrl}, Temporal ${s.temporalAddress}, Postgres ${s.databaseKind}; logs in ${s.dataDir}/system.log`);
@@ -283,18 +288,27 @@ async function main(): Promise<void> {
   const [pollNumber] = await fileViaApi(pollToken, 1, 1);
   const pollUrl = `${s.apiUrl}/cases/${pollNumber}`;
   const bareUrl = `${s.bareUrl}/cases/${pollNumber}`;
-  if (profileDir) {
-    await measure({ ...httpSpec(pollUrl, pollToken, 50), durationSec: 2 } as LoadSpec);
-    const run = await measure({ ...httpSpec(pollUrl, pollToken, 50), durationSec: 10 } as LoadSpec);
+  const filingBody = JSON.stringify({ serviceCode: SERVICE, form: FORM, documents: [] });
+  if (profileDir && profiling) {
+    const spec =
+      profiling === 'api'
+        ? httpSpec(pollUrl, pollToken, 50)
+        : httpSpec(`${s.apiUrl}/cases`, filerToken, 10, { method: 'POST', body: filingBody });
+    await measure({ ...spec, durationSec: 2 } as LoadSpec);
+    const run = await measure({ ...spec, durationSec: 10 } as LoadSpec);
     await temporal.connection.close();
     await s.stop();
     system = undefined;
-    const file = (await readdir(profileDir)).find((f) => f.endsWith('.cpuprofile'));
-    if (!file) throw new Error(`the API wrote no profile into ${profileDir}`);
-    const summary = summarise(path.join(profileDir, file));
-    say(`\npoll: ${round(run.result.perSecond, 1)}/s, API CPU ${run.cpu.api}% of a core; profile ${path.join(profileDir, file)}: ${summary.totalMs} ms of CPU`);
-    say(`self time by package (ms):\n${summary.byPackage.map(([k, v]) => `  ${String(v).padStart(8)}  ${k}`).join('\n')}`);
-    say(`self time by function (ms):\n${summary.byFunction.map(([k, v]) => `  ${String(v).padStart(8)}  ${k}`).join('\n')}`);
+    // One profile per thread (the worker runs workflows in threads of its own): the busiest first.
+    const files = (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profileDir, f));
+    if (!files.length) throw new Error(`the ${profiling} wrote no profile into ${profileDir}`);
+    const summaries = files.map((file) => ({ file, ...summarise(file) })).sort((a, b) => b.totalMs - a.totalMs);
+    say(`\n${profiling === 'api' ? 'poll' : 'filing'}: ${round(run.result.perSecond, 1)}/s, ${profiling} CPU ${run.cpu[profiling]}% of a core`);
+    for (const summary of summaries.filter((x) => x.totalMs >= summaries[0]!.totalMs / 10)) {
+      say(`\nprofile ${summary.file}: ${summary.totalMs} ms of CPU`);
+      say(`self time by package (ms):\n${summary.byPackage.map(([k, v]) => `  ${String(v).padStart(8)}  ${k}`).join('\n')}`);
+      say(`self time by function (ms):\n${summary.byFunction.map(([k, v]) => `  ${String(v).padStart(8)}  ${k}`).join('\n')}`);
+    }
     return;
   }
   // Warm-up (JIT, pools), not recorded.
@@ -318,7 +332,6 @@ async function main(): Promise<void> {
   report(pollEntry);
 
   // ---- 3. filing vs a raw workflow start ------------------------------------------
-  const filingBody = JSON.stringify({ serviceCode: SERVICE, form: FORM, documents: [] });
   const filed: Measured[] = [];
   const raw: Measured[] = [];
   const rawIds: string[] = [];

@@ -93,7 +93,7 @@ function node(file: string, env: NodeJS.ProcessEnv, log: WriteStream, ready: Reg
   });
 }
 
-export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: string[] } = {}): Promise<System> {
+export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: string[]; workerNodeArgs?: string[] } = {}): Promise<System> {
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (let s = stops.pop(); s; s = stops.pop()) await s.stop().catch((err: unknown) => say(`! stopping ${s!.name} failed: ${String(err)}`));
@@ -164,7 +164,7 @@ export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: st
     await connection.close();
 
     const startWorker = async () => {
-      const w = asChild('worker', await node('worker.ts', env, log, /worker started/));
+      const w = asChild('worker', await node('worker.ts', env, log, /worker started/, opts.workerNodeArgs));
       stops.push({ name: 'worker', stop: () => w.stop() });
       return w;
     };

@@ -22,6 +22,8 @@ export type LoadSpec =
   | {
       kind: 'http';
       url: string;
+      /** The same path on more API instances: the connections are split evenly across all of them. */
+      alsoOn?: string[];
       connections: number;
       durationSec: number;
       method?: 'GET' | 'POST';
@@ -76,11 +78,27 @@ async function http(spec: Extract<LoadSpec, { kind: 'http' }>): Promise<LoadResu
         },
       ]
     : undefined;
+  const urls = [spec.url, ...(spec.alsoOn ?? []).map((base) => new URL(new URL(spec.url).pathname, base).toString())];
   send({ type: 'ready' });
   await go;
+  const runs = await Promise.all(urls.map((url, i) => cannon(spec, url, Math.floor(spec.connections / urls.length) + (i < spec.connections % urls.length ? 1 : 0), requests, items)));
+  if (runs.length === 1) return runs[0]!;
+  const ok = runs.reduce((n, r) => n + r.ok, 0);
+  const seconds = Math.max(...runs.map((r) => r.seconds));
+  // Percentiles of separate instances do not merge: the slowest instance's stand for all (an upper bound).
+  return { seconds, ok, failed: runs.reduce((n, r) => n + r.failed, 0), perSecond: ok / seconds, p50: Math.max(...runs.map((r) => r.p50)), p99: Math.max(...runs.map((r) => r.p99)) };
+}
+
+async function cannon(
+  spec: Extract<LoadSpec, { kind: 'http' }>,
+  url: string,
+  connections: number,
+  requests: autocannon.Request[] | undefined,
+  items: unknown[] | undefined,
+): Promise<LoadResult> {
   const r = await autocannon({
-    url: spec.url,
-    connections: spec.connections,
+    url,
+    connections,
     duration: spec.durationSec,
     amount: items ? items.length : undefined,
     method: spec.method ?? 'GET',

@@ -90,8 +90,8 @@ function cpuGroups(loadPid: number | undefined) {
     const s = system!;
     const servers = s.serverPids();
     return {
-      api: [s.api.process.pid!],
-      worker: s.worker.process.exitCode === null ? [s.worker.process.pid!] : [],
+      api: [s.api, ...s.extra.api].map((c) => c.process.pid!),
+      worker: [s.worker, ...s.extra.worker].filter((c) => c.process.exitCode === null).map((c) => c.process.pid!),
       bare: [s.bare.process.pid!],
       temporal: servers.temporal,
       postgres: servers.postgres,
@@ -497,6 +497,35 @@ async function main(): Promise<void> {
   entries.push(queueEntry, listEntry);
   report(queueEntry);
   report(listEntry);
+
+  // ---- 6. scale-out: two API processes and two workers on the same servers -------
+  const secondApi = await s.scaleOut();
+  const polls2: Measured[] = [];
+  const filed2: Measured[] = [];
+  for (let i = 0; i < REPS; i++) {
+    polls2.push(await measure(httpSpec(pollUrl, pollToken, 50, { alsoOn: [secondApi] })));
+    filed2.push(await measure(httpSpec(`${s.apiUrl}/cases`, filerToken, 10, { method: 'POST', body: filingBody, durationSec: FILING_SECONDS, alsoOn: [secondApi] })));
+  }
+  const scaleNote = 'p50/p99: the slower instance of the two (percentiles of separate load generators do not merge)';
+  const scaledPoll: Entry = {
+    path: 'scale-out: status poll, 2 API processes (+2 workers), 50 connections split between them',
+    product: side('2 APIs', polls2),
+    baseline: pollEntry.product,
+    ratioOf: 'two instances / one (req/s)',
+    ratio: round(median(polls2.map((m) => m.result.perSecond)) / pollEntry.product.perSecond),
+    note: scaleNote,
+  };
+  const scaledFiling: Entry = {
+    path: 'scale-out: filing, 2 API processes + 2 workers, concurrency 10 split between them',
+    product: side('2 APIs + 2 workers', filed2),
+    baseline: filingEntry.product,
+    ratioOf: 'two instances / one (per s)',
+    ratio: round(median(filed2.map((m) => m.result.perSecond)) / filingEntry.product.perSecond),
+    note: scaleNote,
+  };
+  entries.push(scaledPoll, scaledFiling);
+  report(scaledPoll);
+  report(scaledFiling);
 
   await temporal.connection.close();
   machine.loadAfter = os.loadavg().map((x) => round(x, 2));

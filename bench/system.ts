@@ -44,6 +44,10 @@ export interface System {
   /** Root pids of the servers this process started (for CPU shares). */
   serverPids(): { temporal: number[]; postgres: number[] };
   startWorker(): Promise<Child>;
+  /** A second API process and a second worker on the same Temporal and Postgres; the new API's URL. */
+  scaleOut(): Promise<string>;
+  /** Processes `scaleOut` started. */
+  extra: { api: Child[]; worker: Child[] };
   stop(): Promise<void>;
 }
 
@@ -169,8 +173,12 @@ export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: st
       return w;
     };
     const worker = await startWorker();
-    const api = asChild('api', await node('server.ts', env, log, /Server listening/, opts.apiNodeArgs));
-    stops.push({ name: 'API', stop: () => api.stop() });
+    const startApi = async (port: number) => {
+      const a = asChild('api', await node('server.ts', { ...env, PORT: String(port) }, log, /Server listening/, opts.apiNodeArgs));
+      stops.push({ name: `API :${port}`, stop: () => a.stop() });
+      return a;
+    };
+    const api = await startApi(apiPort);
     const bareProcess = fork(path.join(PROJECT_ROOT, 'bench', 'bare-server.ts'), [], {
       cwd: PROJECT_ROOT,
       execArgv: ['--import', 'tsx'],
@@ -184,13 +192,16 @@ export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: st
       bareProcess.once('exit', (code) => reject(new Error(`the bare server exited (${code})`)));
     });
 
+    const ready = async (url: string) => {
+      for (let i = 0; ; i++) {
+        const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+        if (ok) return;
+        if (i > 120) throw new Error(`the API at ${url} did not get ready`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${apiUrl}/readyz`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (i > 120) throw new Error('the API did not get ready');
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await ready(apiUrl);
     const system: System = {
       dataDir,
       databaseUrl,
@@ -207,6 +218,15 @@ export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: st
       async startWorker() {
         system.worker = await startWorker();
         return system.worker;
+      },
+      extra: { api: [], worker: [] },
+      async scaleOut() {
+        system.extra.worker.push(await startWorker());
+        const port = await freePort();
+        system.extra.api.push(await startApi(port));
+        const url = `http://127.0.0.1:${port}`;
+        await ready(url);
+        return url;
       },
       stop: stopAll,
     };

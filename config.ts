@@ -12,6 +12,32 @@ const DEV_BANK_SECRET = 'dev-only-bank-webhook-secret';
 const DEV_CODE_SECRET = 'dev-only-one-time-code-hmac-secret-change-me';
 const DEV_SMS_GATEWAY_SECRET = 'dev-only-sms-gateway-secret';
 const DEV_PUSH_GATEWAY_SECRET = 'dev-only-push-gateway-secret';
+/** Who development's escalations reach: every catalogue agency and the appeals desk has one supervisor. */
+export const DEV_AGENCY_SUPERVISORS = 'mvd:sam;fns:fedor;gibdd:inna;sfr:sofia;zags:zoya;minzdrav:mila;appeals:anna';
+
+/**
+ * `mvd:rita,olga;fns:fedor;appeals:anna`: per desk (an agency code, or `appeals`), the
+ * token subjects of its supervisors.
+ */
+const supervisors = z
+  .string()
+  .transform((value, ctx) => {
+    const directory: Record<string, string[]> = {};
+    for (const part of value.split(';').map((p) => p.trim()).filter(Boolean)) {
+      const match = /^([a-z][a-z0-9_-]{0,39})\s*:\s*(.+)$/.exec(part);
+      const people = match ? match[2]!.split(',').map((p) => p.trim()) : [];
+      if (!match || people.some((p) => !/^[^\s:;,]{1,200}$/.test(p))) {
+        ctx.addIssue({ code: 'custom', message: `"${part}": expected desk:subject[,subject] (desk an agency code or appeals)` });
+        return z.NEVER;
+      }
+      if (directory[match[1]!]) {
+        ctx.addIssue({ code: 'custom', message: `"${match[1]}" is named twice` });
+        return z.NEVER;
+      }
+      directory[match[1]!] = [...new Set(people)];
+    }
+    return directory;
+  });
 
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
@@ -83,6 +109,8 @@ const schema = z
     DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(25_000).default(10_000),
     SINK_SMTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     SINK_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+
+    AGENCY_SUPERVISORS: supervisors.optional(),
 
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
@@ -190,6 +218,10 @@ function toConfig(env: z.infer<typeof schema>) {
       /** Below the code activity's 30 s start-to-close timeout, so a slow provider is retried, not abandoned. */
       timeoutMs: env.DELIVERY_TIMEOUT_MS,
       sinks: { dir: path.join(dataDir, 'sinks'), smtpPort: env.SINK_SMTP_PORT, httpPort: env.SINK_HTTP_PORT },
+    },
+    inbox: {
+      /** Whom a desk's escalations reach; outside production the development cast unless set. */
+      supervisors: env.AGENCY_SUPERVISORS ?? (env.NODE_ENV === 'production' ? {} : supervisors.parse(DEV_AGENCY_SUPERVISORS)),
     },
     documents: {
       dir: path.join(dataDir, 'documents'),

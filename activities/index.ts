@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { IssuedResult } from '../core/application';
 import type { ProjectionBatch } from '../core/case-projection';
+import type { SupervisorDirectory } from '../core/inbox-addresses';
 import type { Db } from '../db/client';
 import { writeProjection } from '../db/queries/projection';
 import type { IdentityRegistry } from '../identity/registry';
@@ -23,16 +24,18 @@ export interface ActivityDeps {
   verifier: SignatureVerifier;
   /** One per channel: real providers, or the local sinks in development and tests. */
   senders: Senders;
+  /** Whom the projection gives a copy of each escalation to a desk's supervisor. */
+  supervisors: SupervisorDirectory;
   logger: Logger;
 }
 
 /** Activities are built from their dependencies; the worker wires real ones, tests their own. */
-export function createActivities({ db, codeSecret, registry, verifier, senders, logger }: ActivityDeps) {
+export function createActivities({ db, codeSecret, registry, verifier, senders, supervisors, logger }: ActivityDeps) {
   return {
     ...createIdentityActivities(db, codeSecret, registry, verifier, createDeliver(db, senders, logger)),
     ...createEptsActivities(db),
     async projectCase(batch: ProjectionBatch): Promise<void> {
-      await writeProjection(db, batch);
+      await writeProjection(db, batch, supervisors);
     },
     async issueApplicationResult(req: ResultRequest): Promise<IssuedResult> {
       return issueResult(db, req);

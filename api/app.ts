@@ -22,6 +22,7 @@ import { eptsChangeRoutes } from './routes/epts-changes';
 import { healthRoutes } from './routes/health';
 import { identityRoutes } from './routes/identity';
 import { identityConfirmationRoutes } from './routes/identity-confirmation';
+import { inboxRoutes } from './routes/inbox';
 import { paymentRoutes } from './routes/payments';
 import { reviewerRoutes } from './routes/reviewer';
 import { vehicleRoutes } from './routes/vehicles';
@@ -119,5 +120,6 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(identityConfirmationRoutes);
   await app.register(vehicleRoutes);
   await app.register(eptsChangeRoutes);
+  await app.register(inboxRoutes);
   return app;
 }

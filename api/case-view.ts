@@ -47,6 +47,11 @@ function summary(row: Omit<CaseSummaryRow, 'serviceName' | 'underAppeal'>, servi
   };
 }
 
+/** A queue's row: the summary, and whether (since when) the case is escalated to the desk's supervisor. */
+export function queueEntry(row: CaseSummaryRow) {
+  return Object.assign(caseSummary(row), { escalated: row.escalatedAt !== null, escalatedAt: iso(row.escalatedAt) });
+}
+
 export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Principal; config: Config }) {
   // The service's name is in the summary already.
   const { serviceName: _name, ...detail } = { serviceName: null, ...row.detail };

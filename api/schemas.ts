@@ -63,6 +63,15 @@ export const caseSummary = {
   },
 } as const;
 
+export const queueEntry = {
+  type: 'object',
+  properties: {
+    ...caseSummary.properties,
+    escalated: { type: 'boolean', description: "Escalated to the desk's supervisor: its processing deadline was breached" },
+    escalatedAt: { ...nullableString, format: 'date-time' },
+  },
+} as const;
+
 const nullableObject = { ...anyObject, type: ['object', 'null'] } as const;
 const infoRequest = { ...nullableObject, description: 'The open request for information or material: message, dueAt' } as const;
 const documentList = { type: 'array', items: anyObject } as const;

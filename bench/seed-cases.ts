@@ -58,7 +58,7 @@ export async function seedCases(
             from g join services s on s.code = g.codes[1 + ((g.g / 8) % array_length(g.codes, 1))]
           )
           insert into cases (number, kind, version, status, service_code, agency, applicant_id, assignee_id,
-                             submitted_at, updated_at, legal_due_date, expected_due_date, due_at, overdue, closed_at, related_number, detail)
+                             submitted_at, updated_at, legal_due_date, expected_due_date, due_at, overdue, escalated_at, closed_at, related_number, detail)
           select number, 'application', 1 + g % 5, status, service_code, agency,
                  'bench-c' || (g % ${SEED_APPLICANTS}::int),
                  case when g % 3 = 0 then 'rita' end,
@@ -66,6 +66,7 @@ export async function seedCases(
                  (submitted_at + interval '30 days')::date, (submitted_at + interval '25 days')::date,
                  submitted_at + interval '30 days',
                  submitted_at + interval '30 days' < now() and status = any(${sql.array(OPEN)}::text[]),
+                 case when submitted_at + interval '30 days' < now() and status = any(${sql.array(OPEN)}::text[]) then submitted_at + interval '30 days' end,
                  case when status = any(${sql.array(CLOSED)}::text[]) then submitted_at + interval '2 days' end,
                  null,
                  case when ${wrapped}::boolean then to_jsonb(d::text) else d end

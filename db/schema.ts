@@ -109,6 +109,8 @@ export const cases = pgTable(
     overdue: boolean('overdue').notNull().default(false),
     closedAt: ts('closed_at'),
     relatedNumber: text('related_number'),
+    /** When the case was escalated to its desk's supervisor (`escalatedAt` of core/escalation.ts); null while it is not. */
+    escalatedAt: ts('escalated_at'),
     /** The detail of the case's kind (`CaseDetailByKind`); `CaseRow` ties the two together. */
     detail: jsonb('detail').$type<CaseDetailByKind[CaseKind]>().notNull(),
   },
@@ -120,6 +122,7 @@ export const cases = pgTable(
     // A queue's order: walking it finds the first page of open cases without sorting them all.
     index('cases_queue_order_idx').on(t.agency, t.dueAt.asc().nullsLast(), t.submittedAt),
     index('cases_queue_overdue_idx').on(t.agency, t.dueAt).where(sql`${t.overdue}`),
+    index('cases_queue_escalated_idx').on(t.agency, t.dueAt.asc().nullsLast(), t.submittedAt).where(sql`${t.escalatedAt} is not null`),
     index('cases_related_idx').on(t.relatedNumber),
     // Reviewers may read a document when a case of their agency carries it.
     index('cases_documents_idx').using('gin', sql`(${t.detail} -> 'documents') jsonb_path_ops`),
@@ -160,10 +163,15 @@ export const notifications = pgTable(
     title: text('title').notNull(),
     createdAt: ts('created_at').notNull(),
     readAt: ts('read_at'),
+    /** Who marked it read: the recipient, or for a shared row (a role address) one of that role. */
+    readBy: text('read_by'),
+    /** The role address this row reached its recipient through (a supervisor's copy of an escalation). */
+    via: text('via'),
   },
   (t) => [
     uniqueIndex('notifications_event_uq').on(t.caseNumber, t.seq, t.recipient),
     index('notifications_recipient_idx').on(t.recipient, t.createdAt.desc()),
+    index('notifications_unread_idx').on(t.recipient, t.createdAt.desc()).where(sql`${t.readAt} is null`),
   ],
 );
 

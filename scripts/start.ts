@@ -219,6 +219,12 @@ function messageLines(sinks: LocalSinks): string[] {
   ];
 }
 
+/** Whom escalations reach, per desk: the development cast unless AGENCY_SUPERVISORS says otherwise. */
+function supervisorsLine(config: Config): string {
+  const desks = Object.entries(config.inbox.supervisors).map(([desk, people]) => `${desk}: ${people.join(', ')}`);
+  return `${desks.join(' · ') || 'none: escalations stay with the supervisors by token'} (AGENCY_SUPERVISORS)`;
+}
+
 function banner(
   config: Config,
   opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; postgresDataDir?: string; sinks: LocalSinks },
@@ -236,13 +242,15 @@ function banner(
     `  Postgres         ${postgresLocation(config.db.url!)}` +
       (opts.postgresDataDir ? `, embedded, data in ${opts.postgresDataDir}` : ', external (DATABASE_URL)'),
     ...messageLines(opts.sinks),
+    `  Supervisors      ${supervisorsLine(config)}`,
     '',
     '  Tokens           npm run -s token -- citizen alice [--level simplified|standard|confirmed]',
     '                   npm run -s token -- reviewer rita --agency mvd [--supervisor]',
     '                   npm run -s token -- expert erik',
     '  Signing (dev)    npm run -s dev-sign -- cert alice | sign alice <base64>   (a development CA, not accredited)',
     '  Messages         npm run -s messages [-- --to ADDRESS] [--last N]   (what the local sinks received: codes, notices)',
-    '  Walk             npm run walk   (a registration by SMS code, an application, an appeal on it, a signed passport change)',
+    '  Inbox            GET /inbox, /inbox/unread-count, POST /inbox/{id}/read, /inbox/read-all   (any token)',
+    '  Walk             npm run walk   (a registration by SMS code, an application, an appeal on it, a signed passport change, the inbox)',
     '  Stop             Ctrl-C',
     '',
   ].join('\n');

@@ -4,7 +4,8 @@
  * the local SMS sink, an application (file → claim → request info →
  * answer → approve → completed), an appeal against a rejection (upheld → a different
  * reviewer approves) and a signed passport change of a demo vehicle (signed with the
- * development authority → approved → new version, extract checked). Prints every step;
+ * development authority → approved → new version, extract checked), then reads the
+ * citizen's inbox (unread first, one marked read, the rest at once). Prints every step;
  * exits non-zero at the first unexpected answer.
  *
  *   npm run walk [-- --api URL] [--service CODE]
@@ -51,7 +52,10 @@ interface Answer {
   infoRequest?: { dueAt: string };
   deadline?: { paused: boolean };
   result?: { verificationCode: string; version?: number; extractCode?: string; verify?: string };
-  items: { type: string }[];
+  items: { id: number; type: string; title: string; readAt: string | null }[];
+  unread: number;
+  marked: number;
+  readAt: string | null;
   accountId: string;
   token: string;
   level: string;
@@ -175,6 +179,19 @@ async function walkAppeal(citizen: string, reviewer: string, otherReviewer: stri
   step('another reviewer approved', { status: d.status, result: d.result?.verificationCode });
 }
 
+async function walkInbox(citizen: string) {
+  const before = await call(citizen, 'GET', '/inbox/unread-count');
+  const { items } = await call(citizen, 'GET', '/inbox?limit=5');
+  step('inbox, unread first', `${before.unread} unread: ${items.map((i) => i.title).join(' · ')}`);
+  const newest = items[0];
+  if (!newest) throw new Error('the citizen has no notifications after filing cases');
+  const read = await call(citizen, 'POST', `/inbox/${newest.id}/read`);
+  const after = await call(citizen, 'GET', '/inbox/unread-count');
+  step('one marked read', { title: newest.title, readAt: read.readAt, unread: after.unread });
+  const all = await call(citizen, 'POST', '/inbox/read-all');
+  step('all marked read', { marked: all.marked, unread: all.unread });
+}
+
 const PLATE_LETTERS = 'АВЕКМНОРСТУХ';
 const pick = (n: number) => Array.from({ length: n }, () => PLATE_LETTERS[Math.floor(Math.random() * PLATE_LETTERS.length)]).join('');
 
@@ -225,6 +242,8 @@ async function main() {
   await walkAppeal(citizen, reviewer, otherReviewer, expert, service, form);
   process.stdout.write('— passport change (EPTS)\n');
   await walkPassportChange(alice, 'alice', inspector);
+  process.stdout.write('— inbox\n');
+  await walkInbox(citizen);
 }
 
 main().catch((err) => fail(err instanceof Error ? err.message : String(err)));

@@ -137,6 +137,7 @@ function rowOf(kinded: KindedDetail): CaseRow {
     overdue: false,
     closedAt: null,
     relatedNumber: null,
+    escalatedAt: null,
     ...kinded,
   };
 }

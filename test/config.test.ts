@@ -71,6 +71,24 @@ describe('loadConfig', () => {
     expect(withJwks.auth.jwtSecret).toBeUndefined();
   });
 
+  it('reads the supervisors of each desk, with the development cast by default and nobody in production', () => {
+    expect(loadConfig({ AGENCY_SUPERVISORS: ' mvd: rita, olga ;fns:fedor;appeals:anna;' }).inbox.supervisors).toEqual({
+      mvd: ['rita', 'olga'],
+      fns: ['fedor'],
+      appeals: ['anna'],
+    });
+    expect(loadConfig({}).inbox.supervisors).toMatchObject({ mvd: ['sam'], appeals: ['anna'] });
+    expect(loadConfig({ AGENCY_SUPERVISORS: '' }).inbox.supervisors).toEqual({});
+    expect(loadConfig({ NODE_ENV: 'production', ...PRODUCTION }).inbox.supervisors).toEqual({});
+  });
+
+  it.each([['mvd rita'], ['MVD:rita'], ['mvd:'], ['mvd:rita,'], ['mvd:ri ta'], ['mvd:agency:x'], ['mvd:rita;mvd:olga']])(
+    'refuses AGENCY_SUPERVISORS=%j',
+    (value) => {
+      expect(refusal({ AGENCY_SUPERVISORS: value }).message).toMatch(/^\s+AGENCY_SUPERVISORS: /m);
+    },
+  );
+
   it('turns TLS on for a client certificate or an API key', () => {
     expect(loadConfig({ TEMPORAL_API_KEY: 'key' }).temporal.tls).toBe(true);
     expect(loadConfig({ TEMPORAL_TLS_CERT_PATH: '/c.pem', TEMPORAL_TLS_KEY_PATH: '/k.pem' }).temporal.tls).toBe(true);

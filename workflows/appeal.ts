@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  APPEAL_STATUS_LABELS,
   COURT_REMEDY,
   OPEN_APPEAL_STATUSES,
   REMEDIES_BY_GROUND,
@@ -38,6 +39,7 @@ import {
 import type { CaseProjectionOf } from '../core/case-projection';
 import type { TermUnit, WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
+import { APPEALS_DESK } from '../core/inbox-addresses';
 import { appealOutcomeAppliedSignal, appealOutcomeSignal } from './appeal-protocol';
 import { refuse, type JournalCounters } from './machinery/case-journal';
 import { withdrawUpdate } from './machinery/case-status';
@@ -100,7 +102,6 @@ export interface AppealInput extends AppealFiling {
   resume?: AppealState;
 }
 
-const APPEALS_INBOX = 'appeals';
 
 export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
   constructor(s: AppealState) {
@@ -109,6 +110,7 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
       { role: 'expert', agency: null, officials: 'appeal experts' },
       {
         what: 'an appeal',
+        labels: APPEAL_STATUS_LABELS,
         applicant: 'the appellant',
         inReview: 'in_review',
         awaitingInfo: 'awaiting_info',
@@ -144,7 +146,7 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
         data: { contested: contested.number, ground: input.ground, repeatOf: contested.repeatOf, documents: input.documents.length },
         notify: [
           { recipient: input.applicantId, type: 'submission_confirmed', title: `Жалоба ${input.number} получена` },
-          { recipient: APPEALS_INBOX, type: 'status_changed', title: `${input.number}: новая жалоба` },
+          { recipient: APPEALS_DESK, type: 'status_changed', title: `${input.number}: новая жалоба` },
         ],
       },
       ...c.deadline.start(at, input.examinationTerm),
@@ -243,7 +245,7 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
       );
     }
     if (OPEN_APPEAL_STATUSES.includes(s.status)) {
-      timers.push(this.deadline.dueTimer(s.number, { warn: s.assigneeId ?? APPEALS_INBOX, breach: `${APPEALS_INBOX}:supervisor` }, commit));
+      timers.push(this.deadline.dueTimer(s.number, { assignee: s.assigneeId, team: APPEALS_DESK, supervisor: `${APPEALS_DESK}:supervisor` }, commit));
     }
     return timers;
   }

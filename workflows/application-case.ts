@@ -10,6 +10,7 @@ import type { AppealOutcome, ContestedDecision, ContestInput } from '../core/app
 import { AppealLedger, type AppealsState } from '../core/appeal-ledger';
 import { lastAppealDay } from '../core/appeal-window';
 import {
+  APPLICATION_STATUS_LABELS,
   CANCELLABLE_STATUSES,
   DECIDED_STATUSES,
   EDITABLE_STATUSES,
@@ -95,6 +96,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
       { role: 'reviewer', agency: s.service.agency, officials: `reviewers of ${s.service.agency}` },
       {
         what: 'an application',
+        labels: APPLICATION_STATUS_LABELS,
         applicant: 'the applicant',
         inReview: 'in_review',
         awaitingInfo: 'awaiting_info',
@@ -427,7 +429,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
     }
     if (!DECIDED_STATUSES.includes(s.status)) {
       const agency = s.service.agency;
-      timers.push(this.deadline.dueTimer(s.number, { warn: s.assigneeId ?? `agency:${agency}`, breach: `agency:${agency}:supervisor` }, commit));
+      timers.push(this.deadline.dueTimer(s.number, { assignee: s.assigneeId, team: `agency:${agency}`, supervisor: `agency:${agency}:supervisor` }, commit));
     }
     if (s.status === 'cancelled' && s.cancellation) {
       timers.push({

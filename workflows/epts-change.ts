@@ -28,6 +28,7 @@ import type { CaseProjectionOf } from '../core/case-projection';
 import { addDays, type WorkCalendar } from '../core/deadline-clock';
 import {
   CHANGE_KIND_LABELS,
+  EPTS_CHANGE_STATUS_LABELS,
   WITHDRAWABLE_EPTS_CHANGE_STATUSES,
   type EptsChangeDecision,
   type EptsChangeResult,
@@ -100,6 +101,7 @@ export class EptsChangeCase extends ReviewableCase<EptsChangeStatus, EptsChangeS
       { role: 'reviewer', agency: EPTS_AGENCY, officials: `reviewers of ${EPTS_AGENCY}` },
       {
         what: 'a passport change',
+        labels: EPTS_CHANGE_STATUS_LABELS,
         applicant: 'the owner who filed the change',
         inReview: 'in_review',
         awaitingInfo: 'awaiting_info',
@@ -255,7 +257,7 @@ export class EptsChangeCase extends ReviewableCase<EptsChangeStatus, EptsChangeS
       timers.push(...this.desk.infoTimers(commit, () => this.close('expired', BY_SYSTEM, { type: 'expired', summary: 'The owner did not answer in time' })));
     }
     if (['submitted', 'in_review', 'awaiting_info'].includes(s.status)) {
-      timers.push(this.deadline.dueTimer(s.number, { warn: s.assigneeId ?? `agency:${EPTS_AGENCY}`, breach: `agency:${EPTS_AGENCY}:supervisor` }, commit));
+      timers.push(this.deadline.dueTimer(s.number, { assignee: s.assigneeId, team: `agency:${EPTS_AGENCY}`, supervisor: `agency:${EPTS_AGENCY}:supervisor` }, commit));
     }
     return timers;
   }

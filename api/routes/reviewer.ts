@@ -5,12 +5,12 @@ import { APPLICATION_STATUSES, type RejectionReason } from '../../core/applicati
 import { decideAppealUpdate } from '../../workflows/appeal';
 import { assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
-import { caseSummary } from '../case-view';
+import { queueEntry } from '../case-view';
 import { problems } from '../contract';
 import { actOnCase } from '../requests';
 import {
   actionResult,
-  caseSummary as caseSummarySchema,
+  queueEntry as queueEntrySchema,
   numberParams,
   pageOf,
   paging,
@@ -33,7 +33,7 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
 
   app.get<{
-    Querystring: { status?: string; service?: string; overdue?: boolean; assignee?: string; limit: number; offset: number };
+    Querystring: { status?: string; service?: string; overdue?: boolean; escalated?: boolean; assignee?: string; limit: number; offset: number };
   }>(
     '/queue',
     {
@@ -49,17 +49,18 @@ export async function reviewerRoutes(app: FastifyInstance): Promise<void> {
             status: { type: 'string', enum: [...new Set([...APPLICATION_STATUSES, ...APPEAL_STATUSES])] },
             service: { type: 'string', maxLength: 100 },
             overdue: { type: 'boolean' },
+            escalated: { type: 'boolean', description: "Escalated to the desk's supervisor: the processing deadline was breached" },
             assignee: { type: 'string', maxLength: 200, description: '"unassigned", "me", or a reviewer id' },
             ...paging,
           },
         },
-        response: { 200: pageOf(caseSummarySchema), ...problems(404, 409) },
+        response: { 200: pageOf(queueEntrySchema), ...problems(404, 409) },
       },
     },
     async (request) => {
       const q = request.query;
       const page = await officialQueue(db, principal(request), q);
-      return { items: page.items.map(caseSummary), total: page.total, totalCapped: page.totalCapped, limit: q.limit, offset: q.offset };
+      return { items: page.items.map(queueEntry), total: page.total, totalCapped: page.totalCapped, limit: q.limit, offset: q.offset };
     },
   );
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gte, inArray, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, inArray, isNotNull, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { formatCaseNumber, type CaseKind } from '../../core/case-model';
 import type { KindedDetail } from '../../core/case-projection';
@@ -109,6 +109,8 @@ export interface QueueFilter {
   status?: string;
   service?: string;
   overdue?: boolean;
+  /** Escalated to the desk's supervisor (deadline breached): `escalated_at` set. */
+  escalated?: boolean;
   /** 'unassigned', or an assignee id */
   assignee?: string;
   limit: number;
@@ -127,6 +129,7 @@ function queueWhere(f: QueueFilter): SQL {
   where.push(f.status ? eq(cases.status, f.status) : sql`${cases.status} in ${f.openStatuses}`);
   if (f.service) where.push(eq(cases.serviceCode, f.service));
   if (f.overdue !== undefined) where.push(eq(cases.overdue, f.overdue));
+  if (f.escalated !== undefined) where.push(f.escalated ? isNotNull(cases.escalatedAt) : isNull(cases.escalatedAt));
   if (f.assignee === 'unassigned') where.push(isNull(cases.assigneeId));
   else if (f.assignee) where.push(eq(cases.assigneeId, f.assignee));
   return and(...where)!;

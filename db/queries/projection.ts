@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { ProjectionBatch } from '../../core/case-projection';
+import { escalatedAt } from '../../core/escalation';
+import type { SupervisorDirectory } from '../../core/inbox-addresses';
 import type { Db } from '../client';
-import { cases, journal, notifications } from '../schema';
+import { cases, journal } from '../schema';
+import { writeInbox } from './inbox';
 
 /** `col = excluded.col` for every column of the upsert. */
 const fromExcluded = (columns: string[]) =>
@@ -22,6 +25,7 @@ const CASE_COLUMNS: Record<string, string> = {
   overdue: 'overdue',
   closedAt: 'closed_at',
   relatedNumber: 'related_number',
+  escalatedAt: 'escalated_at',
   detail: 'detail',
 };
 
@@ -30,14 +34,14 @@ const CASE_COLUMNS: Record<string, string> = {
  * Idempotent: the row only moves to a higher version, entries and inbox rows are keyed
  * by the workflow's sequence numbers, so a retried or reordered call changes nothing.
  */
-export async function writeProjection(db: Db, { projection: p, entries }: ProjectionBatch): Promise<void> {
+export async function writeProjection(db: Db, { projection: p, entries }: ProjectionBatch, supervisors: SupervisorDirectory): Promise<void> {
   await db.transaction(async (tx) => {
     const set = Object.fromEntries(
       Object.entries(CASE_COLUMNS).map(([key, column]) => [key, fromExcluded([column])[column]]),
     );
     await tx
       .insert(cases)
-      .values({ ...p })
+      .values({ ...p, escalatedAt: escalatedAt(p) })
       .onConflictDoUpdate({ target: cases.number, set, setWhere: sql`${cases.version} < excluded.version` });
     if (entries.length === 0) return;
     await tx
@@ -56,16 +60,6 @@ export async function writeProjection(db: Db, { projection: p, entries }: Projec
         })),
       )
       .onConflictDoNothing();
-    const inbox = entries.flatMap((e) =>
-      (e.notify ?? []).map((n) => ({
-        recipient: n.recipient,
-        caseNumber: p.number,
-        seq: e.seq,
-        type: n.type,
-        title: n.title,
-        createdAt: e.at,
-      })),
-    );
-    if (inbox.length) await tx.insert(notifications).values(inbox).onConflictDoNothing();
+    await writeInbox(tx, p, entries, supervisors);
   });
 }

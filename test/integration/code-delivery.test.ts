@@ -129,6 +129,7 @@ describe('the code activity on its own', () => {
       registry: createSimulatedRegistry({ latencyMs: 0, failureRate: 0 }),
       verifier: verifierFromConfig(config),
       senders: sendersFromConfig(config),
+      supervisors: config.inbox.supervisors,
       logger,
     });
   };

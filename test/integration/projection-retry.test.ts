@@ -68,7 +68,7 @@ it('a retried projection neither duplicates journal entries nor moves the case b
       detail: {} as ApplicationDetail,
     },
     entries: [],
-  });
+  }, stack.config.inbox.supervisors);
   const [after] = await stack.database.sql`select version, detail from cases where number = ${number}`;
   expect(after!.version).toBe(3);
   expect(after!.detail).not.toEqual({});

@@ -178,7 +178,10 @@ describe.sequential('appeals on the time-skipping server', () => {
       expect(fake.types(filed.appealNumber)).not.toContain('deadline_breached');
       await skipTo(tenAm(d + 31));
       expect(fake.ofType('deadline_breached', filed.appealNumber).map((e) => e.notify)).toEqual([
-        [expect.objectContaining({ recipient: 'appeals:supervisor', type: 'deadline_breached' })],
+        [
+          expect.objectContaining({ recipient: 'appeals:supervisor', type: 'deadline_breached' }),
+          expect.objectContaining({ recipient: 'expert-1', type: 'deadline_breached' }),
+        ],
       ]);
       expect(fake.last(filed.appealNumber)).toMatchObject({ overdue: true, status: 'in_review' });
       expectOrderedJournal(fake, filed.appealNumber);

@@ -226,7 +226,7 @@ describe.sequential('application workflow on the time-skipping server', () => {
     });
   });
 
-  it('warns at 80 % of the term and escalates the breach to the agency supervisor', async () => {
+  it('warns at 80 % of the term and escalates the breach to the agency supervisor and the assignee', async () => {
     const fake = fakeActivities();
     await withCases(fake, async (tq) => {
       const d = await tenAmInMoscow();
@@ -252,13 +252,14 @@ describe.sequential('application workflow on the time-skipping server', () => {
       expect(fake.types()).not.toContain('deadline_breached');
       expect(fake.last(number)?.overdue).toBe(false);
       await skipTo(midnight(d + 16) + MINUTE);
-      for (const n of [number, other]) {
+      // The breach goes to the supervisor and to the reviewer who has the case, if anybody does.
+      for (const [n, recipients] of [[number, [`agency:${AGENCY}:supervisor`, 'reviewer-1']], [other, [`agency:${AGENCY}:supervisor`]]] as const) {
         const breach = fake.ofType('deadline_breached', n);
         expect(breach).toHaveLength(1);
         expect(breach[0]).toMatchObject({
           data: { expectedDue: dayToDate(d + 15) },
           actor: { id: 'system', role: 'system' },
-          notify: [expect.objectContaining({ recipient: `agency:${AGENCY}:supervisor`, type: 'deadline_breached' })],
+          notify: recipients.map((recipient) => expect.objectContaining({ recipient, type: 'deadline_breached' })),
         });
         expect(fake.last(n)?.overdue).toBe(true);
       }

@@ -13,8 +13,8 @@ export interface StatusHolder<S extends string> {
   status: S;
 }
 
-/** Moves the case to `to`: journaled, and the applicant is told. No entry when nothing changes. */
-export function moveStatus<S extends string>(s: StatusHolder<S>, to: S): EntryDraft[] {
+/** Moves the case to `to`: journaled, and the applicant is told (by the status's label). No entry when nothing changes. */
+export function moveStatus<S extends string>(s: StatusHolder<S>, to: S, labels: Readonly<Record<S, string>>): EntryDraft[] {
   if (to === s.status) return [];
   const from = s.status;
   s.status = to;
@@ -23,7 +23,7 @@ export function moveStatus<S extends string>(s: StatusHolder<S>, to: S): EntryDr
       type: 'status_changed',
       summary: `Status: ${from} → ${to}`,
       data: { from, to },
-      notify: [{ recipient: s.applicantId, type: 'status_changed', title: `${s.number}: ${to}` }],
+      notify: [{ recipient: s.applicantId, type: 'status_changed', title: `${s.number}: ${labels[to]}` }],
     },
   ];
 }

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import type { Actor, EntryDraft } from '../../core/case-model';
 import {
   computeDeadline,
@@ -98,21 +99,29 @@ export class ProcessingDeadline {
   }
 
   /**
-   * The deadline's next timer: the warning goes to `recipients.warn`, the breach is
-   * escalated to `recipients.breach`. `commit` records what fired.
+   * The deadline's next timer. The warning goes to the case's official, or to its team
+   * while nobody has it; the breach is escalated to the team's supervisor and (patch
+   * `breach-reaches-assignee`) to the official who has the case. `commit` records what fired.
    */
-  dueTimer(number: string, recipients: { warn: string; breach: string }, commit: (entries: EntryDraft[]) => void): DueTimer | null {
+  dueTimer(
+    number: string,
+    desk: { assignee: string | null; team: string; supervisor: string },
+    commit: (entries: EntryDraft[]) => void,
+  ): DueTimer | null {
     const next = this.nextTimer();
     if (!next) return null;
     return {
       at: next.at,
       fire: () => {
         const at = new Date().toISOString();
-        const entries = next.kind === 'warn' ? this.warn() : this.breach(at);
-        entries[0]!.notify =
-          next.kind === 'warn'
-            ? [{ recipient: recipients.warn, type: 'deadline_warning', title: `${number}: срок истекает` }]
-            : [{ recipient: recipients.breach, type: 'deadline_breached', title: `${number}: срок нарушен` }];
+        if (next.kind === 'warn') {
+          const entries = this.warn();
+          entries[0]!.notify = [{ recipient: desk.assignee ?? desk.team, type: 'deadline_warning', title: `${number}: срок истекает` }];
+          return commit(entries);
+        }
+        const entries = this.breach(at);
+        const escalatedTo = desk.assignee && patched('breach-reaches-assignee') ? [desk.supervisor, desk.assignee] : [desk.supervisor];
+        entries[0]!.notify = escalatedTo.map((recipient) => ({ recipient, type: 'deadline_breached', title: `${number}: срок нарушен` }));
         commit(entries);
       },
     };

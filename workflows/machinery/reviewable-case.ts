@@ -33,6 +33,8 @@ export interface ReviewableState<S extends string> extends DeskState, StatusHold
 export interface ReviewFlow<S extends string> {
   /** "an application": how refusals name the case. */
   what: string;
+  /** The portal's name of each status, as the applicant is told of a change. */
+  labels: Readonly<Record<S, string>>;
   /** "the applicant": who files it and answers for it. */
   applicant: string;
   inReview: S;
@@ -114,7 +116,7 @@ export abstract class ReviewableCase<S extends string, St extends ReviewableStat
   }
 
   protected setStatus(status: S): EntryDraft[] {
-    return moveStatus(this.s, status);
+    return moveStatus(this.s, status, this.flow.labels);
   }
 
   protected requireStatus(allowed: readonly S[], action: string): void {

@@ -3,6 +3,7 @@ import { APPEAL_STATUS_LABELS } from '../core/appeal';
 import { APPLICATION_STATUS_LABELS } from '../core/application';
 import { caseWorkflowId, type CaseKind } from '../core/case-model';
 import { EPTS_CHANGE_STATUS_LABELS } from '../core/epts';
+import type { FeeView } from '../core/fee-account';
 import { IDENTITY_STATUS_LABELS } from '../core/identity';
 import type { Principal } from '../core/principal';
 import type { CaseRow, JournalRow } from '../db/queries/cases';
@@ -42,6 +43,13 @@ export function caseSummary(row: CaseRow) {
   };
 }
 
+/** The open invoice with the link where it is paid; rows projected before receipts and refunds were kept have none. */
+function feeWithPaymentLink(fee: FeeView, config: Config) {
+  const paymentId = fee.invoice?.paymentId ?? null;
+  const paymentUrl = paymentId && config.payments.pageUrl ? config.payments.pageUrl.replace('{paymentId}', paymentId) : null;
+  return { ...fee, invoice: fee.invoice && { ...fee.invoice, paymentId, paymentUrl }, receipts: fee.receipts ?? [], refunds: fee.refunds ?? [] };
+}
+
 export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Principal; config: Config }) {
   // The service's name is in the summary already.
   const { serviceName: _name, ...detail } = { serviceName: null, ...row.detail };
@@ -50,6 +58,7 @@ export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Princi
   return {
     ...caseSummary(row),
     ...detail,
+    ...(row.kind === 'application' ? { fee: feeWithPaymentLink(row.detail.fee, extra.config) } : {}),
     applicantId: row.applicantId,
     // For an appeal the related case is the one it contests (`contested` in the detail).
     resentFrom: row.kind === 'application' ? row.relatedNumber : null,

@@ -236,13 +236,16 @@ function banner(
     `  Postgres         ${postgresLocation(config.db.url!)}` +
       (opts.postgresDataDir ? `, embedded, data in ${opts.postgresDataDir}` : ', external (DATABASE_URL)'),
     ...messageLines(opts.sinks),
+    ...(config.payments.devProvider
+      ? [`  Payments (dev)   ${api}/dev/pay/<paymentId>   (plays the payment provider: an invoice's paymentUrl leads there; DEV_PAYMENT_PROVIDER)`]
+      : []),
     '',
     '  Tokens           npm run -s token -- citizen alice [--level simplified|standard|confirmed]',
     '                   npm run -s token -- reviewer rita --agency mvd [--supervisor]',
     '                   npm run -s token -- expert erik',
     '  Signing (dev)    npm run -s dev-sign -- cert alice | sign alice <base64>   (a development CA, not accredited)',
     '  Messages         npm run -s messages [-- --to ADDRESS] [--last N]   (what the local sinks received: codes, notices)',
-    '  Walk             npm run walk   (a registration by SMS code, an application, an appeal on it, a signed passport change)',
+    '  Walk             npm run walk   (a registration by SMS code, an application, an appeal on it, a signed passport change, a fee paid and refunded)',
     '  Stop             Ctrl-C',
     '',
   ].join('\n');

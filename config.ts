@@ -8,6 +8,8 @@ import { z } from 'zod';
  */
 const DEV_JWT_SECRET = 'dev-only-insecure-secret-change-me-please';
 const DEV_PAYMENT_SECRET = 'dev-only-payment-webhook-secret';
+/** Not a participant code the state payment system issues: development identifiers cannot be mistaken for real ones. */
+const DEV_PAYEE_CODE = '00000000';
 const DEV_BANK_SECRET = 'dev-only-bank-webhook-secret';
 const DEV_CODE_SECRET = 'dev-only-one-time-code-hmac-secret-change-me';
 const DEV_SMS_GATEWAY_SECRET = 'dev-only-sms-gateway-secret';
@@ -82,6 +84,9 @@ const schema = z
     AUTH_JWT_AUDIENCE: z.string().min(1).default('citizen-cases-api'),
     AUTH_JWKS_URL: z.url().optional(),
     PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    PAYMENT_PAYEE_CODE: z.string().regex(/^\d{8}$/, 'expected the 8-digit participant code').optional(),
+    PAYMENT_PAGE_URL: z.url().refine((u) => u.includes('{paymentId}'), 'must contain {paymentId}').optional(),
+    DEV_PAYMENT_PROVIDER: z.enum(['true', 'false', '1', '0']).optional(),
     BANK_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     CODE_HMAC_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     OTP_TTL_MINUTES: z.coerce.number().int().min(5).max(10).default(10),
@@ -122,11 +127,16 @@ const schema = z
     const required = [
       'AUTH_JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET', 'CODE_HMAC_SECRET',
       'SMTP_HOST', 'SMS_GATEWAY_URL', 'SMS_GATEWAY_SECRET', 'PUSH_GATEWAY_URL', 'PUSH_GATEWAY_SECRET',
+      'PAYMENT_PAYEE_CODE', 'PAYMENT_PAGE_URL',
     ] as const;
     for (const key of required) {
       if (!env[key] && !(key === 'AUTH_JWT_SECRET' && env.AUTH_JWKS_URL)) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'required when NODE_ENV=production' });
       }
+    }
+    // It takes "payments" for any invoice with the development secret's signature.
+    if (env.DEV_PAYMENT_PROVIDER === 'true' || env.DEV_PAYMENT_PROVIDER === '1') {
+      ctx.addIssue({ code: 'custom', path: ['DEV_PAYMENT_PROVIDER'], message: 'the development payment provider is refused when NODE_ENV=production' });
     }
   });
 
@@ -140,6 +150,8 @@ export function localApiUrl(host: string, port: number): string {
 
 function toConfig(env: z.infer<typeof schema>) {
   const dataDir = path.resolve(env.DATA_DIR);
+  const apiUrl = (env.API_URL ?? localApiUrl(env.HOST, env.PORT)).replace(/\/$/, '');
+  const devPaymentProvider = env.DEV_PAYMENT_PROVIDER === undefined ? env.NODE_ENV !== 'production' : ['true', '1'].includes(env.DEV_PAYMENT_PROVIDER);
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
@@ -148,8 +160,8 @@ function toConfig(env: z.infer<typeof schema>) {
       host: env.HOST,
       port: env.PORT,
       publicUrl: env.PUBLIC_URL,
-      /** Where development clients on this machine (`npm run walk`) reach the API. */
-      apiUrl: (env.API_URL ?? localApiUrl(env.HOST, env.PORT)).replace(/\/$/, ''),
+      /** Where development clients on this machine (`npm run walk`, the development payment provider) reach the API. */
+      apiUrl,
     },
     temporal: {
       /** undefined: run an embedded dev server */
@@ -182,6 +194,14 @@ function toConfig(env: z.infer<typeof schema>) {
       jwksUrl: env.AUTH_JWKS_URL,
       paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? DEV_PAYMENT_SECRET,
       bankWebhookSecret: env.BANK_WEBHOOK_SECRET ?? DEV_BANK_SECRET,
+    },
+    payments: {
+      /** The participant code every payment identifier starts with. */
+      payeeCode: env.PAYMENT_PAYEE_CODE ?? DEV_PAYEE_CODE,
+      /** `GET/POST /dev/pay/{paymentId}` plays the payment provider (never in production). */
+      devProvider: devPaymentProvider,
+      /** Where a citizen pays an invoice: `{paymentId}` is replaced by the invoice's identifier. */
+      pageUrl: env.PAYMENT_PAGE_URL ?? (devPaymentProvider ? `${(env.PUBLIC_URL ?? apiUrl).replace(/\/$/, '')}/dev/pay/{paymentId}` : undefined),
     },
     identity: {
       codeSecret: env.CODE_HMAC_SECRET ?? DEV_CODE_SECRET,

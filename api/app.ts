@@ -17,6 +17,7 @@ import { caseNumberOf, problemSchema, sendProblem } from './problem';
 import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
 import { catalogueRoutes } from './routes/catalogue';
+import { devPaymentRoutes } from './routes/dev-payments';
 import { documentRoutes } from './routes/documents';
 import { eptsChangeRoutes } from './routes/epts-changes';
 import { healthRoutes } from './routes/health';
@@ -116,6 +117,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(reviewerRoutes);
   await app.register(appealRoutes);
   await app.register(paymentRoutes);
+  if (deps.config.payments.devProvider) await app.register(devPaymentRoutes);
   await app.register(identityRoutes);
   await app.register(identityConfirmationRoutes);
   await app.register(vehicleRoutes);

@@ -3,6 +3,7 @@ import { APPEAL_STATUS_LABELS } from '../core/appeal';
 import { APPLICATION_STATUS_LABELS } from '../core/application';
 import { caseWorkflowId, type CaseKind } from '../core/case-model';
 import { EPTS_CHANGE_STATUS_LABELS } from '../core/epts';
+import type { FeeView } from '../core/fee-account';
 import { IDENTITY_STATUS_LABELS } from '../core/identity';
 import type { Principal } from '../core/principal';
 import type { CaseRow, CaseSummaryRow, JournalRow } from '../db/queries/cases';
@@ -52,6 +53,13 @@ export function queueEntry(row: CaseSummaryRow) {
   return Object.assign(caseSummary(row), { escalated: row.escalatedAt !== null, escalatedAt: iso(row.escalatedAt) });
 }
 
+/** The open invoice with the link where it is paid; rows projected before receipts and refunds were kept have none. */
+function feeWithPaymentLink(fee: FeeView, config: Config) {
+  const paymentId = fee.invoice?.paymentId ?? null;
+  const paymentUrl = paymentId && config.payments.pageUrl ? config.payments.pageUrl.replace('{paymentId}', paymentId) : null;
+  return { ...fee, invoice: fee.invoice && { ...fee.invoice, paymentId, paymentUrl }, receipts: fee.receipts ?? [], refunds: fee.refunds ?? [] };
+}
+
 export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Principal; config: Config }) {
   // The service's name is in the summary already.
   const { serviceName: _name, ...detail } = { serviceName: null, ...row.detail };
@@ -60,7 +68,7 @@ export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Princi
   // Object.assign, not spreads: spreading the detail into the summary's literal costs
   // ~10x as much (13 µs of a poll's CPU, measured).
   const named = summary(row, row.kind === 'identity' ? null : row.detail.serviceName, row.kind === 'application' ? row.detail.appeals.underAppeal : null);
-  return Object.assign(named, detail, {
+  return Object.assign(named, detail, row.kind === 'application' ? { fee: feeWithPaymentLink(row.detail.fee, extra.config) } : {}, {
     applicantId: row.applicantId,
     // For an appeal the related case is the one it contests (`contested` in the detail).
     resentFrom: row.kind === 'application' ? row.relatedNumber : null,

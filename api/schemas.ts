@@ -94,10 +94,65 @@ const detailOfKind = <K extends string, P extends object>(kind: K, title: string
     properties: { ...caseDetailHead, kind: { type: 'string', enum: [kind] }, ...properties },
   }) as const;
 
+const money = { type: 'number', description: 'RUB' } as const;
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
+/** The state duty of an application: what it costs, what was paid, the open invoice, receipts and refunds. */
+const fee = {
+  type: 'object',
+  required: ['amount', 'paid', 'invoice', 'receipts', 'refunds'],
+  properties: {
+    amount: { ...money, description: 'The duty for the current form, RUB' },
+    paid: { ...money, description: 'Paid towards it (less refunds ordered), RUB' },
+    invoice: {
+      type: ['object', 'null'],
+      description: 'The open invoice, if the case waits for a payment',
+      properties: {
+        id: { type: 'string' },
+        amount: money,
+        issuedAt: dateTime,
+        dueAt: dateTime,
+        paymentId: { ...nullableString, description: 'The payment identifier (20 digits, УИН format) to pay by; null on invoices issued before these' },
+        paymentUrl: { ...nullableString, description: 'Where to pay it' },
+      },
+    },
+    receipts: {
+      type: 'array',
+      description: 'Payments applied to invoices of this case',
+      items: {
+        type: 'object',
+        properties: {
+          invoiceId: { type: 'string' },
+          paymentId: nullableString,
+          amount: money,
+          transactionId: { type: 'string', description: "The gateway's transaction" },
+          paidAt: { ...dateTime, description: 'When the gateway took the payment' },
+          receivedAt: { ...dateTime, description: 'When the case applied it' },
+        },
+      },
+    },
+    refunds: {
+      type: 'array',
+      description: 'Money this case owes back',
+      items: {
+        type: 'object',
+        properties: {
+          amount: money,
+          reason: { type: 'string', enum: ['fee_corrected', 'payment_not_applied'] },
+          appeal: { ...nullableString, description: 'fee_corrected: the upheld appeal' },
+          transactionId: { ...nullableString, description: 'payment_not_applied: the payment returned' },
+          orderedAt: dateTime,
+          status: { type: 'string', enum: ['ordered'] },
+        },
+      },
+    },
+  },
+} as const;
+
 export const applicationDetail = detailOfKind('application', 'Application', {
   form: anyObject,
   documents: documentList,
-  fee: { ...anyObject, description: 'amount, paid and the open invoice' },
+  fee,
   deadline: nullableObject,
   infoRequest,
   decision: nullableObject,

@@ -25,6 +25,8 @@ export interface FilingRequest {
 export interface ApplicationFilingContext extends FilingContext {
   /** The rejected or expired case this one re-sends. */
   resending?: CaseRowOf<'application'>;
+  /** The participant code the invoices' payment identifiers start with. */
+  paymentPayee: string;
 }
 
 /**
@@ -78,6 +80,7 @@ export async function fileApplication(ctx: ApplicationFilingContext, req: Filing
         form: req.form,
         documents: docs,
         resentFrom: ctx.resending?.number,
+        paymentPayee: ctx.paymentPayee,
         meta: { ...ctx.meta, actor: actorOf(who) },
       },
       searchAttributes: [

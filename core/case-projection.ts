@@ -9,7 +9,7 @@ import type { Decision, IssuedResult } from './application';
 import type { CaseKind, CaseProjectionHead, DocumentRef, JournalEntry } from './case-model';
 import type { ClockInterval, DeadlineChange, TermUnit } from './deadline-clock';
 import type { EptsChangeDecision, EptsChangeResult } from './epts';
-import type { Invoice } from './fee-account';
+import type { FeeView } from './fee-account';
 import type { CodeChannel, ConfirmationMethod } from './identity';
 import type { PassportChange } from './vehicle';
 
@@ -18,7 +18,7 @@ export interface ApplicationDetail {
   serviceName: string;
   form: Record<string, unknown>;
   documents: DocumentRef[];
-  fee: { amount: number; paid: number; invoice: Invoice | null };
+  fee: FeeView;
   deadline: {
     legalDue: string;
     expectedDue: string;

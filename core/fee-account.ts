@@ -6,12 +6,47 @@
 import type { EntryDraft } from './case-model';
 import { computeFee, type FeeRule } from './catalogue';
 import { addDays } from './deadline-clock';
+import { MAX_INVOICES_PER_CASE, paymentIdOf } from './payment-id';
 
 export interface Invoice {
   id: string;
   amount: number;
   issuedAt: string;
   dueAt: string;
+  /** What the citizen pays by (УИН format); absent on invoices of cases filed before it existed. */
+  paymentId?: string;
+}
+
+/** A payment applied to an invoice, as the citizen's receipt shows it. */
+export interface Receipt {
+  invoiceId: string;
+  paymentId: string | null;
+  amount: number;
+  transactionId: string;
+  /** When the gateway took the money. */
+  paidAt: string;
+  /** When the case applied it. */
+  receivedAt: string;
+}
+
+/** Money the case owes back: an overpayment found on appeal, or a payment no open invoice took. */
+export interface Refund {
+  amount: number;
+  reason: 'fee_corrected' | 'payment_not_applied';
+  /** The upheld appeal that corrected the duty. */
+  appeal: string | null;
+  /** The payment that is returned, when it was not applied. */
+  transactionId: string | null;
+  orderedAt: string;
+  status: 'ordered';
+}
+
+export interface FeeView {
+  amount: number;
+  paid: number;
+  invoice: Invoice | null;
+  receipts: Receipt[];
+  refunds: Refund[];
 }
 
 /** Total duty for the current form, and what has been paid towards it. */
@@ -23,10 +58,18 @@ export interface FeeState {
   /** Gateway transaction ids already seen: a payment counts once. */
   transactions: string[];
   assessedAt?: string;
+  /** The payee's participant code in the state payment system; absent in cases filed before payment identifiers. */
+  payee?: string;
+  /** Absent in cases that took no payment and ordered no refund since these were kept. */
+  receipts?: Receipt[];
+  refunds?: Refund[];
 }
 
+/** A payment as the gateway reports it, resolved to the invoice it pays. */
 export interface Payment {
   invoiceId: string;
+  /** The identifier the gateway named, when it named one. */
+  paymentId?: string;
   amount: number;
   transactionId: string;
   paidAt: string;
@@ -39,8 +82,9 @@ export class FeeAccount {
     private readonly paymentTermDays: number,
   ) {}
 
-  static open(rule: FeeRule, form: Record<string, unknown>): FeeState {
-    return { amount: computeFee(rule, form), paid: 0, invoice: null, invoices: 0, transactions: [] };
+  static open(rule: FeeRule, form: Record<string, unknown>, payee?: string): FeeState {
+    const state: FeeState = { amount: computeFee(rule, form), paid: 0, invoice: null, invoices: 0, transactions: [] };
+    return payee ? { ...state, payee } : state;
   }
 
   get owed(): number {
@@ -60,31 +104,40 @@ export class FeeAccount {
     return [{ type: 'fee_changed', summary: `State duty recalculated: ${amount} RUB`, data: { amount } }];
   }
 
-  /** The duty corrected on appeal; what was paid beyond it is refunded. */
-  correct(amount: number): EntryDraft[] {
+  /** The duty corrected on appeal `appeal`; what was paid beyond it is refunded. */
+  correct(amount: number, appeal: string, at: string): EntryDraft[] {
     this.f.amount = amount;
     const entries: EntryDraft[] = [{ type: 'fee_changed', summary: `State duty corrected on appeal: ${amount} RUB`, data: { amount } }];
     const overpaid = this.f.paid - amount;
     if (overpaid > 0) {
       this.f.paid = amount;
+      this.refund({ amount: overpaid, reason: 'fee_corrected', appeal, transactionId: null, orderedAt: at });
       entries.push({ type: 'refund_ordered', summary: `${overpaid} RUB overpaid; refund ordered`, data: { amount: overpaid } });
     }
     return entries;
   }
 
+  /** Another invoice may be issued: each has an identifier of its own (`MAX_INVOICES_PER_CASE`). */
+  get invoicesLeft(): number {
+    return this.f.payee ? MAX_INVOICES_PER_CASE - this.f.invoices : Infinity;
+  }
+
   issueInvoice(amount: number, at: string): EntryDraft {
+    const n = ++this.f.invoices;
     const invoice: Invoice = {
-      id: `${this.caseNumber}-F${++this.f.invoices}`,
+      id: `${this.caseNumber}-F${n}`,
       amount,
       issuedAt: at,
       dueAt: addDays(at, this.paymentTermDays),
     };
+    // The digits of the case number make the identifier unique per case; the journal maps it back.
+    if (this.f.payee) invoice.paymentId = paymentIdOf(this.f.payee, Number(this.caseNumber.slice(this.caseNumber.lastIndexOf('-') + 1)), n);
     this.f.invoice = invoice;
     this.f.assessedAt = at;
     return {
       type: 'invoice_issued',
-      summary: `Invoice ${invoice.id} for ${amount} RUB, due by ${invoice.dueAt.slice(0, 10)}`,
-      data: { invoiceId: invoice.id, amount, dueAt: invoice.dueAt },
+      summary: `Invoice ${invoice.id} for ${amount} RUB${invoice.paymentId ? `, payment identifier ${invoice.paymentId}` : ''}, due by ${invoice.dueAt.slice(0, 10)}`,
+      data: { invoiceId: invoice.id, amount, dueAt: invoice.dueAt, ...(invoice.paymentId ? { paymentId: invoice.paymentId } : {}) },
     };
   }
 
@@ -102,11 +155,12 @@ export class FeeAccount {
    * A payment from the gateway: `applied` to the open invoice when it matches and the case
    * waits for it, else recorded to be refunded; a transaction seen before changes nothing.
    */
-  receive(p: Payment, awaitingPayment: boolean): { applied: boolean; entry: EntryDraft } | null {
+  receive(p: Payment, awaitingPayment: boolean, at: string): { applied: boolean; entry: EntryDraft } | null {
     if (this.f.transactions.includes(p.transactionId)) return null;
     this.f.transactions.push(p.transactionId);
     const invoice = this.f.invoice;
     if (!invoice || invoice.id !== p.invoiceId || p.amount !== invoice.amount || !awaitingPayment) {
+      if (p.amount > 0) this.refund({ amount: p.amount, reason: 'payment_not_applied', appeal: null, transactionId: p.transactionId, orderedAt: at });
       return {
         applied: false,
         entry: {
@@ -118,14 +172,28 @@ export class FeeAccount {
     }
     this.f.paid += p.amount;
     this.f.invoice = null;
+    const receipt: Receipt = {
+      invoiceId: invoice.id,
+      paymentId: invoice.paymentId ?? null,
+      amount: p.amount,
+      transactionId: p.transactionId,
+      paidAt: p.paidAt,
+      receivedAt: at,
+    };
+    this.f.receipts = [...(this.f.receipts ?? []), receipt];
     return {
       applied: true,
       entry: { type: 'paid', summary: `Invoice ${p.invoiceId} paid: ${p.amount} RUB`, data: { invoiceId: p.invoiceId, amount: p.amount } },
     };
   }
 
-  /** The read model's `fee`. */
-  view() {
-    return { amount: this.f.amount, paid: this.f.paid, invoice: this.f.invoice };
+  private refund(r: Omit<Refund, 'status'>): void {
+    this.f.refunds = [...(this.f.refunds ?? []), { ...r, status: 'ordered' }];
+  }
+
+  /** The read model's `fee`: the duty, the open invoice, the receipts of payments and the refunds ordered. */
+  view(): FeeView {
+    const { amount, paid, invoice, receipts = [], refunds = [] } = this.f;
+    return { amount, paid, invoice, receipts, refunds };
   }
 }

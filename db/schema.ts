@@ -146,7 +146,12 @@ export const journal = pgTable(
     summary: text('summary').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>(),
   },
-  (t) => [primaryKey({ columns: [t.caseNumber, t.seq] })],
+  (t) => [
+    primaryKey({ columns: [t.caseNumber, t.seq] }),
+    // Every invoice ever issued is a journal entry: a gateway's payment finds its case by either name.
+    uniqueIndex('journal_invoice_payment_id_uq').on(sql`(${t.data} ->> 'paymentId')`).where(sql`${t.type} = 'invoice_issued'`),
+    uniqueIndex('journal_invoice_id_uq').on(sql`(${t.data} ->> 'invoiceId')`).where(sql`${t.type} = 'invoice_issued'`),
+  ],
 );
 
 /** In-app inbox; one row per (case event, recipient). */

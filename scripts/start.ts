@@ -243,6 +243,9 @@ function banner(
       (opts.postgresDataDir ? `, embedded, data in ${opts.postgresDataDir}` : ', external (DATABASE_URL)'),
     ...messageLines(opts.sinks),
     `  Supervisors      ${supervisorsLine(config)}`,
+    ...(config.payments.devProvider
+      ? [`  Payments (dev)   ${api}/dev/pay/<paymentId>   (plays the payment provider: an invoice's paymentUrl leads there; DEV_PAYMENT_PROVIDER)`]
+      : []),
     '',
     '  Tokens           npm run -s token -- citizen alice [--level simplified|standard|confirmed]',
     '                   npm run -s token -- reviewer rita --agency mvd [--supervisor]',
@@ -250,7 +253,7 @@ function banner(
     '  Signing (dev)    npm run -s dev-sign -- cert alice | sign alice <base64>   (a development CA, not accredited)',
     '  Messages         npm run -s messages [-- --to ADDRESS] [--last N]   (what the local sinks received: codes, notices)',
     '  Inbox            GET /inbox, /inbox/unread-count, POST /inbox/{id}/read, /inbox/read-all   (any token)',
-    '  Walk             npm run walk   (a registration by SMS code, an application, an appeal on it, a signed passport change, the inbox)',
+    '  Walk             npm run walk   (a registration by SMS code, an application, an appeal on it, a signed passport change, a fee paid and refunded, the inbox)',
     '  Stop             Ctrl-C',
     '',
   ].join('\n');

@@ -4,9 +4,11 @@
  * the local SMS sink, an application (file → claim → request info →
  * answer → approve → completed), an appeal against a rejection (upheld → a different
  * reviewer approves) and a signed passport change of a demo vehicle (signed with the
- * development authority → approved → new version, extract checked), then reads the
- * citizen's inbox (unread first, one marked read, the rest at once). Prints every step;
- * exits non-zero at the first unexpected answer.
+ * development authority → approved → new version, extract checked), where the
+ * catalogue has a paid service, a fee paid on the development payment provider's page
+ * (receipt on the case) and refunded in part on an upheld wrong-fee appeal, and then
+ * reads the citizen's inbox (unread first, one marked read, the rest at once). Prints
+ * every step; exits non-zero at the first unexpected answer.
  *
  *   npm run walk [-- --api URL] [--service CODE]
  *
@@ -56,6 +58,13 @@ interface Answer {
   unread: number;
   marked: number;
   readAt: string | null;
+  fee: {
+    invoice: { amount: number; paymentId: string; paymentUrl: string | null } | null;
+    receipts: { amount: number; transactionId: string; paidAt: string }[];
+    refunds: { amount: number; reason: string; status: string }[];
+  };
+  transactionId: string;
+  callbackStatus: number;
   accountId: string;
   token: string;
   level: string;
@@ -92,14 +101,31 @@ interface Service {
   formSchema: { examples?: Record<string, unknown>[] };
 }
 
-/** Polls the citizen's view until the case reaches `status` (effects of signals and activities land a moment later). */
-async function until(token: string, number: string, status: string): Promise<Answer> {
+/** Polls the citizen's view until the case reaches `status` or passes a check (effects of signals and activities land a moment later). */
+async function until(token: string, number: string, status: string | ((d: Answer) => boolean)): Promise<Answer> {
+  const reached = typeof status === 'string' ? (d: Answer) => d.status === status : status;
   for (let i = 0; i < 50; i++) {
     const d = await call(token, 'GET', `/cases/${number}`);
-    if (d.status === status) return d;
+    if (reached(d)) return d;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${number} did not become ${status}`);
+  throw new Error(`${number} did not become ${typeof status === 'string' ? status : 'what the walk waits for'}`);
+}
+
+/** A scan of each document type, uploaded as the citizen's browser would (multipart). */
+async function uploadScans(token: string, types: string[]): Promise<string[]> {
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(1500, 0x20), Buffer.from('\n%%EOF\n')]);
+  const ids: string[] = [];
+  for (const type of types) {
+    const body = new FormData();
+    body.append('type', type);
+    body.append('file', new Blob([pdf], { type: 'application/pdf' }), `${type}.pdf`);
+    const res = await fetch(`${api}/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+    const json = (await res.json()) as { id: string };
+    if (!res.ok) throw new Error(`POST /documents → ${res.status}: ${JSON.stringify(json)}`);
+    ids.push(json.id);
+  }
+  return ids;
 }
 
 /** The code as the citizen reads it on their phone: the last SMS the local gateway sink received for it. */
@@ -192,6 +218,31 @@ async function walkInbox(citizen: string) {
   step('all marked read', { marked: all.marked, unread: all.unread });
 }
 
+async function walkFee(citizen: string, expert: string, service: Service, form: Record<string, unknown>) {
+  const documents = await uploadScans(citizen, service.requiredDocuments);
+  const filed = await call(citizen, 'POST', '/cases', { serviceCode: service.code, form, documents });
+  step('filed', `${filed.number} (${service.name}) → ${filed.status}`);
+  const { invoice } = (await call(citizen, 'GET', `/cases/${filed.number}`)).fee;
+  if (!invoice?.paymentUrl) throw new Error(`${filed.number} has no invoice with a payment link`);
+  step('invoice', invoice);
+  const page = await fetch(invoice.paymentUrl);
+  step('payment page', `${page.status} ${page.headers.get('content-type')} ${invoice.paymentUrl}`);
+  if (!page.ok) throw new Error(`the payment page answered ${page.status}`);
+  // The page's button posts to the same address; answered in JSON when not asked for a page.
+  const paid = await call(undefined, 'POST', new URL(invoice.paymentUrl).pathname);
+  step('paid on the provider page', { transactionId: paid.transactionId, callback: paid.callbackStatus });
+  let d = await until(citizen, filed.number, 'submitted');
+  step('receipt on the case', d.fee.receipts[0]);
+  const appeal = await call(citizen, 'POST', `/cases/${filed.number}/appeals`, { ground: 'wrong_fee', reasons: 'Пошлина начислена в завышенном размере' });
+  d = await call(expert, 'GET', `/cases/${appeal.number}`);
+  d = await call(expert, 'POST', `/cases/${appeal.number}/claim`, { version: d.version });
+  const correctedFee = Math.floor(invoice.amount / 2);
+  await call(expert, 'POST', `/cases/${appeal.number}/appeal-decision`, { version: d.version, outcome: 'upheld', reasons: 'Пошлина взыскана неверно', correctedFee });
+  step('wrong-fee appeal upheld', `${appeal.number}: the duty is ${correctedFee} RUB`);
+  d = await until(citizen, filed.number, (x) => x.fee.refunds.length > 0);
+  step('refund on the case', d.fee.refunds[0]);
+}
+
 const PLATE_LETTERS = 'АВЕКМНОРСТУХ';
 const pick = (n: number) => Array.from({ length: n }, () => PLATE_LETTERS[Math.floor(Math.random() * PLATE_LETTERS.length)]).join('');
 
@@ -242,6 +293,10 @@ async function main() {
   await walkAppeal(citizen, reviewer, otherReviewer, expert, service, form);
   process.stdout.write('— passport change (EPTS)\n');
   await walkPassportChange(alice, 'alice', inspector);
+  const paid = items.find((s) => s.fee.base > 0 && s.formSchema.examples?.length);
+  process.stdout.write('— fee\n');
+  if (paid) await walkFee(citizen, expert, paid, paid.formSchema.examples![0]!);
+  else step('fee skipped', 'no paid service with a form example in the catalogue');
   process.stdout.write('— inbox\n');
   await walkInbox(citizen);
 }

@@ -27,7 +27,13 @@ const details: { [K in CaseKind]: Array<CaseDetailByKind[K]> } = {
       serviceName: 'Справка',
       form: { purpose: 'employment', copies: 1 },
       documents: [doc],
-      fee: { amount: 200, paid: 200, invoice: { id: 'A-2026-0000001-F1', amount: 200, issuedAt: at, dueAt: at } },
+      fee: {
+        amount: 200,
+        paid: 200,
+        invoice: { id: 'A-2026-0000001-F2', amount: 200, issuedAt: at, dueAt: at, paymentId: '00000000000000100021' },
+        receipts: [{ invoiceId: 'A-2026-0000001-F1', paymentId: '00000000000000100013', amount: 300, transactionId: 'tx-1', paidAt: at, receivedAt: at }],
+        refunds: [{ amount: 100, reason: 'fee_corrected', appeal: 'J-2026-0000002', transactionId: null, orderedAt: at, status: 'ordered' }],
+      },
       deadline: {
         legalDue: '2026-03-16',
         expectedDue: '2026-03-20',

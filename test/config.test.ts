@@ -12,6 +12,8 @@ const PRODUCTION = {
   SMS_GATEWAY_SECRET: 'e'.repeat(16),
   PUSH_GATEWAY_URL: 'https://push.example.ru/messages',
   PUSH_GATEWAY_SECRET: 'f'.repeat(16),
+  PAYMENT_PAYEE_CODE: '12345678',
+  PAYMENT_PAGE_URL: 'https://pay.example.ru/uin/{paymentId}',
 };
 
 /** The ConfigError that loading `env` throws; fails the test when it loads. */
@@ -88,6 +90,17 @@ describe('loadConfig', () => {
       expect(refusal({ AGENCY_SUPERVISORS: value }).message).toMatch(/^\s+AGENCY_SUPERVISORS: /m);
     },
   );
+
+  it('plays the payment provider outside production only, and links invoices to it or to the configured page', () => {
+    const dev = loadConfig({ PORT: '3100' });
+    expect(dev.payments).toEqual({ payeeCode: '00000000', devProvider: true, pageUrl: 'http://127.0.0.1:3100/dev/pay/{paymentId}' });
+    expect(loadConfig({ DEV_PAYMENT_PROVIDER: 'false' }).payments).toMatchObject({ devProvider: false, pageUrl: undefined });
+    const prod = loadConfig({ NODE_ENV: 'production', ...PRODUCTION });
+    expect(prod.payments).toEqual({ payeeCode: '12345678', devProvider: false, pageUrl: PRODUCTION.PAYMENT_PAGE_URL });
+    expect(refusal({ NODE_ENV: 'production', ...PRODUCTION, DEV_PAYMENT_PROVIDER: 'true' }).message).toMatch(/^\s+DEV_PAYMENT_PROVIDER: .*refused/m);
+    expect(refusal({ PAYMENT_PAGE_URL: 'https://pay.example.ru/uin' }).message).toMatch(/^\s+PAYMENT_PAGE_URL: must contain \{paymentId\}/m);
+    expect(refusal({ PAYMENT_PAYEE_CODE: '1234' }).message).toMatch(/^\s+PAYMENT_PAYEE_CODE: /m);
+  });
 
   it('turns TLS on for a client certificate or an API key', () => {
     expect(loadConfig({ TEMPORAL_API_KEY: 'key' }).temporal.tls).toBe(true);

@@ -53,6 +53,8 @@ export interface ApplicationFiling {
   form: Record<string, unknown>;
   documents: DocumentRef[];
   resentFrom?: string;
+  /** The payee's participant code that invoices' payment identifiers start with; absent in cases filed before them. */
+  paymentPayee?: string;
   meta: ActionMeta;
 }
 
@@ -121,7 +123,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
       submittedAt: at,
       form: input.form,
       documents: input.documents,
-      fee: FeeAccount.open(input.service.fee, input.form),
+      fee: FeeAccount.open(input.service.fee, input.form, input.paymentPayee),
       assigneeId: null,
       deadline: newDeadlineState(),
       infoRequest: null,
@@ -161,6 +163,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
     if (input.documents.length === 0 && this.s.service.requiredDocuments.length > 0) {
       refuse(FailureType.Invalid, 'the edited application must keep its documents');
     }
+    if (this.fee.invoicesLeft <= 0) refuse(FailureType.InvalidState, 'this application has used up its invoices; cancel it and file anew');
   }
 
   doEdit(input: EditInput, meta: ActionMeta): number {
@@ -266,7 +269,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
       case 'reopen':
         return this.reopen(o.appealNumber, at);
       case 'replace':
-        if (o.ground === 'wrong_fee') return this.correctFee(o.correctedFee ?? s.fee.amount, at, actor);
+        if (o.ground === 'wrong_fee') return this.correctFee(o.correctedFee ?? s.fee.amount, o.appealNumber, at, actor);
         this.overturn(o.appealNumber);
         s.decision = { outcome: 'approved', reasonCode: null, comment: `Decision replaced on appeal ${o.appealNumber}`, decidedBy: o.decidedBy, decidedAt: at };
         return [{ type: 'approved', summary: `Approved on appeal ${o.appealNumber}`, data: { appeal: o.appealNumber } }, ...this.setStatus('approved')];
@@ -302,9 +305,9 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
     ];
   }
 
-  private correctFee(amount: number, at: string, actor: Actor): EntryDraft[] {
+  private correctFee(amount: number, appeal: string, at: string, actor: Actor): EntryDraft[] {
     const s = this.s;
-    const entries = this.fee.correct(amount);
+    const entries = this.fee.correct(amount, appeal, at);
     if (s.status === 'awaiting_payment') entries.push(...this.rebill(at, actor, s.deadline.clock ? 'resubmitted' : 'submitted'));
     return entries;
   }
@@ -395,9 +398,9 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
   // -- callbacks and timers ------------------------------------------------------------
 
   onPayment(p: Payment): void {
-    const received = this.fee.receive(p, this.s.status === 'awaiting_payment');
-    if (!received) return;
     const at = now();
+    const received = this.fee.receive(p, this.s.status === 'awaiting_payment', at);
+    if (!received) return;
     if (!received.applied) {
       this.journal.commit(GATEWAY, at, [received.entry]);
       return;

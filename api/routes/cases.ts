@@ -38,6 +38,7 @@ const formBody = {
 /** Citizens file, follow and act on their own applications. */
 export async function caseRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
+  const filing = (request: Parameters<typeof filingContext>[0]) => ({ ...filingContext(request), paymentPayee: app.deps.config.payments.payeeCode });
 
   app.post<{ Body: FilingRequest; Headers: { 'idempotency-key'?: string } }>(
     '/cases',
@@ -61,7 +62,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      return sendFiled(reply, await fileApplication(filingContext(request), request.body));
+      return sendFiled(reply, await fileApplication(filing(request), request.body));
     },
   );
 
@@ -221,7 +222,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      return sendFiled(reply, await resendApplication(filingContext(request), request.params.number, request.body ?? {}));
+      return sendFiled(reply, await resendApplication(filing(request), request.params.number, request.body ?? {}));
     },
   );
 }

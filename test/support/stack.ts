@@ -18,6 +18,7 @@ import { toServiceRow } from '../../db/queries/catalogue';
 import { services } from '../../db/schema';
 import { createLocalStorage } from '../../documents/local-storage';
 import { createSimulatedRegistry, type IdentityRegistry } from '../../identity/registry';
+import { freePort } from '../../lib/free-port';
 import { signPayload } from '../../lib/hmac-signature';
 import { sendersFromConfig } from '../../notifications/senders';
 import { startLocalSinks } from '../../notifications/sinks/local-sinks';
@@ -74,6 +75,8 @@ export async function startStack(
     trust?: { caPem: string; revokedSerials?: string[] };
     /** Settings beyond the test defaults, e.g. a gateway of the test's own. */
     env?: Record<string, string>;
+    /** Also listen on a free loopback port (`config.http.apiUrl`), for parties that call the API over HTTP. */
+    listen?: boolean;
   } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase();
@@ -95,6 +98,7 @@ export async function startStack(
     DATABASE_URL: database.url,
     // Every test request comes from one address.
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    ...(opts.listen ? { HOST: '127.0.0.1', PORT: String(await freePort()) } : {}),
     ...opts.env,
   }));
   const config = sinks.config;
@@ -122,6 +126,7 @@ export async function startStack(
   const storage = await createLocalStorage(config.documents.dir);
   const app = await buildApp({ config, database, temporal: client, storage, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await app.ready();
+  if (opts.listen) await app.listen({ host: config.http.host, port: config.http.port });
 
   const tokens = new Map<string, string>();
   const token = async (p: Principal) => {

@@ -1,0 +1,2 @@
+CREATE UNIQUE INDEX "journal_invoice_payment_id_uq" ON "journal" USING btree (("data" ->> 'paymentId')) WHERE "journal"."type" = 'invoice_issued';--> statement-breakpoint
+CREATE UNIQUE INDEX "journal_invoice_id_uq" ON "journal" USING btree (("data" ->> 'invoiceId')) WHERE "journal"."type" = 'invoice_issued';

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -40,6 +41,34 @@ const supervisors = z
     }
     return directory;
   });
+
+/** A comma-separated list, each item checked by `valid` (which says what it expected). */
+const listOf = (expected: string, valid: (item: string) => boolean) =>
+  z.string().transform((value, ctx) => {
+    const items = value.split(',').map((p) => p.trim()).filter(Boolean);
+    const bad = items.find((item) => !valid(item));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${bad}": expected ${expected}` });
+      return z.NEVER;
+    }
+    return [...new Set(items)];
+  });
+
+const isAddressOrRange = (item: string) => {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(item)) return true;
+  const [address, bits, ...rest] = item.split('/');
+  const family = isIP(address!);
+  if (!family || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+};
+
+const isOrigin = (item: string) => {
+  try {
+    return new URL(item).origin === item;
+  } catch {
+    return false;
+  }
+};
 
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
@@ -118,6 +147,10 @@ const schema = z
     AGENCY_SUPERVISORS: supervisors.optional(),
 
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+    /** Proxies whose X-Forwarded-For is believed: addresses, CIDR ranges, or loopback/linklocal/uniquelocal. */
+    TRUSTED_PROXIES: listOf('an IP address, a CIDR range, loopback, linklocal or uniquelocal', isAddressOrRange).default([]),
+    /** Browser origins allowed to call the API (CORS); none by default. */
+    CORS_ORIGINS: listOf('an origin such as https://portal.example.ru', isOrigin).default([]),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   })
@@ -162,6 +195,9 @@ function toConfig(env: z.infer<typeof schema>) {
       publicUrl: env.PUBLIC_URL,
       /** Where development clients on this machine (`npm run walk`, the development payment provider) reach the API. */
       apiUrl,
+      /** Fastify's trustProxy: only these proxies may say who the client is. */
+      trustedProxies: env.TRUSTED_PROXIES,
+      corsOrigins: env.CORS_ORIGINS,
     },
     temporal: {
       /** undefined: run an embedded dev server */

@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
@@ -66,7 +68,8 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || crypto.randomUUID(),
     requestIdHeader: false,
-    trustProxy: true,
+    // X-Forwarded-For is anyone's to write: believed only from the configured proxies.
+    trustProxy: given.config.http.trustedProxies.length ? given.config.http.trustedProxies : false,
     // Fastify's own refusals before routing (a bad URL, a path parameter over its limit).
     frameworkErrors: (err, request, reply) => sendProblem(request, reply, err),
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
@@ -94,6 +97,15 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     request.log.info({ ...line, caseNumber: caseNumberOf(request) }, 'request');
   });
 
+  // Security headers on every answer; the CSP fits the pages served here (Swagger UI, the development payment page).
+  await app.register(helmet, { hsts: deps.config.env === 'production' });
+  if (deps.config.http.corsOrigins.length) {
+    await app.register(cors, {
+      origin: deps.config.http.corsOrigins,
+      exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
+      maxAge: 600,
+    });
+  }
   await app.register(swagger, {
     openapi: {
       info: { title: 'Citizen cases API', version: '0.1.0', description: 'File, follow and decide citizen cases.' },
@@ -105,7 +117,13 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     max: deps.config.rateLimitPerMinute,
     timeWindow: '1 minute',
-    keyGenerator: (req) => req.headers.authorization ?? req.ip,
+    // Per verified subject, else per address: a made-up Authorization header gets no allowance of its own.
+    keyGenerator: async (req) => {
+      const header = req.headers.authorization;
+      const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+      const subject = token ? await deps.verifier.verify(token).then((p) => p.id, () => undefined) : undefined;
+      return subject ? `subject:${subject}` : `address:${req.ip}`;
+    },
     errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `rate limit exceeded, retry in ${ctx.after}` }),
   });
   registerAuth(app, deps.verifier);

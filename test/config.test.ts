@@ -91,6 +91,17 @@ describe('loadConfig', () => {
     },
   );
 
+  it('trusts no proxy and allows no browser origin by default, and checks the lists it is given', () => {
+    expect(loadConfig({}).http).toMatchObject({ trustedProxies: [], corsOrigins: [] });
+    expect(loadConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8, loopback,::1 ', CORS_ORIGINS: 'https://portal.example.ru' }).http).toMatchObject({
+      trustedProxies: ['10.0.0.0/8', 'loopback', '::1'],
+      corsOrigins: ['https://portal.example.ru'],
+    });
+    expect(refusal({ TRUSTED_PROXIES: '10.0.0.0/33' }).message).toMatch(/^\s+TRUSTED_PROXIES: "10.0.0.0\/33": expected/m);
+    expect(refusal({ TRUSTED_PROXIES: 'everyone' }).message).toMatch(/^\s+TRUSTED_PROXIES: /m);
+    expect(refusal({ CORS_ORIGINS: 'https://portal.example.ru/' }).message).toMatch(/^\s+CORS_ORIGINS: /m);
+  });
+
   it('plays the payment provider outside production only, and links invoices to it or to the configured page', () => {
     const dev = loadConfig({ PORT: '3100' });
     expect(dev.payments).toEqual({ payeeCode: '00000000', devProvider: true, pageUrl: 'http://127.0.0.1:3100/dev/pay/{paymentId}' });

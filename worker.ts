@@ -37,6 +37,7 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
       registry: createSimulatedRegistry(opts.config.identity.registry),
       verifier: verifierFromConfig(opts.config),
       senders: opts.senders,
+      deliveryTimeoutMs: opts.config.notifications.timeoutMs,
       logger: opts.logger,
     }),
   });

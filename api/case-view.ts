@@ -1,33 +1,19 @@
 import type { Config } from '../config';
-import { APPEAL_STATUS_LABELS } from '../core/appeal';
-import { APPLICATION_STATUS_LABELS } from '../core/application';
-import { caseWorkflowId, type CaseKind } from '../core/case-model';
-import { EPTS_CHANGE_STATUS_LABELS } from '../core/epts';
-import { IDENTITY_STATUS_LABELS } from '../core/identity';
+import { caseWorkflowId } from '../core/case-model';
 import type { Principal } from '../core/principal';
+import { statusLabel } from '../core/status-labels';
 import type { CaseRow, JournalRow } from '../db/queries/cases';
 
 /** Postgres returns its own timestamp text; the API speaks ISO 8601. */
 const iso = <T extends string | null>(t: T): T => (t === null ? t : (new Date(t).toISOString() as T));
 
 /** Shapes read-model rows into API answers; no reads, no rules. */
-const STATUS_LABELS: Record<CaseKind, Record<string, string>> = {
-  application: APPLICATION_STATUS_LABELS,
-  appeal: APPEAL_STATUS_LABELS,
-  epts_change: EPTS_CHANGE_STATUS_LABELS,
-  identity: IDENTITY_STATUS_LABELS,
-};
-
-function statusLabel(row: CaseRow): string {
-  return STATUS_LABELS[row.kind][row.status] ?? row.status;
-}
-
 export function caseSummary(row: CaseRow) {
   return {
     number: row.number,
     kind: row.kind,
     status: row.status,
-    statusLabel: statusLabel(row),
+    statusLabel: statusLabel(row.kind, row.status),
     version: row.version,
     service: { code: row.serviceCode, name: row.kind === 'identity' ? null : row.detail.serviceName },
     agency: row.agency,

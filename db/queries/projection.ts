@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { ProjectionBatch } from '../../core/case-projection';
 import type { Db } from '../client';
 import { cases, journal, notifications } from '../schema';
+import { queueNotices } from './notices';
 
 /** `col = excluded.col` for every column of the upsert. */
 const fromExcluded = (columns: string[]) =>
@@ -67,5 +68,6 @@ export async function writeProjection(db: Db, { projection: p, entries }: Projec
       })),
     );
     if (inbox.length) await tx.insert(notifications).values(inbox).onConflictDoNothing();
+    await queueNotices(tx, { projection: p, entries });
   });
 }

@@ -108,6 +108,7 @@ export async function startStack(
     registry: opts.registry ?? createSimulatedRegistry({ latencyMs: 5, failureRate: 0 }),
     verifier: opts.verifier ?? verifierFromConfig(config),
     senders: sendersFromConfig(config),
+    deliveryTimeoutMs: config.notifications.timeoutMs,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   const worker = await Worker.create({

@@ -20,6 +20,7 @@ import { catalogueRoutes } from './routes/catalogue';
 import { documentRoutes } from './routes/documents';
 import { eptsChangeRoutes } from './routes/epts-changes';
 import { healthRoutes } from './routes/health';
+import { notificationRoutes } from './routes/notifications';
 import { identityRoutes } from './routes/identity';
 import { identityConfirmationRoutes } from './routes/identity-confirmation';
 import { paymentRoutes } from './routes/payments';
@@ -118,6 +119,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(identityRoutes);
   await app.register(identityConfirmationRoutes);
   await app.register(vehicleRoutes);
+  await app.register(notificationRoutes);
   await app.register(eptsChangeRoutes);
   return app;
 }

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
 import { deliveryAttempts, outbox } from '../schema';
+import { COUNT_CAP } from './cases';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type DeliveryAttempt = Omit<typeof deliveryAttempts.$inferInsert, 'id' | 'attemptedAt'>;
@@ -76,6 +77,13 @@ export async function listDeliveryAttempts(db: Db, f: DeliveryLogFilter) {
   if (f.channel) where.push(eq(deliveryAttempts.channel, f.channel));
   if (f.outcome) where.push(eq(deliveryAttempts.outcome, f.outcome));
   const filter = where.length ? and(...where) : undefined;
+  const matching = db
+    .select({ one: sql`1` })
+    .from(deliveryAttempts)
+    .innerJoin(outbox, eq(outbox.id, deliveryAttempts.outboxId))
+    .where(filter)
+    .limit(COUNT_CAP + 1)
+    .as('matching');
   const [items, [counted]] = await Promise.all([
     db
       .select({
@@ -98,11 +106,8 @@ export async function listDeliveryAttempts(db: Db, f: DeliveryLogFilter) {
       .orderBy(desc(deliveryAttempts.id))
       .limit(f.limit)
       .offset(f.offset),
-    db
-      .select({ n: sql<number>`count(*)`.mapWith(Number) })
-      .from(deliveryAttempts)
-      .innerJoin(outbox, eq(outbox.id, deliveryAttempts.outboxId))
-      .where(filter),
+    db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(matching),
   ]);
-  return { items, total: counted?.n ?? 0 };
+  const n = counted?.n ?? 0;
+  return { items, total: Math.min(n, COUNT_CAP), totalCapped: n > COUNT_CAP };
 }

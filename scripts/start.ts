@@ -242,7 +242,7 @@ function banner(
     '                   npm run -s token -- expert erik',
     '  Signing (dev)    npm run -s dev-sign -- cert alice | sign alice <base64>   (a development CA, not accredited)',
     '  Messages         npm run -s messages [-- --to ADDRESS] [--last N]   (what the local sinks received: codes, notices)',
-    '  Walk             npm run walk   (a registration by SMS code, an application, an appeal on it, a signed passport change)',
+    '  Walk             npm run walk   (a registration by SMS code, its status mail, an application, an appeal on it, a signed passport change)',
     '  Stop             Ctrl-C',
     '',
   ].join('\n');

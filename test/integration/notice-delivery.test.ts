@@ -284,7 +284,7 @@ describe('failing providers and crashes', () => {
     expect((await messagesTo(dina)).filter((m) => keyType(m) === keyType(texts[0]!))).toHaveLength(3);
   });
 
-  it('a 4xx is final: logged as rejected, given up, and the case goes on', async () => {
+  it('a 4xx is final: logged as rejected, given up, not retried', async () => {
     const egor = await citizen();
     const { number } = await file(stack, egor, service.code);
     await officially(stack, rita, number, 'claim');

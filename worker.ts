@@ -38,6 +38,7 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
       verifier: verifierFromConfig(opts.config),
       senders: opts.senders,
       supervisors: opts.config.inbox.supervisors,
+      deliveryTimeoutMs: opts.config.notifications.timeoutMs,
       logger: opts.logger,
     }),
   });

@@ -6,7 +6,7 @@ import type { Db } from '../db/client';
 import { activateAccount, bindCheckedSnils, getAccount, raiseToConfirmed } from '../db/queries/accounts';
 import { getIdentitySignature, getIdentitySubmission, queueMessageOnce } from '../db/queries/identity';
 import type { IdentityRegistry, RegistryAnswer } from '../identity/registry';
-import type { Deliver } from '../notifications/deliver';
+import type { Delivery } from '../notifications/deliver';
 import type { SignatureVerifier } from '../signatures/verifier';
 
 export interface CodeRequest {
@@ -26,7 +26,7 @@ const digestOf = (secret: string, caseNumber: string, code: string) =>
  * only its keyed digest comes back to the workflow, so the history holds nothing a reader
  * could replay.
  */
-export function createIdentityActivities(db: Db, codeSecret: string, registry: IdentityRegistry, verifier: SignatureVerifier, deliver: Deliver) {
+export function createIdentityActivities(db: Db, codeSecret: string, registry: IdentityRegistry, verifier: SignatureVerifier, deliver: Delivery['code']) {
   return {
     /** A fresh challenge for the citizen to sign: unpredictable, so a signature cannot be reused. */
     async newChallenge(): Promise<string> {
@@ -79,12 +79,15 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
         caseNumber: req.caseNumber,
         messageKey: req.messageKey,
         channel: req.channel,
+        type: req.channel === 'letter' ? 'letter_code' : 'one_time_code',
+        accountId: req.accountId,
         recipient,
+        subject: req.purpose,
         body: `Код подтверждения: ${code}. ${req.purpose}. Никому не сообщайте код.`,
       });
       const sent = /(\d{6})/.exec(body ?? '')?.[1];
       if (!sent) throw new Error(`outbox message ${req.messageKey} has no code`);
-      if (req.channel !== 'letter') await deliver({ caseNumber: req.caseNumber, messageKey: req.messageKey, subject: req.purpose });
+      if (req.channel !== 'letter') await deliver({ caseNumber: req.caseNumber, messageKey: req.messageKey });
       return { digest: digestOf(codeSecret, req.caseNumber, sent) };
     },
 

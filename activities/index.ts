@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { IssuedResult } from '../core/application';
 import type { ProjectionBatch } from '../core/case-projection';
@@ -6,7 +7,7 @@ import type { Db } from '../db/client';
 import { writeProjection } from '../db/queries/projection';
 import type { IdentityRegistry } from '../identity/registry';
 import type { Senders } from '../notifications/channel';
-import { createDeliver } from '../notifications/deliver';
+import { createDelivery, type NoticeReport, type NoticeRequest } from '../notifications/deliver';
 import type { SignatureVerifier } from '../signatures/verifier';
 import { createEptsActivities } from './epts';
 import { createIdentityActivities } from './identity';
@@ -15,6 +16,7 @@ import { issueResult, type ResultRequest } from './results';
 export type { AppliedChange, PassportChangeRequest } from './epts';
 export type { CodeRequest } from './identity';
 export type { ResultRequest } from './results';
+export type { NoticeReport, NoticeRequest } from '../notifications/deliver';
 
 export interface ActivityDeps {
   db: Db;
@@ -26,16 +28,24 @@ export interface ActivityDeps {
   senders: Senders;
   /** Whom the projection gives a copy of each escalation to a desk's supervisor. */
   supervisors: SupervisorDirectory;
+  /** DELIVERY_TIMEOUT_MS: how long a provider may take to answer. */
+  deliveryTimeoutMs: number;
   logger: Logger;
 }
 
 /** Activities are built from their dependencies; the worker wires real ones, tests their own. */
-export function createActivities({ db, codeSecret, registry, verifier, senders, supervisors, logger }: ActivityDeps) {
+export function createActivities({ db, codeSecret, registry, verifier, senders, supervisors, deliveryTimeoutMs, logger }: ActivityDeps) {
+  // Longer than an attempt can take: SMTP allows the timeout to each of its stages.
+  const delivery = createDelivery(db, senders, logger, 3 * deliveryTimeoutMs);
   return {
-    ...createIdentityActivities(db, codeSecret, registry, verifier, createDeliver(db, senders, logger)),
+    ...createIdentityActivities(db, codeSecret, registry, verifier, delivery.code),
     ...createEptsActivities(db),
     async projectCase(batch: ProjectionBatch): Promise<void> {
       await writeProjection(db, batch, supervisors);
+    },
+    /** Sends the case's queued notices of these entries; the workflow runs it after their projection. */
+    async deliverNotices(req: NoticeRequest): Promise<NoticeReport> {
+      return delivery.notices(req, Context.current().info.attempt);
     },
     async issueApplicationResult(req: ResultRequest): Promise<IssuedResult> {
       return issueResult(db, req);

@@ -23,6 +23,7 @@ import { devPaymentRoutes } from './routes/dev-payments';
 import { documentRoutes } from './routes/documents';
 import { eptsChangeRoutes } from './routes/epts-changes';
 import { healthRoutes } from './routes/health';
+import { notificationRoutes } from './routes/notifications';
 import { identityRoutes } from './routes/identity';
 import { identityConfirmationRoutes } from './routes/identity-confirmation';
 import { inboxRoutes } from './routes/inbox';
@@ -139,6 +140,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(identityRoutes);
   await app.register(identityConfirmationRoutes);
   await app.register(vehicleRoutes);
+  await app.register(notificationRoutes);
   await app.register(eptsChangeRoutes);
   await app.register(inboxRoutes);
   return app;

@@ -1,28 +1,14 @@
 import type { Config } from '../config';
-import { APPEAL_STATUS_LABELS } from '../core/appeal';
-import { APPLICATION_STATUS_LABELS } from '../core/application';
-import { caseWorkflowId, type CaseKind } from '../core/case-model';
-import { EPTS_CHANGE_STATUS_LABELS } from '../core/epts';
+import { caseWorkflowId } from '../core/case-model';
 import type { FeeView } from '../core/fee-account';
-import { IDENTITY_STATUS_LABELS } from '../core/identity';
 import type { Principal } from '../core/principal';
+import { statusLabel } from '../core/status-labels';
 import type { CaseRow, CaseSummaryRow, JournalRow } from '../db/queries/cases';
 
 /** Postgres returns its own timestamp text; the API speaks ISO 8601. */
 const iso = <T extends string | null>(t: T): T => (t === null ? t : (new Date(t).toISOString() as T));
 
 /** Shapes read-model rows into API answers; no reads, no rules. */
-const STATUS_LABELS: Record<CaseKind, Record<string, string>> = {
-  application: APPLICATION_STATUS_LABELS,
-  appeal: APPEAL_STATUS_LABELS,
-  epts_change: EPTS_CHANGE_STATUS_LABELS,
-  identity: IDENTITY_STATUS_LABELS,
-};
-
-function statusLabel(row: Pick<CaseRow, 'kind' | 'status'>): string {
-  return STATUS_LABELS[row.kind][row.status] ?? row.status;
-}
-
 /** A list's row: the case's columns and the detail fields a summary names. */
 export function caseSummary(row: CaseSummaryRow) {
   return summary(row, row.serviceName, row.underAppeal);
@@ -33,7 +19,7 @@ function summary(row: Omit<CaseSummaryRow, 'serviceName' | 'underAppeal'>, servi
     number: row.number,
     kind: row.kind,
     status: row.status,
-    statusLabel: statusLabel(row),
+    statusLabel: statusLabel(row.kind, row.status),
     version: row.version,
     service: { code: row.serviceCode, name: row.kind === 'identity' ? null : serviceName },
     agency: row.agency,

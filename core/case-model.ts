@@ -65,7 +65,11 @@ export const NOTIFICATION_TYPES = [
   'documents_requested',
   'deadline_approaching',
   'personal_data_updated',
+  'identity_level_changed',
   'appeal_result',
+  'sale_awaiting_buyer',
+  'result_issued',
+  // Officials' inboxes only.
   'deadline_warning',
   'deadline_breached',
 ] as const;

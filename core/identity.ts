@@ -1,4 +1,5 @@
 /** The identity case kind's statuses and their portal labels (SPEC §4.2). */
+import type { AccountLevel } from './case-model';
 
 export const REGISTRATION_STATUSES = ['awaiting_code', 'code_expired', 'locked', 'confirmed', 'abandoned'] as const;
 export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
@@ -20,6 +21,13 @@ export const IDENTITY_STATUS_LABELS: Record<IdentityStatus, string> = {
   awaiting_confirmation: 'Ожидает подтверждения личности',
   refused: 'В подтверждении отказано',
   expired: 'Срок подтверждения истёк',
+};
+
+/** The account levels as the portal names them. */
+export const ACCOUNT_LEVEL_LABELS: Record<AccountLevel, string> = {
+  simplified: 'упрощённая',
+  standard: 'стандартная',
+  confirmed: 'подтверждённая',
 };
 
 /** Where a one-time code is sent. */

@@ -20,6 +20,7 @@ import {
 import type { CaseKind } from '../core/case-model';
 import type { CaseDetailByKind } from '../core/case-projection';
 import type { FeeRule } from '../core/catalogue';
+import type { MessageType, NoticeChoices } from '../core/notices';
 import type { Passport, VehicleStatus } from '../core/vehicle';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -242,7 +243,9 @@ export const accounts = pgTable(
 
 /**
  * Messages to citizens, one per (case, message key), so a retried activity never sends
- * twice: `sent_at` is set when a provider accepted it. Letters are printed and posted
+ * twice: `sent_at` is set when a provider accepted it. One-time codes carry their
+ * address and text from the start; a notice of journal entry `seq` carries its text and
+ * the account, whose address is read when it is sent. Letters are printed and posted
  * from here and are never sent electronically.
  */
 export const outbox = pgTable(
@@ -253,15 +256,31 @@ export const outbox = pgTable(
       .notNull()
       .references(() => caseRegistry.number),
     messageKey: text('message_key').notNull(),
-    channel: text('channel').$type<'sms' | 'email' | 'letter'>().notNull(),
-    recipient: text('recipient').notNull(),
+    channel: text('channel').$type<'sms' | 'email' | 'push' | 'letter'>().notNull(),
+    /** What it is; codes queued before types were recorded have none. */
+    type: text('type').$type<MessageType>(),
+    /** The citizen it is for; notices go to the account's address as it is when they are sent. */
+    accountId: text('account_id').references(() => accounts.id),
+    /** The journal entry a notice tells of. */
+    seq: integer('seq'),
+    /** The address it went (codes: goes) to; a notice's is filled in when it is sent. */
+    recipient: text('recipient'),
+    subject: text('subject'),
     body: text('body').notNull(),
     createdAt: ts('created_at').notNull().default(sql`now()`),
+    /** An attempt is handing it to the provider until then; after that another may take it over. */
+    claimedUntil: ts('claimed_until'),
     sentAt: ts('sent_at'),
+    /** Given up: the provider refused it for good, or every retry failed. */
+    failedAt: ts('failed_at'),
     /** The accepting provider's id of the message (SMTP Message-ID, gateway id). */
     providerMessageId: text('provider_message_id'),
   },
-  (t) => [uniqueIndex('outbox_message_uq').on(t.caseNumber, t.messageKey), index('outbox_recipient_idx').on(t.recipient)],
+  (t) => [
+    uniqueIndex('outbox_message_uq').on(t.caseNumber, t.messageKey),
+    index('outbox_recipient_idx').on(t.recipient),
+    index('outbox_case_seq_idx').on(t.caseNumber, t.seq),
+  ],
 );
 
 /**
@@ -286,6 +305,17 @@ export const deliveryAttempts = pgTable(
   },
   (t) => [index('delivery_attempts_outbox_idx').on(t.outboxId)],
 );
+
+/**
+ * The channels a citizen chose per notice type (only the types they changed; the rest
+ * follow the defaults). Keyed by the token subject, like documents: a subject of an
+ * outside identity provider may keep choices before any account exists here.
+ */
+export const notificationPreferences = pgTable('notification_preferences', {
+  subjectId: text('subject_id').primaryKey(),
+  channels: jsonb('channels').$type<NoticeChoices>().notNull(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+});
 
 /**
  * Identity data a citizen submitted for a registry check, kept here rather than in the

@@ -1,5 +1,7 @@
+import type { DeliveryChannel } from '../core/notices';
+
 /** The electronic channels; letters are printed and posted from the outbox instead. */
-export type Channel = 'email' | 'sms' | 'push';
+export type Channel = DeliveryChannel;
 
 export interface OutgoingMessage {
   /**

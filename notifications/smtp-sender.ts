@@ -11,6 +11,9 @@ export function messageIdFor(idempotencyKey: string, from: string): string {
   return `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
 }
 
+/** A mail server's reply may quote addresses; the delivery log keeps the reply without them. */
+const withoutAddresses = (reply: string) => reply.replace(/<?[^\s<>]+@[^\s<>]+>?/g, '<address>');
+
 const replyCode = (response: unknown) => Number.parseInt(String(response ?? ''), 10) || undefined;
 
 export function createSmtpSender(mail: MailConfig, timeoutMs: number): Sender {
@@ -39,7 +42,7 @@ export function createSmtpSender(mail: MailConfig, timeoutMs: number): Sender {
         const e = err as { responseCode?: number; response?: string; code?: string; message?: string };
         // SMTP's own rule: 5xx replies are permanent, 4xx and lost connections are worth retrying.
         const status = e.responseCode;
-        throw new DeliveryFailure(e.response ?? e.code ?? e.message ?? String(err), status !== undefined && status >= 500, status);
+        throw new DeliveryFailure(withoutAddresses(e.response ?? e.code ?? e.message ?? String(err)), status !== undefined && status >= 500, status);
       }
     },
   };

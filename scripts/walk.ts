@@ -1,7 +1,8 @@
 /**
  * Walks the case kinds through their lives over HTTP against a running API (`npm start`
  * in another terminal, same DATA_DIR): a registration confirmed with the code read from
- * the local SMS sink, an application (file → claim → request info →
+ * the local SMS sink; the registered citizen's status-change mail read from the local
+ * SMTP sink; an application (file → claim → request info →
  * answer → approve → completed), an appeal against a rejection (upheld → a different
  * reviewer approves) and a signed passport change of a demo vehicle (signed with the
  * development authority → approved → new version, extract checked), where the
@@ -132,21 +133,28 @@ async function uploadScans(token: string, types: string[]): Promise<string[]> {
 async function smsCode(phone: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
     const [sms] = await readReceived(config.notifications.sinks.dir, { to: phone, last: 1 });
-    const code = /(\d{6})/.exec(sms?.text ?? '')?.[1];
+    const code = /Код подтверждения: (\d{6})/.exec(sms?.text ?? '')?.[1];
     if (code) return code;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`no SMS to ${phone} in ${config.notifications.sinks.dir}: is npm start running with the same DATA_DIR?`);
 }
 
-async function walkRegistration() {
+/** A registered citizen: their token and e-mail address. */
+interface Registered {
+  token: string;
+  email: string;
+}
+
+async function walkRegistration(): Promise<Registered | undefined> {
   if (config.notifications.sms.url) {
     step('registration skipped', `SMS go to ${config.notifications.sms.url} (SMS_GATEWAY_URL), not to a local sink this walk can read`);
-    return;
+    return undefined;
   }
   const phone = `+7912${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
+  const email = `walk-${phone.slice(-7)}@example.ru`;
   const password = 'Walk-Secret-1';
-  const started = await call(undefined, 'POST', '/identity/registrations', { name: 'Пётр Прогулкин', phone, password });
+  const started = await call(undefined, 'POST', '/identity/registrations', { name: 'Пётр Прогулкин', phone, email, channel: 'sms', password });
   step('registration started', `${started.number} → ${started.status}`);
   const code = await smsCode(phone);
   step('code read from the SMS sink', `${phone} (npm run -s messages -- --to ${phone})`);
@@ -154,6 +162,40 @@ async function walkRegistration() {
   step('code confirmed', confirmed.status);
   const login = await call(undefined, 'POST', '/auth/login', { login: phone, password });
   step('signed in', { level: login.level });
+  return { token: login.token, email };
+}
+
+/** The mail the citizen gets when `number` reaches the status labelled `label`, read from the local SMTP sink. */
+async function statusMail(email: string, number: string, label: string) {
+  const subject = `${number}: статус «${label}»`;
+  for (let i = 0; i < 50; i++) {
+    const mail = (await readReceived(config.notifications.sinks.dir, { to: email, channel: 'email' })).find((m) => m.subject === subject);
+    if (mail) return mail;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no mail «${subject}» to ${email} in ${config.notifications.sinks.dir}: is npm start running with the same DATA_DIR?`);
+}
+
+/** The registered citizen files; the reviewer's claim changes the status, and the mail saying so arrives. */
+async function walkMessages(citizen: Registered, reviewerOf: (agency: string) => Promise<string>, services: Service[]) {
+  if (config.notifications.mail.host) {
+    step('messages skipped', `mail goes to ${config.notifications.mail.host} (SMTP_HOST), not to a local sink this walk can read`);
+    return;
+  }
+  const service = services.find((s) => s.minLevel === 'simplified' && s.fee.base === 0 && !s.fee.byField && !s.requiredDocuments.length && s.formSchema.examples?.length);
+  if (!service) throw new Error('no free service of level simplified without required documents in the catalogue');
+  const preferences = (await call(citizen.token, 'GET', '/me/notification-preferences')) as unknown as { channels: Record<string, string[]> };
+  step('notification channels', { status_changed: preferences.channels.status_changed, documents_requested: preferences.channels.documents_requested });
+  const filed = await call(citizen.token, 'POST', '/cases', { serviceCode: service.code, form: service.formSchema.examples![0], documents: [] });
+  step('filed', `${filed.number} (${service.name}) → ${filed.status}`);
+  const reviewer = await reviewerOf(service.agency);
+  const d = await call(reviewer, 'GET', `/cases/${filed.number}`);
+  const claimed = await call(reviewer, 'POST', `/cases/${filed.number}/claim`, { version: d.version });
+  const label = ((await call(citizen.token, 'GET', `/cases/${filed.number}`)) as unknown as { statusLabel: string }).statusLabel;
+  step('reviewer claimed', `${claimed.status} («${label}»)`);
+  const mail = await statusMail(citizen.email, filed.number, label);
+  step('status mail arrived', `«${mail.subject}» to ${mail.to} (npm run -s messages -- --to ${mail.to})`);
+  process.stdout.write(`  ${mail.text.split('\n').slice(2, 7).join('\n  ')}\n`);
 }
 
 async function walkApplication(citizen: string, reviewer: string, service: Service, form: Record<string, unknown>) {
@@ -286,7 +328,11 @@ async function main() {
   const inspector = await mintToken(config.auth, { id: `walk-inspector-${suffix}`, role: 'reviewer', agency: 'gibdd' });
 
   process.stdout.write('— registration\n');
-  await walkRegistration();
+  const registered = await walkRegistration();
+  if (registered) {
+    process.stdout.write('— messages\n');
+    await walkMessages(registered, (agency) => mintToken(config.auth, { id: `walk-reviewer-${suffix}`, role: 'reviewer', agency }), items);
+  }
   process.stdout.write('— application\n');
   await walkApplication(citizen, reviewer, service, form);
   process.stdout.write('— appeal\n');

@@ -390,7 +390,12 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
     this.s.result = result;
     this.s.closedAt = at;
     this.journal.commit(BY_SYSTEM, at, [
-      { type: 'result_issued', summary: `Result issued, verification code ${result.verificationCode}`, data: { ...result } },
+      {
+        type: 'result_issued',
+        summary: `Result issued, verification code ${result.verificationCode}`,
+        data: { ...result },
+        notify: [{ recipient: this.s.applicantId, type: 'result_issued', title: `${this.s.number}: результат готов` }],
+      },
       ...this.setStatus('completed'),
     ]);
   }

@@ -143,7 +143,7 @@ export class EptsChangeCase extends ReviewableCase<EptsChangeStatus, EptsChangeS
         type: 'buyer_confirmation_requested',
         summary: `The buyer is asked to confirm the purchase by ${c.s.buyer.dueAt.slice(0, 10)}`,
         data: { buyerId: c.s.buyer.id, dueAt: c.s.buyer.dueAt },
-        notify: [{ recipient: c.s.buyer.id, type: 'documents_requested', title: `${input.number}: подтвердите покупку ${input.vin}` }],
+        notify: [{ recipient: c.s.buyer.id, type: 'sale_awaiting_buyer', title: `${input.number}: подтвердите покупку ${input.vin}` }],
       });
     } else {
       entries.push(...c.deadline.start(at, input.terms.review));
@@ -228,7 +228,7 @@ export class EptsChangeCase extends ReviewableCase<EptsChangeStatus, EptsChangeS
         summary: `Passport ${s.vin} is now at version ${result.version}; extract ${result.extractCode}`,
         data: { ...result },
         notify: [
-          { recipient: s.applicantId, type: 'status_changed', title: `${s.number}: паспорт изменён` },
+          { recipient: s.applicantId, type: 'result_issued', title: `${s.number}: паспорт изменён, выписка готова` },
           ...(s.buyer ? [{ recipient: s.buyer.id, type: 'status_changed' as const, title: `${s.vin}: вы собственник` }] : []),
         ],
       });

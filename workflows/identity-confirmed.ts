@@ -155,7 +155,13 @@ export class ConfirmedUpgradeCase extends IdentityCase<ConfirmedUpgradeStatus, C
       });
     }
     this.journal.commit(input.meta, s.startedAt, [
-      { type: 'confirmation_requested', summary: REQUESTED[s.method](s.place, s.expiresAt.slice(0, 10)), data: { method: s.method, place: s.place, expiresAt: s.expiresAt } },
+      {
+        type: 'confirmation_requested',
+        summary: REQUESTED[s.method](s.place, s.expiresAt.slice(0, 10)),
+        data: { method: s.method, place: s.place, expiresAt: s.expiresAt },
+        // The letter goes to the postal address the request saved on the account.
+        notify: s.method === 'letter' ? [{ recipient: s.accountId, type: 'personal_data_updated', title: `${s.number}: сохранён почтовый адрес` }] : undefined,
+      },
     ]);
   }
 
@@ -256,7 +262,7 @@ export class ConfirmedUpgradeCase extends IdentityCase<ConfirmedUpgradeStatus, C
     this.close(status, decided.by, {
       type: status === 'confirmed' ? 'level_granted' : 'level_refused',
       summary: status === 'confirmed' ? `${decided.summary}; account raised to level confirmed` : decided.summary,
-      notify: [{ recipient: s.accountId, type: 'personal_data_updated', title: `${s.number}: ${status === 'confirmed' ? 'учётная запись подтверждена' : 'подтверждение не выполнено'}` }],
+      notify: [{ recipient: s.accountId, type: status === 'confirmed' ? 'identity_level_changed' : 'status_changed', title: `${s.number}: ${status === 'confirmed' ? 'учётная запись подтверждена' : 'подтверждение не выполнено'}` }],
     });
   }
 

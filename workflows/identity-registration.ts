@@ -138,7 +138,11 @@ export class RegistrationCase extends IdentityCase<RegistrationStatus, Registrat
       await activateAccount({ accountId: s.accountId, level: 'simplified' });
       s.status = 'confirmed';
       s.closedAt = at;
-      entries.push({ type: 'code_accepted', summary: 'Contact confirmed; account active at level simplified' });
+      entries.push({
+        type: 'code_accepted',
+        summary: 'Contact confirmed; account active at level simplified',
+        notify: [{ recipient: s.accountId, type: 'identity_level_changed', title: `${s.number}: учётная запись создана` }],
+      });
     } else {
       entries.push({ type: 'code_rejected', summary: `Wrong code; ${this.attemptsLeft} attempt(s) left`, data: { attemptsLeft: this.attemptsLeft } });
       if (result === 'locked') {

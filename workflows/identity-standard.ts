@@ -134,7 +134,7 @@ export class StandardUpgradeCase extends IdentityCase<StandardUpgradeStatus, Sta
     this.close(confirmed ? 'confirmed' : 'rejected', BY_SYSTEM, {
       type: confirmed ? 'level_granted' : 'level_refused',
       summary: confirmed ? 'Account raised to level standard' : `Level standard refused: ${s.reason}`,
-      notify: [{ recipient: s.accountId, type: 'personal_data_updated', title: `${s.number}: ${confirmed ? 'учётная запись стандартная' : 'данные не подтверждены'}` }],
+      notify: [{ recipient: s.accountId, type: confirmed ? 'identity_level_changed' : 'status_changed', title: `${s.number}: ${confirmed ? 'учётная запись стандартная' : 'данные не подтверждены'}` }],
     });
   }
 

@@ -5,6 +5,7 @@ import type { SupervisorDirectory } from '../../core/inbox-addresses';
 import type { Db } from '../client';
 import { cases, journal } from '../schema';
 import { writeInbox } from './inbox';
+import { queueNotices } from './notices';
 
 /** `col = excluded.col` for every column of the upsert. */
 const fromExcluded = (columns: string[]) =>
@@ -61,5 +62,6 @@ export async function writeProjection(db: Db, { projection: p, entries }: Projec
       )
       .onConflictDoNothing();
     await writeInbox(tx, p, entries, supervisors);
+    await queueNotices(tx, { projection: p, entries });
   });
 }

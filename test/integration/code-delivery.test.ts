@@ -130,6 +130,7 @@ describe('the code activity on its own', () => {
       verifier: verifierFromConfig(config),
       senders: sendersFromConfig(config),
       supervisors: config.inbox.supervisors,
+      deliveryTimeoutMs: config.notifications.timeoutMs,
       logger,
     });
   };
@@ -178,13 +179,13 @@ describe('push gateway', () => {
     const message = { idempotencyKey: 'T-1:push-1', to: 'device-token-1', subject: 'Статус заявления', text: 'Заявление принято' };
     const accepted = await senders.push.send(message);
     expect(accepted.status).toBe(202);
-    const [push] = await readReceived(stack.config.notifications.sinks.dir, { channel: 'push' });
+    const [push] = await readReceived(stack.config.notifications.sinks.dir, { channel: 'push', to: 'device-token-1' });
     expect(push).toMatchObject({ to: 'device-token-1', subject: 'Статус заявления', text: 'Заявление принято', idempotencyKey: 'T-1:push-1', messageId: accepted.messageId });
 
     const forged = sendersFromConfig({ ...stack.config, notifications: { ...stack.config.notifications, push: { ...stack.config.notifications.push, secret: 'x'.repeat(16) } } });
     const refused = await forged.push.send({ ...message, idempotencyKey: 'T-1:push-2' }).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(DeliveryFailure);
     expect(refused).toMatchObject({ final: true, status: 401 });
-    expect(await readReceived(stack.config.notifications.sinks.dir, { channel: 'push' })).toHaveLength(1);
+    expect(await readReceived(stack.config.notifications.sinks.dir, { channel: 'push', to: 'device-token-1' })).toHaveLength(1);
   });
 });

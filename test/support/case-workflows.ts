@@ -6,7 +6,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { expect } from 'vitest';
-import type { Activities, ResultRequest } from '../../activities';
+import type { Activities, NoticeRequest, ResultRequest } from '../../activities';
 import type { IssuedResult } from '../../core/application';
 import type { JournalEntry } from '../../core/case-model';
 import type { CaseProjection, ProjectionBatch } from '../../core/case-projection';
@@ -20,9 +20,14 @@ export const DAY = 24 * HOUR;
 export function fakeActivities() {
   const batches: ProjectionBatch[] = [];
   const resultRequests: ResultRequest[] = [];
-  const activities: Pick<Activities, 'projectCase' | 'issueApplicationResult'> = {
+  const noticeRequests: NoticeRequest[] = [];
+  const activities: Pick<Activities, 'projectCase' | 'issueApplicationResult' | 'deliverNotices'> = {
     async projectCase(batch) {
       batches.push(structuredClone(batch));
+    },
+    async deliverNotices(req) {
+      noticeRequests.push(req);
+      return { sent: 0, failed: 0 };
     },
     async issueApplicationResult(req): Promise<IssuedResult> {
       resultRequests.push(req);
@@ -35,6 +40,7 @@ export function fakeActivities() {
     activities,
     batches,
     resultRequests,
+    noticeRequests,
     entries,
     types: (number?: string) => entries(number).map((e) => e.type),
     ofType: (type: string, number?: string) => entries(number).filter((e) => e.type === type),

@@ -89,15 +89,18 @@ export async function eventually(stack: Stack, who: Principal, number: string, u
 }
 
 const codeIn = (text: string | undefined, recipient: string) => {
-  const code = /(\d{6})/.exec(String(text))?.[1];
+  const code = CODE_TEXT.exec(String(text))?.[1];
   if (!code) throw new Error(`no code sent to ${recipient}`);
   return code;
 };
 
-/** The one-time code as the citizen would find it: in the last SMS or e-mail the stack's sinks received for `recipient`. */
+/** How a code reads in its message; case numbers in notices have six digits in a row too. */
+const CODE_TEXT = /Код подтверждения: (\d{6})/;
+
+/** The one-time code as the citizen would find it: in the last SMS or e-mail with a code the stack's sinks received for `recipient`. */
 export async function lastCode(stack: Stack, recipient: string): Promise<string> {
-  const [message] = await readReceived(stack.config.notifications.sinks.dir, { to: recipient, last: 1 });
-  return codeIn(message?.text, recipient);
+  const messages = await readReceived(stack.config.notifications.sinks.dir, { to: recipient });
+  return codeIn(messages.filter((m) => CODE_TEXT.test(m.text)).at(-1)?.text, recipient);
 }
 
 /** A letter's code as the post would carry it: letters are printed from the outbox, not sent electronically. */

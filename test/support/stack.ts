@@ -113,6 +113,7 @@ export async function startStack(
     verifier: opts.verifier ?? verifierFromConfig(config),
     senders: sendersFromConfig(config),
     supervisors: config.inbox.supervisors,
+    deliveryTimeoutMs: config.notifications.timeoutMs,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
   });
   const worker = await Worker.create({

@@ -9,7 +9,9 @@
  */
 import { randomInt } from 'node:crypto';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import type { NoticeRequest } from '../../activities';
 import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
 import type { ServiceDefinition } from '../../core/catalogue';
 import { dayOf, dayToDate, EMPTY_CALENDAR, startOfDay } from '../../core/deadline-clock';
@@ -672,6 +674,30 @@ describe.sequential('application workflow on the time-skipping server', () => {
       const ok = await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', comment: 'ok' }, reviewer(version)] });
       expect(ok.version).toBeGreaterThan(version);
       expect((await handle.result()).status).toBe('completed');
+    });
+  });
+  it('hands every projected entry with notices to the delivery activity once, by number only, and a delivery that fails for good holds nothing up', async () => {
+    const fake = fakeActivities();
+    const deadGateway = {
+      ...fake.activities,
+      async deliverNotices(req: NoticeRequest): Promise<never> {
+        fake.noticeRequests.push(req);
+        throw ApplicationFailure.nonRetryable('the gateway refused everything', FailureType.Permanent);
+      },
+    };
+    await suite.run(deadGateway, async (tq) => {
+      const { handle, version } = await claimed(tq);
+      const number = numberOf(handle);
+      const decided = await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', comment: 'ok' }, reviewer(version)] });
+      expect(decided.status).toBe('completed');
+      expect((await handle.result()).status).toBe('completed');
+
+      const noticed = fake.entries(number).filter((e) => e.notify?.length).map((e) => e.seq);
+      const requests = fake.noticeRequests.filter((r) => r.caseNumber === number);
+      expect(requests.flatMap((r) => r.seqs).sort((a, b) => a - b)).toEqual(noticed);
+      // Submission, claim, decision, result: each entry's notices, once.
+      expect(noticed.length).toBeGreaterThanOrEqual(4);
+      for (const r of requests) expect(Object.keys(r).sort()).toEqual(['caseNumber', 'seqs']);
     });
   });
 });

@@ -20,7 +20,10 @@ const operator = (version: number): ActionMeta => ({ actor: { id: 'operator-1', 
 
 function fakeActivities() {
   const granted: string[] = [];
-  const activities: Pick<Activities, 'projectCase' | 'grantConfirmedLevel'> = {
+  const activities: Pick<Activities, 'projectCase' | 'grantConfirmedLevel' | 'deliverNotices'> = {
+    async deliverNotices() {
+      return { sent: 0, failed: 0 };
+    },
     async projectCase() {},
     async grantConfirmedLevel({ accountId }) {
       granted.push(accountId);

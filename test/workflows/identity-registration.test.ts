@@ -20,7 +20,10 @@ function fakeActivities() {
   const batches: ProjectionBatch[] = [];
   const activated: string[] = [];
   const codes: string[] = [];
-  const activities: Pick<Activities, 'projectCase' | 'issueCode' | 'verifyCode' | 'activateAccount'> = {
+  const activities: Pick<Activities, 'projectCase' | 'issueCode' | 'verifyCode' | 'activateAccount' | 'deliverNotices'> = {
+    async deliverNotices() {
+      return { sent: 0, failed: 0 };
+    },
     async projectCase(batch) {
       batches.push(batch);
     },

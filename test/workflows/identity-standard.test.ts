@@ -16,7 +16,10 @@ function fakeActivities() {
   const batches: ProjectionBatch[] = [];
   const registry = { up: false, calls: 0 };
   const granted: string[] = [];
-  const activities: Pick<Activities, 'projectCase' | 'checkRegistries' | 'grantStandardLevel'> = {
+  const activities: Pick<Activities, 'projectCase' | 'checkRegistries' | 'grantStandardLevel' | 'deliverNotices'> = {
+    async deliverNotices() {
+      return { sent: 0, failed: 0 };
+    },
     async projectCase(batch) {
       batches.push(batch);
     },

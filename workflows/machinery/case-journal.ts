@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -13,6 +14,7 @@ import type { Activities } from '../../activities';
 import type { ActionMeta, Actor, CaseActionResult, EntryDraft, JournalEntry } from '../../core/case-model';
 import type { CaseProjection } from '../../core/case-projection';
 import { FailureType } from '../../core/failures';
+import { NOTICE_DELIVERY_ATTEMPTS } from '../../core/notices';
 import { CaseSearchAttributes } from './search-attributes';
 
 const projectionOptions = {
@@ -27,6 +29,21 @@ const remote = proxyActivities<Activities>(projectionOptions);
  * another workflow task), which an action's answer waits for.
  */
 const local = proxyLocalActivities<Activities>(projectionOptions);
+/**
+ * Messages wait on providers, so they are a regular activity (timed by the server, retried
+ * across worker restarts) with a finite schedule, about an hour and a half in all: a dead
+ * gateway cannot hold the case for ever. What still fails is given up and logged.
+ */
+const { deliverNotices } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 3,
+    maximumInterval: '30 minutes',
+    maximumAttempts: NOTICE_DELIVERY_ATTEMPTS,
+    nonRetryableErrorTypes: [FailureType.Permanent],
+  },
+});
 
 /** Journal counters that survive continue-as-new. */
 export interface JournalCounters {
@@ -54,6 +71,9 @@ export class CaseJournal {
   private head: CaseActionResult | null = null;
   /** Bumped on every commit; timer loops wait on it. */
   changes = 0;
+  /** Projected entries whose notices are still to be sent, and whether a send is under way. */
+  private undelivered: number[] = [];
+  private delivering = false;
 
   constructor(
     readonly counters: JournalCounters,
@@ -80,6 +100,7 @@ export class CaseJournal {
 
   /** Runs for the life of the workflow; one projection in flight at a time. */
   async runProjector(): Promise<never> {
+    void this.runDeliveries();
     for (;;) {
       await condition(() => this.projectedVersion < this.counters.version);
       const entries = this.pending;
@@ -89,6 +110,32 @@ export class CaseJournal {
       await projectCase({ projection, entries });
       this.projectedVersion = projection.version;
       this.head = headOf(projection);
+      this.undelivered.push(...entries.filter((e) => e.notify?.length).map((e) => e.seq));
+    }
+  }
+
+  /**
+   * Next to the projector: the projection queued the messages of the entries' notices, this
+   * loop has them sent, so an action's answer never waits for mail. Only entry numbers
+   * leave the workflow; addresses and texts stay in Postgres. Cases that ran before
+   * deliveries existed keep their history: their notices stay in the inbox.
+   */
+  private async runDeliveries(): Promise<never> {
+    for (;;) {
+      await condition(() => this.undelivered.length > 0);
+      const seqs = this.undelivered;
+      this.undelivered = [];
+      if (!patched('notification-deliveries')) continue;
+      const caseNumber = this.head?.number ?? this.snapshot().number;
+      this.delivering = true;
+      try {
+        const report = await deliverNotices({ caseNumber, seqs });
+        if (report.failed) log.warn('some notices could not be delivered', { caseNumber, seqs, failed: report.failed });
+      } catch (err) {
+        log.error('notices could not be delivered', { caseNumber, seqs, error: (err as Error).message });
+      } finally {
+        this.delivering = false;
+      }
     }
   }
 
@@ -106,9 +153,11 @@ export class CaseJournal {
     return this.head ?? headOf(this.snapshot());
   }
 
-  /** Before the workflow ends or continues as new: nothing unwritten, no handler mid-way. */
+  /** Before the workflow ends or continues as new: nothing unwritten or unsent, no handler mid-way. */
   async drained(): Promise<void> {
-    await condition(() => this.projectedVersion >= this.counters.version && allHandlersFinished());
+    await condition(
+      () => this.projectedVersion >= this.counters.version && this.undelivered.length === 0 && !this.delivering && allHandlersFinished(),
+    );
   }
 
   private publish(): void {

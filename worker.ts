@@ -9,6 +9,7 @@ import { createSimulatedRegistry } from './identity/registry';
 import { createLogger } from './logger';
 import type { Senders } from './notifications/channel';
 import { sendersFromConfig } from './notifications/senders';
+import { resultDocumentsFromConfig } from './results/from-config';
 import { verifierFromConfig } from './signatures/from-config';
 import { connectWorkerConnection } from './temporal/connection';
 import { installTemporalRuntime } from './temporal/runtime';
@@ -38,6 +39,7 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
       verifier: verifierFromConfig(opts.config),
       senders: opts.senders,
       logger: opts.logger,
+      results: await resultDocumentsFromConfig(opts.config),
     }),
   });
 }

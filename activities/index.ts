@@ -6,10 +6,12 @@ import { writeProjection } from '../db/queries/projection';
 import type { IdentityRegistry } from '../identity/registry';
 import type { Senders } from '../notifications/channel';
 import { createDeliver } from '../notifications/deliver';
+import type { ResultDocumentDeps } from '../results/from-config';
+import { createDocumentIssuer } from '../results/issue';
 import type { SignatureVerifier } from '../signatures/verifier';
 import { createEptsActivities } from './epts';
 import { createIdentityActivities } from './identity';
-import { issueResult, type ResultRequest } from './results';
+import { issueResult, revokeResult, type ResultRequest, type RevocationRequest } from './results';
 
 export type { AppliedChange, PassportChangeRequest } from './epts';
 export type { CodeRequest } from './identity';
@@ -24,18 +26,24 @@ export interface ActivityDeps {
   /** One per channel: real providers, or the local sinks in development and tests. */
   senders: Senders;
   logger: Logger;
+  /** Result documents: where they are stored, the system's signing key, what their QR codes point to. */
+  results: ResultDocumentDeps;
 }
 
 /** Activities are built from their dependencies; the worker wires real ones, tests their own. */
-export function createActivities({ db, codeSecret, registry, verifier, senders, logger }: ActivityDeps) {
+export function createActivities({ db, codeSecret, registry, verifier, senders, logger, results }: ActivityDeps) {
+  const issue = createDocumentIssuer({ db, ...results });
   return {
     ...createIdentityActivities(db, codeSecret, registry, verifier, createDeliver(db, senders, logger)),
-    ...createEptsActivities(db),
+    ...createEptsActivities(db, issue),
     async projectCase(batch: ProjectionBatch): Promise<void> {
       await writeProjection(db, batch);
     },
     async issueApplicationResult(req: ResultRequest): Promise<IssuedResult> {
-      return issueResult(db, req);
+      return issueResult({ db, issue, pickupOffice: results.pickupOffice }, req);
+    },
+    async revokeApplicationResult(req: RevocationRequest): Promise<void> {
+      await revokeResult(db, req);
     },
   };
 }

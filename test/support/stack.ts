@@ -21,6 +21,7 @@ import { createSimulatedRegistry, type IdentityRegistry } from '../../identity/r
 import { signPayload } from '../../lib/hmac-signature';
 import { sendersFromConfig } from '../../notifications/senders';
 import { startLocalSinks } from '../../notifications/sinks/local-sinks';
+import { resultDocumentsFromConfig } from '../../results/from-config';
 import { verifierFromConfig } from '../../signatures/from-config';
 import type { SignatureVerifier } from '../../signatures/verifier';
 import { installTemporalRuntime } from '../../temporal/runtime';
@@ -109,6 +110,7 @@ export async function startStack(
     verifier: opts.verifier ?? verifierFromConfig(config),
     senders: sendersFromConfig(config),
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    results: await resultDocumentsFromConfig(config),
   });
   const worker = await Worker.create({
     ...workerOptions(config.temporal.taskQueue),

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, requireEndpoints, withEndpoints } from '../config';
 
@@ -12,6 +13,8 @@ const PRODUCTION = {
   SMS_GATEWAY_SECRET: 'e'.repeat(16),
   PUSH_GATEWAY_URL: 'https://push.example.ru/messages',
   PUSH_GATEWAY_SECRET: 'f'.repeat(16),
+  RESULT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  PUBLIC_URL: 'https://cases.example.ru',
 };
 
 /** The ConfigError that loading `env` throws; fails the test when it loads. */
@@ -43,6 +46,8 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
     [{ TEMPORAL_TLS: 'maybe' }, 'TEMPORAL_TLS'],
+    [{ RESULT_SIGNING_KEY: 'not a key' }, 'RESULT_SIGNING_KEY'],
+    [{ RESULT_SIGNING_KEY: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }, 'RESULT_SIGNING_KEY'],
   ])('refuses %j, naming the variable', (env, variable) => {
     expect(refusal(env).message).toMatch(new RegExp(`^\\s+${variable}: `, 'm'));
   });

@@ -16,6 +16,7 @@ import { getCalendar } from '../../db/queries/catalogue';
 import { seedDemoVehicles } from '../../db/seed';
 import { createTestCa, issueTestCertificate, type TestCertificate } from '../support/certificates';
 import { LADA } from '../support/fixtures';
+import { recordHistory } from '../support/histories';
 import { detail, eventually, file, get, officially, ok, post, requestChange } from '../support/http';
 import { alice, bob, erik, fedor, igor, rita, rob } from '../support/personas';
 import { readResultPdf } from '../support/result-pdf';
@@ -151,6 +152,7 @@ describe('result documents over HTTP', () => {
     expect(text).toContain(newCode);
     expect(text).toContain(printedDate(done.decision.decidedAt));
     expect(await documentsOf(number)).toHaveLength(2);
+    await recordHistory(stack.client, number, 'application-result-revoked-then-superseded');
   });
 
   it('a result collected in person carries an appointment a few working days out instead of a PDF', async () => {

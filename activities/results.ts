@@ -24,7 +24,7 @@ export interface ResultDeps {
 }
 
 /** Names stay in Postgres: the workflow hands over the applicant's id, the document prints their name. */
-export const NAME_UNKNOWN = 'не указано (учётная запись без имени)';
+export const NAME_UNKNOWN = 'не указано';
 
 /**
  * One document per decision: a retry returns the one the first attempt registered, and a

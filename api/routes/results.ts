@@ -6,6 +6,7 @@ import { problems } from '../contract';
 import { nullableString, numberParams } from '../schemas';
 
 const tags = ['results'];
+const PDF_BODY_TYPES = ['application/pdf', 'application/octet-stream'];
 const security = [{ bearer: [] }];
 const ANYONE_ON_CASE = { roles: ['citizen', 'reviewer', 'expert', 'admin'] } as const;
 
@@ -53,7 +54,8 @@ const pdf = { description: 'The document as issued', content: { 'application/pdf
 export async function resultRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
   const { storage, resultSigner: signer } = app.deps;
-  app.addContentTypeParser('application/pdf', { parseAs: 'buffer', bodyLimit: app.deps.config.documents.maxBytes }, (_req, body, done) => done(null, body));
+  // A PDF is checked by its magic bytes, whichever of the two its sender labelled it as.
+  app.addContentTypeParser(PDF_BODY_TYPES, { parseAs: 'buffer', bodyLimit: app.deps.config.documents.maxBytes }, (_req, body, done) => done(null, body));
 
   app.get(
     '/results/signing-key',
@@ -88,7 +90,7 @@ export async function resultRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags,
         summary: 'Check the bytes of a PDF against the register: only an unaltered issued document is registered; no sign-in',
-        consumes: ['application/pdf'],
+        consumes: PDF_BODY_TYPES,
         body: { type: 'string', format: 'binary' },
         response: { 200: contentCheck },
       },

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -69,6 +70,18 @@ const isOrigin = (item: string) => {
     return false;
   }
 };
+
+/** The system signs result documents with Ed25519 or ECDSA P-256 (verifiable with stock openssl). */
+function signingKeyProblem(pem: string): string | undefined {
+  try {
+    const key = createPrivateKey(pem);
+    if (key.asymmetricKeyType === 'ed25519') return undefined;
+    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return undefined;
+    return `expected an Ed25519 or ECDSA P-256 private key, got ${key.asymmetricKeyType}`;
+  } catch {
+    return 'expected a PEM private key (PKCS#8 or SEC1)';
+  }
+}
 
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
@@ -145,6 +158,14 @@ const schema = z
     SINK_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(0),
 
     AGENCY_SUPERVISORS: supervisors.optional(),
+    RESULT_SIGNING_KEY: z
+      .string()
+      .optional()
+      .superRefine((pem, ctx) => {
+        const problem = pem === undefined ? undefined : signingKeyProblem(pem);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    RESULT_PICKUP_OFFICE: z.string().min(3).default('МФЦ «Мои документы», Москва, ул. Тверская, д. 8'),
 
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     /** Proxies whose X-Forwarded-For is believed: addresses, CIDR ranges, or loopback/linklocal/uniquelocal. */
@@ -161,6 +182,8 @@ const schema = z
       'AUTH_JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET', 'CODE_HMAC_SECRET',
       'SMTP_HOST', 'SMS_GATEWAY_URL', 'SMS_GATEWAY_SECRET', 'PUSH_GATEWAY_URL', 'PUSH_GATEWAY_SECRET',
       'PAYMENT_PAYEE_CODE', 'PAYMENT_PAGE_URL',
+      // Result documents: the system's own signing key, and the address their QR codes point to.
+      'RESULT_SIGNING_KEY', 'PUBLIC_URL',
     ] as const;
     for (const key of required) {
       if (!env[key] && !(key === 'AUTH_JWT_SECRET' && env.AUTH_JWKS_URL)) {
@@ -282,6 +305,15 @@ function toConfig(env: z.infer<typeof schema>) {
     documents: {
       dir: path.join(dataDir, 'documents'),
       maxBytes: env.DOCUMENT_MAX_BYTES,
+    },
+    results: {
+      /** undefined: a development key kept in `keyDir`, made on first use (never in production) */
+      signingKeyPem: env.RESULT_SIGNING_KEY,
+      keyDir: path.join(dataDir, 'result-signing'),
+      /** Where the QR code and the printed address of a document's verification point. */
+      verifyBaseUrl: (env.PUBLIC_URL ?? env.API_URL ?? localApiUrl(env.HOST, env.PORT)).replace(/\/$/, ''),
+      /** Where in-person results are collected: the catalogue names no offices yet. */
+      pickupOffice: env.RESULT_PICKUP_OFFICE,
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     /** Sign-in, registration and code entry: per client address, against guessing. */

@@ -9,6 +9,7 @@ import { createSimulatedRegistry } from './identity/registry';
 import { createLogger } from './logger';
 import type { Senders } from './notifications/channel';
 import { sendersFromConfig } from './notifications/senders';
+import { resultDocumentsFromConfig } from './results/from-config';
 import { verifierFromConfig } from './signatures/from-config';
 import { connectWorkerConnection } from './temporal/connection';
 import { installTemporalRuntime } from './temporal/runtime';
@@ -40,6 +41,7 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
       supervisors: opts.config.inbox.supervisors,
       deliveryTimeoutMs: opts.config.notifications.timeoutMs,
       logger: opts.logger,
+      results: await resultDocumentsFromConfig(opts.config),
     }),
   });
 }

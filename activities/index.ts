@@ -8,10 +8,12 @@ import { writeProjection } from '../db/queries/projection';
 import type { IdentityRegistry } from '../identity/registry';
 import type { Senders } from '../notifications/channel';
 import { createDelivery, type NoticeReport, type NoticeRequest } from '../notifications/deliver';
+import type { ResultDocumentDeps } from '../results/from-config';
+import { createDocumentIssuer } from '../results/issue';
 import type { SignatureVerifier } from '../signatures/verifier';
 import { createEptsActivities } from './epts';
 import { createIdentityActivities } from './identity';
-import { issueResult, type ResultRequest } from './results';
+import { issueResult, revokeResult, type ResultRequest, type RevocationRequest } from './results';
 
 export type { AppliedChange, PassportChangeRequest } from './epts';
 export type { CodeRequest } from './identity';
@@ -31,15 +33,18 @@ export interface ActivityDeps {
   /** DELIVERY_TIMEOUT_MS: how long a provider may take to answer. */
   deliveryTimeoutMs: number;
   logger: Logger;
+  /** Result documents: where they are stored, the system's signing key, what their QR codes point to. */
+  results: ResultDocumentDeps;
 }
 
 /** Activities are built from their dependencies; the worker wires real ones, tests their own. */
-export function createActivities({ db, codeSecret, registry, verifier, senders, supervisors, deliveryTimeoutMs, logger }: ActivityDeps) {
+export function createActivities({ db, codeSecret, registry, verifier, senders, supervisors, deliveryTimeoutMs, logger, results }: ActivityDeps) {
   // Longer than an attempt can take: SMTP allows the timeout to each of its stages.
   const delivery = createDelivery(db, senders, logger, 3 * deliveryTimeoutMs);
+  const issue = createDocumentIssuer({ db, ...results });
   return {
     ...createIdentityActivities(db, codeSecret, registry, verifier, delivery.code),
-    ...createEptsActivities(db),
+    ...createEptsActivities(db, issue),
     async projectCase(batch: ProjectionBatch): Promise<void> {
       await writeProjection(db, batch, supervisors);
     },
@@ -48,7 +53,10 @@ export function createActivities({ db, codeSecret, registry, verifier, senders, 
       return delivery.notices(req, Context.current().info.attempt);
     },
     async issueApplicationResult(req: ResultRequest): Promise<IssuedResult> {
-      return issueResult(db, req);
+      return issueResult({ db, issue, pickupOffice: results.pickupOffice }, req);
+    },
+    async revokeApplicationResult(req: RevocationRequest): Promise<void> {
+      await revokeResult(db, req);
     },
   };
 }

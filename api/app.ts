@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import { invalid } from '../core/failures';
 import type { Database } from '../db/client';
 import type { DocumentStorage } from '../documents/storage';
+import { resultSignerFromConfig, type ResultSigner } from '../results/signing-key';
 import { trustFromConfig, verifierFromConfig } from '../signatures/from-config';
 import type { CertificateTrust, SignatureVerifier } from '../signatures/verifier';
 import { registerAuth } from './auth';
@@ -28,6 +29,7 @@ import { identityRoutes } from './routes/identity';
 import { identityConfirmationRoutes } from './routes/identity-confirmation';
 import { inboxRoutes } from './routes/inbox';
 import { paymentRoutes } from './routes/payments';
+import { resultRoutes } from './routes/results';
 import { reviewerRoutes } from './routes/reviewer';
 import { vehicleRoutes } from './routes/vehicles';
 
@@ -43,6 +45,8 @@ export interface AppDeps {
   signatureVerifier?: SignatureVerifier;
   /** Which signing certificates citizens may register; default: from the config. */
   certificateTrust?: CertificateTrust;
+  /** The key that signs result documents (its public half is published); default: from the config. */
+  resultSigner?: ResultSigner;
 }
 
 /** What routes find in `app.deps`: every dependency, built. */
@@ -61,6 +65,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     verifier: given.verifier ?? createTokenVerifier(given.config.auth),
     signatureVerifier: given.signatureVerifier ?? verifierFromConfig(given.config),
     certificateTrust: given.certificateTrust ?? trustFromConfig(given.config),
+    resultSigner: given.resultSigner ?? (await resultSignerFromConfig(given.config)),
   };
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -143,5 +148,6 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(notificationRoutes);
   await app.register(eptsChangeRoutes);
   await app.register(inboxRoutes);
+  await app.register(resultRoutes);
   return app;
 }

@@ -61,11 +61,18 @@ export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Princi
     resentAs: extra.resentAs ?? null,
     links: {
       timeline: `/cases/${row.number}/timeline`,
+      ...resultLinks(row),
       ...(extra.who.role === 'admin'
         ? { temporalUi: `${extra.config.temporal.uiUrl}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}` }
         : {}),
     },
   });
+}
+
+/** Where the holder downloads the result PDF and its signature, once there is one. */
+function resultLinks(row: CaseRow) {
+  const document = (row.kind === 'application' || row.kind === 'epts_change') && row.detail.result?.sha256;
+  return document ? { result: `/cases/${row.number}/result`, resultSignature: `/cases/${row.number}/result/signature` } : {};
 }
 
 export function timelineEntry(row: JournalRow, who: Principal) {

@@ -1,4 +1,5 @@
 /** The application case kind's statuses, labels and decision reasons (SPEC §4.1). */
+import type { Appointment } from './result-document';
 
 export const APPLICATION_STATUSES = [
   'submitted',
@@ -66,4 +67,8 @@ export interface IssuedResult {
   resultType: string;
   title: string;
   issuedAt: string;
+  /** The PDF's hash in document storage; absent in results issued before documents existed, null for in-person results. */
+  sha256?: string | null;
+  /** In-person results: where and when to collect it. */
+  appointment?: Appointment | null;
 }

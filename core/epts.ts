@@ -64,4 +64,6 @@ export interface EptsChangeResult {
   version: number;
   extractCode: string;
   issuedAt: string;
+  /** The extract's PDF in document storage; absent in changes applied before extracts were documents. */
+  sha256?: string | null;
 }

@@ -21,6 +21,7 @@ import type { CaseKind } from '../core/case-model';
 import type { CaseDetailByKind } from '../core/case-projection';
 import type { FeeRule } from '../core/catalogue';
 import type { MessageType, NoticeChoices } from '../core/notices';
+import type { Appointment, IssuedDocumentKind, PrintedField } from '../core/result-document';
 import type { Passport, VehicleStatus } from '../core/vehicle';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
@@ -201,20 +202,45 @@ export const documents = pgTable(
   (t) => [index('documents_owner_idx').on(t.ownerId, t.createdAt.desc())],
 );
 
-/** Result records of approved cases (the PDF comes with the documents issue). */
-export const results = pgTable(
-  'results',
+/**
+ * The register of every document the system issues (application results, passport
+ * extracts), one per (case, issue round), verifiable by its code or by its bytes' hash.
+ * A case decided again after an appeal issues a new one that supersedes the old; a
+ * decision overturned with nothing in its place revokes its document. Rows are never deleted.
+ */
+export const issuedDocuments = pgTable(
+  'issued_documents',
   {
+    code: text('code').primaryKey(),
+    kind: text('kind').$type<IssuedDocumentKind>().notNull(),
     caseNumber: text('case_number')
-      .primaryKey()
+      .notNull()
       .references(() => caseRegistry.number),
-    verificationCode: text('verification_code').notNull(),
-    resultType: text('result_type').notNull(),
+    /** What makes a re-issue a new document: the decision's time (results), the passport version (extracts). */
+    round: text('round').notNull(),
+    /** Who may download it besides the agency's officials: the applicant, the owner. */
+    holderId: text('holder_id').notNull(),
+    resultType: text('result_type').$type<'electronic_document' | 'in_person_pickup'>().notNull(),
     title: text('title').notNull(),
-    applicantId: text('applicant_id').notNull(),
+    /** Exactly what the document shows, label by label: all that public verification reveals. */
+    printed: jsonb('printed').$type<PrintedField[]>().notNull(),
+    /** In-person results: where and when to collect it, instead of a PDF. */
+    appointment: jsonb('appointment').$type<Appointment>(),
+    /** The PDF in document storage; null for in-person results. */
+    sha256: text('sha256'),
+    /** Detached signature of the PDF bytes (base64) and the SHA-256 of the signing key's SPKI. */
+    signature: text('signature'),
+    keyId: text('key_id'),
     issuedAt: ts('issued_at').notNull(),
+    supersededBy: text('superseded_by').references((): AnyPgColumn => issuedDocuments.code),
+    supersededAt: ts('superseded_at'),
+    revokedAt: ts('revoked_at'),
+    revocationReason: text('revocation_reason'),
   },
-  (t) => [uniqueIndex('results_verification_code_uq').on(t.verificationCode)],
+  (t) => [
+    uniqueIndex('issued_documents_round_uq').on(t.caseNumber, t.round),
+    uniqueIndex('issued_documents_sha256_uq').on(t.sha256),
+  ],
 );
 
 /** Citizens' accounts; the id is the `sub` of their tokens. */

@@ -8,13 +8,17 @@
  * development authority → approved → new version, extract checked), where the
  * catalogue has a paid service, a fee paid on the development payment provider's page
  * (receipt on the case) and refunded in part on an upheld wrong-fee appeal, and then
- * reads the citizen's inbox (unread first, one marked read, the rest at once). Prints
+ * reads the citizen's inbox (unread first, one marked read, the rest at once). Each
+ * result PDF is downloaded to DATA_DIR/walk with its signature, checked offline against
+ * the published key and against the public register (by its bytes and its code). Prints
  * every step; exits non-zero at the first unexpected answer.
  *
  *   npm run walk [-- --api URL] [--service CODE]
  *
  * The API is `--api`, else API_URL, else the HOST and PORT that `npm start` listens on.
  */
+import { createPublicKey, verify } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintToken } from '../accounts/tokens';
@@ -54,7 +58,10 @@ interface Answer {
   expectedDueDate?: string;
   infoRequest?: { dueAt: string };
   deadline?: { paused: boolean };
-  result?: { verificationCode: string; version?: number; extractCode?: string; verify?: string };
+  result?: { verificationCode: string; version?: number; extractCode?: string; verify?: string; appointment?: { office: string; date: string; time: string } | null };
+  links?: { result?: string; resultSignature?: string };
+  registered?: boolean;
+  standing?: string;
   items: { id: number; type: string; title: string; readAt: string | null }[];
   unread: number;
   marked: number;
@@ -86,6 +93,38 @@ async function call(token: string | undefined, method: string, path: string, bod
   const json = (await res.json().catch(() => ({}))) as Answer;
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(json)}`);
   return json;
+}
+
+async function bytes(token: string | undefined, path: string): Promise<Buffer> {
+  const res = await fetch(`${api}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) throw new Error(`GET ${path} → ${res.status}: ${await res.text()}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+/** Downloads a case's result PDF and signature as its holder, and checks both as a stranger would. */
+async function checkResult(token: string, d: Answer) {
+  if (!d.links?.result || !d.links.resultSignature) throw new Error(`${d.number} shows no result document`);
+  const pdf = await bytes(token, d.links.result);
+  const signature = await bytes(token, d.links.resultSignature);
+  const dir = path.join(config.dataDir, 'walk');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, `${d.number}.pdf`), pdf);
+  await writeFile(path.join(dir, `${d.number}.sig`), signature);
+  step('result PDF downloaded', `${path.join(dir, `${d.number}.pdf`)} (${pdf.length} bytes) and .sig`);
+  const key = createPublicKey((await bytes(undefined, '/results/signing-key')).toString());
+  // The development key is ECDSA P-256 (SHA-256); a configured Ed25519 key signs the bytes themselves.
+  const signed = verify(key.asymmetricKeyType === 'ed25519' ? null : 'sha256', pdf, key, signature);
+  if (!signed) throw new Error(`the signature of ${d.number}'s PDF does not verify with the published key`);
+  step('signature verified (offline)', 'with GET /results/signing-key');
+  const res = await fetch(`${api}/results/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(pdf) });
+  const byBytes = (await res.json()) as Answer;
+  if (!byBytes.registered) throw new Error(`the register does not know ${d.number}'s PDF`);
+  const altered = Buffer.from(pdf);
+  altered.writeUInt8(altered.readUInt8(100) ^ 1, 100);
+  const forged = await fetch(`${api}/results/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body: new Uint8Array(altered) });
+  const code = d.result?.extractCode ?? d.result!.verificationCode;
+  const byCode = await call(undefined, 'GET', `/results/${code}/verify`);
+  step('verified (public)', { byBytes: byBytes.standing, alteredCopyRegistered: ((await forged.json()) as Answer).registered, byCode: byCode.standing, code });
 }
 
 function step(what: string, detail: unknown) {
@@ -222,6 +261,8 @@ async function walkApplication(citizen: string, reviewer: string, service: Servi
   step('reviewer approved', decided.status);
   d = await until(citizen, filed.number, 'completed');
   step('completed', { result: d.result?.verificationCode, expectedDueDate: d.expectedDueDate });
+  if (d.result?.appointment) step('collect in person', d.result.appointment);
+  else await checkResult(citizen, d);
   const timeline = await call(citizen, 'GET', `/cases/${filed.number}/timeline`);
   step('timeline', timeline.items.map((e) => e.type).join(' → '));
 }
@@ -307,6 +348,7 @@ async function walkPassportChange(owner: string, ownerId: string, inspector: str
   step('passport updated', { version: d.result?.version, extract: d.result?.extractCode });
   const verified = await call(undefined, 'GET', d.result!.verify!);
   step('extract verified (public)', verified);
+  await checkResult(owner, d);
   const old = await call(owner, 'GET', `/vehicles/${vehicle.vin}/versions/${vehicle.version}`);
   step('previous version', { version: vehicle.version, plate: old.passport.plate });
 }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, requireEndpoints, withEndpoints } from '../config';
 
@@ -14,6 +15,8 @@ const PRODUCTION = {
   PUSH_GATEWAY_SECRET: 'f'.repeat(16),
   PAYMENT_PAYEE_CODE: '12345678',
   PAYMENT_PAGE_URL: 'https://pay.example.ru/uin/{paymentId}',
+  RESULT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  PUBLIC_URL: 'https://cases.example.ru',
 };
 
 /** The ConfigError that loading `env` throws; fails the test when it loads. */
@@ -45,6 +48,8 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
     [{ TEMPORAL_TLS: 'maybe' }, 'TEMPORAL_TLS'],
+    [{ RESULT_SIGNING_KEY: 'not a key' }, 'RESULT_SIGNING_KEY'],
+    [{ RESULT_SIGNING_KEY: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }, 'RESULT_SIGNING_KEY'],
   ])('refuses %j, naming the variable', (env, variable) => {
     expect(refusal(env).message).toMatch(new RegExp(`^\\s+${variable}: `, 'm'));
   });

@@ -49,7 +49,7 @@ export interface ApplicationInput extends ApplicationFiling {
   resume?: ApplicationState;
 }
 
-const { issueApplicationResult } = proxyActivities<Activities>({
+const { issueApplicationResult, revokeApplicationResult } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
@@ -68,7 +68,12 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Acti
   c.serveDesk();
   setHandler(decideUpdate, c.act((i: DecideInput, m: ActionMeta) => c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
   setHandler(appealOutcomeSignal, async (o) => {
+    const standing = c.s.result;
     c.applyAppealOutcome(o);
+    // The overturned decision's document no longer stands; a new decision's supersedes it.
+    if (standing && !c.s.result && patched('revoke-overturned-result')) {
+      await revokeApplicationResult({ number: c.s.number, verificationCode: standing.verificationCode, appeal: o.appealNumber });
+    }
     if (!o.acknowledge) return;
     // The appeal's answer waits for what its outcome made of this case.
     await getExternalWorkflowHandle(caseWorkflowId(o.appealNumber)).signal(appealOutcomeAppliedSignal, await c.journal.settled());

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, or } from 'drizzle-orm';
-import { newVerificationCode } from '../../activities/results';
+import { newVerificationCode } from '../../results/verification-code';
 import type { Passport } from '../../core/vehicle';
 import type { Db } from '../client';
 import { passportExtracts, passportVersions, signingCertificates, vehicles } from '../schema';

@@ -14,6 +14,7 @@ import { DeliveryFailure } from '../../notifications/channel';
 import { sendersFromConfig } from '../../notifications/senders';
 import { startHttpGatewaySink } from '../../notifications/sinks/http-gateway-sink';
 import { readReceived } from '../../notifications/sinks/received';
+import { resultDocumentsFromConfig } from '../../results/from-config';
 import type { RunningSink } from '../../notifications/sinks/sink-files';
 import { messageIdFor } from '../../notifications/smtp-sender';
 import { verifierFromConfig } from '../../signatures/from-config';
@@ -121,7 +122,7 @@ describe('the code activity on its own', () => {
     await stack.database.db.insert(accounts).values({ id, name: 'Тест', phone, passwordHash: 'x', status: 'pending' });
     return { caseNumber: number, accountId: id };
   }
-  const activitiesWith = (smsUrl: string, logger = pino({ level: 'silent' })) => {
+  const activitiesWith = async (smsUrl: string, logger = pino({ level: 'silent' })) => {
     const config = { ...stack.config, notifications: { ...stack.config.notifications, sms: { ...stack.config.notifications.sms, url: smsUrl } } };
     return createActivities({
       db: stack.database.db,
@@ -132,12 +133,13 @@ describe('the code activity on its own', () => {
       supervisors: config.inbox.supervisors,
       deliveryTimeoutMs: config.notifications.timeoutMs,
       logger,
+      results: await resultDocumentsFromConfig(config),
     });
   };
 
   it('called twice with the same key, sends once and returns the same digest', async () => {
     const phone = '+79125558802';
-    const activities = activitiesWith(stack.config.notifications.sms.url!);
+    const activities = await activitiesWith(stack.config.notifications.sms.url!);
     const req = { ...(await citizen(phone)), messageKey: 'code-1', channel: 'sms' as const, purpose: 'Проверка' };
     const first = await activities.issueCode(req);
     const second = await activities.issueCode(req);
@@ -151,7 +153,7 @@ describe('the code activity on its own', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => done(void lines.push(String(chunk))) }));
     try {
-      const activities = activitiesWith(`${refusing.url}/sms`, logger);
+      const activities = await activitiesWith(`${refusing.url}/sms`, logger);
       const req = { ...(await citizen(phone)), messageKey: 'code-1', channel: 'sms' as const, purpose: 'Проверка' };
       const failure = await activities.issueCode(req).catch((err: unknown) => err);
       expect(failure).toBeInstanceOf(ApplicationFailure);

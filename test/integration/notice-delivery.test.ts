@@ -27,6 +27,7 @@ import { accounts } from '../../db/schema';
 import { startHttpGatewaySink } from '../../notifications/sinks/http-gateway-sink';
 import { readReceived, type ReceivedMessage } from '../../notifications/sinks/received';
 import type { RunningSink } from '../../notifications/sinks/sink-files';
+import { resultDocumentsFromConfig } from '../../results/from-config';
 import { recordHistory } from '../support/histories';
 import { act, detail, file, get, ok, officially, post } from '../support/http';
 import { erik, rita } from '../support/personas';
@@ -444,6 +445,7 @@ describe('the delivery activities on their own', () => {
         senders: sendersFromConfig(config),
         supervisors: config.inbox.supervisors,
         deliveryTimeoutMs: config.notifications.timeoutMs,
+        results: await resultDocumentsFromConfig(config),
         logger,
       });
       await activities.projectCase(batch);

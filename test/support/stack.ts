@@ -22,6 +22,7 @@ import { freePort } from '../../lib/free-port';
 import { signPayload } from '../../lib/hmac-signature';
 import { sendersFromConfig } from '../../notifications/senders';
 import { startLocalSinks } from '../../notifications/sinks/local-sinks';
+import { resultDocumentsFromConfig } from '../../results/from-config';
 import { verifierFromConfig } from '../../signatures/from-config';
 import type { SignatureVerifier } from '../../signatures/verifier';
 import { installTemporalRuntime } from '../../temporal/runtime';
@@ -115,6 +116,7 @@ export async function startStack(
     supervisors: config.inbox.supervisors,
     deliveryTimeoutMs: config.notifications.timeoutMs,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    results: await resultDocumentsFromConfig(config),
   });
   const worker = await Worker.create({
     ...workerOptions(config.temporal.taskQueue),

@@ -104,7 +104,9 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   });
 
   // Security headers on every answer; the CSP fits the pages served here (Swagger UI, the development payment page).
-  await app.register(helmet, { hsts: deps.config.env === 'production' });
+  // Outside production the API is served over plain HTTP: no HSTS, and nothing the browser would rewrite to https.
+  const production = deps.config.env === 'production';
+  await app.register(helmet, { hsts: production, contentSecurityPolicy: { directives: { upgradeInsecureRequests: production ? [] : null } } });
   if (deps.config.http.corsOrigins.length) {
     await app.register(cors, {
       origin: deps.config.http.corsOrigins,

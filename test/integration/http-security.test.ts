@@ -40,6 +40,8 @@ describe('with the defaults', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'SAMEORIGIN' });
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    // Served over plain HTTP outside production: the browser must not rewrite the docs' scripts to https.
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(res.headers).not.toHaveProperty('access-control-allow-origin');
     expect(res.headers).not.toHaveProperty('strict-transport-security');
   });

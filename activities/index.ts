@@ -50,7 +50,13 @@ export function createActivities({ db, codeSecret, registry, verifier, senders, 
     },
     /** Sends the case's queued notices of these entries; the workflow runs it after their projection. */
     async deliverNotices(req: NoticeRequest): Promise<NoticeReport> {
-      return delivery.notices(req, Context.current().info.attempt);
+      const context = Context.current();
+      const beat = setInterval(() => context.heartbeat(), 2_000);
+      try {
+        return await delivery.notices(req, context.info.attempt);
+      } finally {
+        clearInterval(beat);
+      }
     },
     async issueApplicationResult(req: ResultRequest): Promise<IssuedResult> {
       return issueResult({ db, issue, pickupOffice: results.pickupOffice }, req);

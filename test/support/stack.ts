@@ -45,7 +45,10 @@ export interface Stack {
   database: TestDatabase;
   client: Client;
   app: FastifyInstance;
-  worker: Worker;
+  /** The in-process worker; none when the test runs worker processes of its own. */
+  worker?: Worker;
+  /** What a worker process needs in its environment to serve this stack (database, Temporal, task queue, providers). */
+  workerEnv: Record<string, string>;
   token(p: Principal): Promise<string>;
   /** app.inject with a bearer token for `as` */
   call(as: Principal | undefined, opts: InjectOptions): Promise<LightMyRequestResponse>;
@@ -78,6 +81,8 @@ export async function startStack(
     env?: Record<string, string>;
     /** Also listen on a free loopback port (`config.http.apiUrl`), for parties that call the API over HTTP. */
     listen?: boolean;
+    /** false: no worker in this process; the test starts worker processes with `workerEnv`. */
+    inProcessWorker?: boolean;
   } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase();
@@ -89,7 +94,7 @@ export async function startStack(
     await writeFile(trust.QES_TRUSTED_CA_FILE, opts.trust.caPem);
   }
   // Every stack's messages really leave it: to an SMTP server and a gateway receiver of its own.
-  const sinks = await startLocalSinks(loadConfig({
+  const env: Record<string, string> = {
     ...trust,
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -101,8 +106,19 @@ export async function startStack(
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
     ...(opts.listen ? { HOST: '127.0.0.1', PORT: String(await freePort()) } : {}),
     ...opts.env,
-  }));
+  };
+  const sinks = await startLocalSinks(loadConfig(env));
   const config = sinks.config;
+  const { mail, sms, push } = config.notifications;
+  const workerEnv = {
+    ...env,
+    SMTP_HOST: mail.host!,
+    SMTP_PORT: String(mail.port),
+    SMTP_SECURE: String(mail.secure),
+    SMS_GATEWAY_URL: sms.url!,
+    PUSH_GATEWAY_URL: push.url!,
+    TEMPORAL_ADDRESS: config.temporal.address!,
+  };
   const skipping = opts.timeSkipping;
   const connection = skipping ? undefined : await Connection.connect({ address: config.temporal.address });
   const client = skipping ? skipping.client : new Client({ connection, namespace: config.temporal.namespace });
@@ -118,14 +134,14 @@ export async function startStack(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     results: await resultDocumentsFromConfig(config),
   });
-  const worker = await Worker.create({
+  const worker = opts.inProcessWorker === false ? undefined : await Worker.create({
     ...workerOptions(config.temporal.taskQueue),
     connection: nativeConnection,
     namespace: config.temporal.namespace,
     workflowBundle: await workflowBundle(),
     activities: opts.wrapActivities ? opts.wrapActivities(real) : real,
   });
-  const running = worker.run();
+  const running = worker?.run();
   const storage = await createLocalStorage(config.documents.dir);
   const app = await buildApp({ config, database, temporal: client, storage, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await app.ready();
@@ -143,6 +159,7 @@ export async function startStack(
     client,
     app,
     worker,
+    workerEnv,
     token,
     async call(as, options) {
       const headers = { ...(options.headers ?? {}), ...(as ? { authorization: `Bearer ${await token(as)}` } : {}) };
@@ -170,7 +187,7 @@ export async function startStack(
     },
     async close() {
       await app.close();
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       // The time-skipping environment owns its connections.
       if (!skipping) await nativeConnection.close();

@@ -36,6 +36,8 @@ const local = proxyLocalActivities<Activities>(projectionOptions);
  */
 const { deliverNotices } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  // The activity beats while it works: a killed worker's delivery is taken up again within this, not the 2 minutes.
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '2 seconds',
     backoffCoefficient: 3,

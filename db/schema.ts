@@ -134,7 +134,7 @@ export const cases = pgTable(
 /**
  * The case timeline. (case, seq) makes a retried projection a no-op. Each entry's `hash`
  * chains it to the case's previous entry (SQL function `journal_entry_hash`, migration
- * 0017), so an entry altered or removed in the database no longer verifies.
+ * `journal_chain`), so an entry altered or removed in the database no longer verifies.
  */
 export const journal = pgTable(
   'journal',

@@ -6,7 +6,7 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
  * Appends a case's new journal entries, each hashed onto the case's entry before it by
- * the SQL function `journal_entry_hash` (migration 0017), the chain's one definition. The
+ * the SQL function `journal_entry_hash` (migration `journal_chain`), the chain's one definition. The
  * recursion carries the hash from one entry of the batch to the next within the one
  * statement. A case's batches come in order from its one projector loop, so an entry's
  * predecessor is always written first. Entries are keyed by (case, seq) and a hash depends

@@ -79,7 +79,7 @@ describe('the migration of an old database', () => {
     await cp(path.resolve('db/migrations'), folder, { recursive: true });
     const journalFile = path.join(folder, 'meta/_journal.json');
     const meta = JSON.parse(await readFile(journalFile, 'utf8')) as { entries: { tag: string }[] };
-    meta.entries = meta.entries.filter((e) => e.tag < '0017');
+    meta.entries = meta.entries.slice(0, meta.entries.findIndex((e) => e.tag.endsWith('_journal_chain')));
     await writeFile(journalFile, JSON.stringify(meta));
   });
   afterAll(async () => {

@@ -28,6 +28,7 @@ import { notificationRoutes } from './routes/notifications';
 import { identityRoutes } from './routes/identity';
 import { identityConfirmationRoutes } from './routes/identity-confirmation';
 import { inboxRoutes } from './routes/inbox';
+import { journalVerificationRoutes } from './routes/journal-verification';
 import { paymentRoutes } from './routes/payments';
 import { resultRoutes } from './routes/results';
 import { reviewerRoutes } from './routes/reviewer';
@@ -151,5 +152,6 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(eptsChangeRoutes);
   await app.register(inboxRoutes);
   await app.register(resultRoutes);
+  await app.register(journalVerificationRoutes);
   return app;
 }

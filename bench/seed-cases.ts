@@ -75,15 +75,25 @@ export async function seedCases(
           ) as detail
 `;
         if (opts.journalPerCase > 0) {
+          // Each entry is hash-chained onto the one before it, as the projection writes them.
           await tx`
-            insert into journal (case_number, seq, at, type, actor_id, actor_role, client_address, summary, data)
-            select 'A-' || ${year}::text || '-' || lpad((${FIRST_SEQ}::int + g)::text, 7, '0'), j,
-                   now() - make_interval(days => g % 700) + make_interval(hours => j),
-                   case when j = 1 then 'filed' else 'status_changed' end,
-                   case when j = 1 then 'bench-c' || (g % ${SEED_APPLICANTS}::int) else 'rita' end,
-                   case when j = 1 then 'citizen' else 'reviewer' end,
-                   '127.0.0.1', 'Seeded entry ' || j, jsonb_build_object('seeded', true, 'j', j)
-            from generate_series(${from}::int, ${to}::int) as g, generate_series(1, ${opts.journalPerCase}::int) as j`;
+            insert into journal (case_number, seq, at, type, actor_id, actor_role, client_address, summary, data, hash)
+            with recursive entry as (
+              select 'A-' || ${year}::text || '-' || lpad((${FIRST_SEQ}::int + g)::text, 7, '0') as case_number, j as seq,
+                     now() - make_interval(days => g % 700) + make_interval(hours => j) as at,
+                     case when j = 1 then 'filed' else 'status_changed' end as type,
+                     case when j = 1 then 'bench-c' || (g % ${SEED_APPLICANTS}::int) else 'rita' end as actor_id,
+                     case when j = 1 then 'citizen' else 'reviewer' end as actor_role,
+                     '127.0.0.1' as client_address, 'Seeded entry ' || j as summary, jsonb_build_object('seeded', true, 'j', j) as data
+              from generate_series(${from}::int, ${to}::int) as g, generate_series(1, ${opts.journalPerCase}::int) as j
+            ), chained as (
+              select e.*, journal_entry_hash(null, e.case_number, e.seq, e.at, e.type, e.actor_id, e.actor_role, e.client_address, e.summary, e.data) as hash
+              from entry e where e.seq = 1
+              union all
+              select e.*, journal_entry_hash(c.hash, e.case_number, e.seq, e.at, e.type, e.actor_id, e.actor_role, e.client_address, e.summary, e.data)
+              from entry e join chained c on e.case_number = c.case_number and e.seq = c.seq + 1
+            )
+            select case_number, seq, at, type, actor_id, actor_role, client_address, summary, data, hash from chained`;
         }
       });
       opts.log?.(`  seeded cases ${from}…${to}`);

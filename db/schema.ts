@@ -134,7 +134,11 @@ export const cases = pgTable(
   ],
 );
 
-/** The case timeline. (case, seq) makes a retried projection a no-op. */
+/**
+ * The case timeline. (case, seq) makes a retried projection a no-op. Each entry's `hash`
+ * chains it to the case's previous entry (SQL function `journal_entry_hash`, migration
+ * `journal_chain`), so an entry altered or removed in the database no longer verifies.
+ */
 export const journal = pgTable(
   'journal',
   {
@@ -150,6 +154,8 @@ export const journal = pgTable(
     clientAddress: text('client_address'),
     summary: text('summary').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>(),
+    /** SHA-256 (hex) of the previous entry's hash and this entry's content; written by db/queries/journal-chain.ts. */
+    hash: text('hash').notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.caseNumber, t.seq] }),

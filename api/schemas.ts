@@ -1,6 +1,6 @@
 /** JSON schemas shared by routes: request pieces and response shapes (also the OpenAPI document). */
 import { REJECTION_REASONS } from '../core/application';
-import { CASE_NUMBER_PATTERN } from '../core/case-model';
+import { CASE_NUMBER_PATTERN, type CaseKind } from '../core/case-model';
 
 export const numberParams = {
   type: 'object',
@@ -208,9 +208,21 @@ export const identityDetail = detailOfKind('identity', 'Identity', {
   challenge: { type: 'string', description: 'Confirmed upgrade by electronic signature: what to sign' },
 });
 
-/** A case as GET /cases/{number} shows it: the fields of its kind. */
+/** Each kind's detail schema: the poll serialises with its case's own (see caseDetail). */
+export const caseDetailOfKind = {
+  application: applicationDetail,
+  appeal: appealDetail,
+  epts_change: changeDetail,
+  identity: identityDetail,
+} as const satisfies Record<CaseKind, object>;
+
+/**
+ * A case as GET /cases/{number} shows it: the fields of its kind. The contract; the route
+ * serialises with its kind's schema, because a serialiser of `oneOf` validates the whole
+ * answer against each alternative to choose one.
+ */
 export const caseDetail = {
-  oneOf: [applicationDetail, appealDetail, changeDetail, identityDetail],
+  oneOf: Object.values(caseDetailOfKind),
   discriminator: { propertyName: 'kind' },
 } as const;
 

@@ -12,6 +12,7 @@ import { actOnCase, filingContext, sendFiled } from '../requests';
 import {
   actionResult,
   caseDetail as caseDetailSchema,
+  caseDetailOfKind,
   caseSummary as caseSummarySchema,
   documentIds,
   numberParams,
@@ -113,6 +114,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       const who = principal(request);
       const { row, resentAs } = await caseForReader(db, who, request.params.number);
       reply.header('etag', `"${row.version}"`);
+      // Compiled once per kind (Fastify caches it by schema).
+      reply.serializer(reply.compileSerializationSchema(caseDetailOfKind[row.kind], '200'));
       return caseDetail(row, { resentAs, who, config: app.deps.config });
     },
   );

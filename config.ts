@@ -174,6 +174,13 @@ const schema = z
     CORS_ORIGINS: listOf('an origin such as https://portal.example.ru', isOrigin).default([]),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+
+    /** Bearer secret a scraper sends for /metrics; unset outside production: metrics are open. */
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    // 0 turns an endpoint off: a scraper must know the port, so there is no "any free port".
+    WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+    TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -184,6 +191,8 @@ const schema = z
       'PAYMENT_PAYEE_CODE', 'PAYMENT_PAGE_URL',
       // Result documents: the system's own signing key, and the address their QR codes point to.
       'RESULT_SIGNING_KEY', 'PUBLIC_URL',
+      // /metrics is served on the API's public port: production never serves it open.
+      'METRICS_TOKEN',
     ] as const;
     for (const key of required) {
       if (!env[key] && !(key === 'AUTH_JWT_SECRET' && env.AUTH_JWKS_URL)) {
@@ -314,6 +323,20 @@ function toConfig(env: z.infer<typeof schema>) {
       verifyBaseUrl: (env.PUBLIC_URL ?? env.API_URL ?? localApiUrl(env.HOST, env.PORT)).replace(/\/$/, ''),
       /** Where in-person results are collected: the catalogue names no offices yet. */
       pickupOffice: env.RESULT_PICKUP_OFFICE,
+    },
+    metrics: {
+      /** undefined: /metrics answers anyone (development and tests only). */
+      token: env.METRICS_TOKEN,
+      /** The worker's two endpoints: the product's counters (prom-client) and the Temporal SDK's own (the runtime's exporter); port 0 is off. */
+      worker: {
+        host: env.WORKER_METRICS_HOST,
+        port: env.WORKER_METRICS_PORT,
+        temporalPort: env.TEMPORAL_METRICS_PORT,
+        /** `host:port` the Temporal runtime's exporter binds; undefined: off. */
+        temporalBindAddress: env.TEMPORAL_METRICS_PORT
+          ? `${env.WORKER_METRICS_HOST.includes(':') ? `[${env.WORKER_METRICS_HOST}]` : env.WORKER_METRICS_HOST}:${env.TEMPORAL_METRICS_PORT}`
+          : undefined,
+      },
     },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     /** Sign-in, registration and code entry: per client address, against guessing. */

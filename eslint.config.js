@@ -35,7 +35,7 @@ export default tseslint.config(
   {
     // Domain, storage and workers speak the core vocabulary (core/failures.ts,
     // core/principal.ts); HTTP is the API's business alone.
-    files: ['accounts/**/*.ts', 'activities/**/*.ts', 'cases/**/*.ts', 'db/**/*.ts', 'documents/**/*.ts', 'identity/**/*.ts', 'inbox/**/*.ts', 'lib/**/*.ts', 'notifications/**/*.ts', 'results/**/*.ts', 'signatures/**/*.ts', 'temporal/**/*.ts', 'vehicles/**/*.ts', 'worker.ts'],
+    files: ['accounts/**/*.ts', 'activities/**/*.ts', 'cases/**/*.ts', 'db/**/*.ts', 'documents/**/*.ts', 'identity/**/*.ts', 'inbox/**/*.ts', 'lib/**/*.ts', 'metrics/**/*.ts', 'notifications/**/*.ts', 'results/**/*.ts', 'signatures/**/*.ts', 'temporal/**/*.ts', 'vehicles/**/*.ts', 'worker.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

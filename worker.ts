@@ -2,11 +2,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createActivities } from './activities';
 import { loadConfig, requireEndpoints, type Config } from './config';
 import { connectDatabase, type Db } from './db/client';
 import { createSimulatedRegistry } from './identity/registry';
 import { createLogger } from './logger';
+import { createMetricsRegistry } from './metrics/registry';
+import { startMetricsEndpoint, type MetricsEndpoint } from './metrics/worker-endpoint';
 import type { Senders } from './notifications/channel';
 import { sendersFromConfig } from './notifications/senders';
 import { resultDocumentsFromConfig } from './results/from-config';
@@ -25,7 +28,15 @@ export function workerOptions(taskQueue: string): Pick<WorkerOptions, 'taskQueue
   };
 }
 
-export async function createWorker(opts: { config: Config; connection: NativeConnection; db: Db; senders: Senders; logger: Logger }): Promise<Worker> {
+export async function createWorker(opts: {
+  config: Config;
+  connection: NativeConnection;
+  db: Db;
+  senders: Senders;
+  logger: Logger;
+  /** What the activities count; see `startWorkerMetrics`. */
+  metrics: Registry;
+}): Promise<Worker> {
   return Worker.create({
     ...workerOptions(opts.config.temporal.taskQueue),
     connection: opts.connection,
@@ -42,22 +53,32 @@ export async function createWorker(opts: { config: Config; connection: NativeCon
       deliveryTimeoutMs: opts.config.notifications.timeoutMs,
       logger: opts.logger,
       results: await resultDocumentsFromConfig(opts.config),
+      metrics: opts.metrics,
     }),
   });
+}
+
+/** The worker's own metrics endpoint (WORKER_METRICS_PORT), unless it is off. */
+export async function startWorkerMetrics(config: Config, registry: Registry): Promise<MetricsEndpoint | undefined> {
+  const { host, port } = config.metrics.worker;
+  return port ? startMetricsEndpoint({ host, port, registry, token: config.metrics.token }) : undefined;
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, config.metrics.worker.temporalBindAddress);
   const { temporalAddress, databaseUrl } = requireEndpoints(config);
   // Before anything connects: a worker alone has no local sinks to fall back on.
   const senders = sendersFromConfig(config);
   const database = connectDatabase(databaseUrl, config.db.poolSize);
   const connection = await connectWorkerConnection(config, temporalAddress);
-  const worker = await createWorker({ config, connection, db: database.db, senders, logger });
-  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+  const metrics = createMetricsRegistry();
+  const worker = await createWorker({ config, connection, db: database.db, senders, logger, metrics });
+  const endpoint = await startWorkerMetrics(config, metrics);
+  logger.info({ taskQueue: config.temporal.taskQueue, metrics: endpoint?.url, temporalMetrics: config.metrics.worker.temporalBindAddress }, 'worker started');
   await worker.run();
+  await endpoint?.close();
   await connection.close();
   await database.close();
 }

@@ -1,11 +1,14 @@
 import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { IssuedResult } from '../core/application';
 import type { ProjectionBatch } from '../core/case-projection';
 import type { SupervisorDirectory } from '../core/inbox-addresses';
 import type { Db } from '../db/client';
 import { writeProjection } from '../db/queries/projection';
 import type { IdentityRegistry } from '../identity/registry';
+import { createCaseMetrics } from '../metrics/case-metrics';
+import { createDeliveryMetrics } from '../metrics/delivery-metrics';
 import type { Senders } from '../notifications/channel';
 import { createDelivery, type NoticeReport, type NoticeRequest } from '../notifications/deliver';
 import type { ResultDocumentDeps } from '../results/from-config';
@@ -35,18 +38,21 @@ export interface ActivityDeps {
   logger: Logger;
   /** Result documents: where they are stored, the system's signing key, what their QR codes point to. */
   results: ResultDocumentDeps;
+  /** Where the activities count what they did (the worker's metrics endpoint serves it). */
+  metrics: Registry;
 }
 
 /** Activities are built from their dependencies; the worker wires real ones, tests their own. */
-export function createActivities({ db, codeSecret, registry, verifier, senders, supervisors, deliveryTimeoutMs, logger, results }: ActivityDeps) {
+export function createActivities({ db, codeSecret, registry, verifier, senders, supervisors, deliveryTimeoutMs, logger, results, metrics }: ActivityDeps) {
   // Longer than an attempt can take: SMTP allows the timeout to each of its stages.
-  const delivery = createDelivery(db, senders, logger, 3 * deliveryTimeoutMs);
+  const delivery = createDelivery(db, senders, logger, 3 * deliveryTimeoutMs, createDeliveryMetrics(metrics));
+  const caseMetrics = createCaseMetrics(metrics);
   const issue = createDocumentIssuer({ db, ...results });
   return {
     ...createIdentityActivities(db, codeSecret, registry, verifier, delivery.code),
     ...createEptsActivities(db, issue),
     async projectCase(batch: ProjectionBatch): Promise<void> {
-      await writeProjection(db, batch, supervisors);
+      caseMetrics.projected(await writeProjection(db, batch, supervisors));
     },
     /** Sends the case's queued notices of these entries; the workflow runs it after their projection. */
     async deliverNotices(req: NoticeRequest): Promise<NoticeReport> {

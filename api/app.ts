@@ -6,16 +6,19 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { createTokenVerifier, type TokenVerifier } from '../accounts/tokens';
 import type { Config } from '../config';
 import { invalid } from '../core/failures';
 import type { Database } from '../db/client';
 import type { DocumentStorage } from '../documents/storage';
+import { createMetricsRegistry } from '../metrics/registry';
 import { resultSignerFromConfig, type ResultSigner } from '../results/signing-key';
 import { trustFromConfig, verifierFromConfig } from '../signatures/from-config';
 import type { CertificateTrust, SignatureVerifier } from '../signatures/verifier';
 import { registerAuth } from './auth';
 import { registerContract } from './contract';
+import { measureRequests } from './http-metrics';
 import { caseNumberOf, problemSchema, sendProblem } from './problem';
 import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
@@ -29,6 +32,7 @@ import { identityRoutes } from './routes/identity';
 import { identityConfirmationRoutes } from './routes/identity-confirmation';
 import { inboxRoutes } from './routes/inbox';
 import { journalVerificationRoutes } from './routes/journal-verification';
+import { metricsRoutes } from './routes/metrics';
 import { paymentRoutes } from './routes/payments';
 import { resultRoutes } from './routes/results';
 import { reviewerRoutes } from './routes/reviewer';
@@ -48,6 +52,8 @@ export interface AppDeps {
   certificateTrust?: CertificateTrust;
   /** The key that signs result documents (its public half is published); default: from the config. */
   resultSigner?: ResultSigner;
+  /** Where the API counts its requests (served at /metrics); default: a registry of this app's own. */
+  metrics?: Registry;
 }
 
 /** What routes find in `app.deps`: every dependency, built. */
@@ -67,6 +73,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     signatureVerifier: given.signatureVerifier ?? verifierFromConfig(given.config),
     certificateTrust: given.certificateTrust ?? trustFromConfig(given.config),
     resultSigner: given.resultSigner ?? (await resultSignerFromConfig(given.config)),
+    metrics: given.metrics ?? createMetricsRegistry(),
   };
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -85,6 +92,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   app.addSchema(problemSchema);
   app.setErrorHandler((err, request, reply) => sendProblem(request, reply, err));
   registerContract(app);
+  measureRequests(app);
   app.addHook('preValidation', async (request) => {
     // An action with nothing to say may be posted without a body.
     if (request.method === 'POST' && request.body === undefined) request.body = {};
@@ -126,7 +134,12 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'Citizen cases API', version: '0.1.0', description: 'File, follow and decide citizen cases.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, the scrape secret (not a JWT)' },
+        },
+      },
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) || `def-${i}` },
   });
@@ -146,6 +159,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   registerAuth(app, deps.verifier);
 
   await app.register(healthRoutes);
+  await app.register(metricsRoutes);
   await app.register(catalogueRoutes);
   await app.register(documentRoutes);
   await app.register(caseRoutes);

@@ -168,7 +168,9 @@ export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: st
     await connection.close();
 
     const startWorker = async () => {
-      const w = asChild('worker', await node('worker.ts', env, log, /worker started/, opts.workerNodeArgs));
+      // As in production, with both metrics endpoints on; every worker on ports of its own.
+      const metricsPorts = { WORKER_METRICS_PORT: String(await freePort()), TEMPORAL_METRICS_PORT: String(await freePort()) };
+      const w = asChild('worker', await node('worker.ts', { ...env, ...metricsPorts }, log, /worker started/, opts.workerNodeArgs));
       stops.push({ name: 'worker', stop: () => w.stop() });
       return w;
     };

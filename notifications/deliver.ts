@@ -12,6 +12,7 @@ import {
   unsentNotices,
   type OutboxRow,
 } from '../db/queries/deliveries';
+import type { DeliveryMetrics } from '../metrics/delivery-metrics';
 import { DeliveryFailure, type Channel, type Senders } from './channel';
 
 /** An outbox message by its key. */
@@ -49,7 +50,12 @@ export interface Delivery {
  * mark, the lease runs out and the next attempt sends it again under the same key
  * (`Idempotency-Key`, `Message-ID`), by which the provider knows it.
  */
-export function createDelivery(db: Db, senders: Senders, logger: Logger, leaseMs: number): Delivery {
+export function createDelivery(db: Db, senders: Senders, logger: Logger, leaseMs: number, metrics: DeliveryMetrics): Delivery {
+  /** Gives the message up; counted only by the call that did. */
+  async function giveUp(row: OutboxRow & { channel: Channel }): Promise<void> {
+    if (await releaseOutboxMessage(db, row.id, true)) metrics.gaveUp(row.channel);
+  }
+
   /** Notices go to the account's address as it is now; a code to the one it was issued for. */
   async function addressOf(row: OutboxRow): Promise<string | null> {
     if (row.recipient) return row.recipient;
@@ -63,7 +69,7 @@ export function createDelivery(db: Db, senders: Senders, logger: Logger, leaseMs
     const where = { caseNumber: row.caseNumber, messageKey: row.messageKey, channel: row.channel };
     const to = await addressOf(row);
     if (!to) {
-      await releaseOutboxMessage(db, row.id, true);
+      await giveUp(row);
       logger.error(where, 'the account has no address on this channel; the message is given up');
       return { outcome: 'rejected' };
     }
@@ -75,16 +81,21 @@ export function createDelivery(db: Db, senders: Senders, logger: Logger, leaseMs
         subject: row.subject ?? '',
         text: row.body,
       });
-      await markOutboxSent(db, { ...attempt, outcome: 'accepted', providerStatus: accepted.status, providerMessageId: accepted.messageId });
+      const marked = await markOutboxSent(db, { ...attempt, outcome: 'accepted', providerStatus: accepted.status, providerMessageId: accepted.messageId });
+      metrics.attempted(row.channel, 'accepted');
+      if (marked) metrics.delivered(row.channel);
       return { outcome: 'accepted' };
     } catch (err) {
       if (!(err instanceof DeliveryFailure)) throw err;
-      await recordDeliveryAttempt(db, { ...attempt, outcome: err.final ? 'rejected' : 'retryable', providerStatus: err.status, error: err.message });
-      await releaseOutboxMessage(db, row.id, err.final);
+      const outcome = err.final ? 'rejected' : 'retryable';
+      await recordDeliveryAttempt(db, { ...attempt, outcome, providerStatus: err.status, error: err.message });
+      metrics.attempted(row.channel, outcome);
+      if (err.final) await giveUp(row);
+      else await releaseOutboxMessage(db, row.id, false);
       // The status only: a provider's words may quote the address.
       if (err.final) logger.error({ ...where, status: err.status }, 'the provider refused the message for good');
       else logger.warn({ ...where, status: err.status }, 'delivery failed; it will be retried');
-      return { outcome: err.final ? 'rejected' : 'retryable', failure: err };
+      return { outcome, failure: err };
     }
   }
 
@@ -111,21 +122,22 @@ export function createDelivery(db: Db, senders: Senders, logger: Logger, leaseMs
 
     async notices({ caseNumber, seqs }, attempt) {
       const report = { sent: 0, failed: 0 };
-      const failing: OutboxRow[] = [];
+      const failing: Array<OutboxRow & { channel: Channel }> = [];
       let busy = 0;
       for (const unsent of await unsentNotices(db, caseNumber, seqs)) {
         const claim = await claimOutboxMessage(db, unsent, leaseMs);
         if (claim.state === 'busy') busy++;
         if (claim.state !== 'claimed' || claim.row.channel === 'letter') continue;
-        const { outcome } = await send({ ...claim.row, channel: claim.row.channel });
+        const row = { ...claim.row, channel: claim.row.channel };
+        const { outcome } = await send(row);
         if (outcome === 'accepted') report.sent++;
         else if (outcome === 'rejected') report.failed++;
-        else failing.push(claim.row);
+        else failing.push(row);
       }
       if (!failing.length && !busy) return report;
       if (attempt < NOTICE_DELIVERY_ATTEMPTS) throw ApplicationFailure.retryable(`${failing.length + busy} notice(s) of ${caseNumber} not delivered yet`);
       // The last attempt: what still fails is given up; what another attempt holds is left to it.
-      for (const row of failing) await releaseOutboxMessage(db, row.id, true);
+      for (const row of failing) await giveUp(row);
       logger.error({ caseNumber, messageKeys: failing.map((r) => r.messageKey), attempts: attempt }, 'notices given up after the last attempt');
       return { ...report, failed: report.failed + failing.length };
     },

@@ -121,7 +121,9 @@ async function startSystem(logFile: string): Promise<System> {
   // As root, embedded Postgres runs as the user postgres, who must be able to enter it.
   chmodSync(dataDir, 0o755);
   const database = await freshDatabase();
-  const [port, temporalPort, temporalUiPort, pgPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [port, temporalPort, temporalUiPort, pgPort, workerMetricsPort, sdkMetricsPort] = await Promise.all([
+    freePort(), freePort(), freePort(), freePort(), freePort(), freePort(),
+  ]);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'development',
@@ -132,11 +134,14 @@ async function startSystem(logFile: string): Promise<System> {
     TEMPORAL_DEV_PORT: String(temporalPort),
     TEMPORAL_DEV_UI_PORT: String(temporalUiPort),
     EMBEDDED_PG_PORT: String(pgPort),
+    WORKER_METRICS_PORT: String(workerMetricsPort),
+    TEMPORAL_METRICS_PORT: String(sdkMetricsPort),
     // Every request comes from one address: the fuzzer must reach the handlers, not the limiter.
     RATE_LIMIT_PER_MINUTE: '1000000',
     AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
   };
-  for (const key of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'PUBLIC_URL', 'API_URL', 'AUTH_JWKS_URL']) delete env[key];
+  // No METRICS_TOKEN: the fuzzer reads /metrics as it reads the rest, with the roles' tokens.
+  for (const key of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'PUBLIC_URL', 'API_URL', 'AUTH_JWKS_URL', 'METRICS_TOKEN']) delete env[key];
   if (database) env.DATABASE_URL = database.url;
 
   const log = openSync(logFile, 'w');

@@ -13,6 +13,7 @@ import { connectDatabase, migrateDatabase, postgresLocation, type Db } from '../
 import { EmbeddedPostgresError, startEmbeddedPostgres } from '../db/embedded';
 import { seedDemoVehicles, seedReferenceData } from '../db/seed';
 import { createLogger } from '../logger';
+import { createMetricsRegistry } from '../metrics/registry';
 import { sendersFromConfig } from '../notifications/senders';
 import { startLocalSinks, type LocalSinks } from '../notifications/sinks/local-sinks';
 import { startServer } from '../server';
@@ -21,7 +22,7 @@ import { connectTemporal, connectWorkerConnection } from '../temporal/connection
 import { startDevServer } from '../temporal/dev-server';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes, removeRetiredSearchAttributes } from '../temporal/search-attributes';
-import { createWorker } from '../worker';
+import { createWorker, startWorkerMetrics } from '../worker';
 
 /** A failure the person starting the system can fix: printed as one message, no stack. */
 class StartError extends Error {}
@@ -85,6 +86,9 @@ async function assertPortFree(host: string, port: number, variable: string): Pro
 
 async function assertPortsFree(config: Config): Promise<void> {
   const checks = [assertPortFree(config.http.host, config.http.port, 'PORT')];
+  // TEMPORAL_METRICS_PORT is not among them: the Temporal runtime bound it when it was installed.
+  const metrics = config.metrics.worker;
+  if (metrics.port) checks.push(assertPortFree(metrics.host, metrics.port, 'WORKER_METRICS_PORT'));
   if (!config.temporal.address) {
     checks.push(assertPortFree('127.0.0.1', config.temporal.devPort, 'TEMPORAL_DEV_PORT'));
     checks.push(assertPortFree('127.0.0.1', config.temporal.devUiPort, 'TEMPORAL_DEV_UI_PORT'));
@@ -187,9 +191,11 @@ async function registerSearchAttributes(config: Config, address: string, logger:
   }
 }
 
-async function startWorker(config: Config, address: string, db: Db, lifecycle: Lifecycle, logger: Logger) {
+/** Runs the worker and its metrics endpoint; answers where that endpoint is, if on. */
+async function startWorker(config: Config, address: string, db: Db, lifecycle: Lifecycle, logger: Logger): Promise<string | undefined> {
   const connection = await connectWorkerConnection(config, address);
-  const worker = await createWorker({ config, connection, db, senders: sendersFromConfig(config), logger }).catch(async (err: unknown) => {
+  const metrics = createMetricsRegistry();
+  const worker = await createWorker({ config, connection, db, senders: sendersFromConfig(config), logger, metrics }).catch(async (err: unknown) => {
     await connection.close();
     throw err;
   });
@@ -204,6 +210,20 @@ async function startWorker(config: Config, address: string, db: Db, lifecycle: L
     await running.catch(() => {});
     await connection.close();
   });
+  const endpoint = await startWorkerMetrics(config, metrics);
+  if (endpoint) lifecycle.add('worker metrics', () => endpoint.close());
+  return endpoint?.url;
+}
+
+/** The three metrics endpoints: the API's, the worker's (the cases) and the Temporal SDK's. */
+function metricsLines(config: Config, api: string, workerMetricsUrl: string | undefined): string[] {
+  const access = config.metrics.token ? 'Authorization: Bearer $METRICS_TOKEN' : 'open: METRICS_TOKEN unset';
+  const sdk = config.metrics.worker.temporalBindAddress;
+  return [
+    `  Metrics          ${api}/metrics   (API: HTTP latency by route and status; ${access})`,
+    `                   ${workerMetricsUrl ?? 'off (WORKER_METRICS_PORT=0)'}   (worker: cases, decisions, deadlines, reminders, messages, projection lag)`,
+    `                   ${sdk ? `http://${sdk}/metrics` : 'off (TEMPORAL_METRICS_PORT=0)'}   (Temporal SDK: task slots, polls, latencies, sticky cache; always open)`,
+  ];
 }
 
 /** Where messages go; for the local sinks, where to read what they received. */
@@ -227,7 +247,7 @@ function supervisorsLine(config: Config): string {
 
 function banner(
   config: Config,
-  opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; postgresDataDir?: string; sinks: LocalSinks },
+  opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; postgresDataDir?: string; sinks: LocalSinks; workerMetricsUrl?: string },
 ): string {
   const api = (config.http.publicUrl ?? localApiUrl(config.http.host, opts.apiPort)).replace(/\/$/, '');
   const t = config.temporal;
@@ -242,6 +262,7 @@ function banner(
     `  Postgres         ${postgresLocation(config.db.url!)}` +
       (opts.postgresDataDir ? `, embedded, data in ${opts.postgresDataDir}` : ', external (DATABASE_URL)'),
     ...messageLines(opts.sinks),
+    ...metricsLines(config, api, opts.workerMetricsUrl),
     `  Supervisors      ${supervisorsLine(config)}`,
     ...(config.payments.devProvider
       ? [`  Payments (dev)   ${api}/dev/pay/<paymentId>   (plays the payment provider: an invoice's paymentUrl leads there; DEV_PAYMENT_PROVIDER)`]
@@ -295,7 +316,7 @@ async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promis
   await registerSearchAttributes(config, temporalAddress, logger, !base.temporal.address);
   lifecycle.checkpoint();
 
-  await startWorker(config, temporalAddress, database.db, lifecycle, logger);
+  const workerMetricsUrl = await startWorker(config, temporalAddress, database.db, lifecycle, logger);
   lifecycle.checkpoint();
   const app = await startServer(config, database, temporalAddress);
   lifecycle.add('API', () => app.close());
@@ -304,14 +325,14 @@ async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promis
   const address = app.server.address();
   const apiPort = typeof address === 'object' && address ? address.port : config.http.port;
   process.stdout.write(
-    `${banner(config, { apiPort, uiUrl, embeddedTemporal: !base.temporal.address, postgresDataDir, sinks })}\n`,
+    `${banner(config, { apiPort, uiUrl, embeddedTemporal: !base.temporal.address, postgresDataDir, sinks, workerMetricsUrl })}\n`,
   );
 }
 
 function describe(err: unknown): string {
   if (err instanceof ConfigError || err instanceof StartError) return err.message;
   if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    return `${(err as Error).message}: a port is in use; stop what runs there or choose other ports (PORT, TEMPORAL_DEV_PORT, EMBEDDED_PG_PORT, SINK_SMTP_PORT, SINK_HTTP_PORT)`;
+    return `${(err as Error).message}: a port is in use; stop what runs there or choose other ports (PORT, TEMPORAL_DEV_PORT, EMBEDDED_PG_PORT, SINK_SMTP_PORT, SINK_HTTP_PORT, WORKER_METRICS_PORT, TEMPORAL_METRICS_PORT)`;
   }
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
@@ -325,7 +346,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(base);
-  installTemporalRuntime(logger);
+  try {
+    installTemporalRuntime(logger, base.metrics.worker.temporalBindAddress);
+  } catch (err) {
+    // The runtime's metrics exporter listens as soon as it is installed.
+    process.stderr.write(`npm start failed: ${describe(err)}: stop what runs on ${base.metrics.worker.temporalBindAddress}, or choose another port with TEMPORAL_METRICS_PORT\n`);
+    process.exit(1);
+  }
   const lifecycle = new Lifecycle(logger);
   // This process owns the stop order. The Temporal runtime hooks these signals on its own
   // (and would drain the worker while the API still waits on it). tsx's relay handler

@@ -12,9 +12,11 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
 /**
  * Routes the Temporal SDK's logs (worker, workflow and activity loggers) into pino.
  * The SDK's routine INFO chatter (bundling, state changes) is kept below `info` unless
- * the process runs at debug level.
+ * the process runs at debug level. With `metricsAddress` (`host:port`) the SDK serves its
+ * own metrics (task slots, poll and schedule latencies, sticky cache) there, at `/metrics`:
+ * Temporal's exporter listens itself, so these cannot share the product's endpoint.
  */
-export function installTemporalRuntime(logger: Logger): void {
+export function installTemporalRuntime(logger: Logger, metricsAddress?: string): void {
   const sdk = logger.child({ component: 'temporal' });
   const quiet = !sdk.isLevelEnabled('debug');
   const log = (level: LogLevel, message: string, meta?: LogMetadata) => {
@@ -31,5 +33,8 @@ export function installTemporalRuntime(logger: Logger): void {
     warn: (m, meta) => log('WARN', m, meta),
     error: (m, meta) => log('ERROR', m, meta),
   };
-  Runtime.install({ logger: bridge });
+  Runtime.install({
+    logger: bridge,
+    telemetryOptions: metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : undefined,
+  });
 }

@@ -17,6 +17,7 @@ const PRODUCTION = {
   PAYMENT_PAGE_URL: 'https://pay.example.ru/uin/{paymentId}',
   RESULT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   PUBLIC_URL: 'https://cases.example.ru',
+  METRICS_TOKEN: 'g'.repeat(16),
 };
 
 /** The ConfigError that loading `env` throws; fails the test when it loads. */

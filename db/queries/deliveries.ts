@@ -34,23 +34,33 @@ export async function recordDeliveryAttempt(db: Db | Tx, attempt: DeliveryAttemp
   await db.insert(deliveryAttempts).values(attempt);
 }
 
-/** The provider accepted the message: it is never sent again. */
-export async function markOutboxSent(db: Db, attempt: DeliveryAttempt): Promise<void> {
-  await db.transaction(async (tx) => {
+/**
+ * The provider accepted the message: it is never sent again. False when another attempt
+ * had marked it already (its lease ran out while this one waited on the provider).
+ */
+export async function markOutboxSent(db: Db, attempt: DeliveryAttempt): Promise<boolean> {
+  return db.transaction(async (tx) => {
     await recordDeliveryAttempt(tx, attempt);
-    await tx
+    const marked = await tx
       .update(outbox)
       .set({ sentAt: sql`now()`, providerMessageId: attempt.providerMessageId, recipient: attempt.recipient, claimedUntil: null })
-      .where(eq(outbox.id, attempt.outboxId));
+      .where(and(eq(outbox.id, attempt.outboxId), isNull(outbox.sentAt)))
+      .returning({ id: outbox.id });
+    return marked.length > 0;
   });
 }
 
-/** The attempt failed: the next may try at once, unless the message is given up (`failed`). */
-export async function releaseOutboxMessage(db: Db, id: number, failed: boolean): Promise<void> {
-  await db
+/**
+ * The attempt failed: the next may try at once, unless the message is given up (`failed`).
+ * True when this call gave it up (it was not given up before).
+ */
+export async function releaseOutboxMessage(db: Db, id: number, failed: boolean): Promise<boolean> {
+  const released = await db
     .update(outbox)
     .set({ claimedUntil: null, ...(failed ? { failedAt: sql`now()` } : {}) })
-    .where(eq(outbox.id, id));
+    .where(and(eq(outbox.id, id), failed ? isNull(outbox.failedAt) : undefined))
+    .returning({ id: outbox.id });
+  return failed && released.length > 0;
 }
 
 /** A case's notices of entries `seqs` not yet sent or given up, in the order they were queued. */

@@ -11,8 +11,9 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
  * statement. A case's batches come in order from its one projector loop, so an entry's
  * predecessor is always written first. Entries are keyed by (case, seq) and a hash depends
  * only on content and predecessor: a retried batch inserts nothing and changes no hash.
+ * Answers the sequence numbers it inserted.
  */
-export async function appendJournalEntries(tx: Tx, number: string, entries: JournalEntry[]): Promise<void> {
+export async function appendJournalEntries(tx: Tx, number: string, entries: JournalEntry[]): Promise<number[]> {
   const batch = entries.map((e) => ({
     seq: e.seq,
     at: e.at,
@@ -23,7 +24,7 @@ export async function appendJournalEntries(tx: Tx, number: string, entries: Jour
     summary: e.summary,
     data: e.data ?? null,
   }));
-  await tx.execute(sql`
+  const inserted = (await tx.execute(sql`
     insert into journal (case_number, seq, at, type, actor_id, actor_role, client_address, summary, data, hash)
     with recursive batch as (
       select ${number}::text as case_number, e.*, row_number() over (order by e.seq) as pos
@@ -39,7 +40,9 @@ export async function appendJournalEntries(tx: Tx, number: string, entries: Jour
       from batch b join chained c on b.pos = c.pos + 1
     )
     select case_number, seq, at, type, actor_id, actor_role, client_address, summary, data, hash from chained
-    on conflict do nothing`);
+    on conflict do nothing
+    returning seq`)) as unknown as { seq: number }[];
+  return inserted.map((row) => row.seq);
 }
 
 /** What a case's journal chain says of itself. */

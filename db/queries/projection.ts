@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { CaseKind } from '../../core/case-model';
 import type { ProjectionBatch } from '../../core/case-projection';
 import { escalatedAt } from '../../core/escalation';
 import type { SupervisorDirectory } from '../../core/inbox-addresses';
@@ -31,24 +32,52 @@ const CASE_COLUMNS: Record<string, string> = {
   detail: 'detail',
 };
 
+/** What one projection changed: only rows it wrote, so a retried or reordered call reports nothing twice. */
+export interface ProjectionWrite {
+  kind: CaseKind;
+  /** It created the case's row: the case's first projection. */
+  started: boolean;
+  /** The status the case closed with, when this write set its `closed_at`. */
+  closedAs: string | null;
+  /** The journal entries it inserted (none that were there already). */
+  entries: Array<{ type: string; at: string }>;
+}
+
 /**
  * Writes a case's read model and new journal entries in one transaction.
  * Idempotent: the row only moves to a higher version, entries and inbox rows are keyed
  * by the workflow's sequence numbers, so a retried or reordered call changes nothing;
  * entries are hash-chained as they are appended (journal-chain.ts).
  */
-export async function writeProjection(db: Db, { projection: p, entries }: ProjectionBatch, supervisors: SupervisorDirectory): Promise<void> {
-  await db.transaction(async (tx) => {
+export async function writeProjection(db: Db, { projection: p, entries }: ProjectionBatch, supervisors: SupervisorDirectory): Promise<ProjectionWrite> {
+  return db.transaction(async (tx) => {
     const set = Object.fromEntries(
       Object.entries(CASE_COLUMNS).map(([key, column]) => [key, fromExcluded([column])[column]]),
     );
-    await tx
+    // No row back when the read model already holds this version or a later one. A
+    // subquery of RETURNING reads the statement's snapshot, which does not hold its own
+    // write: it sees the row this write replaced, without a locking read before it.
+    const [after] = await tx
       .insert(cases)
       .values({ ...p, escalatedAt: escalatedAt(p) })
-      .onConflictDoUpdate({ target: cases.number, set, setWhere: sql`${cases.version} < excluded.version` });
-    if (entries.length === 0) return;
-    await appendJournalEntries(tx, p.number, entries);
+      .onConflictDoUpdate({ target: cases.number, set, setWhere: sql`${cases.version} < excluded.version` })
+      .returning({
+        status: cases.status,
+        closedAt: cases.closedAt,
+        existed: sql<boolean>`exists (select 1 from cases as replaced where replaced.number = ${p.number})`,
+        closedBefore: sql<boolean>`exists (select 1 from cases as replaced where replaced.number = ${p.number} and replaced.closed_at is not null)`,
+      });
+    const write: ProjectionWrite = {
+      kind: p.kind,
+      started: Boolean(after) && !after!.existed,
+      closedAs: after?.closedAt && !after.closedBefore ? after.status : null,
+      entries: [],
+    };
+    if (entries.length === 0) return write;
+    const inserted = await appendJournalEntries(tx, p.number, entries);
     await writeInbox(tx, p, entries, supervisors);
     await queueNotices(tx, { projection: p, entries });
+    const seqs = new Set(inserted);
+    return { ...write, entries: entries.filter((e) => seqs.has(e.seq)).map((e) => ({ type: e.type, at: e.at })) };
   });
 }

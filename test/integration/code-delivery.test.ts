@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { loadConfig } from '../../config';
@@ -133,6 +134,7 @@ describe('the code activity on its own', () => {
       supervisors: config.inbox.supervisors,
       deliveryTimeoutMs: config.notifications.timeoutMs,
       logger,
+      metrics: new Registry(),
       results: await resultDocumentsFromConfig(config),
     });
   };

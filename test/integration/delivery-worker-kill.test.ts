@@ -1,15 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Principal } from '../../core/principal';
 import { accounts, deliveryAttempts, outbox } from '../../db/schema';
 import { readReceived } from '../../notifications/sinks/received';
-import { PROJECT_ROOT } from '../../temporal/binaries';
 import { file } from '../support/http';
 import { startStack, testService, type Stack } from '../support/stack';
+import { exited, startWorkerProcess } from '../support/worker-process';
 
 /**
  * A push provider that keeps its side of the Idempotency-Key contract: every request is
@@ -43,27 +42,6 @@ async function startPushProvider() {
       }),
   };
 }
-
-/** `node worker.ts` serving the stack's task queue, resolved once it polls. */
-function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker.ts')], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const watch = (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('worker started')) resolve(child);
-    };
-    child.stdout!.on('data', watch);
-    child.stderr!.on('data', watch);
-    child.once('exit', (code, signal) => reject(new Error(`the worker exited while starting (${signal ?? code}): ${seen.slice(-2000)}`)));
-  });
-}
-
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 let stack: Stack;
 let provider: Awaited<ReturnType<typeof startPushProvider>>;

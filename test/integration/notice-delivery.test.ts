@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { createActivities } from '../../activities';
@@ -447,6 +448,7 @@ describe('the delivery activities on their own', () => {
         deliveryTimeoutMs: config.notifications.timeoutMs,
         results: await resultDocumentsFromConfig(config),
         logger,
+        metrics: new Registry(),
       });
       await activities.projectCase(batch);
       const report = await new MockActivityEnvironment().run(activities.deliverNotices, { caseNumber: number, seqs });

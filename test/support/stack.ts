@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { inject } from 'vitest';
 import { mintToken } from '../../accounts/tokens';
 import { createActivities, type Activities } from '../../activities';
@@ -104,6 +105,9 @@ export async function startStack(
     DATABASE_URL: database.url,
     // Every test request comes from one address.
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    // Worker processes of a test, several at once, would contend for the default ports.
+    WORKER_METRICS_PORT: '0',
+    TEMPORAL_METRICS_PORT: '0',
     ...(opts.listen ? { HOST: '127.0.0.1', PORT: String(await freePort()) } : {}),
     ...opts.env,
   };
@@ -133,6 +137,7 @@ export async function startStack(
     deliveryTimeoutMs: config.notifications.timeoutMs,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     results: await resultDocumentsFromConfig(config),
+    metrics: new Registry(),
   });
   const worker = opts.inProcessWorker === false ? undefined : await Worker.create({
     ...workerOptions(config.temporal.taskQueue),

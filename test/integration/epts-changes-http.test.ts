@@ -6,7 +6,9 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../core/principal';
+import { accounts } from '../../db/schema';
 import { seedDemoVehicles } from '../../db/seed';
+import { readReceived } from '../../notifications/sinks/received';
 import { DAY } from '../support/case-workflows';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { HONDA, LADA, POLO, SOLARIS } from '../support/fixtures';
@@ -16,6 +18,8 @@ import { alice, bob, igor, inna } from '../support/personas';
 import { startStack, type Stack } from '../support/stack';
 import { createTimeSkippingEnv } from '../support/temporal';
 
+const BOB_EMAIL = 'boris.buyer@example.ru';
+const BOB_PHONE = '+79165550101';
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(1500, 0x20), Buffer.from('\n%%EOF\n')]);
 
 const register = async (stack: Stack, as: Principal, cert: TestCertificate) =>
@@ -231,6 +235,8 @@ describe('passport changes over HTTP on the time-skipping server', () => {
     stack = await startStack({ timeSkipping: env, trust: { caPem: ca.pem } });
     await seedDemoVehicles(stack.database.db);
     await register(stack, alice, aliceCert);
+    // The buyer has an account here, so the sale's notices leave by mail, SMS and push.
+    await stack.database.db.insert(accounts).values({ id: bob.id, name: 'Борис Покупателев', email: BOB_EMAIL, phone: BOB_PHONE, passwordHash: 'x', status: 'active', level: 'confirmed' });
   });
   afterAll(async () => {
     await stack?.close();
@@ -247,6 +253,20 @@ describe('passport changes over HTTP on the time-skipping server', () => {
     expect(lapsed).toMatchObject({ statusLabel: 'Покупатель не подтвердил', closedAt: expect.any(String) });
     const timeline = (await timelineOf(stack, alice, number)).map((e: { type: string }) => e.type);
     expect(timeline).toEqual(expect.arrayContaining(['buyer_confirmation_requested', 'reminder_sent', 'lapsed']));
+    // The buyer was told on every default channel, and reminded 3 and 1 days before the
+    // deadline, each once: the sinks really received them.
+    const toBob = async () =>
+      (await readReceived(stack.config.notifications.sinks.dir)).filter((m) => [bob.id, BOB_EMAIL, BOB_PHONE].includes(m.to) && m.idempotencyKey?.startsWith(`${number}:`));
+    await expect.poll(async () => (await toBob()).length, { timeout: 15_000 }).toBe(9);
+    const received = await toBob();
+    const types = new Map((await stack.database.sql`select message_key, type from outbox where case_number = ${number}`).map((r) => [`${number}:${r.message_key}`, r.type]));
+    const pairs = received.map((m) => `${types.get(m.idempotencyKey!)}/${m.channel}`).sort();
+    expect(pairs).toEqual(['deadline_approaching/email', 'deadline_approaching/email', 'deadline_approaching/push', 'deadline_approaching/push', 'deadline_approaching/sms', 'deadline_approaching/sms', 'sale_awaiting_buyer/email', 'sale_awaiting_buyer/push', 'sale_awaiting_buyer/sms']);
+    const texts = received.filter((m) => m.channel === 'sms').map((m) => m.text);
+    expect(texts.some((t) => t.includes('подтвердите покупку до'))).toBe(true);
+    expect(texts.filter((t) => /осталось дней: 3, срок до/.test(t))).toHaveLength(1);
+    expect(texts.filter((t) => /осталось дней: 1, срок до/.test(t))).toHaveLength(1);
+    expect(new Set(received.map((m) => m.idempotencyKey)).size).toBe(9);
     // The car is still Alice's and takes a new request.
     const again = await requestChange(stack, alice, SOLARIS, { kind: 'technical', payload: { technical: { color: 'белый' } } }, aliceCert);
     expect(again.statusCode, again.body).toBe(201);

@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateToDay, isWorkingDay } from '../../core/deadline-clock';
-import { printedDate } from '../../core/result-document';
+import { printedDate, printedDay } from '../../core/result-document';
 import { accounts } from '../../db/schema';
 import { getCalendar } from '../../db/queries/catalogue';
 import { seedDemoVehicles } from '../../db/seed';
@@ -180,6 +180,10 @@ describe('result documents over HTTP', () => {
     const checked = ok(await get(stack, undefined, `/results/${d.result.verificationCode}/verify`));
     expect(checked).toMatchObject({ standing: 'genuine', sha256: null, signature: null });
     expect(checked.printed).toEqual(expect.arrayContaining([{ label: 'Место получения', value: stack.config.results.pickupOffice }]));
+    // The notice says where and when to come, not that there is something to download.
+    await noticesToAlice(number, 4);
+    const [ready] = (await readReceived(stack.config.notifications.sinks.dir, { to: alice.id })).filter((m) => m.idempotencyKey?.startsWith(`${number}:`) && /^Результат/.test(m.subject ?? ''));
+    expect(ready?.subject).toBe(`Результат готов к получению ${printedDay(d.result.appointment.date)}`);
   });
 
   it('an approved passport change gets its extract as a signed PDF, checked by the same machinery', async () => {

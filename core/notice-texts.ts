@@ -7,6 +7,7 @@ import type { AccountLevel, JournalEntry } from './case-model';
 import type { CaseProjection } from './case-projection';
 import { ACCOUNT_LEVEL_LABELS } from './identity';
 import type { CitizenNoticeType, DeliveryChannel } from './notices';
+import { printedDay, type Appointment } from './result-document';
 import { statusLabel } from './status-labels';
 
 export interface NoticeContext {
@@ -20,6 +21,8 @@ export interface NoticeContext {
   daysLeft?: number;
   /** Identity cases: the level the case is about. */
   level?: AccountLevel;
+  /** A result to be collected in person: where and when. */
+  appointment?: Appointment;
 }
 
 export interface NoticeText {
@@ -49,8 +52,12 @@ export function noticeContext(p: CaseProjection, entry: Pick<JournalEntry, 'type
     dueAt: typeof data.dueAt === 'string' ? data.dueAt : undefined,
     daysLeft: typeof data.daysLeft === 'number' ? data.daysLeft : undefined,
     level,
+    appointment: isAppointment(data.appointment) ? data.appointment : undefined,
   };
 }
+
+const isAppointment = (a: unknown): a is Appointment =>
+  typeof a === 'object' && a !== null && ['office', 'date', 'time'].every((k) => typeof (a as Record<string, unknown>)[k] === 'string');
 
 const day = new Intl.DateTimeFormat('ru-RU', { timeZone: 'Europe/Moscow', day: '2-digit', month: '2-digit', year: 'numeric' });
 const until = (c: NoticeContext) => (c.dueAt ? ` до ${day.format(new Date(c.dueAt))}` : '');
@@ -108,11 +115,19 @@ const WORDING: Record<CitizenNoticeType, (c: NoticeContext) => Wording> = {
     lead: `Продавец оформил продажу вам транспортного средства. Подтвердите покупку электронной подписью в личном кабинете${until(c)}, иначе сделка не состоится.`,
     short: `подтвердите покупку${until(c)}`,
   }),
-  result_issued: () => ({
-    headline: 'результат готов',
-    lead: 'Результат оказания услуги готов: он доступен в личном кабинете.',
-    short: 'результат готов',
-  }),
+  // A result collected in person says where and when: the citizen has nothing to download.
+  result_issued: ({ appointment: a }) =>
+    a
+      ? {
+          headline: `результат готов к получению ${printedDay(a.date)}`,
+          lead: `Результат оказания услуги готов к получению лично: ${a.office}, ${printedDay(a.date)}, ${a.time}. Возьмите с собой паспорт.`,
+          short: `результат можно получить ${printedDay(a.date)} в ${a.time}: ${a.office}`,
+        }
+      : {
+          headline: 'результат готов',
+          lead: 'Результат оказания услуги готов: он доступен в личном кабинете.',
+          short: 'результат готов',
+        },
 };
 
 const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,5 +1,7 @@
+import { STATUS_CODES } from 'node:http';
 import { signPayload } from '../lib/hmac-signature';
 import { DeliveryFailure, type OutgoingMessage, type Sender } from './channel';
+import { providerWords } from './provider-words';
 
 export interface GatewayConfig {
   url: string;
@@ -31,11 +33,12 @@ export function createHttpGatewaySender(gateway: GatewayConfig, timeoutMs: numbe
         });
       } catch (err) {
         const e = err as Error & { cause?: { code?: string } };
-        throw new DeliveryFailure(e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message), false);
+        throw new DeliveryFailure(e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : providerWords(e.cause?.code ?? e.message, message), false);
       }
-      // Only the status is kept, never the answer's body: a gateway may echo the message.
+      // Only the status is kept, with its standard phrase: the gateway's own reason phrase
+      // and body may echo the number or the message.
       const answer = (await res.json().catch(() => ({}))) as { id?: unknown };
-      if (!res.ok) throw new DeliveryFailure(`${res.status} ${res.statusText}`, !retryableStatus(res.status), res.status);
+      if (!res.ok) throw new DeliveryFailure(`${res.status} ${STATUS_CODES[res.status] ?? ''}`.trim(), !retryableStatus(res.status), res.status);
       return { status: res.status, messageId: typeof answer.id === 'string' ? answer.id : undefined };
     },
   };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config';
 import { DeliveryFailure, type Sender } from './channel';
+import { providerWords } from './provider-words';
 
 type MailConfig = Config['notifications']['mail'] & { host: string };
 
@@ -10,9 +11,6 @@ export function messageIdFor(idempotencyKey: string, from: string): string {
   const domain = /@([^>\s]+)/.exec(from)?.[1] ?? 'localhost';
   return `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
 }
-
-/** A mail server's reply may quote addresses; the delivery log keeps the reply without them. */
-const withoutAddresses = (reply: string) => reply.replace(/<?[^\s<>]+@[^\s<>]+>?/g, '<address>');
 
 const replyCode = (response: unknown) => Number.parseInt(String(response ?? ''), 10) || undefined;
 
@@ -42,7 +40,8 @@ export function createSmtpSender(mail: MailConfig, timeoutMs: number): Sender {
         const e = err as { responseCode?: number; response?: string; code?: string; message?: string };
         // SMTP's own rule: 5xx replies are permanent, 4xx and lost connections are worth retrying.
         const status = e.responseCode;
-        throw new DeliveryFailure(withoutAddresses(e.response ?? e.code ?? e.message ?? String(err)), status !== undefined && status >= 500, status);
+        // The reply may quote the address or the message: the failure keeps it masked.
+        throw new DeliveryFailure(providerWords(e.response ?? e.code ?? e.message ?? String(err), message), status !== undefined && status >= 500, status);
       }
     },
   };

@@ -6,8 +6,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../core/principal';
+import { accounts } from '../../db/schema';
 import { seedDemoVehicles } from '../../db/seed';
-import { DAY } from '../support/case-workflows';
+import { readReceived } from '../../notifications/sinks/received';
+import { DAY, HOUR } from '../support/case-workflows';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
 import { HONDA, LADA, POLO, SOLARIS } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
@@ -16,6 +18,10 @@ import { alice, bob, igor, inna } from '../support/personas';
 import { startStack, type Stack } from '../support/stack';
 import { createTimeSkippingEnv } from '../support/temporal';
 
+const BOB_EMAIL = 'boris.buyer@example.ru';
+const BOB_PHONE = '+79165550101';
+const ALICE_EMAIL = 'alisa.owner@example.ru';
+const ALICE_PHONE = '+79165550202';
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(1500, 0x20), Buffer.from('\n%%EOF\n')]);
 
 const register = async (stack: Stack, as: Principal, cert: TestCertificate) =>
@@ -231,7 +237,18 @@ describe('passport changes over HTTP on the time-skipping server', () => {
     stack = await startStack({ timeSkipping: env, trust: { caPem: ca.pem } });
     await seedDemoVehicles(stack.database.db);
     await register(stack, alice, aliceCert);
+    // The buyer has an account here, so the sale's notices leave by mail, SMS and push.
+    await stack.database.db.insert(accounts).values({ id: bob.id, name: 'Борис Покупателев', email: BOB_EMAIL, phone: BOB_PHONE, passwordHash: 'x', status: 'active', level: 'confirmed' });
   });
+
+  /** What the sinks received for `who` about case `number`, as type/channel, once `count` arrived. */
+  async function noticesOf(number: string, addresses: string[], count: number) {
+    const received = async () =>
+      (await readReceived(stack.config.notifications.sinks.dir)).filter((m) => addresses.includes(m.to) && m.idempotencyKey?.startsWith(`${number}:`));
+    await expect.poll(async () => (await received()).length, { timeout: 15_000 }).toBe(count);
+    const types = new Map((await stack.database.sql`select message_key, type from outbox where case_number = ${number}`).map((r) => [`${number}:${r.message_key}`, r.type]));
+    return (await received()).map((m) => ({ type: types.get(m.idempotencyKey!), channel: m.channel, text: m.text, key: m.idempotencyKey }));
+  }
   afterAll(async () => {
     await stack?.close();
     await env?.teardown();
@@ -247,9 +264,39 @@ describe('passport changes over HTTP on the time-skipping server', () => {
     expect(lapsed).toMatchObject({ statusLabel: 'Покупатель не подтвердил', closedAt: expect.any(String) });
     const timeline = (await timelineOf(stack, alice, number)).map((e: { type: string }) => e.type);
     expect(timeline).toEqual(expect.arrayContaining(['buyer_confirmation_requested', 'reminder_sent', 'lapsed']));
+    // The buyer was told on every default channel, and reminded 3 and 1 days before the
+    // deadline, each once: the sinks really received them.
+    const received = await noticesOf(number, [bob.id, BOB_EMAIL, BOB_PHONE], 9);
+    const pairs = received.map((m) => `${m.type}/${m.channel}`).sort();
+    expect(pairs).toEqual(['deadline_approaching/email', 'deadline_approaching/email', 'deadline_approaching/push', 'deadline_approaching/push', 'deadline_approaching/sms', 'deadline_approaching/sms', 'sale_awaiting_buyer/email', 'sale_awaiting_buyer/push', 'sale_awaiting_buyer/sms']);
+    const texts = received.filter((m) => m.channel === 'sms').map((m) => m.text);
+    expect(texts.some((t) => t.includes('подтвердите покупку до'))).toBe(true);
+    expect(texts.filter((t) => /осталось дней: 3, срок до/.test(t))).toHaveLength(1);
+    expect(texts.filter((t) => /осталось дней: 1, срок до/.test(t))).toHaveLength(1);
+    expect(new Set(received.map((m) => m.key)).size).toBe(9);
     // The car is still Alice's and takes a new request.
     const again = await requestChange(stack, alice, SOLARIS, { kind: 'technical', payload: { technical: { color: 'белый' } } }, aliceCert);
     expect(again.statusCode, again.body).toBe(201);
     await recordHistory(stack.client, number, 'epts-sale-lapsed');
+  });
+
+  it('reminds the owner of an information request 3 and 1 days before its deadline, on every default channel, each once', async () => {
+    await stack.database.db.insert(accounts).values({ id: alice.id, name: 'Алиса Иванова', email: ALICE_EMAIL, phone: ALICE_PHONE, passwordHash: 'x', status: 'active', level: 'confirmed' });
+    const res = await requestChange(stack, alice, LADA, { kind: 'technical', payload: { technical: { color: 'синий' } } }, aliceCert);
+    expect(res.statusCode, res.body).toBe(201);
+    const number = res.json().number as string;
+    await officially(stack, igor, number, 'claim');
+    await officially(stack, igor, number, 'request-info', { message: 'Приложите фото автомобиля', dueDays: 10 });
+    // Past both reminders (days 7 and 9), before the deadline (day 10).
+    await env.sleep(9 * DAY + 12 * HOUR);
+    // Filed and in review by e-mail and push (2 × 2), the request everywhere (3), two reminders everywhere (6).
+    const received = await noticesOf(number, [alice.id, ALICE_EMAIL, ALICE_PHONE], 13);
+    const reminders = received.filter((m) => m.type === 'deadline_approaching');
+    expect(reminders.map((m) => m.channel).sort()).toEqual(['email', 'email', 'push', 'push', 'sms', 'sms']);
+    const texts = reminders.filter((m) => m.channel === 'sms').map((m) => m.text);
+    expect(texts.filter((t) => t.includes('осталось дней: 3, срок до'))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes('осталось дней: 1, срок до'))).toHaveLength(1);
+    expect(received.filter((m) => m.type === 'documents_requested').map((m) => m.channel).sort()).toEqual(['email', 'push', 'sms']);
+    expect(new Set(received.map((m) => m.key)).size).toBe(13);
   });
 });

@@ -34,6 +34,8 @@ const ofCase = (items: Item[], number: string) => items.filter((i) => i.caseNumb
 
 /** A second appeal expert and a second supervisor of the ministry. */
 const ernst: Principal = { id: 'ernst', role: 'expert' };
+/** The appeals desk's supervisor, as AGENCY_SUPERVISORS names her. */
+const anna: Principal = { id: 'anna', role: 'expert' };
 const svetlana: Principal = { id: 'svetlana', role: 'reviewer', agency: 'mvd' };
 /** The tax service's supervisor by token: the tax service has none configured. */
 const fedorSupervising: Principal = { ...fedor, supervisor: true };
@@ -129,7 +131,7 @@ describe('escalations on the time-skipping server', () => {
   const fns = testService({ agency: 'fns', term: { days: 15, unit: 'calendar' } });
   beforeAll(async () => {
     env = await createTimeSkippingEnv();
-    stack = await startStack({ timeSkipping: env, env: { AGENCY_SUPERVISORS: 'mvd:sam,svetlana' } });
+    stack = await startStack({ timeSkipping: env, env: { AGENCY_SUPERVISORS: 'mvd:sam,svetlana;appeals:anna', APPEAL_EXAMINATION_DAYS: '10' } });
     for (const s of [mvd, fns]) await stack.addService(s);
   });
   afterAll(async () => {
@@ -192,5 +194,22 @@ describe('escalations on the time-skipping server', () => {
     const calm = ok(await get(stack, rita, '/queue?escalated=false'), 200).items.map((c: { number: string }) => c.number);
     expect(calm).not.toContain(claimed);
     await recordHistory(stack.client, claimed, 'application-breach-escalated-to-assignee');
+  });
+
+  it('a breached appeal reaches the appeals supervisor configured and the expert who has it, not the other experts', async () => {
+    const d = dayOf(await env.currentTimeMs()) + 1;
+    await skipToDay(d);
+    const contested = await rejectedCase(stack, mvd.code);
+    const appeal = ok(await post(stack, alice, `/cases/${contested}/appeals`, { ground: 'rejection', reasons: 'Все основания были представлены' }), 201);
+    await officially(stack, erik, appeal.number, 'claim');
+
+    await skipToDay(d + 12);
+    const breached = (who: Principal) => inbox(stack, who).then((items) => ofCase(items, appeal.number).filter((i) => i.type === 'deadline_breached'));
+    expect(await breached(anna)).toMatchObject([{ shared: false, via: 'appeals:supervisor', caseKind: 'appeal', title: `${appeal.number}: срок нарушен` }]);
+    expect(await breached(erik)).toMatchObject([{ shared: false, via: null }]);
+    expect(ofCase(await inbox(stack, erik), appeal.number).map((i) => i.type)).toContain('deadline_warning');
+    expect(await breached(ernst)).toEqual([]);
+    // Nobody reads it as a shared row: the supervisor is configured.
+    expect(await breached({ ...ernst, supervisor: true })).toEqual([]);
   });
 });

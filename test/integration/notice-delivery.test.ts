@@ -30,7 +30,7 @@ import { readReceived, type ReceivedMessage } from '../../notifications/sinks/re
 import type { RunningSink } from '../../notifications/sinks/sink-files';
 import { resultDocumentsFromConfig } from '../../results/from-config';
 import { recordHistory } from '../support/histories';
-import { act, detail, file, get, ok, officially, post } from '../support/http';
+import { act, detail, file, get, lastLetterCode, ok, officially, post } from '../support/http';
 import { erik, rita } from '../support/personas';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
 import { startStack, testService, type Stack } from '../support/stack';
@@ -379,6 +379,26 @@ describe('notices of the other kinds', () => {
       ['email', 'personal_data_updated'],
       ['push', 'personal_data_updated'],
     ]);
+  });
+});
+
+describe('codes cannot be switched off', () => {
+  it('a citizen who switched every notice off still gets the letter’s code; the notices stay in the inbox', async () => {
+    const nina = await citizen('standard');
+    const nothing = Object.fromEntries(CITIZEN_NOTICE_TYPES.map((t) => [t, []]));
+    ok(await stack.call(nina, { method: 'PATCH', url: '/me/notification-preferences', payload: { channels: nothing } }), 200);
+    const address = '170100, г. Тверь, ул. Советская, д. 7';
+    const letter = ok(await post(stack, nina, '/identity/upgrades/confirmed', { method: 'letter', place: address }), 202);
+    const code = await lastLetterCode(stack, address);
+    ok(await post(stack, nina, `/identity/upgrades/confirmed/${letter.number}/letter-code`, { code }), 200);
+    await expect.poll(async () => (await detail(stack, nina, letter.number)).status, { timeout: 15_000 }).toBe('confirmed');
+    await settled(letter.number);
+    // The code went out (by post: its outbox row), the notices on no channel.
+    const queued = await stack.database.sql`select channel, type from outbox where case_number = ${letter.number} order by id`;
+    expect(queued.map((r) => [r.channel, r.type])).toEqual([['letter', 'letter_code']]);
+    expect(await messagesTo(nina)).toEqual([]);
+    const inbox = await stack.database.sql`select type from notifications where case_number = ${letter.number} and recipient = ${nina.id}`;
+    expect(inbox.map((r) => r.type)).toEqual(expect.arrayContaining(['personal_data_updated', 'identity_level_changed']));
   });
 });
 

@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateToDay, isWorkingDay } from '../../core/deadline-clock';
-import { printedDate } from '../../core/result-document';
+import { printedDate, printedDay } from '../../core/result-document';
 import { accounts } from '../../db/schema';
 import { getCalendar } from '../../db/queries/catalogue';
 import { seedDemoVehicles } from '../../db/seed';
@@ -20,6 +20,7 @@ import { recordHistory } from '../support/histories';
 import { detail, eventually, file, get, officially, ok, post, requestChange } from '../support/http';
 import { alice, bob, erik, fedor, igor, rita, rob } from '../support/personas';
 import { readResultPdf } from '../support/result-pdf';
+import { readReceived } from '../../notifications/sinks/received';
 import { startStack, testService, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -63,6 +64,13 @@ async function download(number: string) {
 
 const verifyPath = (url: string) => url.slice(stack.config.results.verifyBaseUrl.length);
 const verifyBytes = (bytes: Buffer) => stack.call(undefined, { method: 'POST', url: '/results/verify', payload: bytes, headers: { 'content-type': 'application/pdf' } });
+/** The notices of a case that reached alice (push only: she has no e-mail here), by type, once they all arrived. */
+async function noticesToAlice(number: string, expected: number): Promise<string[]> {
+  const received = async () => (await readReceived(stack.config.notifications.sinks.dir, { to: alice.id })).filter((m) => m.idempotencyKey?.startsWith(`${number}:`));
+  await expect.poll(async () => (await received()).length, { timeout: 15_000 }).toBe(expected);
+  const types = new Map((await stack.database.sql`select message_key, type from outbox where case_number = ${number}`).map((r) => [`${number}:${r.message_key}`, r.type as string]));
+  return (await received()).map((m) => `${m.channel}/${types.get(m.idempotencyKey!)}`).sort();
+}
 const documentsOf = async (number: string) => stack.database.sql`select code, sha256 from issued_documents where case_number = ${number}`;
 
 describe('result documents over HTTP', () => {
@@ -117,6 +125,9 @@ describe('result documents over HTTP', () => {
     expect(rows).toHaveLength(1);
     const stored = await readdir(path.join(stack.config.documents.dir, rows[0]!.sha256.slice(0, 2), rows[0]!.sha256.slice(2, 4)));
     expect(stored).toEqual([rows[0]!.sha256]);
+    // The applicant is told the result is ready once, although it was issued twice.
+    // (Status changes: in review, approved.)
+    expect(await noticesToAlice(number, 4)).toEqual(['push/result_issued', 'push/status_changed', 'push/status_changed', 'push/submission_confirmed']);
   });
 
   it('a case decided again after an appeal supersedes its document; the overturned one is revoked meanwhile', async () => {
@@ -169,6 +180,10 @@ describe('result documents over HTTP', () => {
     const checked = ok(await get(stack, undefined, `/results/${d.result.verificationCode}/verify`));
     expect(checked).toMatchObject({ standing: 'genuine', sha256: null, signature: null });
     expect(checked.printed).toEqual(expect.arrayContaining([{ label: 'Место получения', value: stack.config.results.pickupOffice }]));
+    // The notice says where and when to come, not that there is something to download.
+    await noticesToAlice(number, 4);
+    const [ready] = (await readReceived(stack.config.notifications.sinks.dir, { to: alice.id })).filter((m) => m.idempotencyKey?.startsWith(`${number}:`) && /^Результат/.test(m.subject ?? ''));
+    expect(ready?.subject).toBe(`Результат готов к получению ${printedDay(d.result.appointment.date)}`);
   });
 
   it('an approved passport change gets its extract as a signed PDF, checked by the same machinery', async () => {
@@ -192,5 +207,8 @@ describe('result documents over HTTP', () => {
     const sig = (await get(stack, igor, `/cases/${number}/result/signature`)).rawPayload;
     expect(verify('sha256', pdf, createPublicKey((await get(stack, undefined, '/results/signing-key')).body), sig)).toBe(true);
     expect(await documentsOf(number)).toHaveLength(1);
+    // The owner is told of the filing and of the extract, each once.
+    // (Status changes: in review, approved.)
+    expect(await noticesToAlice(number, 4)).toEqual(['push/result_issued', 'push/status_changed', 'push/status_changed', 'push/submission_confirmed']);
   });
 });

@@ -11,11 +11,13 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config';
 import { accounts, caseRegistry, outbox } from '../../db/schema';
 import { listDeliveryAttempts } from '../../db/queries/deliveries';
 import type { Senders } from '../../notifications/channel';
+import { createDeliveryMetrics } from '../../metrics/delivery-metrics';
 import { createDelivery } from '../../notifications/deliver';
 import { createHttpGatewaySender, pushJson, smsJson } from '../../notifications/http-gateway-sender';
 import { providerWords } from '../../notifications/provider-words';
@@ -137,7 +139,7 @@ const errorsOf = async (caseNumber: string) =>
 describe('what a provider says is logged without the address or the message', () => {
   it('an SMS gateway refusing with a reason phrase and a body that quote the number and the code', async () => {
     const gateway = await startGateway((_n, body) => ({ status: 400, phrase: `Invalid destination ${PHONE} for ${CODE}`, body: JSON.stringify({ error: `bad ${PHONE}`, echo: body }) }));
-    const delivery = createDelivery(db.db, sendersWith({ smsUrl: `${gateway.url}/sms` }), pino({ level: 'silent' }), 3 * TIMEOUT_MS);
+    const delivery = createDelivery(db.db, sendersWith({ smsUrl: `${gateway.url}/sms` }), pino({ level: 'silent' }), 3 * TIMEOUT_MS, createDeliveryMetrics(new Registry()));
     const ref = await codeWaiting('sms', PHONE);
     const failure = (await delivery.code(ref).catch((err: unknown) => err)) as Error;
     expect(failure.message).not.toContain(PHONE);
@@ -149,7 +151,7 @@ describe('what a provider says is logged without the address or the message', ()
 
   it('a mail server refusing with a reply that quotes the address and the code', async () => {
     const smtp = await startRefusingSmtp();
-    const delivery = createDelivery(db.db, sendersWith({ smtpPort: smtp.port }), pino({ level: 'silent' }), 3 * TIMEOUT_MS);
+    const delivery = createDelivery(db.db, sendersWith({ smtpPort: smtp.port }), pino({ level: 'silent' }), 3 * TIMEOUT_MS, createDeliveryMetrics(new Registry()));
     const ref = await codeWaiting('email', EMAIL);
     const failure = (await delivery.code(ref).catch((err: unknown) => err)) as Error;
     expect(failure.message).toMatch(/refused/);
@@ -179,7 +181,7 @@ describe('what a provider says is logged without the address or the message', ()
 describe('a gateway that does not answer in time', () => {
   it('is retried: the attempt without an answer is logged as retryable, the next one delivers once', async () => {
     const gateway = await startGateway((n) => (n === 0 ? 'hold' : 'forward'));
-    const delivery = createDelivery(db.db, sendersWith({ smsUrl: `${gateway.url}/sms` }), pino({ level: 'silent' }), 3 * TIMEOUT_MS);
+    const delivery = createDelivery(db.db, sendersWith({ smsUrl: `${gateway.url}/sms` }), pino({ level: 'silent' }), 3 * TIMEOUT_MS, createDeliveryMetrics(new Registry()));
     const phone = '+79161230001';
     const ref = await codeWaiting('sms', phone);
     const started = Date.now();
@@ -214,7 +216,7 @@ describe('a changed phone', () => {
       body: `Госуслуги: ${caseNumber} — ответьте на запрос ведомства (${seq}).`,
     });
     await db.db.insert(outbox).values([notice(1), notice(2)]);
-    const delivery = createDelivery(db.db, sendersWith({}), pino({ level: 'silent' }), 3 * TIMEOUT_MS);
+    const delivery = createDelivery(db.db, sendersWith({}), pino({ level: 'silent' }), 3 * TIMEOUT_MS, createDeliveryMetrics(new Registry()));
 
     expect(await delivery.notices({ caseNumber, seqs: [1] }, 1)).toEqual({ sent: 1, failed: 0 });
     await db.sql`update accounts set phone = ${newPhone} where id = ${id}`;

@@ -57,7 +57,7 @@ export async function writeProjection(db: Db, { projection: p, entries }: Projec
     // No row back when the read model already holds this version or a later one. A
     // subquery of RETURNING reads the statement's snapshot, which does not hold its own
     // write: it sees the row this write replaced, without a locking read before it.
-    const [after] = await tx
+    const upserted = tx
       .insert(cases)
       .values({ ...p, escalatedAt: escalatedAt(p) })
       .onConflictDoUpdate({ target: cases.number, set, setWhere: sql`${cases.version} < excluded.version` })
@@ -66,18 +66,23 @@ export async function writeProjection(db: Db, { projection: p, entries }: Projec
         closedAt: cases.closedAt,
         existed: sql<boolean>`exists (select 1 from cases as replaced where replaced.number = ${p.number})`,
         closedBefore: sql<boolean>`exists (select 1 from cases as replaced where replaced.number = ${p.number} and replaced.closed_at is not null)`,
-      });
-    const write: ProjectionWrite = {
+      })
+      .execute();
+    // The rest is sent at once, not each after the previous answer: the connection runs
+    // the statements in the order they were sent (the case row first, the rows that refer
+    // to it after), and an action's answer waits for this transaction.
+    const [[after], inserted] = await Promise.all([
+      upserted,
+      entries.length ? appendJournalEntries(tx, p.number, entries) : [],
+      writeInbox(tx, p, entries, supervisors),
+      queueNotices(tx, { projection: p, entries }),
+    ]);
+    const seqs = new Set(inserted);
+    return {
       kind: p.kind,
       started: Boolean(after) && !after!.existed,
       closedAs: after?.closedAt && !after.closedBefore ? after.status : null,
-      entries: [],
+      entries: entries.filter((e) => seqs.has(e.seq)).map((e) => ({ type: e.type, at: e.at })),
     };
-    if (entries.length === 0) return write;
-    const inserted = await appendJournalEntries(tx, p.number, entries);
-    await writeInbox(tx, p, entries, supervisors);
-    await queueNotices(tx, { projection: p, entries });
-    const seqs = new Set(inserted);
-    return { ...write, entries: entries.filter((e) => seqs.has(e.seq)).map((e) => ({ type: e.type, at: e.at })) };
   });
 }

@@ -5,9 +5,6 @@ import type { Principal } from '../core/principal';
 import { statusLabel } from '../core/status-labels';
 import type { CaseRow, CaseSummaryRow, JournalRow } from '../db/queries/cases';
 
-/** Postgres returns its own timestamp text; the API speaks ISO 8601. */
-const iso = <T extends string | null>(t: T): T => (t === null ? t : (new Date(t).toISOString() as T));
-
 /** Shapes read-model rows into API answers; no reads, no rules. */
 /** A list's row: the case's columns and the detail fields a summary names. */
 export function caseSummary(row: CaseSummaryRow) {
@@ -24,19 +21,19 @@ function summary(row: Omit<CaseSummaryRow, 'serviceName' | 'underAppeal'>, servi
     service: { code: row.serviceCode, name: row.kind === 'identity' ? null : serviceName },
     agency: row.agency,
     assigneeId: row.assigneeId,
-    submittedAt: iso(row.submittedAt),
-    updatedAt: iso(row.updatedAt),
+    submittedAt: row.submittedAt,
+    updatedAt: row.updatedAt,
     legalDueDate: row.legalDueDate,
     expectedDueDate: row.expectedDueDate,
     overdue: row.overdue,
-    closedAt: iso(row.closedAt),
+    closedAt: row.closedAt,
     underAppeal: row.kind === 'application' ? underAppeal : null,
   };
 }
 
 /** A queue's row: the summary, and whether (since when) the case is escalated to the desk's supervisor. */
 export function queueEntry(row: CaseSummaryRow) {
-  return Object.assign(caseSummary(row), { escalated: row.escalatedAt !== null, escalatedAt: iso(row.escalatedAt) });
+  return Object.assign(caseSummary(row), { escalated: row.escalatedAt !== null, escalatedAt: row.escalatedAt });
 }
 
 /** The open invoice with the link where it is paid; rows projected before receipts and refunds were kept have none. */
@@ -78,7 +75,7 @@ function resultLinks(row: CaseRow) {
 export function timelineEntry(row: JournalRow, who: Principal) {
   return {
     seq: row.seq,
-    at: iso(row.at),
+    at: row.at,
     type: row.type,
     actor: { id: row.actorId, role: row.actorRole },
     // Where an action came from is access-journal data for administrators.

@@ -23,12 +23,13 @@ import type { FeeRule } from '../core/catalogue';
 import type { MessageType, NoticeChoices } from '../core/notices';
 import type { Appointment, IssuedDocumentKind, PrintedField } from '../core/result-document';
 import type { Passport, VehicleStatus } from '../core/vehicle';
+import { isoFromPostgres } from './instants';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 /** Instants as ISO 8601 text in UTC, whatever form the driver hands them over in. */
 const ts = customType<{ data: string; driverData: string }>({
   dataType: () => 'timestamp with time zone',
-  fromDriver: (value) => new Date(value).toISOString(),
+  fromDriver: isoFromPostgres,
 });
 
 export const caseNumberSeq = pgSequence('case_number_seq', { startWith: 1 });

@@ -56,3 +56,26 @@ it("reads a list's summary fields out of the detail, not the detail itself", asy
   expect(page.items.filter((r) => r.underAppeal === null)).toHaveLength(2);
   expect(page.items[0]).not.toHaveProperty('detail');
 });
+
+it('fills one prepared query of a shape with each request’s own values', async () => {
+  const base = { kinds: ['application'] as const, agency: 'mvd', openStatuses: OPEN, limit: 5, offset: 0 };
+  const submitted = await listQueue(database.db, { ...base, status: 'submitted' });
+  const inReview = await listQueue(database.db, { ...base, status: 'in_review' });
+  expect(submitted.items.map((r) => r.status)).toEqual(Array(5).fill('submitted'));
+  expect(inReview.items.map((r) => r.status)).toEqual(Array(5).fill('in_review'));
+  expect(await listQueue(database.db, { ...base, agency: 'fns' })).toMatchObject({ items: [], total: 0 });
+  expect((await listQueue(database.db, { ...base, openStatuses: ['approved'] })).total).toBe(0);
+  expect((await listQueue(database.db, { ...base, kinds: ['appeal'] })).total).toBe(0);
+  const second = await listQueue(database.db, { ...base, offset: 5 });
+  expect(second.items[0]!.dueAt! > submitted.items[0]!.dueAt!).toBe(true);
+});
+
+it('filters a citizen’s list by status and by submission day, both ends inclusive', async () => {
+  const few = { applicantId: 'few-one', limit: 10, offset: 0 };
+  // few-one's cases: g = 1, 2, 3 submitted 2026-12-01 00:00:01…03, statuses in_review, submitted, in_review.
+  expect((await listApplicantCases(database.db, { ...few, status: 'in_review' })).total).toBe(2);
+  expect((await listApplicantCases(database.db, { ...few, status: 'submitted' })).total).toBe(1);
+  expect((await listApplicantCases(database.db, { ...few, submittedFrom: '2026-12-01', submittedTo: '2026-12-01' })).total).toBe(3);
+  expect((await listApplicantCases(database.db, { ...few, submittedFrom: '2026-12-02' })).total).toBe(0);
+  expect((await listApplicantCases(database.db, { ...few, submittedTo: '2026-11-30' })).total).toBe(0);
+});

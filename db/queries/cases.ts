@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, gte, inArray, isNotNull, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, isNotNull, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { formatCaseNumber, type CaseKind } from '../../core/case-model';
 import type { KindedDetail } from '../../core/case-projection';
@@ -85,19 +85,20 @@ export interface MyCasesFilter {
 }
 
 export async function listApplicantCases(db: Db, f: MyCasesFilter): Promise<CasePage> {
-  return page(pageQueries(db, applicantWhere(f), APPLICANT_ORDER, f));
+  return runList(db, applicantList(f));
 }
 
 const APPLICANT_ORDER = [desc(cases.submittedAt), desc(cases.number)];
 
-function applicantWhere(f: MyCasesFilter): SQL {
-  const where: SQL[] = [eq(cases.applicantId, f.applicantId)];
-  if (f.service) where.push(eq(cases.serviceCode, f.service));
-  if (f.status) where.push(eq(cases.status, f.status));
-  if (f.submittedFrom) where.push(gte(cases.submittedAt, f.submittedFrom));
+function applicantList(f: MyCasesFilter, prepared = true): ListQueryState {
+  const q = listQuery('applicant', APPLICANT_ORDER, f, prepared);
+  q.where(eq(cases.applicantId, q.param('applicantId', f.applicantId)));
+  if (f.service) q.where(eq(cases.serviceCode, q.param('service', f.service)));
+  if (f.status) q.where(eq(cases.status, q.param('status', f.status)));
+  if (f.submittedFrom) q.where(gte(cases.submittedAt, q.param('submittedFrom', f.submittedFrom)));
   // A date bound is inclusive of that whole day.
-  if (f.submittedTo) where.push(lt(cases.submittedAt, sql`(${f.submittedTo}::date + 1)`));
-  return and(...where)!;
+  if (f.submittedTo) q.where(lt(cases.submittedAt, sql`(${q.param('submittedTo', f.submittedTo)}::date + 1)`));
+  return q;
 }
 
 export interface QueueFilter {
@@ -118,21 +119,22 @@ export interface QueueFilter {
 }
 
 export async function listQueue(db: Db, f: QueueFilter): Promise<CasePage> {
-  return page(pageQueries(db, queueWhere(f), QUEUE_ORDER, f));
+  return runList(db, queueList(f));
 }
 
 const QUEUE_ORDER = [sql`${cases.dueAt} asc nulls last`, asc(cases.submittedAt)];
 
-function queueWhere(f: QueueFilter): SQL {
-  const where: SQL[] = [inArray(cases.kind, [...f.kinds])];
-  if (f.agency !== undefined) where.push(eq(cases.agency, f.agency));
-  where.push(f.status ? eq(cases.status, f.status) : sql`${cases.status} in ${f.openStatuses}`);
-  if (f.service) where.push(eq(cases.serviceCode, f.service));
-  if (f.overdue !== undefined) where.push(eq(cases.overdue, f.overdue));
-  if (f.escalated !== undefined) where.push(f.escalated ? isNotNull(cases.escalatedAt) : isNull(cases.escalatedAt));
-  if (f.assignee === 'unassigned') where.push(isNull(cases.assigneeId));
-  else if (f.assignee) where.push(eq(cases.assigneeId, f.assignee));
-  return and(...where)!;
+function queueList(f: QueueFilter, prepared = true): ListQueryState {
+  const q = listQuery('queue', QUEUE_ORDER, f, prepared);
+  q.where(sql`${cases.kind} = any(${q.param('kinds', [...f.kinds])}::text[])`);
+  if (f.agency !== undefined) q.where(eq(cases.agency, q.param('agency', f.agency)));
+  q.where(f.status ? eq(cases.status, q.param('status', f.status)) : sql`${cases.status} = any(${q.param('openStatuses', [...f.openStatuses])}::text[])`);
+  if (f.service) q.where(eq(cases.serviceCode, q.param('service', f.service)));
+  if (f.overdue !== undefined) q.where(eq(cases.overdue, q.param('overdue', f.overdue)));
+  if (f.escalated !== undefined) q.where(f.escalated ? isNotNull(cases.escalatedAt) : isNull(cases.escalatedAt), `escalated=${f.escalated}`);
+  if (f.assignee === 'unassigned') q.where(isNull(cases.assigneeId), 'unassigned');
+  else if (f.assignee) q.where(eq(cases.assigneeId, q.param('assignee', f.assignee)));
+  return q;
 }
 
 /** Counting stops here: a queue of thousands needs "more than 1,000", not a count of every open case. */
@@ -146,19 +148,79 @@ export interface CasePage {
 }
 
 /**
+ * A list request: its conditions, each naming its value as a placeholder, and the values.
+ * Which conditions a request has (its shape) decides the SQL; the values only fill it. So
+ * a list's SQL is built by drizzle once per shape and prepared, not on every request
+ * (building it cost more than Postgres took to run it).
+ */
+interface ListQuery {
+  param(name: string, value: unknown): SQLWrapper;
+  where(condition: SQL, shape?: string): void;
+}
+
+interface ListQueryState extends ListQuery {
+  shape: string[];
+  conditions: SQL[];
+  values: Record<string, unknown>;
+  order: SQL[];
+  /** Placeholders to prepare, or the values bound in (for an EXPLAIN, which takes no placeholders). */
+  prepared: boolean;
+  paging: { limit: number; offset: number };
+}
+
+function listQuery(name: string, order: SQL[], paging: { limit: number; offset: number }, prepared = true): ListQueryState {
+  const q: ListQueryState = {
+    shape: [name],
+    conditions: [],
+    values: { limit: paging.limit, offset: paging.offset },
+    order,
+    prepared,
+    paging,
+    param(param, value) {
+      q.values[param] = value;
+      q.shape.push(param);
+      return prepared ? sql.placeholder(param) : sql.param(value);
+    },
+    where(condition, shape) {
+      q.conditions.push(condition);
+      if (shape) q.shape.push(shape);
+    },
+  };
+  return q;
+}
+
+/**
  * The page and the count are two queries: `count(*) over ()` would make Postgres build
  * every matching row, detail and all, before it can return twenty.
  */
-function pageQueries(db: Db, where: SQL, order: SQL[], p: { limit: number; offset: number }) {
+function pageQueries(db: Db, q: ListQueryState) {
+  const where = and(...q.conditions)!;
   const matching = db.select({ one: sql`1` }).from(cases).where(where).limit(COUNT_CAP + 1).as('matching');
   return {
-    rows: db.select(summaryColumns).from(cases).where(where).orderBy(...order).limit(p.limit).offset(p.offset),
+    rows: db
+      .select(summaryColumns)
+      .from(cases)
+      .where(where)
+      .orderBy(...q.order)
+      .limit(q.prepared ? sql.placeholder('limit') : q.paging.limit)
+      .offset(q.prepared ? sql.placeholder('offset') : q.paging.offset),
     count: db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(matching),
   };
 }
 
-async function page(q: ReturnType<typeof pageQueries>): Promise<CasePage> {
-  const [rows, [counted]] = await Promise.all([q.rows, q.count]);
+const preparedLists = new WeakMap<Db, Map<string, { rows: { execute(v: Record<string, unknown>): Promise<unknown[]> }; count: { execute(v: Record<string, unknown>): Promise<{ n: number }[]> } }>>();
+
+async function runList(db: Db, q: ListQueryState): Promise<CasePage> {
+  let byShape = preparedLists.get(db);
+  if (!byShape) preparedLists.set(db, (byShape = new Map()));
+  const key = q.shape.join(',');
+  let prepared = byShape.get(key);
+  if (!prepared) {
+    const built = pageQueries(db, q);
+    prepared = { rows: built.rows.prepare(`list_rows_${byShape.size}`), count: built.count.prepare(`list_count_${byShape.size}`) };
+    byShape.set(key, prepared);
+  }
+  const [rows, [counted]] = await Promise.all([prepared.rows.execute(q.values), prepared.count.execute(q.values)]);
   const n = counted?.n ?? 0;
   return { items: rows as CaseSummaryRow[], total: Math.min(n, COUNT_CAP), totalCapped: n > COUNT_CAP };
 }
@@ -174,13 +236,14 @@ export interface ListPlan {
  * list's timings): which index serves the filter and the order, and whether anything sorts.
  */
 export async function explainList(db: Db, list: { queue: QueueFilter } | { applicant: MyCasesFilter }): Promise<{ page: ListPlan; count: ListPlan }> {
-  const q = 'queue' in list ? pageQueries(db, queueWhere(list.queue), QUEUE_ORDER, list.queue) : pageQueries(db, applicantWhere(list.applicant), APPLICANT_ORDER, list.applicant);
+  const q = 'queue' in list ? queueList(list.queue, false) : applicantList(list.applicant, false);
+  const built = pageQueries(db, q);
   const explain = async (query: SQLWrapper): Promise<ListPlan> => {
     const [row] = (await db.execute(sql`explain (analyze, format json) ${query}`)) as unknown as [{ 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }];
     const [{ Plan: plan, 'Execution Time': ms }] = row['QUERY PLAN'];
     return { nodes: planNodes(plan), ms };
   };
-  return { page: await explain(q.rows), count: await explain(q.count) };
+  return { page: await explain(built.rows), count: await explain(built.count) };
 }
 
 interface PlanNode {

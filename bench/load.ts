@@ -43,6 +43,8 @@ export type LoadSpec =
       applicant: Principal;
       concurrency: number;
       durationSec: number;
+      /** Stop after this many starts (else the window ends the run). */
+      count?: number;
     }
   | {
       kind: 'query' | 'update';
@@ -156,9 +158,9 @@ async function start(spec: Extract<LoadSpec, { kind: 'start' }>): Promise<LoadRe
   const service = await getService(database.db, spec.serviceCode);
   if (!service) throw new Error(`no service ${spec.serviceCode}`);
   const calendar = await getCalendar(database.db);
-  // Numbers from the product's sequence, drawn before the window: more than the run can use.
+  // Numbers from the product's sequence, drawn before the window: `count`, or more than the run can use.
   const raw = postgres(spec.databaseUrl, { max: 1, onnotice: () => {} });
-  const seqs = await raw<{ seq: string }[]>`select nextval('case_number_seq') as seq from generate_series(1, ${Math.ceil(spec.durationSec * 200) + 50})`;
+  const seqs = await raw<{ seq: string }[]>`select nextval('case_number_seq') as seq from generate_series(1, ${spec.count ?? Math.ceil(spec.durationSec * 200) + 50})`;
   await raw.end();
   await database.close();
   const year = new Date().getUTCFullYear();

@@ -4,6 +4,7 @@
  * share over a measurement window.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { median } from './stats';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on Linux). */
 export const TICKS_PER_SECOND = 100;
@@ -95,6 +96,20 @@ export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
   return Number(kb ?? 0) * 1024;
+}
+
+/** The median of a few RSS readings 200 ms apart, in bytes: one reading catches a GC mid-way. */
+export function sampleRss(pid: number, samples = 5): Promise<number> {
+  return new Promise((resolve) => {
+    const got: number[] = [];
+    const t = setInterval(() => {
+      got.push(rssBytes(pid));
+      if (got.length >= samples) {
+        clearInterval(t);
+        resolve(median(got));
+      }
+    }, 200);
+  });
 }
 
 /** A window over which every group's CPU share is reported, in % of one core. */

@@ -8,11 +8,11 @@
  *   npm run bench [-- --quick]
  *   npm run bench -- --profile          the status poll only, the API under --cpu-prof: where its CPU goes
  *   npm run bench -- --profile-worker   filing only, the worker under --cpu-prof (each of its threads)
+ *   npm run bench -- --timers           10,000 open cases with pending timers on one worker: its RSS (bench/timers.ts)
  *
  * `--quick` (the CI smoke): ~1 s per measurement, one repetition, a small seed; it writes
  * bench/results.quick.{json,md} (gitignored), never the committed results.
  */
-import { fork } from 'node:child_process';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,14 +27,16 @@ import type { Principal } from '../core/principal';
 import { explainList, type ListPlan } from '../db/queries/cases';
 import { PROJECT_ROOT } from '../temporal/binaries';
 import type { LoadSpec } from './load';
-import { CpuWindow, rssBytes, round1 } from './procs';
+import { numberOf, runLoad, settleCases, type Measured } from './harness';
+import { round1, sampleRss } from './procs';
 import { summarise } from './profile';
 import { seedCases, SEED_APPLICANTS } from './seed-cases';
-import { median, round, spread, type LoadResult } from './stats';
+import { median, round, spread } from './stats';
 import { startSystem, type System } from './system';
+import { runTimersBench } from './timers';
 
 const { values: args } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, 'profile-worker': { type: 'boolean', default: false } },
+  options: { quick: { type: 'boolean', default: false }, timers: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, 'profile-worker': { type: 'boolean', default: false } },
 });
 const QUICK = args.quick;
 const SECONDS = QUICK ? 1 : 5;
@@ -55,11 +57,6 @@ const reviewer: Principal = { id: 'rita', role: 'reviewer', agency: 'mvd' };
 const lister: Principal = { id: 'bench-c7', role: 'citizen', level: 'confirmed' };
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-
-interface Measured {
-  result: LoadResult;
-  cpu: Record<string, number>;
-}
 
 interface Side {
   label: string;
@@ -100,27 +97,8 @@ function cpuGroups(loadPid: number | undefined) {
   };
 }
 
-/** One measurement: a load process prepares, then runs while the CPU window is open. */
-function measure(spec: LoadSpec): Promise<Measured> {
-  const child = fork(path.join(PROJECT_ROOT, 'bench', 'load.ts'), [JSON.stringify(spec)], {
-    cwd: PROJECT_ROOT,
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const window = new CpuWindow(cpuGroups(child.pid));
-  return new Promise((resolve, reject) => {
-    child.on('message', (m: { type: string; result?: LoadResult; message?: string }) => {
-      if (m.type === 'ready') {
-        window.begin();
-        child.send({ type: 'go' });
-      } else if (m.type === 'done') {
-        const cpu = window.end();
-        resolve({ result: m.result!, cpu });
-      } else if (m.type === 'error') reject(new Error(`load process: ${m.message}`));
-    });
-    child.once('exit', (code) => code && reject(new Error(`load process exited with ${code}`)));
-  });
-}
+/** One measurement, with the CPU shares of the system's processes and its load process. */
+const measure = (spec: LoadSpec): Promise<Measured> => runLoad(spec, cpuGroups);
 
 function side(label: string, runs: Measured[]): Side {
   const cpuKeys = Object.keys(runs[0]?.cpu ?? {});
@@ -183,19 +161,7 @@ async function fileViaApi(token: string, n: number, concurrency = 10): Promise<s
 }
 
 /** Waits until the worker has projected every one of these cases (its backlog is done). */
-async function settle(numbers: string[], timeoutMs = 120_000): Promise<void> {
-  const { sql } = system!.database;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from cases where number = any(${numbers})`;
-    const n = row?.n ?? 0;
-    if (n >= numbers.length) return;
-    if (Date.now() > deadline) throw new Error(`only ${n} of ${numbers.length} cases projected after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const numberOf = (workflowId: string) => workflowId.replace(/^case-/, '');
+const settle = (numbers: string[], timeoutMs?: number): Promise<void> => settleCases(system!.database.sql, numbers, timeoutMs);
 
 async function historyFacts(temporal: Client, ids: string[]): Promise<{ cases: number; events: number; bytes: number; eventTypes: Record<string, number> }> {
   const events: number[] = [];
@@ -214,19 +180,6 @@ async function historyFacts(temporal: Client, ids: string[]): Promise<{ cases: n
     }
   }
   return { cases: ids.length, events: median(events), bytes: median(bytes), eventTypes: types };
-}
-
-function sampleRss(pid: number, samples = 5): Promise<number> {
-  return new Promise((resolve) => {
-    const got: number[] = [];
-    const t = setInterval(() => {
-      got.push(rssBytes(pid));
-      if (got.length >= samples) {
-        clearInterval(t);
-        resolve(median(got));
-      }
-    }, 200);
-  });
 }
 
 function markdown(results: Record<string, unknown>, entries: Entry[], extra: { history: unknown; memory: unknown }): string {
@@ -547,7 +500,7 @@ async function main(): Promise<void> {
 }
 
 let exitCode = 0;
-main()
+(args.timers ? runTimersBench({ quick: QUICK, onSystem: (s) => (system = s) }) : main())
   .catch((err: unknown) => {
     exitCode = 1;
     process.stderr.write(`✗ npm run bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

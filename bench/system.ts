@@ -97,7 +97,9 @@ function node(file: string, env: NodeJS.ProcessEnv, log: WriteStream, ready: Reg
   });
 }
 
-export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: string[]; workerNodeArgs?: string[] } = {}): Promise<System> {
+export async function startSystem(
+  opts: { apiPoolSize?: number; apiNodeArgs?: string[]; workerNodeArgs?: string[]; /** Settings of every process, e.g. the worker's cache size. */ env?: NodeJS.ProcessEnv } = {},
+): Promise<System> {
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (let s = stops.pop(); s; s = stops.pop()) await s.stop().catch((err: unknown) => say(`! stopping ${s!.name} failed: ${String(err)}`));
@@ -155,6 +157,7 @@ export async function startSystem(opts: { apiPoolSize?: number; apiNodeArgs?: st
       // Load comes from one address with one token: measure the handlers, not the limiter.
       RATE_LIMIT_PER_MINUTE: '1000000000',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
+      ...opts.env,
     };
     for (const key of ['PUBLIC_URL', 'API_URL', 'AUTH_JWKS_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS']) delete env[key];
     const config = loadConfig(env);

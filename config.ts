@@ -101,8 +101,9 @@ const schema = z
     TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('citizen-cases'),
-    // About 0.3 MB per cached case (npm run bench): 2,000 keep a worker near 1 GB at most.
-    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
+    // About 0.3 MB per cached case on a worker that idles near 400 MB (npm run bench): 2,000
+    // took one past 1 GiB (bench --timers); 1,000 keep it near 700 MB.
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
     TEMPORAL_TLS: bool,
     TEMPORAL_TLS_CERT_PATH: z.string().optional(),
     TEMPORAL_TLS_KEY_PATH: z.string().optional(),

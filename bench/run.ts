@@ -407,7 +407,7 @@ async function main(): Promise<void> {
     rssEmptyMB: round(emptyRss / 2 ** 20, 1),
     rssCachedMB: round(fullRss / 2 ** 20, 1),
     mbPerCachedCase: round((fullRss - emptyRss) / 2 ** 20 / Math.max(1, load.result.ok), 3),
-    note: 'RSS of a fresh worker process before and after one `state` query to each open case (each replayed into the sticky cache); the cache holds WORKER_MAX_CACHED_WORKFLOWS cases at most (2000 by default), so RSS stops growing there',
+    note: 'RSS of a fresh worker process before and after one `state` query to each open case (each replayed into the sticky cache); the cache holds WORKER_MAX_CACHED_WORKFLOWS cases at most (1000 by default), so RSS stops growing there',
   };
   say(`\n■ worker memory: ${memory.rssEmptyMB} MB empty, ${memory.rssCachedMB} MB with ${memory.cachedCases} cached cases: ${memory.mbPerCachedCase} MB per case`);
 

@@ -8,7 +8,7 @@
  * (client.workflow.start), `query` (a workflow query) and `update` (an update).
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, type WorkflowStartOptions } from '@temporalio/client';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { caseWorkflowId, formatCaseNumber } from '../core/case-model';
@@ -41,6 +41,8 @@ export type LoadSpec =
       serviceCode: string;
       form: Record<string, unknown>;
       applicant: Principal;
+      /** Wait, in the same round trip, for the `registered` update (the case projected), as a filing does. */
+      awaitRegistered?: boolean;
       concurrency: number;
       durationSec: number;
       /** Stop after this many starts (else the window ends the run). */
@@ -171,11 +173,11 @@ async function start(spec: Extract<LoadSpec, { kind: 'start' }>): Promise<LoadRe
   const result = await loops(spec.concurrency, spec.durationSec, () => numbers.shift(), async (number) => {
     // The same workflow type, input and options as temporal/start-case.ts gives a filing.
     const workflowId = caseWorkflowId(number);
-    await temporal.workflow.start('applicationWorkflow', {
+    const options = {
       workflowId,
       taskQueue: spec.taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'USE_EXISTING' as const,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
       args: [
         {
           number,
@@ -195,7 +197,13 @@ async function start(spec: Extract<LoadSpec, { kind: 'start' }>): Promise<LoadRe
         { key: CaseSearchAttributes.agency, value: service.agency },
       ],
       memo: { number, serviceName: service.name, serviceCode: service.code },
-    });
+    } satisfies WorkflowStartOptions & { workflowIdConflictPolicy: 'USE_EXISTING' };
+    if (spec.awaitRegistered) {
+      const startOperation = new WithStartWorkflowOperation('applicationWorkflow', options);
+      await temporal.workflow.executeUpdateWithStart('registered', { startWorkflowOperation: startOperation });
+    } else {
+      await temporal.workflow.start('applicationWorkflow', options);
+    }
     startedIds.push(workflowId);
   });
   await temporal.connection.close();

@@ -163,23 +163,34 @@ async function fileViaApi(token: string, n: number, concurrency = 10): Promise<s
 /** Waits until the worker has projected every one of these cases (its backlog is done). */
 const settle = (numbers: string[], timeoutMs?: number): Promise<void> => settleCases(system!.database.sql, numbers, timeoutMs);
 
-async function historyFacts(temporal: Client, ids: string[]): Promise<{ cases: number; events: number; bytes: number; eventTypes: Record<string, number> }> {
+async function historyFacts(
+  temporal: Client,
+  ids: string[],
+): Promise<{ cases: number; events: number; bytes: number; workflowTasks: number; activityTasks: number; roundTrips: number; eventTypes: Record<string, number> }> {
+  const { EventType } = protos.temporal.api.enums.v1;
   const events: number[] = [];
   const bytes: number[] = [];
+  const workflowTasks: number[] = [];
+  const activityTasks: number[] = [];
   const types: Record<string, number> = {};
   for (const id of ids) {
     const history = await temporal.workflow.getHandle(id).fetchHistory();
-    events.push(history.events?.length ?? 0);
+    const all = history.events ?? [];
+    events.push(all.length);
     bytes.push(protos.temporal.api.history.v1.History.encode(history).finish().length);
+    workflowTasks.push(all.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED).length);
+    activityTasks.push(all.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED).length);
     if (id === ids[0]) {
-      for (const e of history.events ?? []) {
-        const name = protos.temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType);
+      for (const e of all) {
+        const name = EventType[e.eventType ?? 0] ?? String(e.eventType);
         const short = name.replace(/^EVENT_TYPE_/, '');
         types[short] = (types[short] ?? 0) + 1;
       }
     }
   }
-  return { cases: ids.length, events: median(events), bytes: median(bytes), eventTypes: types };
+  const wft = median(workflowTasks);
+  const act = median(activityTasks);
+  return { cases: ids.length, events: median(events), bytes: median(bytes), workflowTasks: wft, activityTasks: act, roundTrips: 1 + 2 * wft + 2 * act, eventTypes: types };
 }
 
 function markdown(results: Record<string, unknown>, entries: Entry[], extra: { history: unknown; memory: unknown }): string {
@@ -287,14 +298,17 @@ async function main(): Promise<void> {
   // ---- 3. filing vs a raw workflow start ------------------------------------------
   const filed: Measured[] = [];
   const raw: Measured[] = [];
+  const registeredStarts: Measured[] = [];
   const rawIds: string[] = [];
+  const rawStart = { kind: 'start', ...tq, taskQueue: config.temporal.taskQueue, databaseUrl: s.databaseUrl, serviceCode: SERVICE, form: FORM, applicant: rawFiler, concurrency: 10, durationSec: FILING_SECONDS } as const;
   for (let i = 0; i < REPS; i++) {
     filed.push(await measure(httpSpec(`${s.apiUrl}/cases`, filerToken, 10, { method: 'POST', body: filingBody, durationSec: FILING_SECONDS })));
-    const r = await measure({ kind: 'start', ...tq, taskQueue: config.temporal.taskQueue, databaseUrl: s.databaseUrl, serviceCode: SERVICE, form: FORM, applicant: rawFiler, concurrency: 10, durationSec: FILING_SECONDS });
+    const r = await measure(rawStart);
     raw.push(r);
     rawIds.push(...(r.result.workflowIds ?? []));
     // The raw starts leave the worker a backlog: let it finish before the next measurement.
     await settle((r.result.workflowIds ?? []).map(numberOf));
+    registeredStarts.push(await measure({ ...rawStart, awaitRegistered: true }));
   }
   const filingEntry: Entry = {
     path: 'filing `POST /cases`, concurrency 10',
@@ -306,14 +320,30 @@ async function main(): Promise<void> {
   filingEntry.ratio = round(filingEntry.product.perSecond / filingEntry.baseline!.perSecond);
   entries.push(filingEntry);
   report(filingEntry);
+  // What an answer that waits for the case's first workflow task costs without the API.
+  const floorEntry: Entry = {
+    path: 'filing `POST /cases` vs update-with-start of `registered` (a start that waits for its projection), concurrency 10',
+    product: filingEntry.product,
+    baseline: side('client executeUpdateWithStart(registered), same type and input', registeredStarts),
+    ratioOf: 'product/baseline per s',
+    ratio: null,
+  };
+  floorEntry.ratio = round(floorEntry.product.perSecond / floorEntry.baseline!.perSecond);
+  entries.push(floorEntry);
+  report(floorEntry);
   const productFiled = (await s.database.sql<{ number: string }[]>`select number from cases where applicant_id = ${filer.id} order by number`).map((r) => r.number);
   const historySample = QUICK ? 3 : 20;
   const history = {
     product: await historyFacts(temporal, productFiled.slice(0, historySample).map(caseWorkflowId)),
     rawStart: await historyFacts(temporal, rawIds.slice(0, historySample)),
-    note: 'median events and bytes (protobuf History) per case right after filing; eventTypes of the first case',
+    note:
+      'median per case right after filing: events and bytes (protobuf History), workflow tasks and activity tasks, and the server round trips they imply ' +
+      '(the start, a poll and a completion per workflow task and per activity task; local activities run inside a workflow task and cost none); eventTypes of the first case',
   };
-  say(`  history per filed case: product ${history.product.events} events, ${history.product.bytes} bytes; raw start ${history.rawStart.events} events, ${history.rawStart.bytes} bytes`);
+  say(
+    `  history per filed case: product ${history.product.events} events, ${history.product.bytes} bytes, ${history.product.roundTrips} server round trips; ` +
+      `raw start ${history.rawStart.events} events, ${history.rawStart.bytes} bytes, ${history.rawStart.roundTrips} round trips`,
+  );
 
   // ---- 4. claim vs a no-op update -------------------------------------------------
   const claimable = async () =>

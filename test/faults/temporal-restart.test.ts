@@ -16,7 +16,7 @@ import { restartableTemporal, type RestartableServer } from '../support/restarta
 import { startStack, testService, type Stack } from '../support/stack';
 
 const service = testService();
-/** Long enough for the clients' reconnect backoff to grow past its first steps. */
+/** Long enough for a client's reconnect backoff to grow past its first steps. */
 const OUTAGE_MS = 15_000;
 let temporal: RestartableServer;
 let stack: Stack;
@@ -73,7 +73,11 @@ it('answers actions 503 with Retry-After while Temporal is away, then reconnects
   // Reads come from Postgres: the case is still there as it was.
   expect(await detail(stack, alice, asked)).toMatchObject({ status: 'awaiting_info' });
 
-  await delay(stoppedAt + OUTAGE_MS - Date.now());
+  // An orchestrator probes throughout, which is also what grows a client's reconnect backoff.
+  while (Date.now() < stoppedAt + OUTAGE_MS) {
+    expect((await readiness()).status).toBe(503);
+    await delay(500);
+  }
   expect((await act(stack, rita, waiting, 'claim', { version })).statusCode).toBe(503);
   await temporal.start();
   const restartedAt = Date.now();

@@ -3,6 +3,13 @@ import FindMyWay from 'find-my-way';
 import { FailureType, Refusal } from '../core/failures';
 import { reasonPhrase, sendProblem } from './problem';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers whether Postgres and Temporal are there or not (the probes, the scrape): no outage fails it with 503. */
+    outageTolerant?: boolean;
+  }
+}
+
 const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -24,12 +31,14 @@ function methodsOf(route: RouteOptions): string[] {
 
 /**
  * The statuses the machinery sends whatever the handler does: bad input and NUL text
- * (400), the rate limit where it applies (429), an unexpected failure (500); tokens and roles (401, 403)
+ * (400), the rate limit where it applies (429), an unexpected failure (500), Postgres or
+ * Temporal away (503) unless the route tolerates that; tokens and roles (401, 403)
  * where the route names roles; the body limit and media type (413, 415) where a body is
  * read; the parameter length limit and lookups (404, 414) where the path has parameters.
  */
 function machineryStatuses(route: RouteOptions): number[] {
   const statuses = route.config?.rateLimit === false ? [400, 500] : [400, 429, 500];
+  if (!route.config?.outageTolerant) statuses.push(503);
   if (route.config?.roles) statuses.push(401, 403);
   if (methodsOf(route).some((m) => BODY_METHODS.has(m))) statuses.push(413, 415);
   if (route.url.includes(':')) statuses.push(404, 414);

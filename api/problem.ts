@@ -4,6 +4,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { STATUS_CODES } from 'node:http';
 import { FailureType, Refusal, type FieldError } from '../core/failures';
 import { fieldErrors } from '../core/field-errors';
+import { isDatabaseUnreachable } from '../db/unreachable';
+import { isTemporalUnreachable } from '../temporal/unreachable';
 
 /** An RFC 9457 problem the API answers with; anything else becomes a 500 with no detail. */
 export class Problem extends Error {
@@ -12,6 +14,7 @@ export class Problem extends Error {
     readonly title: string,
     readonly detail?: string,
     readonly extra: { errors?: FieldError[]; [k: string]: unknown } = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail ?? title);
   }
@@ -30,7 +33,14 @@ const FAILURE_STATUS: Record<FailureType, number> = {
   [FailureType.UnsupportedMedia]: 415,
   [FailureType.Unprocessable]: 422,
   [FailureType.Permanent]: 422,
+  [FailureType.Unavailable]: 503,
 };
+
+/**
+ * When to come back: a restarted Postgres or Temporal answers again within seconds, and
+ * clients that retry sooner only add load to the recovery.
+ */
+const RETRY_AFTER_SECONDS: Partial<Record<FailureType, number>> = { [FailureType.Unavailable]: 5 };
 
 /** Where RFC 9110 renamed a status, Node's table still has the old phrase. */
 const RFC_9110_PHRASES: Record<number, string> = { 413: 'Content Too Large', 422: 'Unprocessable Content' };
@@ -42,7 +52,15 @@ export function reasonPhrase(status: number): string {
 
 function fromRefusal(type: FailureType, message: string, details: Record<string, unknown>): Problem {
   const status = FAILURE_STATUS[type];
-  return new Problem(status, reasonPhrase(status), message, { code: type, ...details });
+  const retryAfter = RETRY_AFTER_SECONDS[type];
+  return new Problem(status, reasonPhrase(status), message, { code: type, ...details }, retryAfter ? { 'retry-after': String(retryAfter) } : {});
+}
+
+/** Postgres or Temporal away: the request may well succeed once it is back. */
+function fromOutage(err: unknown): Problem | undefined {
+  if (isDatabaseUnreachable(err)) return fromRefusal(FailureType.Unavailable, 'the case database cannot be reached; try again shortly', {});
+  if (isTemporalUnreachable(err)) return fromRefusal(FailureType.Unavailable, 'the case service cannot be reached; try again shortly', {});
+  return undefined;
 }
 
 /** Maps a workflow's refusal of an update to the problem the caller gets. */
@@ -60,8 +78,8 @@ export function fromTemporal(err: unknown): Problem | undefined {
 export function toProblem(err: unknown): Problem {
   if (err instanceof Problem) return err;
   if (err instanceof Refusal) return fromRefusal(err.type, err.message, err.details);
-  const temporal = fromTemporal(err);
-  if (temporal) return temporal;
+  const known = fromTemporal(err) ?? fromOutage(err);
+  if (known) return known;
   const fe = err as FastifyError & { validation?: Array<Record<string, unknown>>; validationContext?: string };
   if (fe.validation) {
     return fromRefusal(FailureType.Invalid, 'the request is invalid', { errors: fieldErrors(fe.validation, `/${fe.validationContext ?? 'body'}`) });
@@ -95,10 +113,14 @@ export function caseNumberOf(request: FastifyRequest): string | undefined {
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
   const p = toProblem(err);
   const caseNumber = caseNumberOf(request);
-  if (p.status >= 500) request.log.error({ err, caseNumber }, 'request failed');
+  // An outage fails every request until it ends: one line each, which names the dependency
+  // and never quotes the error (a failed query's message carries its parameters).
+  if (p.status === 503) request.log.warn({ code: p.extra.code, caseNumber }, p.detail);
+  else if (p.status >= 500) request.log.error({ err, caseNumber }, 'request failed');
   else request.log.info({ status: p.status, code: p.extra.code, caseNumber }, p.title);
   return reply
     .status(p.status)
+    .headers(p.headers)
     .type('application/problem+json')
     .send({ ...p.extra, type: 'about:blank', title: p.title, status: p.status, detail: p.detail, instance: request.url });
 }

@@ -26,6 +26,8 @@ export const FailureType = {
   TooLarge: 'TooLarge',
   /** The input is not of an accepted type. */
   UnsupportedMedia: 'UnsupportedMedia',
+  /** A service the system depends on (Postgres, Temporal) cannot be reached now; the same request can succeed later. */
+  Unavailable: 'Unavailable',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config';
 
@@ -22,8 +23,36 @@ function connectionOptions(config: Config, address: string): ConnectionOptions &
   };
 }
 
+/**
+ * Retries of a call that found no server: about 2 s in all (100 ms × 1.7ⁿ), where the
+ * SDK's default (10 attempts up to 5 s apart) keeps a person waiting about 20 s.
+ */
+const CLIENT_ATTEMPTS = 5;
+/**
+ * Every call without a deadline of its own gets this one, so a server that holds the
+ * connection without answering cannot hang a request. Above the server's long polls
+ * (about 20 s), which an update waiting for its outcome is made of.
+ */
+const CALL_DEADLINE_MS = 30_000;
+/**
+ * Once the server is back, a channel that failed reconnects within this (grpc-js's
+ * default backoff grows to 120 s, so a long outage would keep the API away as long).
+ */
+const MAX_RECONNECT_BACKOFF_MS = 2_000;
+
+const callDeadline: Interceptor = (options, nextCall) =>
+  new InterceptingCall(nextCall({ ...options, deadline: options.deadline ?? Date.now() + CALL_DEADLINE_MS }));
+
+/**
+ * A client connection for answering requests: while Temporal is away a call fails within
+ * seconds (the API answers 503), and it recovers by itself when the server returns.
+ */
 export async function connectTemporal(config: Config, address: string): Promise<Connection> {
-  return Connection.connect(connectionOptions(config, address));
+  return Connection.connect({
+    ...connectionOptions(config, address),
+    interceptors: [callDeadline, makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: CLIENT_ATTEMPTS }))],
+    channelArgs: { 'grpc.max_reconnect_backoff_ms': MAX_RECONNECT_BACKOFF_MS },
+  });
 }
 
 export async function connectClient(config: Config, address: string): Promise<Client> {

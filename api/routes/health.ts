@@ -49,7 +49,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/healthz',
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, outageTolerant: true },
       schema: { tags: ['health'], summary: 'The process is alive', response: { 200: liveness, 500: { $ref: 'Problem#' } } },
     },
     async () => ({ status: 'ok' as const }),
@@ -57,7 +57,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/readyz',
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, outageTolerant: true },
       schema: {
         tags: ['health'],
         summary: 'Postgres and Temporal are reachable',

@@ -13,7 +13,7 @@ export async function metricsRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/metrics',
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, outageTolerant: true },
       schema: {
         tags: ['health'],
         summary: "This API instance's metrics, Prometheus text format",

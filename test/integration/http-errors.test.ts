@@ -55,6 +55,11 @@ describe('the OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 
+  it('declares 503 wherever Postgres or Temporal can be away, not on the liveness probe or the scrape', () => {
+    const without = operations.filter(({ op }) => !('503' in op.responses)).map(({ name }) => name);
+    expect(without.sort()).toEqual(['GET /healthz', 'GET /metrics']);
+  });
+
   it('declares 429 where the rate limit applies and not on the health probes', () => {
     const byName = new Map(operations.map((o) => [o.name, o.op]));
     expect(byName.get('POST /auth/login')?.responses).toHaveProperty('429');

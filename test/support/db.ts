@@ -11,9 +11,8 @@ export interface TestDatabase extends Database {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of the test file's own; dropped in afterAll. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const adminUrl = inject('adminDatabaseUrl');
+/** A fresh, migrated database of the test file's own (on the run's shared server unless told); dropped in afterAll. */
+export async function createTestDatabase(adminUrl = inject('adminDatabaseUrl')): Promise<TestDatabase> {
   const name = `cases_test_${randomBytes(5).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);

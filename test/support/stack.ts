@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -26,6 +26,7 @@ import { startLocalSinks } from '../../notifications/sinks/local-sinks';
 import { resultDocumentsFromConfig } from '../../results/from-config';
 import { verifierFromConfig } from '../../signatures/from-config';
 import type { SignatureVerifier } from '../../signatures/verifier';
+import { connectTemporal } from '../../temporal/connection';
 import { installTemporalRuntime } from '../../temporal/runtime';
 import { WORKFLOWS_PATH, workerOptions } from '../../worker';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -74,6 +75,8 @@ export async function startStack(
     verifier?: SignatureVerifier;
     /** Run on the dev server at this address instead of the shared one. */
     temporalAddress?: string;
+    /** Make the database on this Postgres server instead of the shared one (a server the test stops and starts). */
+    adminDatabaseUrl?: string;
     /** Run on this time-skipping test server instead of the shared dev server. */
     timeSkipping?: TestWorkflowEnvironment;
     /** Accredited authorities (PEM) and revoked serials, as QES_TRUSTED_CA_FILE / QES_REVOKED_SERIALS would give. */
@@ -86,7 +89,7 @@ export async function startStack(
     inProcessWorker?: boolean;
   } = {},
 ): Promise<Stack> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(opts.adminDatabaseUrl);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cases-stack-'));
   const trust: Record<string, string> = {};
   if (opts.trust) {
@@ -124,7 +127,8 @@ export async function startStack(
     TEMPORAL_ADDRESS: config.temporal.address!,
   };
   const skipping = opts.timeSkipping;
-  const connection = skipping ? undefined : await Connection.connect({ address: config.temporal.address });
+  // The API's own connection options: the fault tests see the timeouts production has.
+  const connection = skipping ? undefined : await connectTemporal(config, config.temporal.address!);
   const client = skipping ? skipping.client : new Client({ connection, namespace: config.temporal.namespace });
   const nativeConnection = skipping ? skipping.nativeConnection : await NativeConnection.connect({ address: config.temporal.address });
   const real = createActivities({

@@ -27,13 +27,6 @@ export interface NoticeContext {
   changed?: ChangedData;
 }
 
-type ChangedData = 'postal_address' | 'email' | 'phone';
-const CHANGED_DATA: Record<ChangedData, string> = {
-  postal_address: 'адрес для заказного письма',
-  email: 'адрес электронной почты',
-  phone: 'номер телефона',
-};
-
 export interface NoticeText {
   /** E-mail subject, push title; none for SMS. */
   subject: string;
@@ -47,6 +40,13 @@ const IDENTITY_SERVICE: Record<AccountLevel, string> = {
   confirmed: 'Повышение уровня учётной записи до «подтверждённая»',
 };
 const CONTACT_CHANGE_SERVICE = 'Изменение контактных данных';
+
+type ChangedData = 'postal_address' | 'email' | 'phone';
+const CHANGED_DATA: Record<ChangedData, string> = {
+  postal_address: 'адрес для заказного письма',
+  email: 'адрес электронной почты',
+  phone: 'номер телефона',
+};
 
 /** A notice of `entry` as the case stood after the projected batch `p`. */
 export function noticeContext(p: CaseProjection, entry: Pick<JournalEntry, 'type' | 'data'>, type: CitizenNoticeType): NoticeContext {

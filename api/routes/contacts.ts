@@ -30,6 +30,8 @@ const codeAnswer = {
 export async function contactRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
   const { config, temporal } = app.deps;
+  // Sending and entering codes is limited like signing in: codes must not be guessed, nor addresses flooded.
+  const CODES = { ...CITIZEN, rateLimit: { max: config.authRateLimitPerMinute, timeWindow: '1 minute' } };
 
   app.get(
     '/me/contacts',
@@ -43,7 +45,7 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: ContactChangeRequest }>(
     '/me/contacts',
     {
-      config: CITIZEN,
+      config: CODES,
       schema: {
         tags,
         security,
@@ -67,7 +69,7 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { number: string }; Body: { code: string } }>(
     '/me/contacts/:number/code',
     {
-      config: CITIZEN,
+      config: CODES,
       schema: {
         tags,
         security,

@@ -12,11 +12,10 @@ import { BY_SYSTEM, now, type ActionMeta, type EntryDraft } from '../core/case-m
 import type { ContactChangeDetail } from '../core/case-projection';
 import { FailureType } from '../core/failures';
 import type { CodeChannel, ContactChangeStatus } from '../core/identity';
-import { refuse } from './machinery/case-journal';
 import { IdentityCase, startedIdentity, type IdentityState, type IdentityView } from './machinery/identity-case';
 import {
   attemptsLeft,
-  checkCode,
+  checkAwaitedCode,
   checkCodeOpen,
   codeSentEntry,
   sendCode,
@@ -110,9 +109,7 @@ export class ContactChangeCase extends IdentityCase<ContactChangeStatus, Contact
 
   async doEnterCode(code: string, meta: ActionMeta): Promise<ContactCodeAnswer> {
     const s = this.s;
-    const result = await checkCode(s.code!, s.number, code, this.input.maxAttempts);
-    // The code may have expired while it was being checked.
-    if (s.status !== 'awaiting_code') refuse(FailureType.InvalidState, `the code can no longer be entered: ${s.status}`);
+    const result = await checkAwaitedCode(s, code, this.input.maxAttempts);
     if (result !== 'accepted') {
       const entries = wrongCodeEntries(result, this.attemptsLeft, RENEW);
       if (result === 'locked') {

@@ -13,7 +13,7 @@ import { refuse } from './machinery/case-journal';
 import { IdentityCase, startedIdentity, type IdentityState, type IdentityView } from './machinery/identity-case';
 import {
   attemptsLeft,
-  checkCode,
+  checkAwaitedCode,
   checkCodeOpen,
   codeSentEntry,
   sendCode,
@@ -126,9 +126,7 @@ export class RegistrationCase extends IdentityCase<RegistrationStatus, Registrat
 
   async doEnterCode(code: string, meta: ActionMeta): Promise<CodeAnswer> {
     const s = this.s;
-    const result = await checkCode(s.code!, s.number, code, this.input.maxAttempts);
-    // The state may have moved on while the code was being checked.
-    if (s.status !== 'awaiting_code') refuse(FailureType.InvalidState, `the code can no longer be entered: ${s.status}`);
+    const result = await checkAwaitedCode(s, code, this.input.maxAttempts);
     const at = now();
     const entries: EntryDraft[] = [];
     if (result === 'accepted') {

@@ -61,6 +61,20 @@ export async function checkCode(
   return state.attempts >= maxAttempts ? 'locked' : 'wrong';
 }
 
+/**
+ * Checks a code entered into a case that awaits one (its status `awaiting_code`), then
+ * refuses it if the case moved on while the code was being checked (it expired meanwhile).
+ */
+export async function checkAwaitedCode(
+  s: { number: string; status: string; code: CodeState | null },
+  code: string,
+  maxAttempts: number,
+): Promise<'accepted' | 'wrong' | 'locked'> {
+  const result = await checkCode(s.code!, s.number, code, maxAttempts);
+  if (s.status !== 'awaiting_code') refuse(FailureType.InvalidState, `the code can no longer be entered: ${s.status}`);
+  return result;
+}
+
 /** The wrong codes still allowed: all of them before a code is sent. */
 export const attemptsLeft = (state: CodeState | null, maxAttempts: number): number => maxAttempts - (state?.attempts ?? 0);
 

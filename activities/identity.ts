@@ -4,6 +4,7 @@ import type { AccountLevel } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import type { Db } from '../db/client';
 import { activateAccount, bindCheckedSnils, getAccount, raiseToConfirmed } from '../db/queries/accounts';
+import { applyContactChange, getContactChange } from '../db/queries/contact-changes';
 import { getIdentitySignature, getIdentitySubmission, queueMessageOnce } from '../db/queries/identity';
 import type { IdentityRegistry, RegistryAnswer } from '../identity/registry';
 import type { Delivery } from '../notifications/deliver';
@@ -16,6 +17,8 @@ export interface CodeRequest {
   accountId: string;
   channel: 'sms' | 'email' | 'letter';
   purpose: string;
+  /** The code goes to the address the case asks to change to (kept with the change), not to the account's. */
+  toNewContact?: boolean;
 }
 
 const digestOf = (secret: string, caseNumber: string, code: string) =>
@@ -27,6 +30,12 @@ const digestOf = (secret: string, caseNumber: string, code: string) =>
  * could replay.
  */
 export function createIdentityActivities(db: Db, codeSecret: string, registry: IdentityRegistry, verifier: SignatureVerifier, deliver: Delivery['code']) {
+  async function codeRecipient(req: CodeRequest): Promise<string | null | undefined> {
+    if (req.toNewContact) return (await getContactChange(db, req.caseNumber))?.address;
+    const account = await getAccount(db, req.accountId);
+    return { sms: account?.phone, email: account?.email, letter: account?.postalAddress }[req.channel];
+  }
+
   return {
     /** A fresh challenge for the citizen to sign: unpredictable, so a signature cannot be reused. */
     async newChallenge(): Promise<string> {
@@ -68,8 +77,7 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
 
     async issueCode(req: CodeRequest): Promise<{ digest: string }> {
       // The address is read here, so it never enters the workflow's history.
-      const account = await getAccount(db, req.accountId);
-      const recipient = { sms: account?.phone, email: account?.email, letter: account?.postalAddress }[req.channel];
+      const recipient = await codeRecipient(req);
       if (!recipient) {
         throw ApplicationFailure.nonRetryable(`account has no ${req.channel} address`, FailureType.Permanent);
       }
@@ -100,6 +108,13 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
     /** Confirmed needs standard first: the person must already be known to the registries. */
     async grantConfirmedLevel(req: { accountId: string }): Promise<{ granted: boolean; reason?: string }> {
       return (await raiseToConfirmed(db, req.accountId)) ? { granted: true } : { granted: false, reason: 'the account is not standard yet' };
+    },
+
+    /** The confirmed new e-mail or phone becomes the account's, unless another account took it meanwhile. */
+    async applyContactChange(caseNumber: string): Promise<{ applied: boolean }> {
+      const outcome = await applyContactChange(db, caseNumber);
+      if (outcome === 'missing') throw ApplicationFailure.nonRetryable(`no contact change for ${caseNumber}`, FailureType.Permanent);
+      return { applied: outcome === 'applied' };
     },
 
     async activateAccount(req: { accountId: string; level: AccountLevel }): Promise<void> {

@@ -23,6 +23,7 @@ import { caseNumberOf, problemSchema, sendProblem } from './problem';
 import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
 import { catalogueRoutes } from './routes/catalogue';
+import { contactRoutes } from './routes/contacts';
 import { devPaymentRoutes } from './routes/dev-payments';
 import { documentRoutes } from './routes/documents';
 import { eptsChangeRoutes } from './routes/epts-changes';
@@ -169,6 +170,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   if (deps.config.payments.devProvider) await app.register(devPaymentRoutes);
   await app.register(identityRoutes);
   await app.register(identityConfirmationRoutes);
+  await app.register(contactRoutes);
   await app.register(vehicleRoutes);
   await app.register(notificationRoutes);
   await app.register(eptsChangeRoutes);

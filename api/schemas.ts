@@ -190,13 +190,13 @@ export const changeDetail = detailOfKind('epts_change', 'Passport change', {
 });
 
 export const identityDetail = detailOfKind('identity', 'Identity', {
-  purpose: { type: 'string', enum: ['registration', 'level_upgrade'] },
-  levelRequested: { type: 'string', enum: ['simplified', 'standard', 'confirmed'] },
-  // registration
-  channel: { type: 'string', description: 'Registration: where the code was sent' },
-  codeExpiresAt: { ...nullableString, description: 'Registration' },
+  purpose: { type: 'string', enum: ['registration', 'level_upgrade', 'contact_change'] },
+  levelRequested: { type: 'string', enum: ['simplified', 'standard', 'confirmed'], description: 'Registrations and upgrades' },
+  // registration, contact change
+  channel: { type: 'string', description: 'Registration: where the code was sent; contact change: the address changed (sms: the phone), where its code went' },
+  codeExpiresAt: { ...nullableString, description: 'Registration, contact change' },
   openUntil: { type: 'string', description: 'Registration: it may be completed until then' },
-  attemptsLeft: { type: 'integer', description: 'Registration, or a confirmation by letter once the letter is sent' },
+  attemptsLeft: { type: 'integer', description: 'Registration, contact change, or a confirmation by letter once the letter is sent' },
   // upgrades
   method: { type: 'string', description: 'Upgrades: registry_check (standard), or how the identity is confirmed' },
   reason: nullableString,

@@ -122,8 +122,17 @@ export interface ConfirmedUpgradeDetail {
   challenge?: string;
 }
 
-/** An identity case's detail depends on what it is for: a registration or an upgrade to a level. */
-export type IdentityDetail = RegistrationDetail | StandardUpgradeDetail | ConfirmedUpgradeDetail;
+/** The read model's detail of a change of e-mail or phone; the addresses stay in Postgres. */
+export interface ContactChangeDetail {
+  purpose: 'contact_change';
+  /** The address changed, and where its code went: `sms` for the phone. */
+  channel: CodeChannel;
+  codeExpiresAt: string | null;
+  attemptsLeft: number;
+}
+
+/** An identity case's detail depends on what it is for: a registration, an upgrade to a level, a changed contact. */
+export type IdentityDetail = RegistrationDetail | StandardUpgradeDetail | ConfirmedUpgradeDetail | ContactChangeDetail;
 
 /** Each kind's detail, by kind. */
 export interface CaseDetailByKind {

@@ -7,8 +7,11 @@ export const STANDARD_UPGRADE_STATUSES = ['checking', 'confirmed', 'rejected'] a
 export type StandardUpgradeStatus = (typeof STANDARD_UPGRADE_STATUSES)[number];
 export const CONFIRMED_UPGRADE_STATUSES = ['awaiting_confirmation', 'confirmed', 'refused', 'expired', 'locked'] as const;
 export type ConfirmedUpgradeStatus = (typeof CONFIRMED_UPGRADE_STATUSES)[number];
+/** A change of e-mail or phone ends with its code: expired, locked, confirmed, or refused when another account took the address meanwhile. */
+export const CONTACT_CHANGE_STATUSES = ['awaiting_code', 'code_expired', 'locked', 'confirmed', 'refused'] as const;
+export type ContactChangeStatus = (typeof CONTACT_CHANGE_STATUSES)[number];
 
-export type IdentityStatus = RegistrationStatus | StandardUpgradeStatus | ConfirmedUpgradeStatus;
+export type IdentityStatus = RegistrationStatus | StandardUpgradeStatus | ConfirmedUpgradeStatus | ContactChangeStatus;
 
 export const IDENTITY_STATUS_LABELS: Record<IdentityStatus, string> = {
   awaiting_code: 'Ожидает кода подтверждения',

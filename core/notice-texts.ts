@@ -23,6 +23,8 @@ export interface NoticeContext {
   level?: AccountLevel;
   /** A result to be collected in person: where and when. */
   appointment?: Appointment;
+  /** Personal data updated: which (a confirmation by letter saves the postal address). */
+  changed?: ChangedData;
 }
 
 export interface NoticeText {
@@ -37,22 +39,32 @@ const IDENTITY_SERVICE: Record<AccountLevel, string> = {
   standard: 'Повышение уровня учётной записи до «стандартная»',
   confirmed: 'Повышение уровня учётной записи до «подтверждённая»',
 };
+const CONTACT_CHANGE_SERVICE = 'Изменение контактных данных';
+
+type ChangedData = 'postal_address' | 'email' | 'phone';
+const CHANGED_DATA: Record<ChangedData, string> = {
+  postal_address: 'адрес для заказного письма',
+  email: 'адрес электронной почты',
+  phone: 'номер телефона',
+};
 
 /** A notice of `entry` as the case stood after the projected batch `p`. */
 export function noticeContext(p: CaseProjection, entry: Pick<JournalEntry, 'type' | 'data'>, type: CitizenNoticeType): NoticeContext {
   const data = entry.data ?? {};
   // A status change names the status it moved to, even when the same batch moved on.
   const status = entry.type === 'status_changed' && typeof data.to === 'string' ? data.to : p.status;
-  const level = p.kind === 'identity' ? p.detail.levelRequested : undefined;
+  const level = p.kind === 'identity' && 'levelRequested' in p.detail ? p.detail.levelRequested : undefined;
+  const contactChange = p.kind === 'identity' && p.detail.purpose === 'contact_change' ? p.detail : undefined;
   return {
     type,
     caseNumber: p.number,
-    service: p.kind === 'identity' ? IDENTITY_SERVICE[p.detail.levelRequested] : (p.detail.serviceName ?? 'Жалоба на решение'),
+    service: p.kind !== 'identity' ? (p.detail.serviceName ?? 'Жалоба на решение') : level ? IDENTITY_SERVICE[level] : CONTACT_CHANGE_SERVICE,
     statusLabel: statusLabel(p.kind, status),
     dueAt: typeof data.dueAt === 'string' ? data.dueAt : undefined,
     daysLeft: typeof data.daysLeft === 'number' ? data.daysLeft : undefined,
     level,
     appointment: isAppointment(data.appointment) ? data.appointment : undefined,
+    changed: contactChange && (contactChange.channel === 'sms' ? 'phone' : 'email'),
   };
 }
 
@@ -92,9 +104,9 @@ const WORDING: Record<CitizenNoticeType, (c: NoticeContext) => Wording> = {
     lead: `Приближается ваш срок: осталось дней — ${c.daysLeft ?? '—'} (срок${until(c) || ' указан в личном кабинете'}). Что нужно сделать, указано в личном кабинете.`,
     short: `осталось дней: ${c.daysLeft ?? '—'}, срок${until(c)}`,
   }),
-  personal_data_updated: () => ({
+  personal_data_updated: (c) => ({
     headline: 'изменены данные учётной записи',
-    lead: 'В вашей учётной записи изменены персональные данные (адрес для заказного письма). Если это сделали не вы, обратитесь в службу поддержки.',
+    lead: `В вашей учётной записи изменены персональные данные (${CHANGED_DATA[c.changed ?? 'postal_address']}). Если это сделали не вы, обратитесь в службу поддержки.`,
     short: 'изменены данные учётной записи',
   }),
   identity_level_changed: (c) => {

@@ -374,6 +374,27 @@ export const identitySubmissions = pgTable('identity_submissions', {
   createdAt: ts('created_at').notNull().default(sql`now()`),
 });
 
+/**
+ * A citizen's request to change their e-mail or phone, kept here so the new address
+ * never enters the workflow's history: the code goes to `address`; once confirmed, the
+ * account takes it and `replaced_address` keeps the old one, where the change is announced.
+ */
+export const contactChanges = pgTable('contact_changes', {
+  // Stored before the case's workflow starts, so before its row in `cases`.
+  caseNumber: text('case_number')
+    .primaryKey()
+    .references(() => caseRegistry.number),
+  accountId: text('account_id')
+    .notNull()
+    .references(() => accounts.id),
+  /** The channel of the address changed: `sms` for the phone. */
+  channel: text('channel').$type<'sms' | 'email'>().notNull(),
+  address: text('address').notNull(),
+  replacedAddress: text('replaced_address'),
+  appliedAt: ts('applied_at'),
+  createdAt: ts('created_at').notNull().default(sql`now()`),
+});
+
 /** Signatures submitted for identity confirmation; the workflow refers to them by id. */
 export const identitySignatures = pgTable('identity_signatures', {
   id: text('id').primaryKey(),

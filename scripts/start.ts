@@ -274,7 +274,7 @@ function banner(
     '  Signing (dev)    npm run -s dev-sign -- cert alice | sign alice <base64>   (a development CA, not accredited)',
     '  Messages         npm run -s messages [-- --to ADDRESS] [--last N]   (what the local sinks received: codes, notices)',
     '  Inbox            GET /inbox, /inbox/unread-count, POST /inbox/{id}/read, /inbox/read-all   (any token)',
-    '  Walk             npm run walk   (a registration by SMS code, its status mail, an application, an appeal on it, a signed passport change, a fee paid and refunded, the inbox)',
+    '  Walk             npm run walk   (a registration by SMS code, an e-mail changed by the code mailed to it, the status mail there, an application, an appeal on it, a signed passport change, a fee paid and refunded, the inbox)',
     '  Stop             Ctrl-C',
     '',
   ].join('\n');

@@ -1,8 +1,9 @@
 /**
  * Walks the case kinds through their lives over HTTP against a running API (`npm start`
  * in another terminal, same DATA_DIR): a registration confirmed with the code read from
- * the local SMS sink; the registered citizen's status-change mail read from the local
- * SMTP sink; an application (file → claim → request info →
+ * the local SMS sink; the registered citizen's e-mail changed with the code read from the
+ * local SMTP sink (the old address told), and their status-change mail read from there at
+ * the new address; an application (file → claim → request info →
  * answer → approve → completed), an appeal against a rejection (upheld → a different
  * reviewer approves) and a signed passport change of a demo vehicle (signed with the
  * development authority → approved → new version, extract checked), where the
@@ -168,15 +169,15 @@ async function uploadScans(token: string, types: string[]): Promise<string[]> {
   return ids;
 }
 
-/** The code as the citizen reads it on their phone: the last SMS the local gateway sink received for it. */
-async function smsCode(phone: string): Promise<string> {
+/** The code as the citizen reads it on their phone or in their mail: the last message the local sinks received for `address`. */
+async function sentCode(address: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
-    const [sms] = await readReceived(config.notifications.sinks.dir, { to: phone, last: 1 });
-    const code = /Код подтверждения: (\d{6})/.exec(sms?.text ?? '')?.[1];
+    const [message] = await readReceived(config.notifications.sinks.dir, { to: address, last: 1 });
+    const code = /Код подтверждения: (\d{6})/.exec(message?.text ?? '')?.[1];
     if (code) return code;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`no SMS to ${phone} in ${config.notifications.sinks.dir}: is npm start running with the same DATA_DIR?`);
+  throw new Error(`no code to ${address} in ${config.notifications.sinks.dir}: is npm start running with the same DATA_DIR?`);
 }
 
 /** A registered citizen: their token and e-mail address. */
@@ -195,7 +196,7 @@ async function walkRegistration(): Promise<Registered | undefined> {
   const password = 'Walk-Secret-1';
   const started = await call(undefined, 'POST', '/identity/registrations', { name: 'Пётр Прогулкин', phone, email, channel: 'sms', password });
   step('registration started', `${started.number} → ${started.status}`);
-  const code = await smsCode(phone);
+  const code = await sentCode(phone);
   step('code read from the SMS sink', `${phone} (npm run -s messages -- --to ${phone})`);
   const confirmed = await call(undefined, 'POST', `/identity/registrations/${started.number}/code`, { accountId: started.accountId, code });
   step('code confirmed', confirmed.status);
@@ -204,9 +205,8 @@ async function walkRegistration(): Promise<Registered | undefined> {
   return { token: login.token, email };
 }
 
-/** The mail the citizen gets when `number` reaches the status labelled `label`, read from the local SMTP sink. */
-async function statusMail(email: string, number: string, label: string) {
-  const subject = `${number}: статус «${label}»`;
+/** The mail with `subject` to `email`, read from the local SMTP sink. */
+async function mailTo(email: string, subject: string) {
   for (let i = 0; i < 50; i++) {
     const mail = (await readReceived(config.notifications.sinks.dir, { to: email, channel: 'email' })).find((m) => m.subject === subject);
     if (mail) return mail;
@@ -215,7 +215,11 @@ async function statusMail(email: string, number: string, label: string) {
   throw new Error(`no mail «${subject}» to ${email} in ${config.notifications.sinks.dir}: is npm start running with the same DATA_DIR?`);
 }
 
-/** The registered citizen files; the reviewer's claim changes the status, and the mail saying so arrives. */
+/**
+ * The registered citizen changes their e-mail with the code mailed to the new address (the
+ * old one is told), files, and the reviewer's claim changes the status: the mail saying so
+ * arrives at the new address.
+ */
 async function walkMessages(citizen: Registered, reviewerOf: (agency: string) => Promise<string>, services: Service[]) {
   if (config.notifications.mail.host) {
     step('messages skipped', `mail goes to ${config.notifications.mail.host} (SMTP_HOST), not to a local sink this walk can read`);
@@ -223,6 +227,13 @@ async function walkMessages(citizen: Registered, reviewerOf: (agency: string) =>
   }
   const service = services.find((s) => s.minLevel === 'simplified' && s.fee.base === 0 && !s.fee.byField && !s.requiredDocuments.length && s.formSchema.examples?.length);
   if (!service) throw new Error('no free service of level simplified without required documents in the catalogue');
+  const email = `new-${citizen.email}`;
+  const change = await call(citizen.token, 'POST', '/me/contacts', { email });
+  step('e-mail change asked', `${change.number} → ${change.status}`);
+  const changed = await call(citizen.token, 'POST', `/me/contacts/${change.number}/code`, { code: await sentCode(email) });
+  step('code read from the mail sink', `${email} → ${changed.status}`);
+  const told = await mailTo(citizen.email, `${change.number}: изменены данные учётной записи`);
+  step('old address told', `«${told.subject}» to ${told.to}`);
   const preferences = (await call(citizen.token, 'GET', '/me/notification-preferences')) as unknown as { channels: Record<string, string[]> };
   step('notification channels', { status_changed: preferences.channels.status_changed, documents_requested: preferences.channels.documents_requested });
   const filed = await call(citizen.token, 'POST', '/cases', { serviceCode: service.code, form: service.formSchema.examples![0], documents: [] });
@@ -232,7 +243,7 @@ async function walkMessages(citizen: Registered, reviewerOf: (agency: string) =>
   const claimed = await call(reviewer, 'POST', `/cases/${filed.number}/claim`, { version: d.version });
   const label = ((await call(citizen.token, 'GET', `/cases/${filed.number}`)) as unknown as { statusLabel: string }).statusLabel;
   step('reviewer claimed', `${claimed.status} («${label}»)`);
-  const mail = await statusMail(citizen.email, filed.number, label);
+  const mail = await mailTo(email, `${filed.number}: статус «${label}»`);
   step('status mail arrived', `«${mail.subject}» to ${mail.to} (npm run -s messages -- --to ${mail.to})`);
   process.stdout.write(`  ${mail.text.split('\n').slice(2, 7).join('\n  ')}\n`);
 }

@@ -123,6 +123,7 @@ const details: { [K in CaseKind]: Array<CaseDetailByKind[K]> } = {
     },
     { purpose: 'level_upgrade', levelRequested: 'confirmed', method: 'letter', place: 'Москва', expiresAt: at, reason: null, attemptsLeft: 3 },
     { purpose: 'level_upgrade', levelRequested: 'confirmed', method: 'signature', place: 'КЭП', expiresAt: at, reason: null, challenge: 'c'.repeat(32) },
+    { purpose: 'contact_change', channel: 'email', codeExpiresAt: at, attemptsLeft: 3 },
   ],
 };
 
@@ -149,7 +150,7 @@ function rowOf(kinded: KindedDetail): CaseRow {
 }
 
 const examples = Object.entries(details).flatMap(([kind, list]) => list.map((detail) => ({ kind, detail }) as KindedDetail));
-const label = (c: KindedDetail) => (c.kind === 'identity' ? `identity, ${c.detail.purpose} to ${c.detail.levelRequested}${'method' in c.detail ? ` by ${c.detail.method}` : ''}` : c.kind);
+const label = (c: KindedDetail) => (c.kind === 'identity' ? `identity, ${c.detail.purpose}${'levelRequested' in c.detail ? ` to ${c.detail.levelRequested}` : ''}${'method' in c.detail ? ` by ${c.detail.method}` : ''}` : c.kind);
 
 describe('GET /cases/{number} serialisation', () => {
   const config = loadConfig({ NODE_ENV: 'test' });

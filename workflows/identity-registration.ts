@@ -11,7 +11,16 @@ import { FailureType } from '../core/failures';
 import type { CodeChannel, RegistrationStatus } from '../core/identity';
 import { refuse } from './machinery/case-journal';
 import { IdentityCase, startedIdentity, type IdentityState, type IdentityView } from './machinery/identity-case';
-import { checkCode, sendCode, type CodeState } from './machinery/one-time-code';
+import {
+  attemptsLeft,
+  checkAwaitedCode,
+  checkCodeOpen,
+  codeSentEntry,
+  sendCode,
+  wrongCodeEntries,
+  type CodeAnswerOf,
+  type CodeState,
+} from './machinery/one-time-code';
 import type { DueTimer } from './machinery/timers';
 
 export interface RegistrationInput {
@@ -28,14 +37,7 @@ export interface RegistrationInput {
   resume?: RegistrationState;
 }
 
-export interface CodeAnswer {
-  number: string;
-  status: RegistrationStatus;
-  accepted: boolean;
-  attemptsLeft: number;
-  codeExpiresAt: string | null;
-  version: number;
-}
+export type CodeAnswer = CodeAnswerOf<RegistrationStatus>;
 
 export const codeIssuedUpdate = defineUpdate<CodeAnswer, []>('codeIssued');
 export const enterCodeUpdate = defineUpdate<CodeAnswer, [{ code: string }, ActionMeta]>('enterCode');
@@ -55,6 +57,7 @@ const { activateAccount } = proxyActivities<Activities>({
 });
 
 const minutesFrom = (iso: string, m: number) => new Date(Date.parse(iso) + m * 60_000).toISOString();
+const RENEW = 'restart it to get a new code';
 
 export class RegistrationCase extends IdentityCase<RegistrationStatus, RegistrationState, RegistrationDetail> {
   constructor(
@@ -71,7 +74,7 @@ export class RegistrationCase extends IdentityCase<RegistrationStatus, Registrat
   }
 
   private get attemptsLeft(): number {
-    return this.s.code ? this.input.maxAttempts - this.s.code.attempts : this.input.maxAttempts;
+    return attemptsLeft(this.s.code, this.input.maxAttempts);
   }
 
   protected view(): IdentityView<RegistrationDetail> {
@@ -113,25 +116,17 @@ export class RegistrationCase extends IdentityCase<RegistrationStatus, Registrat
       validMinutes: this.input.codeTtlMinutes,
     });
     s.status = 'awaiting_code';
-    return this.journal.commit(meta, now(), [
-      { type: 'code_sent', summary: `One-time code #${serial} sent by ${s.channel}, valid ${this.input.codeTtlMinutes} min`, data: { channel: s.channel, serial } },
-    ]);
+    return this.journal.commit(meta, now(), [codeSentEntry(s.code, s.channel, this.input.codeTtlMinutes)]);
   }
 
   checkEnterCode(meta: ActionMeta): void {
-    const s = this.s;
     this.checkCitizen(meta, 'only the registering citizen may enter the code');
-    if (s.status === 'locked') refuse(FailureType.InvalidState, 'the attempt is locked after too many wrong codes; restart it');
-    if (s.status !== 'awaiting_code' || !s.code || Date.parse(s.code.expiresAt) <= Date.now()) {
-      refuse(FailureType.InvalidState, 'the code has expired; restart to get a new one');
-    }
+    checkCodeOpen(this.s.status, this.s.code, RENEW);
   }
 
   async doEnterCode(code: string, meta: ActionMeta): Promise<CodeAnswer> {
     const s = this.s;
-    const result = await checkCode(s.code!, s.number, code, this.input.maxAttempts);
-    // The state may have moved on while the code was being checked.
-    if (s.status !== 'awaiting_code') refuse(FailureType.InvalidState, `the code can no longer be entered: ${s.status}`);
+    const result = await checkAwaitedCode(s, code, this.input.maxAttempts);
     const at = now();
     const entries: EntryDraft[] = [];
     if (result === 'accepted') {
@@ -144,11 +139,8 @@ export class RegistrationCase extends IdentityCase<RegistrationStatus, Registrat
         notify: [{ recipient: s.accountId, type: 'identity_level_changed', title: `${s.number}: учётная запись создана` }],
       });
     } else {
-      entries.push({ type: 'code_rejected', summary: `Wrong code; ${this.attemptsLeft} attempt(s) left`, data: { attemptsLeft: this.attemptsLeft } });
-      if (result === 'locked') {
-        s.status = 'locked';
-        entries.push({ type: 'locked', summary: 'Too many wrong codes: the attempt is locked; restart it to get a new code' });
-      }
+      entries.push(...wrongCodeEntries(result, this.attemptsLeft, RENEW));
+      if (result === 'locked') s.status = 'locked';
     }
     return this.answer(this.journal.commit(meta, at, entries), result === 'accepted');
   }

@@ -1,9 +1,9 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { ProjectionBatch } from '../../core/case-projection';
 import { noticeContext, noticeText } from '../../core/notice-texts';
 import { effectiveChannels, plannedNotices, type NoticeChoices } from '../../core/notices';
 import type { Db } from '../client';
-import { accounts, notificationPreferences, outbox } from '../schema';
+import { accounts, contactChanges, notificationPreferences, outbox } from '../schema';
 import type { Tx } from './deliveries';
 
 /** The key of a notice's message: one per (entry, recipient, channel), whatever retries. */
@@ -13,15 +13,28 @@ export const noticeKey = (seq: number, recipient: string, channel: string) => `n
  * Queues the messages of a projected batch's citizen notices, one per (entry, recipient,
  * channel) the recipient chose and has an address for, in the projection's transaction:
  * a retried projection queues nothing twice. Recipients without an active account here
- * (officials, outside identities) get the inbox row only.
+ * (officials, outside identities) get the inbox row only. A changed e-mail or phone is
+ * announced on its channel to the address it replaced, whatever the choices: a hijacker
+ * who switched the notice off first must not keep the owner of that address from knowing.
  */
 export async function queueNotices(tx: Tx, { projection, entries }: ProjectionBatch): Promise<void> {
   const planned = plannedNotices(entries);
   if (!planned.length) return;
   const people = await tx
-    .select({ id: accounts.id, email: accounts.email, phone: accounts.phone, status: accounts.status, choices: notificationPreferences.channels })
+    .select({
+      id: accounts.id,
+      email: accounts.email,
+      phone: accounts.phone,
+      status: accounts.status,
+      choices: notificationPreferences.channels,
+      replaced: { channel: contactChanges.channel, address: contactChanges.replacedAddress },
+    })
     .from(accounts)
     .leftJoin(notificationPreferences, eq(notificationPreferences.subjectId, accounts.id))
+    .leftJoin(
+      contactChanges,
+      and(eq(contactChanges.caseNumber, projection.number), eq(contactChanges.accountId, accounts.id), isNotNull(contactChanges.replacedAddress)),
+    )
     .where(inArray(accounts.id, [...new Set(planned.map((n) => n.recipient))]));
   const rows = planned.flatMap((n) => {
     const person = people.find((p) => p.id === n.recipient && p.status === 'active');
@@ -29,11 +42,14 @@ export async function queueNotices(tx: Tx, { projection, entries }: ProjectionBa
     const entry = entries.find((e) => e.seq === n.seq)!;
     const context = noticeContext(projection, entry, n.type);
     const reachable = { email: person.email !== null, sms: person.phone !== null, push: true };
-    return effectiveChannels(person.choices)[n.type]
+    const replaced = n.type === 'personal_data_updated' && person.replaced?.address ? person.replaced : null;
+    const channels = effectiveChannels(person.choices)[n.type];
+    return (replaced && !channels.includes(replaced.channel) ? [...channels, replaced.channel] : channels)
       .filter((channel) => reachable[channel])
       .map((channel) => {
         const { subject, text } = noticeText(context, channel);
         return {
+          ...(channel === replaced?.channel ? { recipient: replaced.address } : {}),
           caseNumber: projection.number,
           messageKey: noticeKey(n.seq, n.recipient, channel),
           channel,

@@ -15,7 +15,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { createActivities } from '../../activities';
-import { caseWorkflowId, type AccountLevel, type JournalEntry } from '../../core/case-model';
+import type { AccountLevel, JournalEntry } from '../../core/case-model';
 import type { CaseProjection } from '../../core/case-projection';
 import { CITIZEN_NOTICE_TYPES } from '../../core/notices';
 import { getCase } from '../../db/queries/cases';
@@ -30,7 +30,7 @@ import { readReceived, type ReceivedMessage } from '../../notifications/sinks/re
 import type { RunningSink } from '../../notifications/sinks/sink-files';
 import { resultDocumentsFromConfig } from '../../results/from-config';
 import { recordHistory } from '../support/histories';
-import { act, detail, file, get, lastLetterCode, ok, officially, post } from '../support/http';
+import { act, deliveriesSettled, detail, file, get, lastLetterCode, ok, officially, post } from '../support/http';
 import { erik, rita } from '../support/personas';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
 import { startStack, testService, type Stack } from '../support/stack';
@@ -100,20 +100,7 @@ async function smsCode(phone: string): Promise<string> {
   return /Код подтверждения: (\d{6})/.exec(text?.text ?? '')![1]!;
 }
 
-/** Waits until every message queued for the case is sent or given up and no delivery is pending. */
-async function settled(number: string): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const [row] = await stack.database.sql`
-          select count(*)::int as n from outbox where case_number = ${number} and channel <> 'letter' and sent_at is null and failed_at is null`;
-        const { raw } = await stack.client.workflow.getHandle(caseWorkflowId(number)).describe();
-        return row!.n === 0 && (raw.pendingActivities ?? []).length === 0;
-      },
-      { timeout: 30_000, interval: 100 },
-    )
-    .toBe(true);
-}
+const settled = (number: string) => deliveriesSettled(stack, number);
 
 /** The new messages to `c` after `seen` of them, as (channel, seq) pairs read from their keys. */
 async function since(c: Citizen, seen: number) {

@@ -218,7 +218,7 @@ describe('passport changes', () => {
 });
 
 describe('identity cases', () => {
-  it('registration, a restart, the code; the standard check; confirmation in person and by letter', async () => {
+  it('registration, a restart, the code; the standard check; confirmation in person and by letter; a changed e-mail', async () => {
     const phone = '+79125557001';
     const started = await post(stack, undefined, '/identity/registrations', { name: 'Вера Новикова', phone, password: 'Secret123' });
     const accountId = started.json().accountId as string;
@@ -261,5 +261,13 @@ describe('identity cases', () => {
       answered(res, upgraded),
     );
     expect(entered.status).toBe('confirmed');
+
+    // A changed e-mail: the code's answer is the case and the contacts as the next reads show them.
+    const email = 'vera.novikova@example.ru';
+    const change = await post(stack, upgraded, '/me/contacts', { email }).then((res) => answered(res, upgraded));
+    expect(change.status).toBe('awaiting_code');
+    const changed = await post(stack, upgraded, `/me/contacts/${change.number}/code`, { code: await lastCode(stack, email) });
+    expect((await answered(changed, upgraded)).status).toBe('confirmed');
+    expect(changed.json().contacts).toEqual((await get(stack, upgraded, '/me/contacts')).json());
   });
 });

@@ -7,6 +7,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { timelineEntry } from '../../api/case-view';
 import type { Principal } from '../../core/principal';
+import { caseWorkflowId } from '../../core/case-model';
 import { readReceived } from '../../notifications/sinks/received';
 import type { TestCertificate } from './certificates';
 import { alice, rita } from './personas';
@@ -126,4 +127,19 @@ export async function requestChange(stack: Stack, who: Principal, vin: string, c
   const basedOnVersion = await passportVersion(stack, who, vin);
   const signature = await signChange(stack, who, vin, change, basedOnVersion, cert);
   return post(stack, who, `/vehicles/${vin}/changes`, { ...change, basedOnVersion, signature });
+}
+
+/** Waits until every message queued for the case is sent or given up and no delivery is pending: nothing arrives after. */
+export async function deliveriesSettled(stack: Stack, number: string): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const [row] = await stack.database.sql`
+          select count(*)::int as n from outbox where case_number = ${number} and channel <> 'letter' and sent_at is null and failed_at is null`;
+        const { raw } = await stack.client.workflow.getHandle(caseWorkflowId(number)).describe();
+        return row!.n === 0 && (raw.pendingActivities ?? []).length === 0;
+      },
+      { timeout: 30_000, interval: 100 },
+    )
+    .toBe(true);
 }

@@ -21,7 +21,7 @@ export type CpuGroups = (loadPid: number | undefined) => () => Record<string, nu
 
 /** One measurement: a load process prepares, then runs while the CPU window is open. */
 export function runLoad(spec: LoadSpec, groups: CpuGroups): Promise<Measured> {
-  const child = fork(path.join(PROJECT_ROOT, 'bench', 'load.ts'), [JSON.stringify(spec)], {
+  const child = fork(path.join(PROJECT_ROOT, 'bench', 'load.ts'), [], {
     cwd: PROJECT_ROOT,
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -29,7 +29,10 @@ export function runLoad(spec: LoadSpec, groups: CpuGroups): Promise<Measured> {
   const window = new CpuWindow(groups(child.pid));
   return new Promise((resolve, reject) => {
     child.on('message', (m: { type: string; result?: LoadResult; message?: string }) => {
-      if (m.type === 'ready') {
+      // The spec goes over the channel once the process listens, not in argv: 10,000 workflow
+      // ids are more than an argument may hold (E2BIG).
+      if (m.type === 'listening') child.send({ type: 'spec', spec });
+      else if (m.type === 'ready') {
         window.begin();
         child.send({ type: 'go' });
       } else if (m.type === 'done') {

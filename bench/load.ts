@@ -1,6 +1,6 @@
 /**
- * The load generator: one process per measurement, forked by bench/run.ts with a spec
- * (JSON in argv[2]). It prepares (connections, inputs), says `ready`, waits for `go`,
+ * The load generator: one process per measurement, forked by bench/harness.ts, which
+ * sends it a spec over the IPC channel. It prepares (connections, inputs), says `ready`, waits for `go`,
  * runs bounded in time (or in count), and answers `done` with its numbers, so that the
  * parent's CPU window covers the load alone.
  *
@@ -224,8 +224,11 @@ async function queryOrUpdate(spec: Extract<LoadSpec, { kind: 'query' | 'update' 
   return result;
 }
 
+const specified = new Promise<LoadSpec>((resolve) => process.on('message', (m: { type?: string; spec?: LoadSpec }) => m.type === 'spec' && resolve(m.spec!)));
+send({ type: 'listening' });
+
 async function main(): Promise<void> {
-  const spec = JSON.parse(process.argv[2]!) as LoadSpec;
+  const spec = await specified;
   const result = spec.kind === 'http' ? await http(spec) : spec.kind === 'start' ? await start(spec) : await queryOrUpdate(spec);
   send({ type: 'done', result });
   process.disconnect?.();

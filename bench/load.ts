@@ -230,7 +230,9 @@ send({ type: 'listening' });
 async function main(): Promise<void> {
   const spec = await specified;
   const result = spec.kind === 'http' ? await http(spec) : spec.kind === 'start' ? await start(spec) : await queryOrUpdate(spec);
-  send({ type: 'done', result });
+  // Disconnect once the answer is written: 10,000 workflow ids are a large message, and a
+  // channel closed right after `send` can drop it (the parent then waits for ever).
+  await new Promise<void>((resolve) => process.send!({ type: 'done', result }, () => resolve()));
   process.disconnect?.();
 }
 

@@ -294,9 +294,14 @@ async function fuzz(st: string, api: string, role: string, token: string): Promi
     path.join(dir, 'report.json'),
     '--no-color',
   ];
-  say(`\n=== ${role} (${ROLES[role]!.id}) ===\n$ ${path.relative(ROOT, st)} ${args.map((a) => (a.startsWith('Authorization') ? '"Authorization: Bearer <token>"' : a)).join(' ')}`);
+  say(`\n# ${role} (${ROLES[role]!.id})\n$ ${path.relative(ROOT, st)} ${args.map((a) => (a.startsWith('Authorization') ? '"Authorization: Bearer <token>"' : a)).join(' ')}`);
   const started = Date.now();
-  const child = spawn(st, args, { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+  // st's own report goes to a file: its closing line has pytest's shape ("=== No issues found
+  // in 31.6s ==="), which a log reader takes for a test run that executed nothing.
+  const log = path.join(dir, 'st.log');
+  const out = openSync(log, 'w');
+  const child = spawn(st, args, { cwd: dir, stdio: ['ignore', out, out] });
+  closeSync(out);
   fuzzer = child;
   const exitCode = await new Promise<number>((resolve) => {
     child.once('error', (err) => {
@@ -306,9 +311,15 @@ async function fuzz(st: string, api: string, role: string, token: string): Promi
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
   fuzzer = undefined;
+  if (exitCode !== 0) say(`st exited with ${exitCode}; its output: ${path.relative(ROOT, log)}\n${tail(log, 60)}`);
   const result: RunResult = { role, exitCode, seconds: (Date.now() - started) / 1000, cases: 0, checks: new Map(), failures: new Map() };
   tally(result, ndjson);
   return result;
+}
+
+function tail(file: string, lines: number): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  | ${l}`).join('\n');
 }
 
 function table(title: string, checks: Map<string, Tally>, cases: number, seconds?: number): void {
@@ -320,7 +331,7 @@ function table(title: string, checks: Map<string, Tally>, cases: number, seconds
 }
 
 function report(results: RunResult[]): boolean {
-  say('\n================ contract fuzz summary ================');
+  say('\n# contract fuzz summary');
   say(`schemathesis ${SCHEMATHESIS_VERSION}, seed ${SEED} (deterministic generation), --max-examples ${maxExamples}, mode all`);
   const total = new Map<string, Tally>();
   const failures = new Map<string, Failure>();

@@ -358,6 +358,11 @@ async function main(): Promise<void> {
   const noops: Measured[] = [];
   for (let i = 0; i < REPS; i++) {
     const batch = open.slice(i * CLAIMS_PER_REP, (i + 1) * CLAIMS_PER_REP);
+    const noop = { kind: 'update', ...tq, name: 'registered', workflowIds: batch.map((c) => caseWorkflowId(c.number)), concurrency: 1, durationSec: 60, once: true } as const;
+    // The filings above pushed these cases out of the worker's cache; the no-op below finds
+    // them cached (the claim just loaded them). Warm them first so both sides meet the same
+    // worker, and a history replay is not counted as the claim's.
+    await measure(noop);
     claims.push(
       await measure(
         httpSpec(s.apiUrl, reviewerToken, 1, {
@@ -367,7 +372,7 @@ async function main(): Promise<void> {
         }),
       ),
     );
-    noops.push(await measure({ kind: 'update', ...tq, name: 'registered', workflowIds: batch.map((c) => caseWorkflowId(c.number)), concurrency: 1, durationSec: 60, once: true }));
+    noops.push(await measure(noop));
   }
   const claimEntry: Entry = {
     path: 'reviewer claim `POST /cases/{n}/claim` until the answer, 1 connection',
@@ -375,7 +380,9 @@ async function main(): Promise<void> {
     baseline: side('`registered` update (no state change) of the same workflows', noops),
     ratioOf: 'product/baseline p50 latency',
     ratio: null,
-    note: 'The workflows offer no no-op update; `registered` (the update-with-start target) only waits until the case is projected and answers: one workflow task, no activity, no state change.',
+    note:
+      'The workflows offer no no-op update; `registered` (the update-with-start target) only waits until the case is projected and answers: one workflow task, no activity, no state change. ' +
+      'Both sides meet cases in the worker’s cache (a `registered` update warms each batch first, unmeasured).',
   };
   claimEntry.ratio = round(claimEntry.product.p50 / claimEntry.baseline!.p50);
   entries.push(claimEntry);

@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
+import { BRIEF_ACTIVITY } from './machinery/brief-activity';
 import type { ApplicationStatus } from '../core/application';
 import type { ContestedDecision, ContestInput } from '../core/appeal';
 import { caseWorkflowId, type ActionMeta, type CaseActionResult } from '../core/case-model';
@@ -49,10 +50,7 @@ export interface ApplicationInput extends ApplicationFiling {
   resume?: ApplicationState;
 }
 
-const { issueApplicationResult, revokeApplicationResult } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const { issueApplicationResult, revokeApplicationResult } = proxyActivities<Activities>(BRIEF_ACTIVITY);
 
 // ---- the workflow ---------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { BRIEF_ACTIVITY } from './machinery/brief-activity';
 import {
   BY_SYSTEM,
   CITIZEN_ANSWER_TERM_DAYS,
@@ -89,10 +90,7 @@ export interface EptsChangeInput extends EptsChangeFiling {
   resume?: EptsChangeState;
 }
 
-const { applyPassportChange, releaseVehicle } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const { applyPassportChange, releaseVehicle } = proxyActivities<Activities>(BRIEF_ACTIVITY);
 
 export class EptsChangeCase extends ReviewableCase<EptsChangeStatus, EptsChangeState> {
   constructor(s: EptsChangeState) {

@@ -9,9 +9,12 @@ type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
  * the SQL function `journal_entry_hash` (migration `journal_chain`), the chain's one definition. The
  * recursion carries the hash from one entry of the batch to the next within the one
  * statement. A case's batches come in order from its one projector loop, so an entry's
- * predecessor is always written first. Entries are keyed by (case, seq) and a hash depends
- * only on content and predecessor: a retried batch inserts nothing and changes no hash.
- * Answers the sequence numbers it inserted.
+ * predecessor is always written first. Entries are keyed by (case, seq): what is there
+ * stays, and the chain goes on from the hash stored for it, not from the batch's own
+ * version of it. A retry need not bring the same content: a worker that died after its
+ * projection committed but before its workflow task completed leaves the action to be
+ * replayed on another worker, later (its entries carry the later time) and perhaps batched
+ * with more entries. Answers the sequence numbers it inserted.
  */
 export async function appendJournalEntries(tx: Tx, number: string, entries: JournalEntry[]): Promise<number[]> {
   const batch = entries.map((e) => ({
@@ -31,12 +34,16 @@ export async function appendJournalEntries(tx: Tx, number: string, entries: Jour
       from jsonb_to_recordset(${JSON.stringify(batch)}::jsonb)
         as e(seq integer, at timestamptz, type text, actor_id text, actor_role text, client_address text, summary text, data jsonb)
     ), chained as (
-      select b.*, journal_entry_hash(
-        (select j.hash from journal j where j.case_number = b.case_number and j.seq < b.seq order by j.seq desc limit 1),
-        b.case_number, b.seq, b.at, b.type, b.actor_id, b.actor_role, b.client_address, b.summary, b.data) as hash
+      select b.*, coalesce(
+        (select j.hash from journal j where j.case_number = b.case_number and j.seq = b.seq),
+        journal_entry_hash(
+          (select j.hash from journal j where j.case_number = b.case_number and j.seq < b.seq order by j.seq desc limit 1),
+          b.case_number, b.seq, b.at, b.type, b.actor_id, b.actor_role, b.client_address, b.summary, b.data)) as hash
       from batch b where b.pos = 1
       union all
-      select b.*, journal_entry_hash(c.hash, b.case_number, b.seq, b.at, b.type, b.actor_id, b.actor_role, b.client_address, b.summary, b.data)
+      select b.*, coalesce(
+        (select j.hash from journal j where j.case_number = b.case_number and j.seq = b.seq),
+        journal_entry_hash(c.hash, b.case_number, b.seq, b.at, b.type, b.actor_id, b.actor_role, b.client_address, b.summary, b.data))
       from batch b join chained c on b.pos = c.pos + 1
     )
     select case_number, seq, at, type, actor_id, actor_role, client_address, summary, data, hash from chained

@@ -25,8 +25,14 @@ export async function startSmtpSink(opts: { dir: string; port?: number; host?: s
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // A sender that dies mid-session resets its connection; that is its affair, not a reason
+  // for the sink (and `npm start` with it) to go down on an unhandled 'error'.
+  server.on('error', () => {});
   const address = server.server.address();
   return {
     host,

@@ -95,3 +95,24 @@ it('a retried projection keeps the journal hash chain as it was written', async 
   expect(await getTimeline(stack.database.db, number)).toEqual(written);
   expect((await get(stack, admin, `/admin/cases/${number}/journal/verification`)).json()).toEqual(verified.json());
 });
+
+it('a replayed action with a later time, batched with what came next, chains onto the entry as it was first written', async () => {
+  // A worker died after its projection committed and before its workflow task completed:
+  // another worker replays the action later, and its batch also holds the next entry.
+  const { number } = await file(stack, alice, service.code, { purpose: 'повтор', copies: 1 });
+  expect((await post(stack, alice, `/cases/${number}/cancel`)).statusCode).toBe(200);
+  const { writeProjection } = await import('../../db/queries/projection');
+  const { getCase, getTimeline } = await import('../../db/queries/cases');
+  const written = journalEntriesOf(await getTimeline(stack.database.db, number));
+  const last = written.at(-1)!;
+  const replayed = { ...last, at: new Date(Date.parse(last.at) + 1500).toISOString() };
+  const next = { ...last, seq: last.seq + 1, at: replayed.at, type: 'restored', summary: 'Application restored', data: {} };
+  const projection = (await getCase(stack.database.db, number)) as ProjectionBatch['projection'];
+  await writeProjection(stack.database.db, { projection: { ...projection, version: projection.version + 1 }, entries: [replayed, next] }, stack.config.inbox.supervisors);
+
+  const timeline = await getTimeline(stack.database.db, number);
+  expect(timeline.map((e) => e.seq)).toEqual([...written.map((e) => e.seq), next.seq]);
+  // What was written first stays as it was.
+  expect(timeline.find((e) => e.seq === last.seq)!.at).toBe(last.at);
+  expect((await get(stack, admin, `/admin/cases/${number}/journal/verification`)).json()).toMatchObject({ intact: true, firstMismatch: null, entries: next.seq });
+});

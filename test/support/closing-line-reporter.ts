@@ -11,8 +11,8 @@ export default class ClosingLineReporter implements Reporter {
     for (const module of testModules) {
       for (const test of module.children.allTests()) counts[test.result().state] += 1;
     }
-    // A file that failed before collecting any test counts as a failure too.
-    const brokenFiles = testModules.filter((m) => m.state() === 'failed' && ![...m.children.allTests()].length).length;
+    // A file that failed with no failed test (it did not load, or a hook failed and its tests were skipped) counts as a failure too.
+    const brokenFiles = testModules.filter((m) => m.state() === 'failed' && ![...m.children.allTests()].some((t) => t.result().state === 'failed')).length;
     process.stdout.write(
       `\ntests: ${counts.passed} passed, ${counts.failed + brokenFiles} failed, ${counts.skipped + counts.pending} skipped\n`,
     );

@@ -6,7 +6,8 @@ import { PROJECT_ROOT } from '../../temporal/binaries';
 export function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'worker.ts')], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
+    // Its start is seen in its log: at info level whatever the stack's own is.
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {

@@ -50,9 +50,17 @@ describe('loadConfig', () => {
     [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
     [{ TEMPORAL_TLS: 'maybe' }, 'TEMPORAL_TLS'],
     [{ RESULT_SIGNING_KEY: 'not a key' }, 'RESULT_SIGNING_KEY'],
+    [{ CODE_DAILY_CAP: '0' }, 'CODE_DAILY_CAP'],
+    [{ SIGN_IN_LOCK_SECONDS: '120', SIGN_IN_LOCK_MAX_SECONDS: '60' }, 'SIGN_IN_LOCK_MAX_SECONDS'],
     [{ RESULT_SIGNING_KEY: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }, 'RESULT_SIGNING_KEY'],
   ])('refuses %j, naming the variable', (env, variable) => {
     expect(refusal(env).message).toMatch(new RegExp(`^\\s+${variable}: `, 'm'));
+  });
+
+  it('limits codes and sign-in guessing by default', () => {
+    const config = loadConfig({});
+    expect(config.identity.codeSends).toEqual({ cooldownSeconds: 60, dailyCap: 10 });
+    expect(config.identity.signIn).toEqual({ freeFailures: 5, lockSeconds: 60, lockMaxSeconds: 900 });
   });
 
   it('names every invalid variable at once', () => {

@@ -175,6 +175,9 @@ const schema = z
     CORS_ORIGINS: listOf('an origin such as https://portal.example.ru', isOrigin).default([]),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    /** Where several API instances count the rate limits together; unset: each process counts alone. */
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+    REDIS_KEY_PREFIX: z.string().min(1).max(100).default('citizen-cases:'),
     /** One-time codes: the least time between two sends to one address or for one account, and the most sends to one address a day. */
     CODE_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
     CODE_DAILY_CAP: z.coerce.number().int().min(1).max(1000).default(10),
@@ -356,6 +359,8 @@ function toConfig(env: z.infer<typeof schema>) {
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     /** Sign-in, registration and code entry: per client address, against guessing. */
     authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+    /** undefined url: every API process counts the rate limits in its own memory. */
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
   };
 }
 

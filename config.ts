@@ -175,6 +175,16 @@ const schema = z
     CORS_ORIGINS: listOf('an origin such as https://portal.example.ru', isOrigin).default([]),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    /** Where several API instances count the rate limits together; unset: each process counts alone. */
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+    REDIS_KEY_PREFIX: z.string().min(1).max(100).default('citizen-cases:'),
+    /** One-time codes: the least time between two sends to one address or for one account, and the most sends to one address a day. */
+    CODE_RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+    CODE_DAILY_CAP: z.coerce.number().int().min(1).max(1000).default(10),
+    /** Sign-in guessing per account: wrong passwords before it is held back, the first hold (doubling with each further failure) and its cap. */
+    SIGN_IN_FREE_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+    SIGN_IN_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    SIGN_IN_LOCK_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
 
     /** Bearer secret a scraper sends for /metrics; unset outside production: metrics are open. */
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -184,6 +194,9 @@ const schema = z
     TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   })
   .superRefine((env, ctx) => {
+    if (env.SIGN_IN_LOCK_MAX_SECONDS < env.SIGN_IN_LOCK_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['SIGN_IN_LOCK_MAX_SECONDS'], message: 'must not be below SIGN_IN_LOCK_SECONDS' });
+    }
     if (env.NODE_ENV !== 'production') return;
     // Local sinks are for development: in production every channel must reach a real provider.
     const required = [
@@ -276,6 +289,10 @@ function toConfig(env: z.infer<typeof schema>) {
       codeSecret: env.CODE_HMAC_SECRET ?? DEV_CODE_SECRET,
       codeTtlMinutes: env.OTP_TTL_MINUTES,
       codeMaxAttempts: env.OTP_MAX_ATTEMPTS,
+      /** Against flooding an address with codes: counted per address (by its keyed digest) and per account. */
+      codeSends: { cooldownSeconds: env.CODE_RESEND_COOLDOWN_SECONDS, dailyCap: env.CODE_DAILY_CAP },
+      /** Against guessing one account's password from many addresses: every hold ends by itself. */
+      signIn: { freeFailures: env.SIGN_IN_FREE_FAILURES, lockSeconds: env.SIGN_IN_LOCK_SECONDS, lockMaxSeconds: env.SIGN_IN_LOCK_MAX_SECONDS },
       signatures: {
         trustedCaFile: env.QES_TRUSTED_CA_FILE,
         revokedSerials: env.QES_REVOKED_SERIALS.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean),
@@ -342,6 +359,8 @@ function toConfig(env: z.infer<typeof schema>) {
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     /** Sign-in, registration and code entry: per client address, against guessing. */
     authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+    /** undefined url: every API process counts the rate limits in its own memory. */
+    redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
   };
 }
 

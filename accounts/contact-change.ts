@@ -12,6 +12,7 @@ import { startCaseWorkflow } from '../temporal/start-case';
 import { contactChangeWorkflow, contactCodeSentUpdate, enterContactCodeUpdate, type ContactCodeAnswer } from '../workflows/identity-contact-change';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
 import { activeAccount } from './active-account';
+import { allowCodeSend } from './code-sends';
 
 /** One new address: an e-mail or a phone. */
 export interface ContactChangeRequest {
@@ -59,6 +60,7 @@ export async function startContactChange(ctx: Ctx & { config: Config }, req: Con
   const account = await activeAccount(ctx.db, ctx.who);
   if ((channel === 'sms' ? account.phone : account.email) === address) throw invalidState(`this ${NAMED[channel]} is yours already`);
   if (await addressHeldByAnother(ctx.db, channel, address, account.id)) throw conflict(`this ${NAMED[channel]} already belongs to another account`);
+  await allowCodeSend(ctx.db, ctx.config.identity, { address });
 
   const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: account.id });
   await insertContactChange(ctx.db, { caseNumber: number, accountId: account.id, channel, address });

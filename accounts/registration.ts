@@ -6,11 +6,12 @@ import { conflict, invalid, notFound, type FieldError } from '../core/failures';
 import type { CodeChannel } from '../core/identity';
 import { checkPassword, checkPhone } from '../core/identity-checks';
 import type { Db } from '../db/client';
-import { insertPendingAccount } from '../db/queries/accounts';
+import { contactHeldByActive, getAccount, insertPendingAccount } from '../db/queries/accounts';
 import { allocateCaseNumber, getCase } from '../db/queries/cases';
 import { startCaseWorkflow } from '../temporal/start-case';
 import { codeIssuedUpdate, enterCodeUpdate, registrationWorkflow, restartUpdate, type CodeAnswer } from '../workflows/identity-registration';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
+import { allowCodeSend } from './code-sends';
 import { hashPassword } from './passwords';
 
 export interface RegistrationRequest {
@@ -53,19 +54,14 @@ export async function startRegistration(
 ): Promise<CodeAnswer & { accountId: string }> {
   const { errors, phone, email } = registrationErrors(req);
   if (errors.length) throw invalid('the registration is invalid', errors);
+  const taken = await contactHeldByActive(ctx.db, { phone, email });
+  if (taken) throw conflict(`this ${taken === 'phone' ? 'phone number' : 'e-mail'} already belongs to an account; sign in or restore access`);
   const accountId = randomUUID();
-  const created = await insertPendingAccount(ctx.db, {
-    id: accountId,
-    name: req.name.trim(),
-    phone,
-    email,
-    passwordHash: await hashPassword(req.password),
-  });
-  if (!created.created) {
-    throw conflict(`this ${created.taken === 'phone' ? 'phone number' : 'e-mail'} already belongs to an account; sign in or restore access`);
-  }
-  const allocation = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: accountId });
   const channels: CodeChannel[] = [...(phone ? (['sms'] as const) : []), ...(email ? (['email'] as const) : [])];
+  const channel = req.channel ?? channels[0]!;
+  await allowCodeSend(ctx.db, ctx.config.identity, { address: (channel === 'sms' ? phone : email)!, registration: accountId });
+  await insertPendingAccount(ctx.db, { id: accountId, name: req.name.trim(), phone, email, passwordHash: await hashPassword(req.password) });
+  const allocation = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: accountId });
   const answer = await startCaseWorkflow(ctx.temporal, {
     workflow: registrationWorkflow,
     kind: 'identity',
@@ -77,7 +73,7 @@ export async function startRegistration(
       number: allocation.number,
       accountId,
       channels,
-      channel: req.channel ?? channels[0]!,
+      channel,
       codeTtlMinutes: ctx.config.identity.codeTtlMinutes,
       maxAttempts: ctx.config.identity.codeMaxAttempts,
       windowHours: REGISTRATION_WINDOW_HOURS,
@@ -102,8 +98,8 @@ type RegistrationContext = { db: Db; temporal: Client; meta: Omit<ActionMeta, 'a
  */
 async function registrationOf(ctx: RegistrationContext, number: string, accountId: string) {
   const row = await getCase(ctx.db, number);
-  if (!row || row.kind !== 'identity' || row.applicantId !== accountId) throw notFound(`registration ${number}`);
-  return ctx.temporal.workflow.getHandle(caseWorkflowId(number));
+  if (!row || row.kind !== 'identity' || row.detail.purpose !== 'registration' || row.applicantId !== accountId) throw notFound(`registration ${number}`);
+  return { row: { ...row, detail: row.detail }, handle: ctx.temporal.workflow.getHandle(caseWorkflowId(number)) };
 }
 
 const asApplicant = (ctx: RegistrationContext, accountId: string): ActionMeta => ({ ...ctx.meta, actor: { id: accountId, role: 'citizen' } });
@@ -114,8 +110,9 @@ export async function enterRegistrationCode(
   number: string,
   req: { accountId: string; code: string },
 ): Promise<CodeAnswer> {
-  const handle = await registrationOf(ctx, number, req.accountId);
+  const { handle } = await registrationOf(ctx, number, req.accountId);
   const answer = await handle.executeUpdate(enterCodeUpdate, { args: [{ code: req.code }, asApplicant(ctx, req.accountId)] });
+  if (answer.status === 'refused') throw conflict('the code is right, but another account confirmed this phone number or e-mail first; sign in or restore access');
   if (!answer.accepted) {
     throw invalid(
       answer.status === 'locked' ? 'wrong code; the attempt is now locked, restart it' : `wrong code; ${answer.attemptsLeft} attempt(s) left`,
@@ -125,12 +122,17 @@ export async function enterRegistrationCode(
   return answer;
 }
 
-/** Sends a new code after expiry or a lock, on the same or the other channel. */
+/** Sends a new code after expiry or a lock, on the same or the other channel, as often as the code limits allow. */
 export async function restartRegistration(
-  ctx: RegistrationContext,
+  ctx: RegistrationContext & { config: Config },
   number: string,
   req: { accountId: string; channel?: CodeChannel },
 ): Promise<CodeAnswer> {
-  const handle = await registrationOf(ctx, number, req.accountId);
+  const { row, handle } = await registrationOf(ctx, number, req.accountId);
+  const channel = req.channel ?? row.detail.channel;
+  const account = await getAccount(ctx.db, req.accountId);
+  const address = channel === 'sms' ? account?.phone : account?.email;
+  // An ended registration or a channel without an address is refused by the workflow: no code goes out, none is counted.
+  if (!row.closedAt && address) await allowCodeSend(ctx.db, ctx.config.identity, { address, registration: req.accountId });
   return handle.executeUpdate(restartUpdate, { args: [{ channel: req.channel }, asApplicant(ctx, req.accountId)] });
 }

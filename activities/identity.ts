@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { AccountLevel } from '../core/case-model';
 import { FailureType } from '../core/failures';
 import type { Db } from '../db/client';
-import { activateAccount, bindCheckedSnils, getAccount, raiseToConfirmed } from '../db/queries/accounts';
+import { activateAccount, bindCheckedSnils, getAccount, raiseToConfirmed, releasePendingAccount } from '../db/queries/accounts';
 import { applyContactChange, getContactChange } from '../db/queries/contact-changes';
 import { getIdentitySignature, getIdentitySubmission, queueMessageOnce } from '../db/queries/identity';
 import type { IdentityRegistry, RegistryAnswer } from '../identity/registry';
@@ -117,8 +117,14 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
       return { applied: outcome === 'applied' };
     },
 
-    async activateAccount(req: { accountId: string; level: AccountLevel }): Promise<void> {
-      await activateAccount(db, req.accountId, req.level);
+    /** The confirmed registration's account becomes active, unless another account confirmed its phone or e-mail first. */
+    async activateAccount(req: { accountId: string; level: AccountLevel }): Promise<{ activated: boolean }> {
+      return { activated: (await activateAccount(db, req.accountId, req.level)) === 'activated' };
+    },
+
+    /** A registration that ended unconfirmed gives up its phone and e-mail, for their owner to register; again: nothing. */
+    async releasePendingAccount(req: { accountId: string }): Promise<void> {
+      await releasePendingAccount(db, req.accountId);
     },
   };
 }

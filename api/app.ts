@@ -4,7 +4,6 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createTokenVerifier, type TokenVerifier } from '../accounts/tokens';
@@ -20,6 +19,7 @@ import { registerAuth } from './auth';
 import { registerContract } from './contract';
 import { measureRequests } from './http-metrics';
 import { caseNumberOf, problemSchema, sendProblem } from './problem';
+import { registerRateLimit } from './rate-limit';
 import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
 import { catalogueRoutes } from './routes/catalogue';
@@ -145,18 +145,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) || `def-${i}` },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(rateLimit, {
-    max: deps.config.rateLimitPerMinute,
-    timeWindow: '1 minute',
-    // Per verified subject, else per address: a made-up Authorization header gets no allowance of its own.
-    keyGenerator: async (req) => {
-      const header = req.headers.authorization;
-      const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-      const subject = token ? await deps.verifier.verify(token).then((p) => p.id, () => undefined) : undefined;
-      return subject ? `subject:${subject}` : `address:${req.ip}`;
-    },
-    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `rate limit exceeded, retry in ${ctx.after}` }),
-  });
+  await registerRateLimit(app, deps);
   registerAuth(app, deps.verifier);
 
   await app.register(healthRoutes);

@@ -33,6 +33,7 @@ const FAILURE_STATUS: Record<FailureType, number> = {
   [FailureType.UnsupportedMedia]: 415,
   [FailureType.Unprocessable]: 422,
   [FailureType.Permanent]: 422,
+  [FailureType.TooManyRequests]: 429,
   [FailureType.Unavailable]: 503,
 };
 
@@ -52,7 +53,8 @@ export function reasonPhrase(status: number): string {
 
 function fromRefusal(type: FailureType, message: string, details: Record<string, unknown>): Problem {
   const status = FAILURE_STATUS[type];
-  const retryAfter = RETRY_AFTER_SECONDS[type];
+  // A limit knows when it allows again; an outage only how long recovery usually takes.
+  const retryAfter = typeof details.retryAfter === 'number' ? details.retryAfter : RETRY_AFTER_SECONDS[type];
   return new Problem(status, reasonPhrase(status), message, { code: type, ...details }, retryAfter ? { 'retry-after': String(retryAfter) } : {});
 }
 

@@ -26,6 +26,8 @@ export const FailureType = {
   TooLarge: 'TooLarge',
   /** The input is not of an accepted type. */
   UnsupportedMedia: 'UnsupportedMedia',
+  /** The caller asked too often: codes sent to one address, sign-ins to one account. `retryAfter` (seconds) says when to come back. */
+  TooManyRequests: 'TooManyRequests',
   /** A service the system depends on (Postgres, Temporal) cannot be reached now; the same request can succeed later. */
   Unavailable: 'Unavailable',
 } as const;
@@ -59,3 +61,6 @@ export const forbidden = (message: string, details?: RefusalDetails) => new Refu
 export const conflict = (message: string, details?: RefusalDetails) => new Refusal(FailureType.Conflict, message, details);
 export const invalidState = (message: string, details?: RefusalDetails) =>
   new Refusal(FailureType.InvalidState, message, details);
+/** Refused for now: `reason` names the limit, `retryAfter` the whole seconds until it allows again. */
+export const tooManyRequests = (message: string, details: { reason: string; retryAfter: number }) =>
+  new Refusal(FailureType.TooManyRequests, message, details);

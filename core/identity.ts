@@ -1,7 +1,8 @@
 /** The identity case kind's statuses and their portal labels (SPEC §4.2). */
 import type { AccountLevel } from './case-model';
 
-export const REGISTRATION_STATUSES = ['awaiting_code', 'code_expired', 'locked', 'confirmed', 'abandoned'] as const;
+/** `refused`: the code was right, but another account had confirmed the phone or e-mail first. */
+export const REGISTRATION_STATUSES = ['awaiting_code', 'code_expired', 'locked', 'confirmed', 'abandoned', 'refused'] as const;
 export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
 export const STANDARD_UPGRADE_STATUSES = ['checking', 'confirmed', 'rejected'] as const;
 export type StandardUpgradeStatus = (typeof STANDARD_UPGRADE_STATUSES)[number];

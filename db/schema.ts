@@ -263,7 +263,8 @@ export const accounts = pgTable(
     email: text('email'),
     passwordHash: text('password_hash').notNull(),
     level: text('level').$type<'simplified' | 'standard' | 'confirmed'>(),
-    status: text('status').$type<'pending' | 'active'>().notNull(),
+    /** `released`: a registration that ended unconfirmed, its phone and e-mail given up for others to register. */
+    status: text('status').$type<'pending' | 'active' | 'released'>().notNull(),
     snils: text('snils'),
     /** Where registered letters with confirmation codes go. */
     postalAddress: text('postal_address'),
@@ -271,10 +272,49 @@ export const accounts = pgTable(
     updatedAt: ts('updated_at').notNull().default(sql`now()`),
   },
   (t) => [
-    uniqueIndex('accounts_phone_uq').on(t.phone),
-    uniqueIndex('accounts_email_uq').on(t.email),
+    // An address belongs to the account that proved it: a pending registration holds none, so
+    // nobody can block another's phone or e-mail by registering it and never confirming.
+    uniqueIndex('accounts_active_phone_uq').on(t.phone).where(sql`status = 'active'`),
+    uniqueIndex('accounts_active_email_uq').on(t.email).where(sql`status = 'active'`),
+    index('accounts_phone_idx').on(t.phone),
+    index('accounts_email_idx').on(t.email),
     uniqueIndex('accounts_snils_uq').on(t.snils),
   ],
+);
+
+/**
+ * One row per one-time code the API let out (registrations, their restarts, contact
+ * changes): the address as its keyed digest, never in clear, and for a registration its
+ * (pending) account. Rows a day old count for nothing and are deleted as new ones come.
+ */
+export const codeSends = pgTable(
+  'code_sends',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    recipientDigest: text('recipient_digest').notNull(),
+    registrationAccountId: text('registration_account_id'),
+    sentAt: ts('sent_at').notNull().default(sql`now()`),
+  },
+  (t) => [
+    index('code_sends_recipient_idx').on(t.recipientDigest, t.sentAt),
+    index('code_sends_registration_idx').on(t.registrationAccountId, t.sentAt),
+    index('code_sends_sent_at_idx').on(t.sentAt),
+  ],
+);
+
+/**
+ * Failed sign-ins per account (`account:<id>`), or per login no account has
+ * (`login:<keyed digest>`, so an unknown login answers like a known one). A success deletes
+ * the row; a row a day without failures counts for nothing.
+ */
+export const signInFailures = pgTable(
+  'sign_in_failures',
+  {
+    key: text('key').primaryKey(),
+    failures: integer('failures').notNull(),
+    lastFailureAt: ts('last_failure_at').notNull(),
+  },
+  (t) => [index('sign_in_failures_last_idx').on(t.lastFailureAt)],
 );
 
 /**

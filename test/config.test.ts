@@ -50,9 +50,20 @@ describe('loadConfig', () => {
     [{ AUTH_JWT_SECRET: 'short' }, 'AUTH_JWT_SECRET'],
     [{ TEMPORAL_TLS: 'maybe' }, 'TEMPORAL_TLS'],
     [{ RESULT_SIGNING_KEY: 'not a key' }, 'RESULT_SIGNING_KEY'],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ CODE_DAILY_CAP: '0' }, 'CODE_DAILY_CAP'],
+    [{ SIGN_IN_LOCK_SECONDS: '120', SIGN_IN_LOCK_MAX_SECONDS: '60' }, 'SIGN_IN_LOCK_MAX_SECONDS'],
     [{ RESULT_SIGNING_KEY: generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }, 'RESULT_SIGNING_KEY'],
   ])('refuses %j, naming the variable', (env, variable) => {
     expect(refusal(env).message).toMatch(new RegExp(`^\\s+${variable}: `, 'm'));
+  });
+
+  it('counts limits in memory unless REDIS_URL is set, and limits codes and sign-in guessing by default', () => {
+    const config = loadConfig({});
+    expect(config.redis).toEqual({ url: undefined, keyPrefix: 'citizen-cases:' });
+    expect(config.identity.codeSends).toEqual({ cooldownSeconds: 60, dailyCap: 10 });
+    expect(config.identity.signIn).toEqual({ freeFailures: 5, lockSeconds: 60, lockMaxSeconds: 900 });
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379/2' }).redis.url).toBe('redis://cache:6379/2');
   });
 
   it('names every invalid variable at once', () => {

@@ -1,9 +1,11 @@
 /**
  * Registration of an account (SPEC §4.2, level "simplified"): the contact is confirmed
  * with a one-time code that expires, and a number of wrong entries locks the attempt
- * until the citizen restarts it, on the same or the other channel.
+ * until the citizen restarts it, on the same or the other channel. A registration holds
+ * its phone and e-mail against nobody: the first to confirm one gets it, and one that ends
+ * unconfirmed gives them up, so nobody can squat another person's number.
  */
-import { condition, continueAsNew, defineQuery, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineUpdate, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { BY_SYSTEM, now, type ActionMeta, type EntryDraft } from '../core/case-model';
 import type { RegistrationDetail } from '../core/case-projection';
@@ -51,7 +53,7 @@ export interface RegistrationState extends IdentityState<RegistrationStatus> {
 }
 export const registrationStateQuery = defineQuery<RegistrationState>('state');
 
-const { activateAccount } = proxyActivities<Activities>({
+const { activateAccount, releasePendingAccount } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [FailureType.Permanent] },
 });
@@ -130,7 +132,15 @@ export class RegistrationCase extends IdentityCase<RegistrationStatus, Registrat
     const at = now();
     const entries: EntryDraft[] = [];
     if (result === 'accepted') {
-      await activateAccount({ accountId: s.accountId, level: 'simplified' });
+      const activation = await activateAccount({ accountId: s.accountId, level: 'simplified' });
+      // Another registration of the same phone or e-mail may have been confirmed meanwhile: it keeps it.
+      if (patched('registration-first-confirmation-wins') && !activation.activated) {
+        const refused = this.close('refused', meta, {
+          type: 'registration_refused',
+          summary: 'Code confirmed, but another account had confirmed this phone or e-mail first: no account created',
+        });
+        return this.answer(refused, false);
+      }
       s.status = 'confirmed';
       s.closedAt = at;
       entries.push({
@@ -155,6 +165,12 @@ export class RegistrationCase extends IdentityCase<RegistrationStatus, Registrat
   async doRestart(channel: CodeChannel | undefined, meta: ActionMeta): Promise<CodeAnswer> {
     if (channel) this.s.channel = channel;
     return this.answer(await this.newCode(meta), false);
+  }
+
+  /** An unconfirmed registration gives up its phone and e-mail once it has ended. */
+  async releaseContacts(): Promise<void> {
+    await releasePendingAccount({ accountId: this.s.accountId });
+    this.journal.commit(BY_SYSTEM, now(), [{ type: 'contacts_released', summary: 'Unconfirmed phone and e-mail released: their owner may register them' }]);
   }
 
   dueTimers(): Array<DueTimer | null> {
@@ -197,6 +213,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Co
     await c.journal.drained();
     await continueAsNew<typeof registrationWorkflow>({ ...input, resume: c.s });
   }
+  if (c.s.status !== 'confirmed' && patched('registration-releases-contacts')) await c.releaseContacts();
   await c.journal.drained();
   return c.current(c.s.status === 'confirmed');
 }

@@ -94,7 +94,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: codeAnswer, ...problems(404, 409) },
       },
     },
-    async (request) => restartRegistration({ db, temporal, meta: requestMeta(request) }, request.params.number, request.body),
+    async (request) => restartRegistration({ db, temporal, config, meta: requestMeta(request) }, request.params.number, request.body),
   );
 
   app.post<{ Body: StandardUpgradeRequest }>(
@@ -152,6 +152,6 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request) => signIn({ db, auth: config.auth }, request.body),
+    async (request) => signIn({ db, auth: config.auth, identity: config.identity }, request.body),
   );
 }

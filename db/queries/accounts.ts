@@ -1,34 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { AccountLevel } from '../../core/case-model';
 import type { Db } from '../client';
 import { accounts, identitySignatures, identitySubmissions } from '../schema';
+import { isUniqueViolation } from '../unique-violation';
 
 export type AccountRow = typeof accounts.$inferSelect;
 
-/** Creates a pending account, or says which contact already belongs to another one. */
-export async function insertPendingAccount(
-  db: Db,
-  a: { id: string; name: string; phone?: string; email?: string; passwordHash: string },
-): Promise<{ created: true } | { created: false; taken: 'phone' | 'email' }> {
-  const inserted = await db
-    .insert(accounts)
-    .values({ id: a.id, name: a.name, phone: a.phone ?? null, email: a.email ?? null, passwordHash: a.passwordHash, status: 'pending' })
-    .onConflictDoNothing()
-    .returning({ id: accounts.id });
-  if (inserted.length) return { created: true };
-  const [clash] = await db
+/** Which of these contacts an active account holds already; a pending one holds none: whoever confirms first gets it. */
+export async function contactHeldByActive(db: Db, c: { phone?: string; email?: string }): Promise<'phone' | 'email' | undefined> {
+  const [holder] = await db
     .select({ phone: accounts.phone })
     .from(accounts)
-    .where(or(a.phone ? eq(accounts.phone, a.phone) : undefined, a.email ? eq(accounts.email, a.email) : undefined));
-  return { created: false, taken: a.phone && clash?.phone === a.phone ? 'phone' : 'email' };
+    .where(and(eq(accounts.status, 'active'), or(c.phone ? eq(accounts.phone, c.phone) : undefined, c.email ? eq(accounts.email, c.email) : undefined)))
+    .limit(1);
+  if (!holder) return undefined;
+  return c.phone && holder.phone === c.phone ? 'phone' : 'email';
 }
 
+export async function insertPendingAccount(db: Db, a: { id: string; name: string; phone?: string; email?: string; passwordHash: string }): Promise<void> {
+  await db.insert(accounts).values({ id: a.id, name: a.name, phone: a.phone ?? null, email: a.email ?? null, passwordHash: a.passwordHash, status: 'pending' });
+}
+
+/** The account a login names: the active one that holds it, else the latest registration still pending with it. */
 export async function findAccountByLogin(db: Db, login: string): Promise<AccountRow | undefined> {
   const [row] = await db
     .select()
     .from(accounts)
-    .where(login.includes('@') ? eq(accounts.email, login.toLowerCase()) : eq(accounts.phone, login));
+    .where(login.includes('@') ? eq(accounts.email, login.toLowerCase()) : eq(accounts.phone, login))
+    .orderBy(sql`${accounts.status} = 'active' desc`, desc(accounts.createdAt))
+    .limit(1);
   return row;
 }
 
@@ -100,6 +101,24 @@ export async function raiseToConfirmed(db: Db, accountId: string): Promise<boole
   return updated.length > 0;
 }
 
-export async function activateAccount(db: Db, accountId: string, level: AccountLevel): Promise<void> {
-  await db.update(accounts).set({ status: 'active', level, updatedAt: new Date().toISOString() }).where(eq(accounts.id, accountId));
+/**
+ * Activates a registered account, unless another account confirmed its phone or e-mail
+ * first (the unique index of active addresses refuses it). Again on an active account: the same.
+ */
+export async function activateAccount(db: Db, accountId: string, level: AccountLevel): Promise<'activated' | 'taken'> {
+  try {
+    await db.update(accounts).set({ status: 'active', level, updatedAt: new Date().toISOString() }).where(eq(accounts.id, accountId));
+    return 'activated';
+  } catch (err) {
+    if (isUniqueViolation(err)) return 'taken';
+    throw err;
+  }
+}
+
+/** Gives up the phone and e-mail of a registration that ended unconfirmed; an active or released account is left as it is. */
+export async function releasePendingAccount(db: Db, accountId: string): Promise<void> {
+  await db
+    .update(accounts)
+    .set({ status: 'released', phone: null, email: null, updatedAt: new Date().toISOString() })
+    .where(and(eq(accounts.id, accountId), eq(accounts.status, 'pending')));
 }

@@ -18,12 +18,12 @@ export async function getContactChange(db: Db, caseNumber: string): Promise<Cont
   return row;
 }
 
-/** Whether an account other than `exceptId` holds `address` on `channel` (pending ones too: the address is unique). */
+/** Whether an active account other than `exceptId` holds `address` on `channel` (a pending registration holds none). */
 export async function addressHeldByAnother(db: Db | Tx, channel: CodeChannel, address: string, exceptId: string): Promise<boolean> {
   const [holder] = await db
     .select({ id: accounts.id })
     .from(accounts)
-    .where(and(eq(addressColumn(channel), address), ne(accounts.id, exceptId)));
+    .where(and(eq(addressColumn(channel), address), ne(accounts.id, exceptId), eq(accounts.status, 'active')));
   return holder !== undefined;
 }
 

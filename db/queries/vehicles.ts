@@ -4,6 +4,7 @@ import { newVerificationCode } from '../../results/verification-code';
 import type { Passport } from '../../core/vehicle';
 import type { Db } from '../client';
 import { passportExtracts, passportVersions, signingCertificates, vehicles } from '../schema';
+import { isUniqueViolation } from '../unique-violation';
 
 export type VehicleSummary = Pick<Passport, 'vin' | 'make' | 'model' | 'year' | 'plate' | 'status'> & { version: number };
 
@@ -79,11 +80,6 @@ export class PassportWriteError extends Error {
   ) {
     super(message);
   }
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e.code === '23505' || e.cause?.code === '23505';
 }
 
 /**

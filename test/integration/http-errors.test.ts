@@ -1,11 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../api/app';
-import { createLocalStorage } from '../../documents/local-storage';
 import { alice, rita } from '../support/personas';
 import { startStack, type Stack } from '../support/stack';
 
@@ -122,20 +116,8 @@ describe('errors outside the handlers', () => {
 
 describe('the rate limit', () => {
   let limited: FastifyInstance;
-  let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'cases-limit-'));
-    limited = await buildApp({
-      config: { ...stack.config, authRateLimitPerMinute: 1 },
-      database: stack.database,
-      temporal: stack.client,
-      storage: await createLocalStorage(dir),
-      logger: pino({ level: 'silent' }),
-    });
-  });
-  afterAll(async () => {
-    await limited?.close();
-    await rm(dir, { recursive: true, force: true });
+    limited = await stack.instance({ ...stack.config, authRateLimitPerMinute: 1 });
   });
 
   it('answers with 429, Retry-After and a problem', async () => {

@@ -91,7 +91,7 @@ describe('registration with a one-time code', () => {
     await recordHistory(stack.client, number, 'registration-locked-restarted');
   });
 
-  it('refuses bad input by field and rule, a taken phone, and strangers entering codes', async () => {
+  it('refuses bad input by field and rule, a phone another account confirmed, and strangers entering codes', async () => {
     const bad = await post(stack, undefined, '/identity/registrations', { name: 'Пётр', phone: '8 912 555 03 03', password: 'short' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors).toEqual([
@@ -103,6 +103,11 @@ describe('registration with a one-time code', () => {
 
     const first = await post(stack, undefined, '/identity/registrations', { name: 'Ольга', phone: '+79125550404', password: 'Secret123' });
     expect(first.statusCode).toBe(201);
+    const confirmed = await post(stack, undefined, `/identity/registrations/${first.json().number}/code`, {
+      accountId: first.json().accountId,
+      code: await lastCode(stack, '+79125550404'),
+    });
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
     const again = await post(stack, undefined, '/identity/registrations', { name: 'Ольга 2', phone: '+7 912 555-04-04', password: 'Secret123' });
     expect(again.statusCode).toBe(409);
     expect(again.json().detail).toMatch(/phone number already belongs to an account/);

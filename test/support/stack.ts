@@ -59,6 +59,11 @@ export interface Stack {
   upload(as: Principal | undefined, type: string, bytes: Buffer, fileName?: string): Promise<LightMyRequestResponse>;
   /** A callback from an outside party (gateway, bank), signed with `secret`. */
   signedPost(url: string, secret: string, body: object): Promise<LightMyRequestResponse>;
+  /**
+   * Another API instance on the same database and Temporal, with its own configuration
+   * (e.g. stricter limits) and logger; closed with the stack.
+   */
+  instance(config: Config, logger?: pino.Logger): Promise<FastifyInstance>;
   close(): Promise<void>;
 }
 
@@ -106,8 +111,10 @@ export async function startStack(
     TEMPORAL_ADDRESS: opts.temporalAddress ?? inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     DATABASE_URL: database.url,
-    // Every test request comes from one address.
+    // Every test request comes from one address, and tests send many codes to few addresses.
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    CODE_RESEND_COOLDOWN_SECONDS: '0',
+    CODE_DAILY_CAP: '1000',
     // Worker processes of a test, several at once, would contend for the default ports.
     WORKER_METRICS_PORT: '0',
     TEMPORAL_METRICS_PORT: '0',
@@ -156,6 +163,7 @@ export async function startStack(
   await app.ready();
   if (opts.listen) await app.listen({ host: config.http.host, port: config.http.port });
 
+  const instances: FastifyInstance[] = [];
   const tokens = new Map<string, string>();
   const token = async (p: Principal) => {
     const key = JSON.stringify(p);
@@ -191,10 +199,17 @@ export async function startStack(
         headers: { 'content-type': 'application/json', 'x-signature': signPayload(secret, payload) },
       });
     },
+    async instance(own, logger = pino({ level: 'silent' })) {
+      const other = await buildApp({ config: own, database, temporal: client, storage, logger });
+      instances.push(other);
+      await other.ready();
+      return other;
+    },
     async addService(s) {
       await database.db.insert(services).values(toServiceRow(s));
     },
     async close() {
+      for (const other of instances) await other.close();
       await app.close();
       worker?.shutdown();
       await running;

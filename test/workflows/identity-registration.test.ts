@@ -16,11 +16,13 @@ import { timeSkippingSuite } from '../support/temporal';
 const MINUTE = 60_000;
 const citizen: ActionMeta = { actor: { id: 'account-1', role: 'citizen' } };
 
-function fakeActivities() {
+/** `takenMeanwhile`: another account confirms the same phone first, so activation finds it taken. */
+function fakeActivities({ takenMeanwhile = false } = {}) {
   const batches: ProjectionBatch[] = [];
   const activated: string[] = [];
+  const released: string[] = [];
   const codes: string[] = [];
-  const activities: Pick<Activities, 'projectCase' | 'issueCode' | 'verifyCode' | 'activateAccount' | 'deliverNotices'> = {
+  const activities: Pick<Activities, 'projectCase' | 'issueCode' | 'verifyCode' | 'activateAccount' | 'releasePendingAccount' | 'deliverNotices'> = {
     async deliverNotices() {
       return { sent: 0, failed: 0 };
     },
@@ -35,10 +37,15 @@ function fakeActivities() {
       return code === '111111' && digest.startsWith('digest-');
     },
     async activateAccount({ accountId, level }) {
+      if (takenMeanwhile) return { activated: false };
       activated.push(`${accountId}:${level}`);
+      return { activated: true };
+    },
+    async releasePendingAccount({ accountId }) {
+      released.push(accountId);
     },
   };
-  return { activities, batches, activated, codes, types: () => batches.flatMap((b) => b.entries.map((e) => e.type)) };
+  return { activities, batches, activated, released, codes, types: () => batches.flatMap((b) => b.entries.map((e) => e.type)) };
 }
 
 const suite = timeSkippingSuite();
@@ -83,6 +90,7 @@ describe.sequential('registration workflow on the time-skipping server', () => {
       expect(done).toMatchObject({ accepted: true, status: 'confirmed' });
       expect((await handle.result()).status).toBe('confirmed');
       expect(fake.activated).toEqual(['account-1:simplified']);
+      expect(fake.released).toEqual([]);
     });
   });
 
@@ -103,14 +111,27 @@ describe.sequential('registration workflow on the time-skipping server', () => {
     });
   });
 
-  it('closes an unfinished registration after its 24-hour window', async () => {
+  it('closes an unfinished registration after its 24-hour window and releases its phone and e-mail', async () => {
     const fake = fakeActivities();
     await suite.run(fake.activities, async (tq) => {
       const { handle } = await register(tq);
       await suite.env.sleep(24 * 60 * MINUTE + MINUTE);
       const result = await handle.result();
       expect(result.status).toBe('abandoned');
-      expect(fake.types()).toEqual(['registration_started', 'code_sent', 'code_expired', 'abandoned']);
+      expect(fake.types()).toEqual(['registration_started', 'code_sent', 'code_expired', 'abandoned', 'contacts_released']);
+      expect(fake.released).toEqual(['account-1']);
+    });
+  });
+
+  it('refuses a right code when another account confirmed the phone first, and releases the contacts', async () => {
+    const fake = fakeActivities({ takenMeanwhile: true });
+    await suite.run(fake.activities, async (tq) => {
+      const { handle } = await register(tq);
+      const answer = await handle.executeUpdate(enterCodeUpdate, { args: [{ code: '111111' }, citizen] });
+      expect(answer).toMatchObject({ accepted: false, status: 'refused' });
+      expect((await handle.result()).status).toBe('refused');
+      expect(fake.types().slice(-2)).toEqual(['registration_refused', 'contacts_released']);
+      expect(fake.released).toEqual(['account-1']);
     });
   });
 });

@@ -83,6 +83,46 @@ function signingKeyProblem(pem: string): string | undefined {
   }
 }
 
+/** One key of the payload codec: an id that names it in every payload it encrypts, and 32 bytes for AES-256-GCM. */
+export interface PayloadKey {
+  id: string;
+  key: Buffer;
+}
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * `2026-12:BASE64,2026-06:BASE64`: the first key encrypts, every key decrypts. A refusal
+ * names the key by its id or position, never by its bytes.
+ */
+const payloadKeys = z.string().transform((value, ctx) => {
+  const keys: PayloadKey[] = [];
+  const items = value.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const [i, item] of items.entries()) {
+    const colon = item.indexOf(':');
+    const id = colon > 0 ? item.slice(0, colon) : '';
+    const encoded = item.slice(colon + 1);
+    const key = Buffer.from(encoded, 'base64');
+    const problem = !KEY_ID.test(id)
+      ? `key ${i + 1}: expected id:base64-key with an id of letters, digits, ".", "_" or "-"`
+      : !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || key.length !== 32
+        ? `key "${id}": expected 32 bytes in base64 (openssl rand -base64 32)`
+        : keys.some((k) => k.id === id)
+          ? `key "${id}" is named twice`
+          : undefined;
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    keys.push({ id, key });
+  }
+  if (!keys.length) {
+    ctx.addIssue({ code: 'custom', message: 'expected at least one id:base64-key' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
   .optional()
@@ -114,6 +154,10 @@ const schema = z
     TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
     TEMPORAL_CLI_PATH: z.string().optional(),
     TEMPORAL_TEST_SERVER_PATH: z.string().optional(),
+    /** Keys of the payload codec that encrypts what workflows carry; unset outside production: a development key in DATA_DIR. */
+    PAYLOAD_CODEC_KEYS: payloadKeys.optional(),
+    /** Browser origins of the Temporal Web UI that may call the codec endpoint; default: TEMPORAL_UI_URL's. */
+    CODEC_CORS_ORIGINS: listOf('an origin such as https://temporal.example.ru', isOrigin).optional(),
 
     DATABASE_URL: z
       .string()
@@ -249,6 +293,13 @@ function toConfig(env: z.infer<typeof schema>) {
       devUiPort: env.TEMPORAL_DEV_UI_PORT,
       cliPath: env.TEMPORAL_CLI_PATH,
       testServerPath: env.TEMPORAL_TEST_SERVER_PATH,
+      codec: {
+        /** undefined: a development key kept in `devKeyDir`, made on first use (never in production) */
+        keys: env.PAYLOAD_CODEC_KEYS,
+        devKeyDir: path.join(dataDir, 'payload-codec'),
+        /** Who may call /codec from a browser: the Web UI's origin. */
+        corsOrigins: env.CODEC_CORS_ORIGINS ?? (env.TEMPORAL_UI_URL ? [new URL(env.TEMPORAL_UI_URL).origin] : []),
+      },
     },
     db: {
       /** undefined: run an embedded Postgres */

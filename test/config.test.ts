@@ -79,6 +79,35 @@ describe('loadConfig', () => {
     expect(withJwks.auth.jwtSecret).toBeUndefined();
   });
 
+  it('reads the payload keys, the first one encrypting, and refuses a malformed one without quoting it', () => {
+    const current = Buffer.alloc(32, 1).toString('base64');
+    const old = Buffer.alloc(32, 2).toString('base64');
+    const { keys } = loadConfig({ PAYLOAD_CODEC_KEYS: ` 2026-12:${current}, 2026-06:${old} ` }).temporal.codec;
+    expect(keys?.map((k) => [k.id, k.key.toString('base64')])).toEqual([['2026-12', current], ['2026-06', old]]);
+    expect(loadConfig({}).temporal.codec.keys).toBeUndefined();
+    const short = Buffer.alloc(16, 3).toString('base64');
+    for (const [value, problem] of [
+      [`2026-12:${short}`, 'key "2026-12": expected 32 bytes in base64'],
+      [`2026-12:${current}!`, 'key "2026-12": expected 32 bytes in base64'],
+      [current, 'key 1: expected id:base64-key'],
+      [`2026-12:${current},2026-12:${old}`, 'key "2026-12" is named twice'],
+      [' , ', 'expected at least one id:base64-key'],
+    ]) {
+      const message = refusal({ PAYLOAD_CODEC_KEYS: value }).message;
+      expect(message).toContain(`PAYLOAD_CODEC_KEYS: ${problem}`);
+      for (const secret of [current, short, old]) expect(message).not.toContain(secret);
+    }
+  });
+
+  it('lets the Web UI call the codec endpoint from the origin of TEMPORAL_UI_URL, or from the origins named', () => {
+    expect(loadConfig({}).temporal.codec.corsOrigins).toEqual([]);
+    expect(loadConfig({ TEMPORAL_UI_URL: 'https://temporal.example.ru/ui' }).temporal.codec.corsOrigins).toEqual(['https://temporal.example.ru']);
+    expect(loadConfig({ TEMPORAL_UI_URL: 'https://temporal.example.ru', CODEC_CORS_ORIGINS: 'https://ops.example.ru' }).temporal.codec.corsOrigins).toEqual([
+      'https://ops.example.ru',
+    ]);
+    expect(refusal({ CODEC_CORS_ORIGINS: 'ops.example.ru' }).message).toMatch(/^\s+CODEC_CORS_ORIGINS: /m);
+  });
+
   it('reads the supervisors of each desk, with the development cast by default and nobody in production', () => {
     expect(loadConfig({ AGENCY_SUPERVISORS: ' mvd: rita, olga ;fns:fedor;appeals:anna;' }).inbox.supervisors).toEqual({
       mvd: ['rita', 'olga'],

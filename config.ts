@@ -123,6 +123,16 @@ const payloadKeys = z.string().transform((value, ctx) => {
   return keys;
 });
 
+/** Secrets whose development defaults production must never run with. */
+const DEVELOPMENT_SECRETS = {
+  AUTH_JWT_SECRET: DEV_JWT_SECRET,
+  PAYMENT_WEBHOOK_SECRET: DEV_PAYMENT_SECRET,
+  BANK_WEBHOOK_SECRET: DEV_BANK_SECRET,
+  CODE_HMAC_SECRET: DEV_CODE_SECRET,
+  SMS_GATEWAY_SECRET: DEV_SMS_GATEWAY_SECRET,
+  PUSH_GATEWAY_SECRET: DEV_PUSH_GATEWAY_SECRET,
+} as const;
+
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
   .optional()
@@ -212,6 +222,8 @@ const schema = z
       }),
     RESULT_PICKUP_OFFICE: z.string().min(3).default('МФЦ «Мои документы», Москва, ул. Тверская, д. 8'),
 
+    /** Serve the Swagger UI at /docs; production must say so either way. */
+    API_DOCS_UI: z.enum(['true', 'false', '1', '0']).optional(),
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     /** Proxies whose X-Forwarded-For is believed: addresses, CIDR ranges, or loopback/linklocal/uniquelocal. */
     TRUSTED_PROXIES: listOf('an IP address, a CIDR range, loopback, linklocal or uniquelocal', isAddressOrRange).default([]),
@@ -238,11 +250,30 @@ const schema = z
       'RESULT_SIGNING_KEY', 'PUBLIC_URL',
       // /metrics is served on the API's public port: production never serves it open.
       'METRICS_TOKEN',
+      // Without it personal data would enter Temporal's histories in clear.
+      'PAYLOAD_CODEC_KEYS',
     ] as const;
     for (const key of required) {
       if (!env[key] && !(key === 'AUTH_JWT_SECRET' && env.AUTH_JWKS_URL)) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'required when NODE_ENV=production' });
       }
+    }
+    // Published in this repository: anyone could sign tokens or callbacks with them.
+    for (const [key, development] of Object.entries(DEVELOPMENT_SECRETS)) {
+      if (env[key as keyof typeof DEVELOPMENT_SECRETS] === development) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is the development default; production needs a secret of its own' });
+      }
+    }
+    // It answers every check with a made-up verdict: identities would be confirmed by chance.
+    if (env.REGISTRY_ADAPTER === 'simulated') {
+      ctx.addIssue({ code: 'custom', path: ['REGISTRY_ADAPTER'], message: 'the simulated state registry is refused when NODE_ENV=production; configure a real adapter' });
+    }
+    // Without accredited authorities only the development authority could vouch for a signature.
+    if (!env.QES_TRUSTED_CA_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['QES_TRUSTED_CA_FILE'], message: 'required when NODE_ENV=production: the development certification authority is not trusted there' });
+    }
+    if (env.API_DOCS_UI === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['API_DOCS_UI'], message: 'required when NODE_ENV=production: true to serve the Swagger UI at /docs deliberately, false not to' });
     }
     // It takes "payments" for any invoice with the development secret's signature.
     if (env.DEV_PAYMENT_PROVIDER === 'true' || env.DEV_PAYMENT_PROVIDER === '1') {
@@ -275,6 +306,8 @@ function toConfig(env: z.infer<typeof schema>) {
       /** Fastify's trustProxy: only these proxies may say who the client is. */
       trustedProxies: env.TRUSTED_PROXIES,
       corsOrigins: env.CORS_ORIGINS,
+      /** The Swagger UI at /docs (the OpenAPI document at /docs/json is served either way). */
+      docsUi: env.API_DOCS_UI === undefined ? env.NODE_ENV !== 'production' : ['true', '1'].includes(env.API_DOCS_UI),
     },
     temporal: {
       /** undefined: run an embedded dev server */

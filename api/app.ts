@@ -144,7 +144,8 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) || `def-${i}` },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (deps.config.http.docsUi) await app.register(swaggerUi, { routePrefix: '/docs' });
+  else app.get('/docs/json', { schema: { hide: true }, config: { outageTolerant: true } }, async () => app.swagger());
   await app.register(rateLimit, {
     max: deps.config.rateLimitPerMinute,
     timeWindow: '1 minute',

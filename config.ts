@@ -83,6 +83,56 @@ function signingKeyProblem(pem: string): string | undefined {
   }
 }
 
+/** One key of the payload codec: an id that names it in every payload it encrypts, and 32 bytes for AES-256-GCM. */
+export interface PayloadKey {
+  id: string;
+  key: Buffer;
+}
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * `2026-12:BASE64,2026-06:BASE64`: the first key encrypts, every key decrypts. A refusal
+ * names the key by its id or position, never by its bytes.
+ */
+const payloadKeys = z.string().transform((value, ctx) => {
+  const keys: PayloadKey[] = [];
+  const items = value.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const [i, item] of items.entries()) {
+    const colon = item.indexOf(':');
+    const id = colon > 0 ? item.slice(0, colon) : '';
+    const encoded = item.slice(colon + 1);
+    const key = Buffer.from(encoded, 'base64');
+    const problem = !KEY_ID.test(id)
+      ? `key ${i + 1}: expected id:base64-key with an id of letters, digits, ".", "_" or "-"`
+      : !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || key.length !== 32
+        ? `key "${id}": expected 32 bytes in base64 (openssl rand -base64 32)`
+        : keys.some((k) => k.id === id)
+          ? `key "${id}" is named twice`
+          : undefined;
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    keys.push({ id, key });
+  }
+  if (!keys.length) {
+    ctx.addIssue({ code: 'custom', message: 'expected at least one id:base64-key' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+/** Secrets whose development defaults production must never run with. */
+const DEVELOPMENT_SECRETS = {
+  AUTH_JWT_SECRET: DEV_JWT_SECRET,
+  PAYMENT_WEBHOOK_SECRET: DEV_PAYMENT_SECRET,
+  BANK_WEBHOOK_SECRET: DEV_BANK_SECRET,
+  CODE_HMAC_SECRET: DEV_CODE_SECRET,
+  SMS_GATEWAY_SECRET: DEV_SMS_GATEWAY_SECRET,
+  PUSH_GATEWAY_SECRET: DEV_PUSH_GATEWAY_SECRET,
+} as const;
+
 const bool = z
   .enum(['true', 'false', '1', '0', ''])
   .optional()
@@ -114,6 +164,10 @@ const schema = z
     TEMPORAL_DEV_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
     TEMPORAL_CLI_PATH: z.string().optional(),
     TEMPORAL_TEST_SERVER_PATH: z.string().optional(),
+    /** Keys of the payload codec that encrypts what workflows carry; unset outside production: a development key in DATA_DIR. */
+    PAYLOAD_CODEC_KEYS: payloadKeys.optional(),
+    /** Browser origins of the Temporal Web UI that may call the codec endpoint; default: TEMPORAL_UI_URL's. */
+    CODEC_CORS_ORIGINS: listOf('an origin such as https://temporal.example.ru', isOrigin).optional(),
 
     DATABASE_URL: z
       .string()
@@ -168,6 +222,8 @@ const schema = z
       }),
     RESULT_PICKUP_OFFICE: z.string().min(3).default('МФЦ «Мои документы», Москва, ул. Тверская, д. 8'),
 
+    /** Serve the Swagger UI at /docs; production must say so either way. */
+    API_DOCS_UI: z.enum(['true', 'false', '1', '0']).optional(),
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     /** Proxies whose X-Forwarded-For is believed: addresses, CIDR ranges, or loopback/linklocal/uniquelocal. */
     TRUSTED_PROXIES: listOf('an IP address, a CIDR range, loopback, linklocal or uniquelocal', isAddressOrRange).default([]),
@@ -207,11 +263,30 @@ const schema = z
       'RESULT_SIGNING_KEY', 'PUBLIC_URL',
       // /metrics is served on the API's public port: production never serves it open.
       'METRICS_TOKEN',
+      // Without it personal data would enter Temporal's histories in clear.
+      'PAYLOAD_CODEC_KEYS',
     ] as const;
     for (const key of required) {
       if (!env[key] && !(key === 'AUTH_JWT_SECRET' && env.AUTH_JWKS_URL)) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'required when NODE_ENV=production' });
       }
+    }
+    // Published in this repository: anyone could sign tokens or callbacks with them.
+    for (const [key, development] of Object.entries(DEVELOPMENT_SECRETS)) {
+      if (env[key as keyof typeof DEVELOPMENT_SECRETS] === development) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is the development default; production needs a secret of its own' });
+      }
+    }
+    // It answers every check with a made-up verdict: identities would be confirmed by chance.
+    if (env.REGISTRY_ADAPTER === 'simulated') {
+      ctx.addIssue({ code: 'custom', path: ['REGISTRY_ADAPTER'], message: 'the simulated state registry is refused when NODE_ENV=production; configure a real adapter' });
+    }
+    // Without accredited authorities only the development authority could vouch for a signature.
+    if (!env.QES_TRUSTED_CA_FILE) {
+      ctx.addIssue({ code: 'custom', path: ['QES_TRUSTED_CA_FILE'], message: 'required when NODE_ENV=production: the development certification authority is not trusted there' });
+    }
+    if (env.API_DOCS_UI === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['API_DOCS_UI'], message: 'required when NODE_ENV=production: true to serve the Swagger UI at /docs deliberately, false not to' });
     }
     // It takes "payments" for any invoice with the development secret's signature.
     if (env.DEV_PAYMENT_PROVIDER === 'true' || env.DEV_PAYMENT_PROVIDER === '1') {
@@ -244,6 +319,8 @@ function toConfig(env: z.infer<typeof schema>) {
       /** Fastify's trustProxy: only these proxies may say who the client is. */
       trustedProxies: env.TRUSTED_PROXIES,
       corsOrigins: env.CORS_ORIGINS,
+      /** The Swagger UI at /docs (the OpenAPI document at /docs/json is served either way). */
+      docsUi: env.API_DOCS_UI === undefined ? env.NODE_ENV !== 'production' : ['true', '1'].includes(env.API_DOCS_UI),
     },
     temporal: {
       /** undefined: run an embedded dev server */
@@ -262,6 +339,13 @@ function toConfig(env: z.infer<typeof schema>) {
       devUiPort: env.TEMPORAL_DEV_UI_PORT,
       cliPath: env.TEMPORAL_CLI_PATH,
       testServerPath: env.TEMPORAL_TEST_SERVER_PATH,
+      codec: {
+        /** undefined: a development key kept in `devKeyDir`, made on first use (never in production) */
+        keys: env.PAYLOAD_CODEC_KEYS,
+        devKeyDir: path.join(dataDir, 'payload-codec'),
+        /** Who may call /codec from a browser: the Web UI's origin. */
+        corsOrigins: env.CODEC_CORS_ORIGINS ?? (env.TEMPORAL_UI_URL ? [new URL(env.TEMPORAL_UI_URL).origin] : []),
+      },
     },
     db: {
       /** undefined: run an embedded Postgres */

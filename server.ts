@@ -8,13 +8,15 @@ import { connectDatabase, type Database } from './db/client';
 import { createLocalStorage } from './documents/local-storage';
 import { createLogger } from './logger';
 import { connectClient } from './temporal/connection';
+import { payloadCodecFromConfig } from './temporal/data-converter';
 
 /** Builds the API on live connections and listens; the caller owns closing them. */
 export async function startServer(config: Config, database: Database, temporalAddress: string): Promise<FastifyInstance> {
   const logger = createLogger(config);
-  const temporal = await connectClient(config, temporalAddress);
+  const payloadCodec = await payloadCodecFromConfig(config);
+  const temporal = await connectClient(config, temporalAddress, payloadCodec);
   const storage = await createLocalStorage(config.documents.dir);
-  const app = await buildApp({ config, database, temporal, storage, logger });
+  const app = await buildApp({ config, database, temporal, storage, logger, payloadCodec });
   app.addHook('onClose', async () => {
     await temporal.connection.close();
   });

@@ -15,6 +15,7 @@ import { sendersFromConfig } from './notifications/senders';
 import { resultDocumentsFromConfig } from './results/from-config';
 import { verifierFromConfig } from './signatures/from-config';
 import { connectWorkerConnection } from './temporal/connection';
+import { dataConverter, payloadCodecFromConfig } from './temporal/data-converter';
 import { installTemporalRuntime } from './temporal/runtime';
 
 export const WORKFLOWS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
@@ -43,6 +44,7 @@ export async function createWorker(opts: {
     namespace: opts.config.temporal.namespace,
     maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
     workflowsPath: WORKFLOWS_PATH,
+    dataConverter: dataConverter(await payloadCodecFromConfig(opts.config)),
     activities: createActivities({
       db: opts.db,
       codeSecret: opts.config.identity.codeSecret,

@@ -15,6 +15,8 @@ import { createMetricsRegistry } from '../metrics/registry';
 import { resultSignerFromConfig, type ResultSigner } from '../results/signing-key';
 import { trustFromConfig, verifierFromConfig } from '../signatures/from-config';
 import type { CertificateTrust, SignatureVerifier } from '../signatures/verifier';
+import { payloadCodecFromConfig } from '../temporal/data-converter';
+import type { AesGcmPayloadCodec } from '../temporal/payload-codec';
 import { registerAuth } from './auth';
 import { registerContract } from './contract';
 import { measureRequests } from './http-metrics';
@@ -23,6 +25,7 @@ import { registerRateLimit } from './rate-limit';
 import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
 import { catalogueRoutes } from './routes/catalogue';
+import { codecRoutes } from './routes/codec';
 import { contactRoutes } from './routes/contacts';
 import { devPaymentRoutes } from './routes/dev-payments';
 import { documentRoutes } from './routes/documents';
@@ -55,6 +58,8 @@ export interface AppDeps {
   resultSigner?: ResultSigner;
   /** Where the API counts its requests (served at /metrics); default: a registry of this app's own. */
   metrics?: Registry;
+  /** What the codec endpoint decrypts with: the one the Temporal client uses; default: from the config. */
+  payloadCodec?: AesGcmPayloadCodec;
 }
 
 /** What routes find in `app.deps`: every dependency, built. */
@@ -75,6 +80,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     certificateTrust: given.certificateTrust ?? trustFromConfig(given.config),
     resultSigner: given.resultSigner ?? (await resultSignerFromConfig(given.config)),
     metrics: given.metrics ?? createMetricsRegistry(),
+    payloadCodec: given.payloadCodec ?? (await payloadCodecFromConfig(given.config)),
   };
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -125,13 +131,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   // (parsing the CSP each time), which cost a status poll a tenth of its CPU.
   const securityHeaders = helmet({ hsts: production, contentSecurityPolicy: { directives: { upgradeInsecureRequests: production ? [] : null } } });
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, () => done()));
-  if (deps.config.http.corsOrigins.length) {
-    await app.register(cors, {
-      origin: deps.config.http.corsOrigins,
-      exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
-      maxAge: 600,
-    });
-  }
+  await registerCors(app, deps.config);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Citizen cases API', version: '0.1.0', description: 'File, follow and decide citizen cases.' },
@@ -144,7 +144,8 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) || `def-${i}` },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (deps.config.http.docsUi) await app.register(swaggerUi, { routePrefix: '/docs' });
+  else app.get('/docs/json', { schema: { hide: true }, config: { outageTolerant: true } }, async () => app.swagger());
   await registerRateLimit(app, deps);
   registerAuth(app, deps.verifier);
 
@@ -166,5 +167,21 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(inboxRoutes);
   await app.register(resultRoutes);
   await app.register(journalVerificationRoutes);
+  await app.register(codecRoutes);
   return app;
+}
+
+/**
+ * CORS is off unless origins are configured: the portal's (CORS_ORIGINS) for the API,
+ * the Temporal Web UI's (CODEC_CORS_ORIGINS) for the codec endpoint alone, which the UI
+ * calls with the admin's bearer token, the namespace and a JSON body.
+ */
+async function registerCors(app: FastifyInstance, config: Config): Promise<void> {
+  const { corsOrigins } = config.http;
+  const codecOrigins = config.temporal.codec.corsOrigins;
+  if (!corsOrigins.length && !codecOrigins.length) return;
+  const off = { origin: false } as const;
+  const api = corsOrigins.length ? { origin: corsOrigins, exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'], maxAge: 600 } : off;
+  const codec = codecOrigins.length ? { origin: codecOrigins, methods: ['POST'], allowedHeaders: ['authorization', 'content-type', 'x-namespace'], maxAge: 600 } : off;
+  await app.register(cors, { delegator: (request, done) => done(null, request.url.startsWith('/codec/') ? codec : api) });
 }

@@ -12,9 +12,11 @@ import { Client, Connection, WithStartWorkflowOperation, type WorkflowStartOptio
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { caseWorkflowId, formatCaseNumber } from '../core/case-model';
+import { loadConfig } from '../config';
 import { actorOf, type Principal } from '../core/principal';
 import { connectDatabase } from '../db/client';
 import { getCalendar, getService } from '../db/queries/catalogue';
+import { dataConverter, payloadCodecFromConfig } from '../temporal/data-converter';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
 import { latencySummary, type LoadResult } from './stats';
 
@@ -36,6 +38,8 @@ export type LoadSpec =
       kind: 'start';
       temporalAddress: string;
       namespace: string;
+      /** The system's DATA_DIR, where its payload codec key is kept. */
+      dataDir: string;
       taskQueue: string;
       databaseUrl: string;
       serviceCode: string;
@@ -52,6 +56,7 @@ export type LoadSpec =
       kind: 'query' | 'update';
       temporalAddress: string;
       namespace: string;
+      dataDir: string;
       /** A query or update name, e.g. `state` or `registered`. */
       name: string;
       workflowIds: string[];
@@ -150,12 +155,14 @@ async function loops<T>(concurrency: number, durationSec: number, next: () => T 
   return { seconds, ok: latencies.length, failed, firstError, perSecond: latencies.length / seconds, ...latencySummary(latencies) };
 }
 
-async function client(address: string, namespace: string): Promise<Client> {
-  return new Client({ connection: await Connection.connect({ address }), namespace });
+/** A client with the system's payload codec: the development key in the system's DATA_DIR, as its worker and API use. */
+async function client(spec: { temporalAddress: string; namespace: string; dataDir: string }): Promise<Client> {
+  const codec = await payloadCodecFromConfig(loadConfig({ DATA_DIR: spec.dataDir }));
+  return new Client({ connection: await Connection.connect({ address: spec.temporalAddress }), namespace: spec.namespace, dataConverter: dataConverter(codec) });
 }
 
 async function start(spec: Extract<LoadSpec, { kind: 'start' }>): Promise<LoadResult> {
-  const temporal = await client(spec.temporalAddress, spec.namespace);
+  const temporal = await client(spec);
   const database = connectDatabase(spec.databaseUrl, 2);
   const service = await getService(database.db, spec.serviceCode);
   if (!service) throw new Error(`no service ${spec.serviceCode}`);
@@ -211,7 +218,7 @@ async function start(spec: Extract<LoadSpec, { kind: 'start' }>): Promise<LoadRe
 }
 
 async function queryOrUpdate(spec: Extract<LoadSpec, { kind: 'query' | 'update' }>): Promise<LoadResult> {
-  const temporal = await client(spec.temporalAddress, spec.namespace);
+  const temporal = await client(spec);
   let i = 0;
   send({ type: 'ready' });
   await go;

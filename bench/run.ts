@@ -26,6 +26,7 @@ import { caseWorkflowId } from '../core/case-model';
 import type { Principal } from '../core/principal';
 import { explainList, type ListPlan } from '../db/queries/cases';
 import { PROJECT_ROOT } from '../temporal/binaries';
+import { dataConverter, payloadCodecFromConfig } from '../temporal/data-converter';
 import type { LoadSpec } from './load';
 import { numberOf, runLoad, settleCases, type Measured } from './harness';
 import { round1, sampleRss } from './procs';
@@ -244,8 +245,12 @@ async function main(): Promise<void> {
   const config = loadConfig(s.env);
   const token = async (p: Principal) => mintToken(config.auth, p);
   const [pollToken, filerToken, reviewerToken, listerToken] = await Promise.all([token(poller), token(filer), token(reviewer), token(lister)]);
-  const temporal = new Client({ connection: await Connection.connect({ address: s.temporalAddress }), namespace: config.temporal.namespace });
-  const tq = { temporalAddress: s.temporalAddress, namespace: config.temporal.namespace };
+  const temporal = new Client({
+    connection: await Connection.connect({ address: s.temporalAddress }),
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverter(await payloadCodecFromConfig(config)),
+  });
+  const tq = { temporalAddress: s.temporalAddress, namespace: config.temporal.namespace, dataDir: s.dataDir };
   const entries: Entry[] = [];
 
   // ---- 1. status poll vs the bare route -------------------------------------------

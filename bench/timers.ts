@@ -17,6 +17,7 @@ import protos from '@temporalio/proto';
 import { loadConfig } from '../config';
 import type { Principal } from '../core/principal';
 import { PROJECT_ROOT } from '../temporal/binaries';
+import { dataConverter, payloadCodecFromConfig } from '../temporal/data-converter';
 import { numberOf, runLoad, settleCases, type CpuGroups } from './harness';
 import { sampleRss } from './procs';
 import { round } from './stats';
@@ -51,7 +52,7 @@ export async function runTimersBench(opts: { quick: boolean; onSystem: (s: Syste
   const s = await startSystem({ env: { WORKER_MAX_CACHED_WORKFLOWS: String(cacheSize) } });
   opts.onSystem(s);
   const config = loadConfig(s.env);
-  const tq = { temporalAddress: s.temporalAddress, namespace: config.temporal.namespace };
+  const tq = { temporalAddress: s.temporalAddress, namespace: config.temporal.namespace, dataDir: s.dataDir };
   const groups: CpuGroups = (loadPid) => () => ({ worker: [s.worker.process.pid!], temporal: s.serverPids().temporal, load: loadPid ? [loadPid] : [] });
   const rss = async () => mb(await sampleRss(s.worker.process.pid!));
   const touchAll = async (ids: string[]) => {
@@ -73,7 +74,11 @@ export async function runTimersBench(opts: { quick: boolean; onSystem: (s: Syste
   const filing = { perSecond: round(started.result.perSecond, 1), secondsUntilProjected: round((performance.now() - t) / 1000, 1) };
   say(`  started and projected in ${filing.secondsUntilProjected} s`);
 
-  const temporal = new Client({ connection: await Connection.connect({ address: s.temporalAddress }), namespace: config.temporal.namespace });
+  const temporal = new Client({
+    connection: await Connection.connect({ address: s.temporalAddress }),
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverter(await payloadCodecFromConfig(config)),
+  });
   const sample = ids.filter((_, i) => i % Math.ceil(cases / 20) === 0);
   const withTimer = (await Promise.all(sample.map(async (id) => pendingTimer((await temporal.workflow.getHandle(id).fetchHistory()).events ?? [])))).filter(Boolean).length;
   await temporal.connection.close();

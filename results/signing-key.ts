@@ -4,10 +4,10 @@
  * Configured as RESULT_SIGNING_KEY; outside production a development key is made once
  * under DATA_DIR and shared by every process using that directory.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from '../config';
+import { keptDevelopmentSecret } from '../lib/development-secret';
 
 export interface ResultSigner {
   /** ECDSA signs SHA-256 of the bytes (DER signature), Ed25519 the bytes themselves. */
@@ -49,20 +49,9 @@ export async function resultSignerFromConfig(config: Config): Promise<ResultSign
   return signerFromPem(await developmentKey(config.results.keyDir));
 }
 
-async function developmentKey(dir: string): Promise<string> {
-  const file = path.join(dir, 'key.pem');
-  const existing = await readFile(file, 'utf8').catch(() => undefined);
-  if (existing) return existing;
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  // Several processes may get here at once: the key appears whole (a hard link), the first one wins.
-  const staged = `${file}.${randomUUID()}`;
-  await writeFile(staged, pem, { mode: 0o600 });
-  await link(staged, file)
-    .catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    })
-    .finally(() => rm(staged, { force: true }));
-  return readFile(file, 'utf8');
+function developmentKey(dir: string): Promise<string> {
+  return keptDevelopmentSecret(path.join(dir, 'key.pem'), () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  });
 }

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { mintToken } from '../accounts/tokens';
 import { ConfigError, loadConfig, localApiUrl, withEndpoints, type Config } from '../config';
 import { connectDatabase, migrateDatabase, postgresLocation, type Db } from '../db/client';
 import { EmbeddedPostgresError, startEmbeddedPostgres } from '../db/embedded';
@@ -19,6 +20,7 @@ import { startLocalSinks, type LocalSinks } from '../notifications/sinks/local-s
 import { startServer } from '../server';
 import { findBinary } from '../temporal/binaries';
 import { connectTemporal, connectWorkerConnection } from '../temporal/connection';
+import { startCodecRelay, type CodecRelay } from '../temporal/dev-codec-relay';
 import { startDevServer } from '../temporal/dev-server';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes, removeRetiredSearchAttributes } from '../temporal/search-attributes';
@@ -100,7 +102,27 @@ async function assertPortsFree(config: Config): Promise<void> {
   await Promise.all(checks);
 }
 
-async function startTemporal(config: Config, logger: Logger) {
+/**
+ * The embedded Web UI decodes payloads through a loopback relay that calls the API's codec
+ * endpoint as an administrator (the development UI has no sign-in to pass a token of its
+ * own). Outside production, and only where this process can mint tokens.
+ */
+async function startUiCodecRelay(config: Config, lifecycle: Lifecycle): Promise<CodecRelay | undefined> {
+  if (config.temporal.address || config.env === 'production' || !config.auth.jwtSecret) return undefined;
+  let minted: { token: Promise<string>; renewAt: number } | undefined;
+  const adminToken = () => {
+    if (!minted || Date.now() > minted.renewAt) {
+      minted = { token: mintToken(config.auth, { id: 'temporal-web-ui', role: 'admin' }, '10m'), renewAt: Date.now() + 5 * 60_000 };
+    }
+    return minted.token;
+  };
+  const ui = config.temporal.devUiPort;
+  const relay = await startCodecRelay({ uiOrigins: [`http://localhost:${ui}`, `http://127.0.0.1:${ui}`], adminToken });
+  lifecycle.add('Web UI codec relay', () => relay.close());
+  return relay;
+}
+
+async function startTemporal(config: Config, logger: Logger, codecEndpoint: string | undefined) {
   const cli = findBinary('temporal', config.temporal.cliPath);
   if (!cli) {
     throw new StartError(
@@ -112,6 +134,7 @@ async function startTemporal(config: Config, logger: Logger) {
     cliPath: cli,
     port: config.temporal.devPort,
     uiPort: config.temporal.devUiPort,
+    codecEndpoint,
     dbFile: path.join(config.dataDir, 'temporal', 'temporal.sqlite'),
     log: (line) => logger.debug({ server: 'temporal' }, line),
   }).catch((err: unknown) => {
@@ -142,9 +165,10 @@ async function startPostgres(config: Config, logger: Logger) {
 
 /** Starts the servers that have no address in the config, both at once. */
 async function startEmbeddedServers(config: Config, logger: Logger, lifecycle: Lifecycle) {
+  const codecRelay = await startUiCodecRelay(config, lifecycle);
   const [postgres, temporal] = await Promise.allSettled([
     config.db.url ? undefined : startPostgres(config, logger),
-    config.temporal.address ? undefined : startTemporal(config, logger),
+    config.temporal.address ? undefined : startTemporal(config, logger, codecRelay?.url),
   ]);
   // Registered before failures are raised, so that the one that did start is stopped.
   if (postgres.status === 'fulfilled' && postgres.value) lifecycle.add('embedded Postgres', postgres.value.stop);
@@ -158,6 +182,7 @@ async function startEmbeddedServers(config: Config, logger: Logger, lifecycle: L
     }),
     uiUrl: temporal.status === 'fulfilled' && temporal.value ? temporal.value.uiUrl : config.temporal.uiUrl,
     postgresDataDir: postgres.status === 'fulfilled' ? postgres.value?.dataDir : undefined,
+    codecRelay,
   };
 }
 
@@ -247,7 +272,7 @@ function supervisorsLine(config: Config): string {
 
 function banner(
   config: Config,
-  opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; postgresDataDir?: string; sinks: LocalSinks; workerMetricsUrl?: string },
+  opts: { apiPort: number; uiUrl: string; embeddedTemporal: boolean; postgresDataDir?: string; sinks: LocalSinks; workerMetricsUrl?: string; codecRelayUrl?: string },
 ): string {
   const api = (config.http.publicUrl ?? localApiUrl(config.http.host, opts.apiPort)).replace(/\/$/, '');
   const t = config.temporal;
@@ -257,6 +282,11 @@ function banner(
     `  API              ${api}`,
     `  OpenAPI docs     ${api}/docs   (document: ${api}/docs/json)`,
     `  Temporal Web UI  ${opts.uiUrl}${opts.embeddedTemporal ? '' : '   (TEMPORAL_UI_URL)'}`,
+    `                   ${
+      opts.codecRelayUrl
+        ? `payloads decoded through ${opts.codecRelayUrl} → ${api}/codec as an admin (development relay)`
+        : `payloads encrypted; the UI decodes them with ${api}/codec and an admin's token (see README "Personal data in Temporal")`
+    }`,
     `  Temporal         ${t.address}, namespace ${t.namespace}, task queue ${t.taskQueue}` +
       (opts.embeddedTemporal ? `, dev server, history in ${path.join(config.dataDir, 'temporal')}` : ''),
     `  Postgres         ${postgresLocation(config.db.url!)}` +
@@ -295,7 +325,7 @@ async function withSigningAuthority(config: Config, logger: Logger): Promise<Con
 async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
   await assertPortsFree(base);
   const embedded = await startEmbeddedServers(base, logger, lifecycle);
-  const { uiUrl, postgresDataDir } = embedded;
+  const { uiUrl, postgresDataDir, codecRelay } = embedded;
   const sinks = await startLocalSinks(await withSigningAuthority(embedded.config, logger));
   lifecycle.add('local sinks', () => sinks.close());
   lifecycle.checkpoint();
@@ -324,8 +354,9 @@ async function start(base: Config, logger: Logger, lifecycle: Lifecycle): Promis
 
   const address = app.server.address();
   const apiPort = typeof address === 'object' && address ? address.port : config.http.port;
+  if (codecRelay) codecRelay.target = localApiUrl(config.http.host, apiPort);
   process.stdout.write(
-    `${banner(config, { apiPort, uiUrl, embeddedTemporal: !base.temporal.address, postgresDataDir, sinks, workerMetricsUrl })}\n`,
+    `${banner(config, { apiPort, uiUrl, embeddedTemporal: !base.temporal.address, postgresDataDir, sinks, workerMetricsUrl, codecRelayUrl: codecRelay?.url })}\n`,
   );
 }
 

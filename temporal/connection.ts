@@ -3,6 +3,8 @@ import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { Config } from '../config';
+import { dataConverter } from './data-converter';
+import type { AesGcmPayloadCodec } from './payload-codec';
 
 /** TLS / API-key options shared by the client and the worker's native connection. */
 function connectionOptions(config: Config, address: string): ConnectionOptions & NativeConnectionOptions {
@@ -55,8 +57,9 @@ export async function connectTemporal(config: Config, address: string): Promise<
   });
 }
 
-export async function connectClient(config: Config, address: string): Promise<Client> {
-  return new Client({ connection: await connectTemporal(config, address), namespace: config.temporal.namespace });
+/** A client whose payloads the codec encrypts and decrypts: every client of the cases needs one. */
+export async function connectClient(config: Config, address: string, codec: AesGcmPayloadCodec): Promise<Client> {
+  return new Client({ connection: await connectTemporal(config, address), namespace: config.temporal.namespace, dataConverter: dataConverter(codec) });
 }
 
 export async function connectWorkerConnection(config: Config, address: string): Promise<NativeConnection> {

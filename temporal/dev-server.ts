@@ -38,6 +38,8 @@ export async function startDevServer(opts: {
   port: number;
   uiPort?: number;
   dbFile?: string;
+  /** The Web UI's codec server (`--ui-codec-endpoint`): the UI decodes payloads through it. */
+  codecEndpoint?: string;
   /** `--dynamic-config-value KEY=VALUE` pairs, e.g. `{ 'limit.historyCount.suggestContinueAsNew': 60 }` (values as JSON). */
   dynamicConfig?: Record<string, unknown>;
   log?: (line: string) => void;
@@ -56,6 +58,7 @@ export async function startDevServer(opts: {
     '--log-level',
     'warn',
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.uiPort && opts.codecEndpoint ? ['--ui-codec-endpoint', opts.codecEndpoint] : []),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile, ...SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p])] : []),
     ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
     ...Object.entries(SEARCH_ATTRIBUTE_DECLARATIONS).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),

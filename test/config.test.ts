@@ -18,7 +18,23 @@ const PRODUCTION = {
   RESULT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   PUBLIC_URL: 'https://cases.example.ru',
   METRICS_TOKEN: 'g'.repeat(16),
+  PAYLOAD_CODEC_KEYS: `2026-12:${Buffer.alloc(32, 7).toString('base64')}`,
+  QES_TRUSTED_CA_FILE: '/etc/citizen-cases/accredited-ca.pem',
+  API_DOCS_UI: 'false',
 };
+
+/** The development defaults of config.ts, which production must refuse even when set explicitly. */
+const DEVELOPMENT_DEFAULTS = {
+  AUTH_JWT_SECRET: 'dev-only-insecure-secret-change-me-please',
+  PAYMENT_WEBHOOK_SECRET: 'dev-only-payment-webhook-secret',
+  BANK_WEBHOOK_SECRET: 'dev-only-bank-webhook-secret',
+  CODE_HMAC_SECRET: 'dev-only-one-time-code-hmac-secret-change-me',
+  SMS_GATEWAY_SECRET: 'dev-only-sms-gateway-secret',
+  PUSH_GATEWAY_SECRET: 'dev-only-push-gateway-secret',
+};
+
+/** The variables a refusal names, in its order. */
+const named = (error: ConfigError) => [...error.message.matchAll(/^\s+(\w+): /gm)].map((m) => m[1]);
 
 /** The ConfigError that loading `env` throws; fails the test when it loads. */
 function refusal(env: NodeJS.ProcessEnv): ConfigError {
@@ -79,18 +95,65 @@ describe('loadConfig', () => {
     expect(refusal({ NODE_ENV: 'production', ...withoutJwt }).message).toContain('AUTH_JWT_SECRET');
   });
 
-  it('accepts production with its secrets, or an identity provider instead of a token secret', () => {
-    expect(loadConfig({ NODE_ENV: 'production', ...PRODUCTION }).auth.jwtSecret).toBe(PRODUCTION.AUTH_JWT_SECRET);
-    const withJwks = loadConfig({
-      NODE_ENV: 'production',
-      ...PRODUCTION,
-      AUTH_JWT_SECRET: undefined,
-      AUTH_JWKS_URL: 'https://id.example.ru/.well-known/jwks.json',
-    });
-    expect(withJwks.auth.jwtSecret).toBeUndefined();
+  it('refuses production with the simulated registry even when everything else is its own, or an identity provider replaces the token secret', () => {
+    // Only the simulated registry exists so far: production starts once a real adapter is configured.
+    expect(named(refusal({ NODE_ENV: 'production', ...PRODUCTION }))).toEqual(['REGISTRY_ADAPTER']);
+    const withJwks = { ...PRODUCTION, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example.ru/.well-known/jwks.json' };
+    expect(named(refusal({ NODE_ENV: 'production', ...withJwks }))).toEqual(['REGISTRY_ADAPTER']);
+    expect(refusal({ NODE_ENV: 'production', ...PRODUCTION }).message).toMatch(/^\s+REGISTRY_ADAPTER: the simulated state registry is refused when NODE_ENV=production/m);
   });
 
-  it('reads the supervisors of each desk, with the development cast by default and nobody in production', () => {
+  it('refuses production with a development secret, the simulated registry, the development authority, an unflagged Swagger UI and no payload key, naming each at once', () => {
+    const env = { NODE_ENV: 'production', ...PRODUCTION, ...DEVELOPMENT_DEFAULTS, QES_TRUSTED_CA_FILE: undefined, API_DOCS_UI: undefined, PAYLOAD_CODEC_KEYS: undefined };
+    const error = refusal(env);
+    expect(named(error).sort()).toEqual(
+      [...Object.keys(DEVELOPMENT_DEFAULTS), 'REGISTRY_ADAPTER', 'QES_TRUSTED_CA_FILE', 'API_DOCS_UI', 'PAYLOAD_CODEC_KEYS'].sort(),
+    );
+    for (const variable of Object.keys(DEVELOPMENT_DEFAULTS)) {
+      expect(error.message).toContain(`${variable}: is the development default; production needs a secret of its own`);
+    }
+    expect(error.message).toMatch(/^\s+QES_TRUSTED_CA_FILE: required when NODE_ENV=production: the development certification authority/m);
+    expect(error.message).toMatch(/^\s+API_DOCS_UI: required when NODE_ENV=production: true to serve the Swagger UI/m);
+    expect(error.message).toMatch(/^\s+PAYLOAD_CODEC_KEYS: required when NODE_ENV=production/m);
+  });
+
+  it('serves the Swagger UI outside production unless told not to, and in production only when told to', () => {
+    expect(loadConfig({}).http.docsUi).toBe(true);
+    expect(loadConfig({ API_DOCS_UI: 'false' }).http.docsUi).toBe(false);
+    expect(named(refusal({ NODE_ENV: 'production', ...PRODUCTION, API_DOCS_UI: 'true' }))).toEqual(['REGISTRY_ADAPTER']);
+    expect(refusal({ API_DOCS_UI: 'yes' }).message).toMatch(/^\s+API_DOCS_UI: /m);
+  });
+
+  it('reads the payload keys, the first one encrypting, and refuses a malformed one without quoting it', () => {
+    const current = Buffer.alloc(32, 1).toString('base64');
+    const old = Buffer.alloc(32, 2).toString('base64');
+    const { keys } = loadConfig({ PAYLOAD_CODEC_KEYS: ` 2026-12:${current}, 2026-06:${old} ` }).temporal.codec;
+    expect(keys?.map((k) => [k.id, k.key.toString('base64')])).toEqual([['2026-12', current], ['2026-06', old]]);
+    expect(loadConfig({}).temporal.codec.keys).toBeUndefined();
+    const short = Buffer.alloc(16, 3).toString('base64');
+    for (const [value, problem] of [
+      [`2026-12:${short}`, 'key "2026-12": expected 32 bytes in base64'],
+      [`2026-12:${current}!`, 'key "2026-12": expected 32 bytes in base64'],
+      [current, 'key 1: expected id:base64-key'],
+      [`2026-12:${current},2026-12:${old}`, 'key "2026-12" is named twice'],
+      [' , ', 'expected at least one id:base64-key'],
+    ]) {
+      const message = refusal({ PAYLOAD_CODEC_KEYS: value }).message;
+      expect(message).toContain(`PAYLOAD_CODEC_KEYS: ${problem}`);
+      for (const secret of [current, short, old]) expect(message).not.toContain(secret);
+    }
+  });
+
+  it('lets the Web UI call the codec endpoint from the origin of TEMPORAL_UI_URL, or from the origins named', () => {
+    expect(loadConfig({}).temporal.codec.corsOrigins).toEqual([]);
+    expect(loadConfig({ TEMPORAL_UI_URL: 'https://temporal.example.ru/ui' }).temporal.codec.corsOrigins).toEqual(['https://temporal.example.ru']);
+    expect(loadConfig({ TEMPORAL_UI_URL: 'https://temporal.example.ru', CODEC_CORS_ORIGINS: 'https://ops.example.ru' }).temporal.codec.corsOrigins).toEqual([
+      'https://ops.example.ru',
+    ]);
+    expect(refusal({ CODEC_CORS_ORIGINS: 'ops.example.ru' }).message).toMatch(/^\s+CODEC_CORS_ORIGINS: /m);
+  });
+
+  it('reads the supervisors of each desk, with the development cast by default', () => {
     expect(loadConfig({ AGENCY_SUPERVISORS: ' mvd: rita, olga ;fns:fedor;appeals:anna;' }).inbox.supervisors).toEqual({
       mvd: ['rita', 'olga'],
       fns: ['fedor'],
@@ -98,7 +161,6 @@ describe('loadConfig', () => {
     });
     expect(loadConfig({}).inbox.supervisors).toMatchObject({ mvd: ['sam'], appeals: ['anna'] });
     expect(loadConfig({ AGENCY_SUPERVISORS: '' }).inbox.supervisors).toEqual({});
-    expect(loadConfig({ NODE_ENV: 'production', ...PRODUCTION }).inbox.supervisors).toEqual({});
   });
 
   it.each([['mvd rita'], ['MVD:rita'], ['mvd:'], ['mvd:rita,'], ['mvd:ri ta'], ['mvd:agency:x'], ['mvd:rita;mvd:olga']])(
@@ -123,8 +185,6 @@ describe('loadConfig', () => {
     const dev = loadConfig({ PORT: '3100' });
     expect(dev.payments).toEqual({ payeeCode: '00000000', devProvider: true, pageUrl: 'http://127.0.0.1:3100/dev/pay/{paymentId}' });
     expect(loadConfig({ DEV_PAYMENT_PROVIDER: 'false' }).payments).toMatchObject({ devProvider: false, pageUrl: undefined });
-    const prod = loadConfig({ NODE_ENV: 'production', ...PRODUCTION });
-    expect(prod.payments).toEqual({ payeeCode: '12345678', devProvider: false, pageUrl: PRODUCTION.PAYMENT_PAGE_URL });
     expect(refusal({ NODE_ENV: 'production', ...PRODUCTION, DEV_PAYMENT_PROVIDER: 'true' }).message).toMatch(/^\s+DEV_PAYMENT_PROVIDER: .*refused/m);
     expect(refusal({ PAYMENT_PAGE_URL: 'https://pay.example.ru/uin' }).message).toMatch(/^\s+PAYMENT_PAGE_URL: must contain \{paymentId\}/m);
     expect(refusal({ PAYMENT_PAYEE_CODE: '1234' }).message).toMatch(/^\s+PAYMENT_PAYEE_CODE: /m);

@@ -17,6 +17,7 @@ import { createLocalStorage } from '../documents/local-storage';
 import { sniffContentType } from '../documents/sniff';
 import type { DocumentStorage } from '../documents/storage';
 import { receiveDocument, safeFileName, type UploadPart } from '../documents/upload';
+import { TEST_PAYLOAD_CODEC_KEYS, testDataConverter } from './support/codec';
 import { createTestDatabase, type TestDatabase } from './support/db';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(3000, 0x20), Buffer.from('\n%%EOF\n')]);
@@ -127,13 +128,20 @@ describe('documents over HTTP', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'documents-http-'));
     database = await createTestDatabase();
-    config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: database.url, TEMPORAL_ADDRESS: inject('temporalAddress') });
+    config = loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      PAYLOAD_CODEC_KEYS: TEST_PAYLOAD_CODEC_KEYS,
+    });
     connection = await Connection.connect({ address: config.temporal.address });
     storage = await createLocalStorage(config.documents.dir);
     app = await buildApp({
       config,
       database,
-      temporal: new Client({ connection, namespace: config.temporal.namespace }),
+      temporal: new Client({ connection, namespace: config.temporal.namespace, dataConverter: testDataConverter }),
       storage,
       logger: pino({ level: 'silent' }),
     });

@@ -51,9 +51,9 @@ describe('the OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 
-  it('declares 503 wherever Postgres or Temporal can be away, not on the liveness probe or the scrape', () => {
+  it('declares 503 wherever Postgres or Temporal can be away, not on the liveness probe, the scrape or the codec endpoint', () => {
     const without = operations.filter(({ op }) => !('503' in op.responses)).map(({ name }) => name);
-    expect(without.sort()).toEqual(['GET /healthz', 'GET /metrics']);
+    expect(without.sort()).toEqual(['GET /healthz', 'GET /metrics', 'POST /codec/decode', 'POST /codec/encode']);
   });
 
   it('declares 429 where the rate limit applies and not on the health probes', () => {

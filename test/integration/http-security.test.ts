@@ -1,5 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
 import type { Principal } from '../../core/principal';
+import { createLocalStorage } from '../../documents/local-storage';
 import { timelineOf } from '../support/http';
 import { alice } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
@@ -44,6 +50,28 @@ describe('with the defaults', () => {
     expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(res.headers).not.toHaveProperty('access-control-allow-origin');
     expect(res.headers).not.toHaveProperty('strict-transport-security');
+  });
+
+  it('serves the Swagger UI unless API_DOCS_UI=false, and the OpenAPI document either way', async () => {
+    expect((await stack.app.inject({ method: 'GET', url: '/docs' })).headers['content-type']).toMatch(/^text\/html/);
+    const dir = await mkdtemp(path.join(tmpdir(), 'cases-docs-'));
+    const quiet = await buildApp({
+      config: { ...stack.config, http: { ...stack.config.http, docsUi: false } },
+      database: stack.database,
+      temporal: stack.client,
+      storage: await createLocalStorage(dir),
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      expect((await quiet.inject({ method: 'GET', url: '/docs' })).statusCode).toBe(404);
+      expect((await quiet.inject({ method: 'GET', url: '/docs/static/index.html' })).statusCode).toBe(404);
+      const document = await quiet.inject({ method: 'GET', url: '/docs/json' });
+      expect(document.statusCode).toBe(200);
+      expect(document.json().paths).toHaveProperty('/cases');
+    } finally {
+      await quiet.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives a made-up Authorization header no allowance of its own: anonymous callers are counted by address', async () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulatedRegistry } from '../../identity/registry';
 import { createX509Verifier } from '../../signatures/verifier';
 import { createTestCa, issueTestCertificate, type TestCa } from '../support/certificates';
-import { recordHistory } from '../support/histories';
+import { testPayloadCodec } from '../support/codec';
+import { historyText, recordHistory } from '../support/histories';
 import { lastCode, lastLetterCode, post, withToken } from '../support/http';
 import { startStack, testService, type Stack } from '../support/stack';
 
@@ -166,7 +167,7 @@ describe('raising an account to standard', () => {
     const relogin = await post(stack, undefined, '/auth/login', { login: '+79125551001', password: 'Secret123' });
     expect(relogin.json().level).toBe('standard');
     // No personal data in the workflow's history: the check reads it from the database.
-    const history = JSON.stringify(await stack.client.workflow.getHandle(`case-${number}`).fetchHistory());
+    const history = await historyText(stack.client, number, { codec: testPayloadCodec });
     expect(history).not.toMatch(/112-233-445|123456/);
     await recordHistory(stack.client, number, 'standard-upgrade-confirmed');
   });
@@ -290,7 +291,7 @@ describe('raising an account to confirmed', () => {
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json()).toMatchObject({ accepted: true, status: 'confirmed' });
     // The address stays with the account, out of the workflow's history.
-    const history = JSON.stringify(await stack.client.workflow.getHandle(`case-${number}`).fetchHistory());
+    const history = await historyText(stack.client, number, { codec: testPayloadCodec });
     expect(history).not.toContain('Невский');
     const rows = await stack.database.sql`select type from journal where case_number = ${number} order by seq`;
     expect(rows.filter((r) => r.type === 'code_rejected')).toHaveLength(1);

@@ -27,8 +27,10 @@ import { resultDocumentsFromConfig } from '../../results/from-config';
 import { verifierFromConfig } from '../../signatures/from-config';
 import type { SignatureVerifier } from '../../signatures/verifier';
 import { connectTemporal } from '../../temporal/connection';
+import { dataConverter, payloadCodecFromConfig } from '../../temporal/data-converter';
 import { installTemporalRuntime } from '../../temporal/runtime';
 import { WORKFLOWS_PATH, workerOptions } from '../../worker';
+import { TEST_PAYLOAD_CODEC_KEYS } from './codec';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export { testService } from './fixtures';
@@ -115,6 +117,8 @@ export async function startStack(
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
     CODE_RESEND_COOLDOWN_SECONDS: '0',
     CODE_DAILY_CAP: '1000',
+    // Worker processes get it too (workerEnv): the stack's cases are encrypted with the test key.
+    PAYLOAD_CODEC_KEYS: TEST_PAYLOAD_CODEC_KEYS,
     // Worker processes of a test, several at once, would contend for the default ports.
     WORKER_METRICS_PORT: '0',
     TEMPORAL_METRICS_PORT: '0',
@@ -136,7 +140,9 @@ export async function startStack(
   const skipping = opts.timeSkipping;
   // The API's own connection options: the fault tests see the timeouts production has.
   const connection = skipping ? undefined : await connectTemporal(config, config.temporal.address!);
-  const client = skipping ? skipping.client : new Client({ connection, namespace: config.temporal.namespace });
+  const payloadCodec = await payloadCodecFromConfig(config);
+  // A time-skipping environment's client encrypts with the same test key (createTimeSkippingEnv).
+  const client = skipping ? skipping.client : new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(payloadCodec) });
   const nativeConnection = skipping ? skipping.nativeConnection : await NativeConnection.connect({ address: config.temporal.address });
   const real = createActivities({
     db: database.db,
@@ -155,11 +161,12 @@ export async function startStack(
     connection: nativeConnection,
     namespace: config.temporal.namespace,
     workflowBundle: await workflowBundle(),
+    dataConverter: dataConverter(payloadCodec),
     activities: opts.wrapActivities ? opts.wrapActivities(real) : real,
   });
   const running = worker?.run();
   const storage = await createLocalStorage(config.documents.dir);
-  const app = await buildApp({ config, database, temporal: client, storage, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const app = await buildApp({ config, database, temporal: client, storage, payloadCodec, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await app.ready();
   if (opts.listen) await app.listen({ host: config.http.host, port: config.http.port });
 

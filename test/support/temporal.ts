@@ -40,6 +40,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import type { Activities } from '../../activities';
 import { ensureSearchAttributes } from '../../temporal/search-attributes';
 import { WORKFLOWS_PATH, workerOptions } from '../../worker';
+import { testDataConverter } from './codec';
 
 const LOG_LEVEL = (process.env.TEST_LOG_LEVEL?.toUpperCase() ?? 'WARN') as LogLevel;
 
@@ -60,6 +61,7 @@ installQuietRuntime();
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServerPath') } },
+    client: { dataConverter: testDataConverter },
   });
   // Workflows upsert the case search attributes on every change; the server must know them.
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
@@ -91,6 +93,7 @@ export async function createTestWorker(
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter,
     activities,
   });
 }

@@ -175,6 +175,8 @@ const schema = z
     CORS_ORIGINS: listOf('an origin such as https://portal.example.ru', isOrigin).default([]),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    /** How long an Idempotency-Key and its answer are kept; a key older than this starts a new request. */
+    IDEMPOTENCY_KEY_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
 
     /** Bearer secret a scraper sends for /metrics; unset outside production: metrics are open. */
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -231,6 +233,8 @@ function toConfig(env: z.infer<typeof schema>) {
       /** Fastify's trustProxy: only these proxies may say who the client is. */
       trustedProxies: env.TRUSTED_PROXIES,
       corsOrigins: env.CORS_ORIGINS,
+      /** Acting requests' Idempotency-Keys (api/idempotency.ts) are kept this long. */
+      idempotencyRetentionHours: env.IDEMPOTENCY_KEY_RETENTION_HOURS,
     },
     temporal: {
       /** undefined: run an embedded dev server */

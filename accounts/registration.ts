@@ -8,6 +8,7 @@ import { checkPassword, checkPhone } from '../core/identity-checks';
 import type { Db } from '../db/client';
 import { insertPendingAccount } from '../db/queries/accounts';
 import { allocateCaseNumber, getCase } from '../db/queries/cases';
+import { uuidFromSeed } from '../lib/derived-uuid';
 import { startCaseWorkflow } from '../temporal/start-case';
 import { codeIssuedUpdate, enterCodeUpdate, registrationWorkflow, restartUpdate, type CodeAnswer } from '../workflows/identity-registration';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
@@ -45,7 +46,9 @@ function registrationErrors(req: RegistrationRequest): { errors: FieldError[]; p
 
 /**
  * Opens a registration: a pending account and the workflow that confirms its contact
- * with a one-time code. Answers once the code is on its way.
+ * with a one-time code. Answers once the code is on its way. Under an idempotency key
+ * the account's id and the case number derive from it: a retry finds what an earlier
+ * attempt made.
  */
 export async function startRegistration(
   ctx: RegistrationContext & { config: Config },
@@ -53,7 +56,7 @@ export async function startRegistration(
 ): Promise<CodeAnswer & { accountId: string }> {
   const { errors, phone, email } = registrationErrors(req);
   if (errors.length) throw invalid('the registration is invalid', errors);
-  const accountId = randomUUID();
+  const accountId = ctx.idempotencyKey ? uuidFromSeed(ctx.idempotencyKey) : randomUUID();
   const created = await insertPendingAccount(ctx.db, {
     id: accountId,
     name: req.name.trim(),
@@ -64,7 +67,7 @@ export async function startRegistration(
   if (!created.created) {
     throw conflict(`this ${created.taken === 'phone' ? 'phone number' : 'e-mail'} already belongs to an account; sign in or restore access`);
   }
-  const allocation = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: accountId });
+  const allocation = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: accountId, idempotencyKey: ctx.idempotencyKey });
   const channels: CodeChannel[] = [...(phone ? (['sms'] as const) : []), ...(email ? (['email'] as const) : [])];
   const answer = await startCaseWorkflow(ctx.temporal, {
     workflow: registrationWorkflow,
@@ -93,7 +96,13 @@ export async function startRegistration(
   return { ...answer, accountId };
 }
 
-type RegistrationContext = { db: Db; temporal: Client; meta: Omit<ActionMeta, 'actor'> };
+type RegistrationContext = {
+  db: Db;
+  temporal: Client;
+  meta: Omit<ActionMeta, 'actor'>;
+  /** The request's action key (api/idempotency.ts): the same request again acts once. */
+  idempotencyKey?: string;
+};
 
 /**
  * The registration's workflow, for the account that started it: before the code is
@@ -115,7 +124,7 @@ export async function enterRegistrationCode(
   req: { accountId: string; code: string },
 ): Promise<CodeAnswer> {
   const handle = await registrationOf(ctx, number, req.accountId);
-  const answer = await handle.executeUpdate(enterCodeUpdate, { args: [{ code: req.code }, asApplicant(ctx, req.accountId)] });
+  const answer = await handle.executeUpdate(enterCodeUpdate, { args: [{ code: req.code }, asApplicant(ctx, req.accountId)], updateId: ctx.idempotencyKey });
   if (!answer.accepted) {
     throw invalid(
       answer.status === 'locked' ? 'wrong code; the attempt is now locked, restart it' : `wrong code; ${answer.attemptsLeft} attempt(s) left`,
@@ -132,5 +141,5 @@ export async function restartRegistration(
   req: { accountId: string; channel?: CodeChannel },
 ): Promise<CodeAnswer> {
   const handle = await registrationOf(ctx, number, req.accountId);
-  return handle.executeUpdate(restartUpdate, { args: [{ channel: req.channel }, asApplicant(ctx, req.accountId)] });
+  return handle.executeUpdate(restartUpdate, { args: [{ channel: req.channel }, asApplicant(ctx, req.accountId)], updateId: ctx.idempotencyKey });
 }

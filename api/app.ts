@@ -18,6 +18,7 @@ import { trustFromConfig, verifierFromConfig } from '../signatures/from-config';
 import type { CertificateTrust, SignatureVerifier } from '../signatures/verifier';
 import { registerAuth } from './auth';
 import { registerContract } from './contract';
+import { REPLAYED_HEADER, registerIdempotency } from './idempotency';
 import { measureRequests } from './http-metrics';
 import { caseNumberOf, problemSchema, sendProblem } from './problem';
 import { appealRoutes } from './routes/appeals';
@@ -93,6 +94,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   app.addSchema(problemSchema);
   app.setErrorHandler((err, request, reply) => sendProblem(request, reply, err));
   registerContract(app);
+  registerIdempotency(app);
   measureRequests(app);
   app.addHook('preValidation', async (request) => {
     // An action with nothing to say may be posted without a body.
@@ -128,7 +130,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   if (deps.config.http.corsOrigins.length) {
     await app.register(cors, {
       origin: deps.config.http.corsOrigins,
-      exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
+      exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id', REPLAYED_HEADER],
       maxAge: 600,
     });
   }

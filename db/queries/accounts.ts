@@ -6,7 +6,10 @@ import { accounts, identitySignatures, identitySubmissions } from '../schema';
 
 export type AccountRow = typeof accounts.$inferSelect;
 
-/** Creates a pending account, or says which contact already belongs to another one. */
+/**
+ * Creates a pending account, or says which contact already belongs to another one. An
+ * account with this id already there is the one a retried registration made: created.
+ */
 export async function insertPendingAccount(
   db: Db,
   a: { id: string; name: string; phone?: string; email?: string; passwordHash: string },
@@ -17,11 +20,12 @@ export async function insertPendingAccount(
     .onConflictDoNothing()
     .returning({ id: accounts.id });
   if (inserted.length) return { created: true };
-  const [clash] = await db
-    .select({ phone: accounts.phone })
+  const clashes = await db
+    .select({ id: accounts.id, phone: accounts.phone })
     .from(accounts)
-    .where(or(a.phone ? eq(accounts.phone, a.phone) : undefined, a.email ? eq(accounts.email, a.email) : undefined));
-  return { created: false, taken: a.phone && clash?.phone === a.phone ? 'phone' : 'email' };
+    .where(or(eq(accounts.id, a.id), a.phone ? eq(accounts.phone, a.phone) : undefined, a.email ? eq(accounts.email, a.email) : undefined));
+  if (clashes.some((c) => c.id === a.id)) return { created: true };
+  return { created: false, taken: a.phone && clashes.some((c) => c.phone === a.phone) ? 'phone' : 'email' };
 }
 
 export async function findAccountByLogin(db: Db, login: string): Promise<AccountRow | undefined> {
@@ -41,12 +45,12 @@ export async function setPostalAddress(db: Db, id: string, postalAddress: string
   await db.update(accounts).set({ postalAddress, updatedAt: new Date().toISOString() }).where(eq(accounts.id, id));
 }
 
+/** Stores a signature to be checked; an id given (a retried request's) is stored once. */
 export async function saveIdentitySignature(
   db: Db,
-  s: { caseNumber: string; accountId: string; certificatePem: string; signature: string },
+  { id = randomUUID(), ...s }: { id?: string; caseNumber: string; accountId: string; certificatePem: string; signature: string },
 ): Promise<string> {
-  const id = randomUUID();
-  await db.insert(identitySignatures).values({ id, ...s });
+  await db.insert(identitySignatures).values({ id, ...s }).onConflictDoNothing({ target: identitySignatures.id });
   return id;
 }
 

@@ -164,7 +164,7 @@ async function attemptOf(p: Planned): Promise<number> {
   return (row?.attempt as number | undefined) ?? 0;
 }
 
-it('acts once on every request cut off by the kill, whether the first attempt or the retry did it', { timeout: 240_000 }, async () => {
+it('acts once on every request cut off by the kill, whether the first attempt or the retry did it', { timeout: 360_000 }, async () => {
   const kinds: Kind[] = ['claim', 'decide', 'answer'];
   const planned = (
     await Promise.all(
@@ -186,15 +186,18 @@ it('acts once on every request cut off by the kill, whether the first attempt or
   const sending = (p: Planned) => send(api!.url, p, 'first').then((a) => void first.set(p, a), () => undefined);
   const inFlight = held.map(sending);
   // The held actions are in their cases, waiting for their projections, before the rest go.
-  await expect.poll(() => held.every((p) => projections.reached(p.number, p.effect)), { timeout: 30_000, interval: 20 }).toBe(true);
+  await expect.poll(() => held.every((p) => projections.reached(p.number, p.effect)), { timeout: 60_000, interval: 20 }).toBe(true);
   inFlight.push(...burst.map(sending));
-  await expect.poll(() => first.size >= ANSWERED_BEFORE_KILL, { timeout: 30_000, interval: 5 }).toBe(true);
+  await expect.poll(() => first.size >= ANSWERED_BEFORE_KILL, { timeout: 60_000, interval: 5 }).toBe(true);
+  // Every action of the burst is answered or in its case (waiting for its answer): none
+  // is still reading its case, holding one of the API's database connections.
+  await expect.poll(() => burst.every((p) => first.has(p) || projections.reached(p.number, p.effect)), { timeout: 60_000, interval: 5 }).toBe(true);
   // A slow database from here on: what the API reads of a case waits, so the last
   // requests hold their keys without having reached their cases when the API dies.
   const unlock = await lockCases();
   try {
     inFlight.push(...late.map(sending));
-    await expect.poll(async () => (await Promise.all(late.map(attemptOf))).every((a) => a === 1), { timeout: 10_000, interval: 5 }).toBe(true);
+    await expect.poll(async () => (await Promise.all(late.map(attemptOf))).every((a) => a === 1), { timeout: 30_000, interval: 5 }).toBe(true);
     await stopApi(api.child);
     api = undefined;
   } finally {
@@ -209,9 +212,9 @@ it('acts once on every request cut off by the kill, whether the first attempt or
   // The held updates stay in their cases until the retries have taken their keys over:
   // those retries then wait on the very update the dead attempt started.
   api = await startApiProcess(stack.workerEnv, await freePort());
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 120_000;
   const retrying = Promise.all(planned.map(async (p) => [p, await retry(api!.url, p, deadline)] as const));
-  await expect.poll(async () => (await Promise.all(held.map(attemptOf))).every((a) => a > 1), { timeout: 60_000, interval: 100 }).toBe(true);
+  await expect.poll(async () => (await Promise.all(held.map(attemptOf))).every((a) => a > 1), { timeout: 90_000, interval: 100 }).toBe(true);
   letGo();
   const retried = new Map(await retrying);
 

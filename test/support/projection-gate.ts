@@ -3,7 +3,8 @@ import type { Activities } from '../../activities';
 /**
  * Holds the projections of chosen cases until let go: their actions are in the case but
  * not answered (the projection is a local activity of the case's workflow task), as they
- * would be on a slow database. Records which journal entry types reached the gate.
+ * would be on a slow database. Records, for every case, which journal entry types reached
+ * its projection: an action that did is in its case.
  */
 export function projectionGate() {
   const gates = new Map<string, Promise<void>>();
@@ -14,13 +15,10 @@ export function projectionGate() {
       ...real,
       async projectCase(batch) {
         const { number } = batch.projection;
-        const gate = gates.get(number);
-        if (gate) {
-          const types = reached.get(number) ?? new Set();
-          for (const e of batch.entries) types.add(e.type);
-          reached.set(number, types);
-          await gate;
-        }
+        const types = reached.get(number) ?? new Set();
+        for (const e of batch.entries) types.add(e.type);
+        reached.set(number, types);
+        await gates.get(number);
         return real.projectCase(batch);
       },
     }),
@@ -39,7 +37,7 @@ export function projectionGate() {
     },
     /** Lets every held case go: a worker shuts down only once its activities have finished. */
     releaseAll: () => releases.forEach((release) => release()),
-    /** Whether an entry of `type` of the case is waiting at (or went through) the gate. */
+    /** Whether an entry of `type` of the case reached its projection (held or not). */
     reached: (number: string, type: string) => reached.get(number)?.has(type) ?? false,
   };
 }

@@ -241,6 +241,8 @@ const schema = z
     SIGN_IN_FREE_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
     SIGN_IN_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     SIGN_IN_LOCK_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    /** How long an Idempotency-Key and its answer are kept; a key older than this starts a new request. */
+    IDEMPOTENCY_KEY_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
 
     /** Bearer secret a scraper sends for /metrics; unset outside production: metrics are open. */
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -321,6 +323,8 @@ function toConfig(env: z.infer<typeof schema>) {
       corsOrigins: env.CORS_ORIGINS,
       /** The Swagger UI at /docs (the OpenAPI document at /docs/json is served either way). */
       docsUi: env.API_DOCS_UI === undefined ? env.NODE_ENV !== 'production' : ['true', '1'].includes(env.API_DOCS_UI),
+      /** Acting requests' Idempotency-Keys (api/idempotency.ts) are kept this long. */
+      idempotencyRetentionHours: env.IDEMPOTENCY_KEY_RETENTION_HOURS,
     },
     temporal: {
       /** undefined: run an embedded dev server */

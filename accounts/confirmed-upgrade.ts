@@ -9,6 +9,7 @@ import { actorOf } from '../core/principal';
 import type { Db } from '../db/client';
 import { getAccountName, saveIdentitySignature, setPostalAddress } from '../db/queries/accounts';
 import { allocateCaseNumber, getCase } from '../db/queries/cases';
+import { uuidFromSeed } from '../lib/derived-uuid';
 import { startCaseWorkflow } from '../temporal/start-case';
 import {
   bankResultSignal,
@@ -30,7 +31,12 @@ export interface ConfirmedUpgradeRequest {
   place: string;
 }
 
-type Context = { db: Db; temporal: Client };
+type Context = {
+  db: Db;
+  temporal: Client;
+  /** The request's action key (api/idempotency.ts): a retry finds the case or the update an earlier attempt made. */
+  idempotencyKey?: string;
+};
 /** The citizen acting on their own confirmation, and from where. */
 type CitizenContext = Context & { who: Principal; meta: Omit<ActionMeta, 'actor'> };
 
@@ -53,7 +59,7 @@ export async function startConfirmedUpgrade(
   // The address is personal data: it stays with the account, out of the workflow.
   if (req.method === 'letter') await setPostalAddress(ctx.db, ctx.who.id, req.place);
   const place = req.method === 'letter' ? 'registered letter' : req.place;
-  const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: ctx.who.id });
+  const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: ctx.who.id, idempotencyKey: ctx.idempotencyKey });
   return startCaseWorkflow(ctx.temporal, {
     workflow: confirmedUpgradeWorkflow,
     kind: 'identity',
@@ -88,7 +94,7 @@ async function ownRequest(ctx: CitizenContext, number: string) {
 /** The code from the registered letter; a wrong one is refused with the attempts left. */
 export async function enterLetterCode(ctx: CitizenContext, number: string, code: string) {
   const { handle } = await ownRequest(ctx, number);
-  const result = await handle.executeUpdate(enterLetterCodeUpdate, { args: [{ code }, { ...ctx.meta, actor: actorOf(ctx.who) }] });
+  const result = await handle.executeUpdate(enterLetterCodeUpdate, { args: [{ code }, { ...ctx.meta, actor: actorOf(ctx.who) }], updateId: ctx.idempotencyKey });
   if (!result.accepted) {
     throw invalid(
       result.status === 'locked' ? 'wrong code; the request is locked, request confirmation again' : `wrong code; ${result.attemptsLeft} attempt(s) left`,
@@ -102,11 +108,19 @@ export async function enterLetterCode(ctx: CitizenContext, number: string, code:
 export async function submitIdentitySignature(
   ctx: CitizenContext,
   number: string,
-  signature: Omit<Parameters<typeof saveIdentitySignature>[1], 'caseNumber' | 'accountId'>,
+  signature: Omit<Parameters<typeof saveIdentitySignature>[1], 'id' | 'caseNumber' | 'accountId'>,
 ) {
   const own = await ownRequest(ctx, number);
-  const submissionId = await saveIdentitySignature(ctx.db, { ...signature, caseNumber: own.number, accountId: ctx.who.id });
-  const result = await own.handle.executeUpdate(submitSignatureUpdate, { args: [{ submissionId }, { ...ctx.meta, actor: actorOf(ctx.who) }] });
+  const submissionId = await saveIdentitySignature(ctx.db, {
+    ...signature,
+    id: ctx.idempotencyKey && uuidFromSeed(ctx.idempotencyKey),
+    caseNumber: own.number,
+    accountId: ctx.who.id,
+  });
+  const result = await own.handle.executeUpdate(submitSignatureUpdate, {
+    args: [{ submissionId }, { ...ctx.meta, actor: actorOf(ctx.who) }],
+    updateId: ctx.idempotencyKey,
+  });
   if (!result.accepted) throw new Refusal(FailureType.Unprocessable, `the signature is not accepted: ${result.reason}`);
   return result;
 }
@@ -135,7 +149,7 @@ export async function inPersonRequest(db: Db, number: string) {
 /** The operator's decision on an in-person request, at the version they saw. */
 export async function decideInPerson(ctx: Context, number: string, decision: OperatorDecision, meta: ActionMeta) {
   await confirmationOf(ctx.db, number, 'in_person');
-  return ctx.temporal.workflow.getHandle(caseWorkflowId(number)).executeUpdate(operatorDecisionUpdate, { args: [decision, meta] });
+  return ctx.temporal.workflow.getHandle(caseWorkflowId(number)).executeUpdate(operatorDecisionUpdate, { args: [decision, meta], updateId: ctx.idempotencyKey });
 }
 
 /** A bank's answer, delivered to the request as a signal. */

@@ -26,7 +26,14 @@ export interface Contacts {
   phone: string | null;
 }
 
-type Ctx = { db: Db; temporal: Client; who: Principal; meta: Omit<ActionMeta, 'actor'> };
+type Ctx = {
+  db: Db;
+  temporal: Client;
+  who: Principal;
+  meta: Omit<ActionMeta, 'actor'>;
+  /** The request's action key (api/idempotency.ts): a retry finds the change or the code entry an earlier attempt made. */
+  idempotencyKey?: string;
+};
 
 const NAMED = { email: 'e-mail', sms: 'phone number' } as const;
 
@@ -62,7 +69,7 @@ export async function startContactChange(ctx: Ctx & { config: Config }, req: Con
   if (await addressHeldByAnother(ctx.db, channel, address, account.id)) throw conflict(`this ${NAMED[channel]} already belongs to another account`);
   await allowCodeSend(ctx.db, ctx.config.identity, { address });
 
-  const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: account.id });
+  const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: account.id, idempotencyKey: ctx.idempotencyKey });
   await insertContactChange(ctx.db, { caseNumber: number, accountId: account.id, channel, address });
   return startCaseWorkflow(ctx.temporal, {
     workflow: contactChangeWorkflow,
@@ -96,7 +103,7 @@ export async function enterContactCode(ctx: Ctx, number: string, code: string): 
   if (row.closedAt) throw invalidState(ENDED[row.status as keyof typeof ENDED]);
 
   const handle = ctx.temporal.workflow.getHandle(caseWorkflowId(number));
-  const answer = await handle.executeUpdate(enterContactCodeUpdate, { args: [{ code }, { ...ctx.meta, actor: actorOf(ctx.who) }] });
+  const answer = await handle.executeUpdate(enterContactCodeUpdate, { args: [{ code }, { ...ctx.meta, actor: actorOf(ctx.who) }], updateId: ctx.idempotencyKey });
   if (answer.status === 'refused') throw conflict(`the new ${NAMED[row.detail.channel]} belongs to another account by now; nothing changed`);
   if (!answer.accepted) {
     throw new Refusal(FailureType.Unprocessable, answer.status === 'locked' ? 'wrong code; the change is now locked, ask for it again' : `wrong code; ${answer.attemptsLeft} attempt(s) left`, {

@@ -8,6 +8,7 @@ import { checkPassword, checkPhone } from '../core/identity-checks';
 import type { Db } from '../db/client';
 import { contactHeldByActive, getAccount, insertPendingAccount } from '../db/queries/accounts';
 import { allocateCaseNumber, getCase } from '../db/queries/cases';
+import { uuidFromSeed } from '../lib/derived-uuid';
 import { startCaseWorkflow } from '../temporal/start-case';
 import { codeIssuedUpdate, enterCodeUpdate, registrationWorkflow, restartUpdate, type CodeAnswer } from '../workflows/identity-registration';
 import { CaseSearchAttributes } from '../workflows/machinery/search-attributes';
@@ -46,7 +47,9 @@ function registrationErrors(req: RegistrationRequest): { errors: FieldError[]; p
 
 /**
  * Opens a registration: a pending account and the workflow that confirms its contact
- * with a one-time code. Answers once the code is on its way.
+ * with a one-time code. Answers once the code is on its way. Under an idempotency key
+ * the account's id and the case number derive from it: a retry finds what an earlier
+ * attempt made.
  */
 export async function startRegistration(
   ctx: RegistrationContext & { config: Config },
@@ -56,12 +59,12 @@ export async function startRegistration(
   if (errors.length) throw invalid('the registration is invalid', errors);
   const taken = await contactHeldByActive(ctx.db, { phone, email });
   if (taken) throw conflict(`this ${taken === 'phone' ? 'phone number' : 'e-mail'} already belongs to an account; sign in or restore access`);
-  const accountId = randomUUID();
+  const accountId = ctx.idempotencyKey ? uuidFromSeed(ctx.idempotencyKey) : randomUUID();
   const channels: CodeChannel[] = [...(phone ? (['sms'] as const) : []), ...(email ? (['email'] as const) : [])];
   const channel = req.channel ?? channels[0]!;
   await allowCodeSend(ctx.db, ctx.config.identity, { address: (channel === 'sms' ? phone : email)!, registration: accountId });
   await insertPendingAccount(ctx.db, { id: accountId, name: req.name.trim(), phone, email, passwordHash: await hashPassword(req.password) });
-  const allocation = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: accountId });
+  const allocation = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: accountId, idempotencyKey: ctx.idempotencyKey });
   const answer = await startCaseWorkflow(ctx.temporal, {
     workflow: registrationWorkflow,
     kind: 'identity',
@@ -89,7 +92,13 @@ export async function startRegistration(
   return { ...answer, accountId };
 }
 
-type RegistrationContext = { db: Db; temporal: Client; meta: Omit<ActionMeta, 'actor'> };
+type RegistrationContext = {
+  db: Db;
+  temporal: Client;
+  meta: Omit<ActionMeta, 'actor'>;
+  /** The request's action key (api/idempotency.ts): the same request again acts once. */
+  idempotencyKey?: string;
+};
 
 /**
  * The registration's workflow, for the account that started it: before the code is
@@ -111,7 +120,7 @@ export async function enterRegistrationCode(
   req: { accountId: string; code: string },
 ): Promise<CodeAnswer> {
   const { handle } = await registrationOf(ctx, number, req.accountId);
-  const answer = await handle.executeUpdate(enterCodeUpdate, { args: [{ code: req.code }, asApplicant(ctx, req.accountId)] });
+  const answer = await handle.executeUpdate(enterCodeUpdate, { args: [{ code: req.code }, asApplicant(ctx, req.accountId)], updateId: ctx.idempotencyKey });
   if (answer.status === 'refused') throw conflict('the code is right, but another account confirmed this phone number or e-mail first; sign in or restore access');
   if (!answer.accepted) {
     throw invalid(
@@ -134,5 +143,5 @@ export async function restartRegistration(
   const address = channel === 'sms' ? account?.phone : account?.email;
   // An ended registration or a channel without an address is refused by the workflow: no code goes out, none is counted.
   if (!row.closedAt && address) await allowCodeSend(ctx.db, ctx.config.identity, { address, registration: req.accountId });
-  return handle.executeUpdate(restartUpdate, { args: [{ channel: req.channel }, asApplicant(ctx, req.accountId)] });
+  return handle.executeUpdate(restartUpdate, { args: [{ channel: req.channel }, asApplicant(ctx, req.accountId)], updateId: ctx.idempotencyKey });
 }

@@ -34,7 +34,7 @@ function latestBirthDate(today: Date): string {
  * data is stored for the check's activity, never handed to the workflow.
  */
 export async function startStandardUpgrade(
-  ctx: { db: Db; temporal: Client; config: Config; who: Principal; meta: Omit<ActionMeta, 'actor'> },
+  ctx: { db: Db; temporal: Client; config: Config; who: Principal; meta: Omit<ActionMeta, 'actor'>; idempotencyKey?: string },
   req: StandardUpgradeRequest,
 ): Promise<UpgradeAnswer> {
   const errors: FieldError[] = [];
@@ -57,7 +57,8 @@ export async function startStandardUpgrade(
   if (account.level !== 'simplified') throw invalidState(`your account is already ${account.level}`);
   if (await findSnilsHolder(ctx.db, snils.value, ctx.who.id)) throw conflict('this SNILS is already confirmed for another account; one account per person');
 
-  const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: ctx.who.id });
+  // Under an idempotency key a retry gets the number, the submission and the case an earlier attempt made.
+  const { number } = await allocateCaseNumber(ctx.db, { kind: 'identity', applicantId: ctx.who.id, idempotencyKey: ctx.idempotencyKey });
   await insertIdentitySubmission(ctx.db, {
     caseNumber: number,
     accountId: ctx.who.id,

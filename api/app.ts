@@ -19,6 +19,7 @@ import { payloadCodecFromConfig } from '../temporal/data-converter';
 import type { AesGcmPayloadCodec } from '../temporal/payload-codec';
 import { registerAuth } from './auth';
 import { registerContract } from './contract';
+import { REPLAYED_HEADER, registerIdempotency } from './idempotency';
 import { measureRequests } from './http-metrics';
 import { caseNumberOf, problemSchema, sendProblem } from './problem';
 import { registerRateLimit } from './rate-limit';
@@ -99,6 +100,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   app.addSchema(problemSchema);
   app.setErrorHandler((err, request, reply) => sendProblem(request, reply, err));
   registerContract(app);
+  registerIdempotency(app);
   measureRequests(app);
   app.addHook('preValidation', async (request) => {
     // An action with nothing to say may be posted without a body.
@@ -181,7 +183,7 @@ async function registerCors(app: FastifyInstance, config: Config): Promise<void>
   const codecOrigins = config.temporal.codec.corsOrigins;
   if (!corsOrigins.length && !codecOrigins.length) return;
   const off = { origin: false } as const;
-  const api = corsOrigins.length ? { origin: corsOrigins, exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'], maxAge: 600 } : off;
+  const api = corsOrigins.length ? { origin: corsOrigins, exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id', REPLAYED_HEADER], maxAge: 600 } : off;
   const codec = codecOrigins.length ? { origin: codecOrigins, methods: ['POST'], allowedHeaders: ['authorization', 'content-type', 'x-namespace'], maxAge: 600 } : off;
   await app.register(cors, { delegator: (request, done) => done(null, request.url.startsWith('/codec/') ? codec : api) });
 }

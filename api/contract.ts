@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import FindMyWay from 'find-my-way';
 import { FailureType, Refusal } from '../core/failures';
+import { takesIdempotencyKey } from './idempotency';
 import { reasonPhrase, sendProblem } from './problem';
 
 declare module 'fastify' {
@@ -34,7 +35,9 @@ function methodsOf(route: RouteOptions): string[] {
  * (400), the rate limit where it applies (429), an unexpected failure (500), Postgres or
  * Temporal away (503) unless the route tolerates that; tokens and roles (401, 403)
  * where the route names roles; the body limit and media type (413, 415) where a body is
- * read; the parameter length limit and lookups (404, 414) where the path has parameters.
+ * read; the parameter length limit and lookups (404, 414) where the path has parameters;
+ * an Idempotency-Key still in flight (409) or used for another request (422) where the
+ * route takes one.
  */
 function machineryStatuses(route: RouteOptions): number[] {
   const statuses = route.config?.rateLimit === false ? [400, 500] : [400, 429, 500];
@@ -42,6 +45,7 @@ function machineryStatuses(route: RouteOptions): number[] {
   if (route.config?.roles) statuses.push(401, 403);
   if (methodsOf(route).some((m) => BODY_METHODS.has(m))) statuses.push(413, 415);
   if (route.url.includes(':')) statuses.push(404, 414);
+  if (takesIdempotencyKey(route.method, route.config)) statuses.push(409, 422);
   return statuses;
 }
 

@@ -29,6 +29,7 @@ const FAILURE_STATUS: Record<FailureType, number> = {
   [FailureType.InvalidState]: 409,
   [FailureType.StaleVersion]: 409,
   [FailureType.Conflict]: 409,
+  [FailureType.InProgress]: 409,
   [FailureType.TooLarge]: 413,
   [FailureType.UnsupportedMedia]: 415,
   [FailureType.Unprocessable]: 422,
@@ -39,9 +40,10 @@ const FAILURE_STATUS: Record<FailureType, number> = {
 
 /**
  * When to come back: a restarted Postgres or Temporal answers again within seconds, and
- * clients that retry sooner only add load to the recovery.
+ * clients that retry sooner only add load to the recovery. A request in flight usually
+ * has its answer within a second.
  */
-const RETRY_AFTER_SECONDS: Partial<Record<FailureType, number>> = { [FailureType.Unavailable]: 5 };
+const RETRY_AFTER_SECONDS: Partial<Record<FailureType, number>> = { [FailureType.Unavailable]: 5, [FailureType.InProgress]: 1 };
 
 /** Where RFC 9110 renamed a status, Node's table still has the old phrase. */
 const RFC_9110_PHRASES: Record<number, string> = { 413: 'Content Too Large', 422: 'Unprocessable Content' };

@@ -6,6 +6,7 @@ import { caseWorkflowId, type ActionMeta, type CaseActionResult, type CaseKind }
 import { actorOf } from '../core/principal';
 import type { CaseRowOf } from '../db/queries/cases';
 import { principal } from './auth';
+import { actionKey } from './idempotency';
 
 /** The journal's "from where" for this request, for actions whose actor is not the token's. */
 export function requestMeta(request: FastifyRequest): Omit<ActionMeta, 'actor'> {
@@ -21,7 +22,9 @@ export function actionMeta(request: FastifyRequest, expectedVersion?: number): A
  * A `/cases/{number}/…` action: the case visible to the caller, of one of `kinds`, gets
  * `update` with `args` and the request's meta. Arguments that depend on the case are
  * given as a function of it, called once the case is found. The workflow answers once
- * the read model shows the action, or its validator refuses it.
+ * the read model shows the action, or its validator refuses it. Under an Idempotency-Key
+ * the update's id is the action's key: a retry after an attempt that reached the case
+ * gets that update's outcome, and the case acts once.
  */
 export async function actOnCase<K extends CaseKind, R extends CaseActionResult, A extends unknown[]>(
   request: FastifyRequest<{ Params: { number: string } }>,
@@ -36,11 +39,13 @@ export async function actOnCase<K extends CaseKind, R extends CaseActionResult, 
   // The meta comes last, so the client's "at least one argument" overload is the one meant.
   type Full = [...A, ActionMeta] & [unknown, ...unknown[]];
   const full = [...given, actionMeta(request, expectedVersion)] as Full;
-  return app.deps.temporal.workflow.getHandle(caseWorkflowId(row.number)).executeUpdate(update as UpdateDefinition<R, Full>, { args: full });
+  return app.deps.temporal.workflow
+    .getHandle(caseWorkflowId(row.number))
+    .executeUpdate(update as UpdateDefinition<R, Full>, { args: full, updateId: actionKey(request) });
 }
 
 /** Filing a case of any kind: who files, from where, with which retry key. */
-export function filingContext(request: FastifyRequest<{ Headers: { 'idempotency-key'?: string } }>): FilingContext {
+export function filingContext(request: FastifyRequest): FilingContext {
   const { deps } = request.server;
   return {
     db: deps.database.db,
@@ -48,11 +53,14 @@ export function filingContext(request: FastifyRequest<{ Headers: { 'idempotency-
     taskQueue: deps.config.temporal.taskQueue,
     who: principal(request),
     meta: requestMeta(request),
-    idempotencyKey: request.headers['idempotency-key'],
+    idempotencyKey: actionKey(request),
   };
 }
 
-/** A filing's answer: 201 for a new case, 200 when the retry key found the earlier one. */
+/**
+ * A filing's answer: 201 for a new case, 200 when its key found the case an earlier
+ * attempt filed (one that died before it could answer; an answered one is replayed).
+ */
 export function sendFiled<R extends { number: string; created: boolean }>(reply: FastifyReply, result: R): FastifyReply {
   return reply.status(result.created ? 201 : 200).header('location', `/cases/${result.number}`).send(result);
 }

@@ -5,6 +5,8 @@ import { signatureMatches } from '../lib/hmac-signature';
 declare module 'fastify' {
   interface FastifyRequest {
     rawBody?: string;
+    /** The outside party whose signature the callback carried. */
+    signer?: string;
   }
 }
 
@@ -20,11 +22,15 @@ export function keepRawJson(app: FastifyInstance): void {
   });
 }
 
-/** Callbacks from outside parties (payment gateway, banks) are signed: HMAC-SHA256 of the body. */
+/**
+ * Callbacks from outside parties (payment gateway, banks) are signed: HMAC-SHA256 of the
+ * body. The party that signed is the caller its Idempotency-Keys belong to.
+ */
 export function verifySignature(secret: string, request: FastifyRequest, who: string): void {
   if (!signatureMatches(secret, request.rawBody ?? '', request.headers['x-signature'])) {
     throw new Refusal(FailureType.Unauthenticated, `the ${who} notification signature does not verify`);
   }
+  request.signer = who;
 }
 
 export const signatureHeader = {

@@ -55,6 +55,8 @@ export async function fileAppeal(ctx: AppealFilingContext, contestedNumber: stri
         },
         { ...ctx.meta, actor: actorOf(who) },
       ],
+      // A retry after an attempt that reached the contested case finds its contest, not a second one.
+      updateId: ctx.idempotencyKey,
     });
   } catch (err) {
     if (allocation.outcome === 'new') await releaseCaseNumber(db, number);

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalidState } from '../core/failures';
 import type { Db } from '../db/client';
+import { uuidFromSeed } from '../lib/derived-uuid';
 import { signPayload } from '../lib/hmac-signature';
 import { invoiceByPaymentId } from './payments';
 
@@ -14,6 +15,8 @@ export interface ProviderContext {
   /** The API's `POST /payments/callback`. */
   callbackUrl: string;
   secret: string;
+  /** The pay request's action key (api/idempotency.ts): a retried payment is the same transaction. */
+  idempotencyKey?: string;
 }
 
 export interface ProviderPayment {
@@ -30,7 +33,8 @@ export async function payAsProvider(ctx: ProviderContext, paymentId: string): Pr
   const invoice = await invoiceByPaymentId(ctx.db, paymentId);
   // A provider asks the state payment system first: a paid or replaced accrual takes no money.
   if (!invoice.open) throw invalidState(`invoice ${paymentId} takes no payment: it was paid, replaced or the case no longer waits for it`);
-  const payment = { paymentId, amount: invoice.amount, transactionId: `dev-${randomUUID()}`, paidAt: new Date().toISOString() };
+  const transactionId = `dev-${ctx.idempotencyKey ? uuidFromSeed(ctx.idempotencyKey) : randomUUID()}`;
+  const payment = { paymentId, amount: invoice.amount, transactionId, paidAt: new Date().toISOString() };
   const body = JSON.stringify(payment);
   const res = await fetch(ctx.callbackUrl, {
     method: 'POST',

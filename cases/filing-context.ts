@@ -10,6 +10,6 @@ export interface FilingContext {
   taskQueue: string;
   who: Principal;
   meta: Omit<ActionMeta, 'actor'>;
-  /** The same key again answers with the case it filed the first time. */
+  /** The request's action key (api/idempotency.ts): the same key again finds the case it filed the first time. */
   idempotencyKey?: string;
 }

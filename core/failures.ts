@@ -20,6 +20,8 @@ export const FailureType = {
   NotFound: 'NotFound',
   /** The request clashes with what exists already: a used key, a taken identifier. */
   Conflict: 'Conflict',
+  /** The same request is still being acted on (a retry overtook it): ask again shortly. */
+  InProgress: 'InProgress',
   /** Well-formed input that cannot be accepted: a signature or certificate that fails checks. */
   Unprocessable: 'Unprocessable',
   /** The input is larger than allowed. */

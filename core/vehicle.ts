@@ -3,6 +3,7 @@
  * kinds and the canonical form of a change request that owners sign. Pure and
  * deterministic, so the EPTS workflow may import it.
  */
+import { canonicalJson } from './canonical-json';
 
 /** The agency whose officials examine passport changes (the traffic police). */
 export const EPTS_AGENCY = 'gibdd';
@@ -236,26 +237,6 @@ export function applyChange(passport: Passport, change: PassportChange, at: stri
 
 /** Names the format inside the signed bytes, so a signature cannot be replayed as another kind of document. */
 export const CHANGE_REQUEST_FORMAT = 'epts-change-request/1';
-
-/**
- * JSON with object keys sorted by UTF-16 code units and no whitespace: for the values
- * used here (strings, integers, booleans, arrays, objects) this is RFC 8785 (JCS).
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no place for NaN or Infinity');
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  throw new TypeError(`canonical JSON has no place for a ${typeof value}`);
-}
 
 /** Spellings that mean the same thing are signed as one: upper-case VIN and hashes, Cyrillic plates. */
 function normalisedPayload(change: PassportChange): unknown {

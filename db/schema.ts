@@ -518,3 +518,32 @@ export const passportExtracts = pgTable(
     foreignKey({ columns: [t.vin, t.version], foreignColumns: [passportVersions.vin, passportVersions.version] }),
   ],
 );
+
+/**
+ * Acting requests sent with an `Idempotency-Key` (api/idempotency.ts): per caller, route
+ * and key, what the request was (`fingerprint`) and the first answer to it. While the
+ * answer is unknown the row is in flight, leased by the process acting on it until
+ * `lease_until` (renewed while it acts); a retry after a dead process's lease takes over
+ * (`attempt` + 1). Rows are kept for the retention and then deleted.
+ */
+export const idempotentRequests = pgTable(
+  'idempotent_requests',
+  {
+    /** Whose key: `subject:<id>`, `signer:<party>` or `anonymous`. */
+    scope: text('scope').notNull(),
+    /** Method and route pattern, e.g. `POST /cases/:number/claim`. */
+    route: text('route').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of the URL and the canonical body: the same key with another request is refused. */
+    fingerprint: text('fingerprint').notNull(),
+    attempt: integer('attempt').notNull().default(1),
+    leaseUntil: ts('lease_until'),
+    /** The stored answer; null while the request is in flight. */
+    status: integer('status'),
+    headers: jsonb('headers').$type<Record<string, string>>(),
+    body: text('body'),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.route, t.key] }), index('idempotent_requests_created_idx').on(t.createdAt)],
+);

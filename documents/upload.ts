@@ -35,6 +35,16 @@ interface StagedFile {
   sha256: string;
 }
 
+/** What was uploaded, once read and checked: what a retry of the upload must match. */
+export type UploadFacts = StagedFile & { type: string };
+
+export interface UploadOptions {
+  /** The document's id; default a new one. A retried upload gives the id of the first attempt and gets its row. */
+  id?: string;
+  /** Asked before anything is stored; false: store nothing (the caller answered otherwise). */
+  admit?: (upload: UploadFacts) => Promise<boolean>;
+}
+
 /** Keeps a display name only: no directories, no control or format characters, bounded length. */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
@@ -49,9 +59,14 @@ const tooLarge = (maxBytes: number) => new Refusal(FailureType.TooLarge, `a docu
  * Receives one upload — a `type` field and a `file` part, in either order: stages the
  * file while hashing and measuring it, checks size, format (by content) and type, and
  * only once the whole body has been read stores the file under its hash and records it.
- * A refused or failed upload leaves nothing: neither a file nor a row.
+ * A refused, failed or unadmitted upload leaves nothing: neither a file nor a row.
  */
-export async function receiveDocument(deps: UploadDeps, ownerId: string, parts: AsyncIterable<UploadPart>): Promise<DocumentRow> {
+export async function receiveDocument(
+  deps: UploadDeps,
+  ownerId: string,
+  parts: AsyncIterable<UploadPart>,
+  options: UploadOptions = {},
+): Promise<DocumentRow | undefined> {
   const stagedPath = deps.storage.stagingPath();
   try {
     let type: string | undefined;
@@ -71,13 +86,13 @@ export async function receiveDocument(deps: UploadDeps, ownerId: string, parts: 
     if (!type || !(DOCUMENT_TYPES as readonly string[]).includes(type)) {
       throw invalid('unknown document type', [{ path: '/body/type', message: `must be one of ${DOCUMENT_TYPES.join(', ')}` }]);
     }
-    const { fileName, contentType, size, sha256 } = file;
-    const record = { id: randomUUID(), ownerId, type, fileName, contentType, size, sha256 };
+    if (options.admit && !(await options.admit({ ...file, type }))) return undefined;
+    const record = { id: options.id ?? randomUUID(), ownerId, type, ...file };
     // The row commits only after the file is in place, so no row ever lacks its file; a
     // failed commit at worst leaves an unreferenced file, harmless under its hash.
     return await deps.db.transaction(async (tx) => {
-      const row = await insertDocument(tx, record);
-      await deps.storage.put(stagedPath, sha256);
+      const { row, created } = await insertDocument(tx, record);
+      if (created) await deps.storage.put(stagedPath, file.sha256);
       return row;
     });
   } finally {

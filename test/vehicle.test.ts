@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../core/canonical-json';
 import {
   applyChange,
   canonicalChangeRequest,
-  canonicalJson,
   changePayloadErrors,
   changeRefusal,
   checkPlate,

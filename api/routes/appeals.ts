@@ -16,7 +16,7 @@ interface NumberParams {
 
 /** Citizens appeal their cases' decisions and follow the appeal like any case. */
 export async function appealRoutes(app: FastifyInstance): Promise<void> {
-  app.post<{ Params: NumberParams; Body: AppealRequest; Headers: { 'idempotency-key'?: string } }>(
+  app.post<{ Params: NumberParams; Body: AppealRequest }>(
     '/cases/:number/appeals',
     {
       config: CITIZEN,
@@ -28,7 +28,6 @@ export async function appealRoutes(app: FastifyInstance): Promise<void> {
           'Grounds: rejection, wrong_fee, wrong_service, deadline_breach. One open appeal per case; after a dismissal a ' +
           'repeated appeal needs at least one new document. The new appeal is a case of its own (J-…).',
         params: numberParams,
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 100 } } },
         body: {
           type: 'object',
           required: ['ground', 'reasons'],

@@ -41,7 +41,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
   const filing = (request: Parameters<typeof filingContext>[0]) => ({ ...filingContext(request), paymentPayee: app.deps.config.payments.payeeCode });
 
-  app.post<{ Body: FilingRequest; Headers: { 'idempotency-key'?: string } }>(
+  app.post<{ Body: FilingRequest }>(
     '/cases',
     {
       config: CITIZEN,
@@ -49,10 +49,6 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         tags,
         security,
         summary: 'File an application for a catalogue service',
-        headers: {
-          type: 'object',
-          properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 100 } },
-        },
         body: {
           type: 'object',
           required: ['serviceCode', 'form', 'documents'],
@@ -211,7 +207,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: NumberParams; Body: Partial<Omit<FilingRequest, 'serviceCode'>> | undefined; Headers: { 'idempotency-key'?: string } }>(
+  app.post<{ Params: NumberParams; Body: Partial<Omit<FilingRequest, 'serviceCode'>> | undefined }>(
     '/cases/:number/resend',
     {
       config: CITIZEN,

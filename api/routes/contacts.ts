@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { contactsOf, enterContactCode, startContactChange, type ContactChangeRequest } from '../../accounts/contact-change';
 import { principal } from '../auth';
 import { problems } from '../contract';
+import { actionKey } from '../idempotency';
 import { requestMeta } from '../requests';
 import { numberParams } from '../schemas';
 
@@ -61,7 +62,7 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const answer = await startContactChange({ db, temporal, config, who: principal(request), meta: requestMeta(request) }, request.body);
+      const answer = await startContactChange({ db, temporal, config, who: principal(request), meta: requestMeta(request), idempotencyKey: actionKey(request) }, request.body);
       return reply.status(201).header('location', `/cases/${answer.number}`).send(answer);
     },
   );
@@ -79,6 +80,7 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: { ...codeAnswer, properties: { ...codeAnswer.properties, contacts } }, ...problems(409, 422) },
       },
     },
-    async (request) => enterContactCode({ db, temporal, who: principal(request), meta: requestMeta(request) }, request.params.number, request.body.code),
+    async (request) =>
+      enterContactCode({ db, temporal, who: principal(request), meta: requestMeta(request), idempotencyKey: actionKey(request) }, request.params.number, request.body.code),
   );
 }

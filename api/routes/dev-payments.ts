@@ -4,6 +4,7 @@ import { invoiceByPaymentId } from '../../cases/payments';
 import { PAYMENT_ID_PATTERN } from '../../core/payment-id';
 import type { IssuedInvoice } from '../../db/queries/payments';
 import { problems } from '../contract';
+import { actionKey } from '../idempotency';
 
 const params = {
   type: 'object',
@@ -111,7 +112,12 @@ export async function devPaymentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const paid = await payAsProvider(
-        { db: database.db, callbackUrl: `${config.http.apiUrl}/payments/callback`, secret: config.auth.paymentWebhookSecret },
+        {
+          db: database.db,
+          callbackUrl: `${config.http.apiUrl}/payments/callback`,
+          secret: config.auth.paymentWebhookSecret,
+          idempotencyKey: actionKey(request),
+        },
         request.params.paymentId,
       );
       return wantsPage(request) ? sendHtml(reply, paidPage(paid)) : paid;

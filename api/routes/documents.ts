@@ -6,8 +6,10 @@ import type { DocumentRow } from '../../db/queries/documents';
 import { readableDocument } from '../../documents/access';
 import { ACCEPTED_CONTENT_TYPES } from '../../documents/sniff';
 import { receiveDocument, type UploadPart } from '../../documents/upload';
+import { uuidFromSeed } from '../../lib/derived-uuid';
 import { principal } from '../auth';
 import { problems } from '../contract';
+import { actionKey, claimIdempotencyKey } from '../idempotency';
 
 const documentSchema = {
   type: 'object',
@@ -86,7 +88,8 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     '/documents',
     {
-      config: { roles: ['citizen'] },
+      // The key is claimed once the upload is read: a retry must send the same file.
+      config: { roles: ['citizen'], idempotency: 'in-handler' },
       validatorCompiler: () => () => true,
       schema: {
         tags,
@@ -99,8 +102,12 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw new Refusal(FailureType.UnsupportedMedia, 'send the document as multipart/form-data');
-      const stored = await receiveDocument({ db, storage: app.deps.storage, maxBytes }, principal(request).id, partsOf(request));
-      return reply.status(201).send(view(stored));
+      const key = actionKey(request);
+      const stored = await receiveDocument({ db, storage: app.deps.storage, maxBytes }, principal(request).id, partsOf(request), {
+        id: key && uuidFromSeed(key),
+        admit: (upload) => claimIdempotencyKey(request, reply, upload),
+      });
+      return stored ? reply.status(201).send(view(stored)) : reply;
     },
   );
 

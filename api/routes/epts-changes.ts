@@ -72,7 +72,8 @@ export async function eptsChangeRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: { vin: string }; Body: ChangeBody }>(
     '/vehicles/:vin/signing-form',
     {
-      config: CITIZEN,
+      // Computes the bytes to sign; stores and changes nothing.
+      config: { ...CITIZEN, idempotency: false },
       schema: {
         tags,
         security,
@@ -93,7 +94,7 @@ export async function eptsChangeRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: { vin: string }; Body: ChangeBody & { signature: string; certificateId?: string }; Headers: { 'idempotency-key'?: string } }>(
+  app.post<{ Params: { vin: string }; Body: ChangeBody & { signature: string; certificateId?: string } }>(
     '/vehicles/:vin/changes',
     {
       config: CITIZEN,
@@ -106,7 +107,6 @@ export async function eptsChangeRoutes(app: FastifyInstance): Promise<void> {
           'certificate, or a request changed after signing is refused (422) and nothing is stored. A sale waits for the ' +
           "buyer's signed confirmation (POST /cases/{number}/confirm-sale).",
         params: vinParams,
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 100 } } },
         body: {
           type: 'object',
           required: ['kind', 'payload', 'basedOnVersion', 'signature'],

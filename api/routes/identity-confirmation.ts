@@ -12,6 +12,7 @@ import { CONFIRMATION_METHODS } from '../../core/identity';
 import type { BankResult, OperatorDecision } from '../../workflows/identity-confirmed';
 import { principal } from '../auth';
 import { problems } from '../contract';
+import { actionKey } from '../idempotency';
 import { actionMeta, requestMeta } from '../requests';
 import { numberParams, versionProperty } from '../schemas';
 import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
@@ -27,7 +28,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
   const { db } = app.deps.database;
   const { config, temporal } = app.deps;
   keepRawJson(app);
-  const citizen = (request: FastifyRequest) => ({ db, temporal, who: principal(request), meta: requestMeta(request) });
+  const citizen = (request: FastifyRequest) => ({ db, temporal, who: principal(request), meta: requestMeta(request), idempotencyKey: actionKey(request) });
 
   app.post<{ Body: ConfirmedUpgradeRequest }>(
     '/identity/upgrades/confirmed',
@@ -165,7 +166,7 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
     },
     async (request) => {
       const { version, ...decision } = request.body;
-      return decideInPerson({ db, temporal }, request.params.number, decision, actionMeta(request, version));
+      return decideInPerson({ db, temporal, idempotencyKey: actionKey(request) }, request.params.number, decision, actionMeta(request, version));
     },
   );
 

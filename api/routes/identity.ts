@@ -5,6 +5,7 @@ import { startStandardUpgrade, type StandardUpgradeRequest } from '../../account
 import type { CodeChannel } from '../../core/identity';
 import { principal } from '../auth';
 import { problems } from '../contract';
+import { actionKey } from '../idempotency';
 import { requestMeta } from '../requests';
 import { numberParams } from '../schemas';
 
@@ -52,7 +53,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const answer = await startRegistration({ db, temporal, config, meta: requestMeta(request) }, request.body);
+      const answer = await startRegistration({ db, temporal, config, meta: requestMeta(request), idempotencyKey: actionKey(request) }, request.body);
       return reply.status(201).send(answer);
     },
   );
@@ -74,7 +75,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: codeAnswer, ...problems(404, 409) },
       },
     },
-    async (request) => enterRegistrationCode({ db, temporal, meta: requestMeta(request) }, request.params.number, request.body),
+    async (request) => enterRegistrationCode({ db, temporal, meta: requestMeta(request), idempotencyKey: actionKey(request) }, request.params.number, request.body),
   );
 
   app.post<{ Params: { number: string }; Body: { accountId: string; channel?: CodeChannel } }>(
@@ -94,7 +95,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: codeAnswer, ...problems(404, 409) },
       },
     },
-    async (request) => restartRegistration({ db, temporal, config, meta: requestMeta(request) }, request.params.number, request.body),
+    async (request) => restartRegistration({ db, temporal, config, meta: requestMeta(request), idempotencyKey: actionKey(request) }, request.params.number, request.body),
   );
 
   app.post<{ Body: StandardUpgradeRequest }>(
@@ -126,7 +127,7 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const answer = await startStandardUpgrade(
-        { db, temporal, config, who: principal(request), meta: requestMeta(request) },
+        { db, temporal, config, who: principal(request), meta: requestMeta(request), idempotencyKey: actionKey(request) },
         request.body,
       );
       return reply.status(202).header('location', `/cases/${answer.number}`).send(answer);
@@ -136,7 +137,8 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: { login: string; password: string } }>(
     '/auth/login',
     {
-      config: { rateLimit: authLimit },
+      // A sign-in acts on nothing, and its answer is a token: never kept for a replay.
+      config: { rateLimit: authLimit, idempotency: false },
       schema: {
         tags,
         summary: 'Sign in with phone (+7…) or e-mail and password; returns a bearer token carrying the account level',

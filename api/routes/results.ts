@@ -85,6 +85,8 @@ export async function resultRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: Buffer }>(
     '/results/verify',
     {
+      // A check of bytes against the register: a read that has to be posted.
+      config: { idempotency: false },
       // The body is the PDF itself: its bytes are checked against the register, not by a schema.
       validatorCompiler: () => () => true,
       schema: {

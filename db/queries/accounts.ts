@@ -19,7 +19,11 @@ export async function contactHeldByActive(db: Db, c: { phone?: string; email?: s
 }
 
 export async function insertPendingAccount(db: Db, a: { id: string; name: string; phone?: string; email?: string; passwordHash: string }): Promise<void> {
-  await db.insert(accounts).values({ id: a.id, name: a.name, phone: a.phone ?? null, email: a.email ?? null, passwordHash: a.passwordHash, status: 'pending' });
+  // An account with this id already there is the one a retried registration made (its id derives from the request's key).
+  await db
+    .insert(accounts)
+    .values({ id: a.id, name: a.name, phone: a.phone ?? null, email: a.email ?? null, passwordHash: a.passwordHash, status: 'pending' })
+    .onConflictDoNothing({ target: accounts.id });
 }
 
 /** The account a login names: the active one that holds it, else the latest registration still pending with it. */
@@ -42,12 +46,12 @@ export async function setPostalAddress(db: Db, id: string, postalAddress: string
   await db.update(accounts).set({ postalAddress, updatedAt: new Date().toISOString() }).where(eq(accounts.id, id));
 }
 
+/** Stores a signature to be checked; an id given (a retried request's) is stored once. */
 export async function saveIdentitySignature(
   db: Db,
-  s: { caseNumber: string; accountId: string; certificatePem: string; signature: string },
+  { id = randomUUID(), ...s }: { id?: string; caseNumber: string; accountId: string; certificatePem: string; signature: string },
 ): Promise<string> {
-  const id = randomUUID();
-  await db.insert(identitySignatures).values({ id, ...s });
+  await db.insert(identitySignatures).values({ id, ...s }).onConflictDoNothing({ target: identitySignatures.id });
   return id;
 }
 

@@ -9,8 +9,9 @@ export type ContactChangeRow = typeof contactChanges.$inferSelect;
 /** The account column of a channel's address. */
 const addressColumn = (channel: CodeChannel) => (channel === 'sms' ? accounts.phone : accounts.email);
 
+/** Once per case: a retried request's case number comes back with its change recorded already. */
 export async function insertContactChange(db: Db, row: { caseNumber: string; accountId: string; channel: CodeChannel; address: string }): Promise<void> {
-  await db.insert(contactChanges).values(row);
+  await db.insert(contactChanges).values(row).onConflictDoNothing({ target: contactChanges.caseNumber });
 }
 
 export async function getContactChange(db: Db, caseNumber: string): Promise<ContactChangeRow | undefined> {

@@ -6,10 +6,16 @@ import { cases, documents } from '../schema';
 
 export type DocumentRow = typeof documents.$inferSelect;
 
-/** Takes a transaction too: the upload commits the row only once its file is stored. */
-export async function insertDocument(db: Pick<Db, 'insert'>, row: typeof documents.$inferInsert): Promise<DocumentRow> {
-  const [inserted] = await db.insert(documents).values(row).returning();
-  return inserted!;
+/**
+ * Takes a transaction too: the upload commits the row only once its file is stored. An
+ * id recorded before (a retried upload's, derived from its key) answers the row it has.
+ */
+export async function insertDocument(db: Pick<Db, 'insert' | 'select'>, row: typeof documents.$inferInsert & { id: string }): Promise<{ row: DocumentRow; created: boolean }> {
+  const [inserted] = await db.insert(documents).values(row).onConflictDoNothing({ target: documents.id }).returning();
+  if (inserted) return { row: inserted, created: true };
+  const [earlier] = await db.select().from(documents).where(and(eq(documents.id, row.id), eq(documents.ownerId, row.ownerId)));
+  if (!earlier) throw new Error('a document id derived for one owner is recorded for another');
+  return { row: earlier, created: false };
 }
 
 export async function getDocument(db: Db, id: string): Promise<DocumentRow | undefined> {

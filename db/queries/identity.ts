@@ -4,8 +4,9 @@ import { identitySignatures, identitySubmissions, outbox } from '../schema';
 
 export type IdentitySubmissionRow = typeof identitySubmissions.$inferSelect;
 
+/** Once per case: a retried request's case number comes back with its submission stored already. */
 export async function insertIdentitySubmission(db: Db, row: typeof identitySubmissions.$inferInsert): Promise<void> {
-  await db.insert(identitySubmissions).values(row);
+  await db.insert(identitySubmissions).values(row).onConflictDoNothing({ target: identitySubmissions.caseNumber });
 }
 
 export async function getIdentitySubmission(db: Db, caseNumber: string): Promise<IdentitySubmissionRow | undefined> {

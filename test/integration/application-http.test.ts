@@ -340,13 +340,17 @@ describe('application over HTTP', () => {
     await recordHistory(stack.client, newNumber, 'application-resent');
   });
 
-  it('files idempotently with an Idempotency-Key', async () => {
+  it('files idempotently with an Idempotency-Key: the retry gets the first answer again', async () => {
     const payload = { serviceCode: free.code, form: { purpose: 'повтор', copies: 1 }, documents: [] };
     const headers = { 'idempotency-key': 'key-0123456789' };
     const first = await stack.call(alice, { method: 'POST', url: '/cases', payload, headers });
     const second = await stack.call(alice, { method: 'POST', url: '/cases', payload, headers });
     expect(first.statusCode).toBe(201);
-    expect(second.statusCode).toBe(200);
-    expect(second.json().number).toBe(first.json().number);
+    expect(second.statusCode).toBe(201);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(second.headers.location).toBe(first.headers.location);
+    expect(second.json()).toEqual(first.json());
+    // Read-your-writes: the answer is what the case shows.
+    expect(await detail(stack, alice, first.json().number)).toMatchObject(first.json());
   });
 });

@@ -57,8 +57,8 @@ export interface Stack {
   /** app.inject with a bearer token for `as` */
   call(as: Principal | undefined, opts: InjectOptions): Promise<LightMyRequestResponse>;
   addService(service: ServiceDefinition): Promise<void>;
-  /** Uploads one file as `as` (multipart, like a browser). */
-  upload(as: Principal | undefined, type: string, bytes: Buffer, fileName?: string): Promise<LightMyRequestResponse>;
+  /** Uploads one file as `as` (multipart, like a browser), with `headers` besides the form's. */
+  upload(as: Principal | undefined, type: string, bytes: Buffer, fileName?: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   /** A callback from an outside party (gateway, bank), signed with `secret`. */
   signedPost(url: string, secret: string, body: object): Promise<LightMyRequestResponse>;
   /**
@@ -189,12 +189,12 @@ export async function startStack(
       const headers = { ...(options.headers ?? {}), ...(as ? { authorization: `Bearer ${await token(as)}` } : {}) };
       return app.inject({ ...options, headers });
     },
-    async upload(as, type, bytes, fileName = 'scan.pdf') {
+    async upload(as, type, bytes, fileName = 'scan.pdf', extra = {}) {
       const form = new FormData();
       form.append('type', type);
       form.append('file', new Blob([bytes]), fileName);
       const request = new Request('http://local/documents', { method: 'POST', body: form });
-      const headers = { 'content-type': request.headers.get('content-type')!, ...(as ? { authorization: `Bearer ${await token(as)}` } : {}) };
+      const headers = { ...extra, 'content-type': request.headers.get('content-type')!, ...(as ? { authorization: `Bearer ${await token(as)}` } : {}) };
       return app.inject({ method: 'POST', url: '/documents', payload: Buffer.from(await request.arrayBuffer()), headers });
     },
     async signedPost(url, secret, body) {

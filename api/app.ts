@@ -20,6 +20,7 @@ import { registerAuth } from './auth';
 import { registerContract } from './contract';
 import { measureRequests } from './http-metrics';
 import { caseNumberOf, problemSchema, sendProblem } from './problem';
+import { adminRoutes } from './routes/admin';
 import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
 import { catalogueRoutes } from './routes/catalogue';
@@ -177,5 +178,6 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(inboxRoutes);
   await app.register(resultRoutes);
   await app.register(journalVerificationRoutes);
+  await app.register(adminRoutes);
   return app;
 }

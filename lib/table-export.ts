@@ -45,8 +45,8 @@ async function* records<R>(columns: ExportColumn<R>[], batches: AsyncIterable<R[
 }
 
 function csv<R>(columns: ExportColumn<R>[], batches: AsyncIterable<R[]>, out: Writable): Promise<void> {
-  // A byte-order mark: spreadsheet programs read the Cyrillic of service names right only with it.
-  const stringifier = stringify({ header: true, columns: columns.map((c) => c.header), bom: true, cast: { boolean: (b) => String(b) } });
+  // RFC 4180 (CRLF); a byte-order mark, without which spreadsheet programs misread the Cyrillic of service names.
+  const stringifier = stringify({ header: true, columns: columns.map((c) => c.header), bom: true, record_delimiter: 'windows', cast: { boolean: (b) => String(b) } });
   return pipeline(Readable.from(records(columns, batches)), stringifier, out);
 }
 

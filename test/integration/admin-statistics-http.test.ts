@@ -196,7 +196,7 @@ describe('the statistics as downloads', () => {
     // UTF-8 with a byte-order mark, for spreadsheet programs.
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = bytes.toString('utf8');
-    expect(text.split('\n')[0]).toBe(
+    expect(text.split('\r\n')[0]).toBe(
       '\uFEFFservice,serviceName,kind,filed,decided,approved,rejected,approvalRate,avgProcessingDays,p90ProcessingDays,deadlineBreaches,openOverdue,appealsFiled,appealsDecided,appealsUpheld,upheldRate',
     );
     const fromCsv = csvRows(text);

@@ -4,7 +4,7 @@ import { invalid } from '../core/failures';
 import type { Database, Db } from '../db/client';
 import {
   searchCases,
-  SORT_KEY_PATTERNS,
+  SORT_KEY_VALID,
   streamCases,
   type AdminCaseFilter,
   type AdminCaseSort,
@@ -49,8 +49,8 @@ function decodeCursor(sort: AdminCaseSort, after: string): SearchPosition {
     decoded = undefined;
   }
   const [cursorSort, key, number] = Array.isArray(decoded) ? decoded : [];
-  const keyPattern = SORT_KEY_PATTERNS[sort.replace('-', '') as 'filed' | 'due'];
-  const valid = cursorSort === sort && typeof key === 'string' && keyPattern.test(key) && typeof number === 'string' && new RegExp(CASE_NUMBER_PATTERN).test(number);
+  const validKey = SORT_KEY_VALID[sort.replace('-', '') as 'filed' | 'due'];
+  const valid = cursorSort === sort && typeof key === 'string' && validKey(key) && typeof number === 'string' && new RegExp(CASE_NUMBER_PATTERN).test(number);
   if (!valid) throw invalid('the cursor is not one this search gave', [{ path: '/querystring/after', message: `must be the \`next\` of a page sorted by ${sort}` }]);
   return { key, number };
 }

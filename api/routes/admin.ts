@@ -11,7 +11,8 @@ import { caseSummary, nullableString, pageOf, paging } from '../schemas';
 const ADMIN = { roles: ['admin'] } as const;
 const security = [{ bearer: [] }];
 const tags = ['admin'];
-const day = { type: 'string', format: 'date' } as const;
+// Years Postgres and JavaScript both read the same way, a day's Moscow midnight included.
+const day = { type: 'string', format: 'date', pattern: '^(19|2[0-9])[0-9]{2}-' } as const;
 const text = { type: 'string', minLength: 1, maxLength: 200 } as const;
 
 const searchItemSchema = {

@@ -78,10 +78,13 @@ const SORT_KEYS = {
   },
 } as const;
 
-/** What a sort key's text looks like: anything else would be a Postgres error, not a refusal. */
-export const SORT_KEY_PATTERNS: Record<keyof typeof SORT_KEYS, RegExp> = {
-  filed: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/,
-  due: /^(\d{4}-\d\d-\d\d|infinity)$/,
+/** A real day of a year Postgres knows (JavaScript moves 30 February on to March; Postgres refuses it, and year 0). */
+const realDay = (day: string) => /^\d{4}-\d\d-\d\d$/.test(day) && !day.startsWith('0000') && new Date(`${day}T00:00:00.000Z`).toISOString().startsWith(day);
+
+/** Whether a sort key's text is one `SORT_KEYS` could have given: anything else would be a Postgres error, not a refusal. */
+export const SORT_KEY_VALID: Record<keyof typeof SORT_KEYS, (key: string) => boolean> = {
+  filed: (key) => /^\d{4}-\d\d-\d\dT([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/.test(key) && realDay(key.slice(0, 10)),
+  due: (key) => key === 'infinity' || realDay(key),
 };
 
 /** On the due sort's key, so that cases_due_order_idx serves the range; a case with no due date is in none. */

@@ -160,7 +160,15 @@ describe('order and pages', () => {
 
   it('refuses a cursor it did not give, or gave for another order, naming `after`', async () => {
     const { next } = await search(`${NOT_BULK}&sort=-filed&limit=2`);
-    for (const query of [`sort=due&after=${next}`, 'after=bm90LWEtY3Vyc29y', `after=${Buffer.from(JSON.stringify(['-filed', "1' or 1=1", 'A-2025-9000001'])).toString('base64url')}`]) {
+    const forged = (...cursor: string[]) => `after=${Buffer.from(JSON.stringify(cursor)).toString('base64url')}`;
+    for (const query of [
+      `sort=due&after=${next}`,
+      'after=bm90LWEtY3Vyc29y',
+      forged('-filed', "1' or 1=1", 'A-2025-9000001'),
+      // Shaped right, but days Postgres would refuse to read.
+      forged('-filed', '2025-02-30T10:00:00.000000Z', 'A-2025-9000001'),
+      `sort=due&${forged('due', '0000-01-01', 'A-2025-9000001')}`,
+    ]) {
       const res = await fetchAs(admin, `/admin/cases?${query}`);
       expect(res.status, query).toBe(400);
       expect(((await res.json()) as { errors: Array<{ path: string }> }).errors.map((e) => e.path)).toEqual(['/querystring/after']);

@@ -159,7 +159,7 @@ describe('the figures of March 2025', () => {
     expect(backwards.status).toBe(400);
     expect(backwards.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(((await backwards.json()) as { errors: unknown }).errors).toEqual([{ path: '/querystring/to', message: 'must not be before from' }]);
-    for (const query of [`${MARCH}&groupBy=applicant`, `${MARCH}&format=pdf`, 'to=2025-03-31', 'from=2025-02-30&to=2025-03-31']) {
+    for (const query of [`${MARCH}&groupBy=applicant`, `${MARCH}&format=pdf`, 'to=2025-03-31', 'from=2025-02-30&to=2025-03-31', 'from=0001-01-01&to=2025-03-31']) {
       const res = await fetchAs(admin, `/admin/statistics?${query}`);
       expect(res.status, query).toBe(400);
     }

@@ -80,7 +80,15 @@ export interface EptsChangeDetail {
   signedWith: string;
   buyer: { id: string; dueAt: string; confirmedAt: string | null } | null;
   infoRequest: { message: string; dueAt: string } | null;
-  deadline: { legalDue: string; expectedDue: string; paused: boolean; breachedAt: string | null } | null;
+  deadline: {
+    legalDue: string;
+    expectedDue: string;
+    paused: boolean;
+    /** Absent from changes projected before they were recorded. */
+    intervals?: ClockInterval[];
+    history?: DeadlineChange[];
+    breachedAt: string | null;
+  } | null;
   decision: EptsChangeDecision | null;
   result: (EptsChangeResult & { verify: string }) | null;
 }

@@ -15,3 +15,6 @@ export const STATUS_LABELS: Record<CaseKind, Record<string, string>> = {
 export function statusLabel(kind: CaseKind, status: string): string {
   return STATUS_LABELS[kind][status] ?? status;
 }
+
+/** Every status of every kind, each once. */
+export const CASE_STATUSES: readonly string[] = [...new Set(Object.values(STATUS_LABELS).flatMap((labels) => Object.keys(labels)))];

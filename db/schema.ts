@@ -6,6 +6,7 @@ import {
   boolean,
   customType,
   date,
+  doublePrecision,
   foreignKey,
   index,
   integer,
@@ -116,6 +117,16 @@ export const cases = pgTable(
     escalatedAt: ts('escalated_at'),
     /** The detail of the case's kind (`CaseDetailByKind`); `CaseRow` ties the two together. */
     detail: jsonb('detail').$type<CaseDetailByKind[CaseKind]>().notNull(),
+    // What statistics read of the detail, derived from it by Postgres on every projection
+    // (so written with the row, idempotently, and filled in for rows projected before):
+    // SQL functions of migration `case_figures`.
+    /** The official's current decision: approved or rejected (applications, passport changes), upheld or dismissed (appeals). */
+    decision: text('decision')
+      .$type<'approved' | 'rejected' | 'upheld' | 'dismissed'>()
+      .generatedAlwaysAs(sql`case_decision(detail)`),
+    decidedAt: ts('decided_at').generatedAlwaysAs(sql`case_decided_at(detail)`),
+    /** Seconds the processing deadline's clock ran from the start of its term to the decision: paused intervals excluded. */
+    processingSeconds: doublePrecision('processing_seconds').generatedAlwaysAs(sql`case_processing_seconds(detail)`),
   },
   (t) => [
     // The citizen's list order, tie included (`desc` sorts nulls first: so must the index),
@@ -130,6 +141,12 @@ export const cases = pgTable(
     index('cases_queue_overdue_idx').on(t.agency, t.dueAt).where(sql`${t.overdue}`),
     index('cases_queue_escalated_idx').on(t.agency, t.dueAt.asc().nullsLast(), t.submittedAt).where(sql`${t.escalatedAt} is not null`),
     index('cases_related_idx').on(t.relatedNumber),
+    // The admins' search: newest filed first, or soonest due first (no due date last), the number breaking ties.
+    index('cases_filed_order_idx').on(t.submittedAt, t.number),
+    index('cases_due_order_idx').on(sql`coalesce(${t.expectedDueDate}, 'infinity'::date)`, t.number),
+    // Statistics: decisions of a period, and the cases open past their deadline now.
+    index('cases_decided_idx').on(t.decidedAt).where(sql`${t.decidedAt} is not null`),
+    index('cases_open_overdue_idx').on(t.kind).where(sql`${t.overdue} and ${t.closedAt} is null`),
     // Reviewers may read a document when a case of their agency carries it.
     index('cases_documents_idx').using('gin', sql`(${t.detail} -> 'documents') jsonb_path_ops`),
   ],
@@ -163,6 +180,8 @@ export const journal = pgTable(
     // Every invoice ever issued is a journal entry: a gateway's payment finds its case by either name.
     uniqueIndex('journal_invoice_payment_id_uq').on(sql`(${t.data} ->> 'paymentId')`).where(sql`${t.type} = 'invoice_issued'`),
     uniqueIndex('journal_invoice_id_uq').on(sql`(${t.data} ->> 'invoiceId')`).where(sql`${t.type} = 'invoice_issued'`),
+    // Statistics count breaches when they happened.
+    index('journal_breaches_idx').on(t.at).where(sql`${t.type} = 'deadline_breached'`),
   ],
 );
 

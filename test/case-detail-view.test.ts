@@ -145,6 +145,9 @@ function rowOf(kinded: KindedDetail): CaseRow {
     closedAt: null,
     relatedNumber: null,
     escalatedAt: null,
+    decision: null,
+    decidedAt: null,
+    processingSeconds: null,
     ...kinded,
   };
 }

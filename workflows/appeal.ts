@@ -268,7 +268,6 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
 
   projection(): CaseProjectionOf<'appeal'> {
     const s = this.s;
-    const view = s.deadline.view;
     const d = s.decision;
     return {
       ...this.commonProjection(),
@@ -286,14 +285,7 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
         documents: s.documents,
         repeatOf: s.contested.repeatOf,
         infoRequest: s.infoRequest && { message: s.infoRequest.message, dueAt: s.infoRequest.dueAt },
-        deadline: view && {
-          legalDue: view.legalDue,
-          expectedDue: view.expectedDue,
-          paused: view.paused,
-          intervals: s.deadline.clock?.intervals ?? [],
-          history: s.deadline.history,
-          breachedAt: s.deadline.breachedAt,
-        },
+        deadline: this.deadline.projected(),
         decision: d && {
           ...d,
           ...(d.outcome === 'dismissed'

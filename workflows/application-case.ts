@@ -483,7 +483,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
 
   projection(): CaseProjectionOf<'application'> {
     const s = this.s;
-    const view = s.deadline.view;
+    const clock = this.deadline.projected();
     return {
       ...this.commonProjection(),
       kind: 'application',
@@ -495,15 +495,10 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
         form: s.form,
         documents: s.documents,
         fee: this.fee.view(),
-        deadline: view && {
-          legalDue: view.legalDue,
-          expectedDue: view.expectedDue,
-          paused: view.paused,
+        deadline: clock && {
+          ...clock,
           unit: s.deadline.clock?.unit,
           termDays: s.deadline.clock?.termDays,
-          intervals: s.deadline.clock?.intervals ?? [],
-          history: s.deadline.history,
-          breachedAt: s.deadline.breachedAt,
           appealUntil: s.deadline.breachedAt && lastAppealDay(s.deadline.breachedAt),
         },
         infoRequest: s.infoRequest && { message: s.infoRequest.message, dueAt: s.infoRequest.dueAt },

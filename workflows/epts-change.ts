@@ -270,7 +270,6 @@ export class EptsChangeCase extends ReviewableCase<EptsChangeStatus, EptsChangeS
 
   projection(): CaseProjectionOf<'epts_change'> {
     const s = this.s;
-    const view = s.deadline.view;
     return {
       ...this.commonProjection(),
       kind: 'epts_change',
@@ -287,7 +286,7 @@ export class EptsChangeCase extends ReviewableCase<EptsChangeStatus, EptsChangeS
         signedWith: s.ownerSignature.serialNumber,
         buyer: s.buyer && { id: s.buyer.id, dueAt: s.buyer.dueAt, confirmedAt: s.buyer.confirmedAt },
         infoRequest: s.infoRequest && { message: s.infoRequest.message, dueAt: s.infoRequest.dueAt },
-        deadline: view && { legalDue: view.legalDue, expectedDue: view.expectedDue, paused: view.paused, breachedAt: s.deadline.breachedAt },
+        deadline: this.deadline.projected(),
         decision: s.decision,
         result: s.result && { ...s.result, verify: `/extracts/${s.result.extractCode}/verify` },
       },

@@ -21,6 +21,7 @@ import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
 import type { Principal } from '../../core/principal';
 import { answerInfoUpdate, claimUpdate, decideUpdate } from '../../workflows/machinery/review-desk';
 import { freePort } from '../../lib/free-port';
+import { testPayloadCodec } from '../support/codec';
 import { startApiProcess, type ApiProcess } from '../support/api-process';
 import { detail, file, officially } from '../support/http';
 import { alice, rita } from '../support/personas';
@@ -136,7 +137,7 @@ async function acceptedFrom(p: Planned): Promise<string[]> {
   return (events ?? []).flatMap((e) => {
     const request = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
     if (request?.input?.name !== UPDATE_OF[p.kind]) return [];
-    const meta = defaultPayloadConverter.fromPayload<ActionMeta>(request.input.args!.payloads!.at(-1)!);
+    const meta = defaultPayloadConverter.fromPayload<ActionMeta>(testPayloadCodec.decrypt(request.input.args!.payloads!.at(-1)!));
     return [meta.requestId ?? ''];
   });
 }

@@ -91,6 +91,12 @@ export class ProcessingDeadline {
     ];
   }
 
+  /** What the read model shows of the clock: due dates, whether it stands, its intervals and moves, the breach. */
+  projected() {
+    const { view, clock, history, breachedAt } = this.state;
+    return view && { legalDue: view.legalDue, expectedDue: view.expectedDue, paused: view.paused, intervals: clock?.intervals ?? [], history, breachedAt };
+  }
+
   /** The next moment the deadline needs attention, if the clock runs. */
   nextTimer(): { at: string; kind: 'warn' | 'breach' } | null {
     const view = this.state.view;

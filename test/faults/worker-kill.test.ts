@@ -110,6 +110,10 @@ async function step(number: string, path: (typeof PATHS)[number], asked: Set<str
       } else if (path.outcome === 'approve') await send(rita, 'decide', { version: d.version, outcome: 'approve', comment: 'Оснований для отказа нет' });
       else await send(rita, 'decide', { version: d.version, outcome: 'reject', reasonCode: 'not_eligible', comment: 'Не положено' });
       return true;
+    case 'approved':
+      // Decided, its result still being issued: what an approval whose answer was cut off leaves for a moment.
+      await new Promise((r) => setTimeout(r, 200));
+      return true;
     default:
       throw new Error(`${number} is ${d.status}, which its path (${path.name}) never passes`);
   }

@@ -22,6 +22,7 @@ import { registerContract } from './contract';
 import { measureRequests } from './http-metrics';
 import { caseNumberOf, problemSchema, sendProblem } from './problem';
 import { registerRateLimit } from './rate-limit';
+import { accessJournalRoutes } from './routes/access-journal';
 import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
 import { catalogueRoutes } from './routes/catalogue';
@@ -167,6 +168,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(inboxRoutes);
   await app.register(resultRoutes);
   await app.register(journalVerificationRoutes);
+  await app.register(accessJournalRoutes);
   await app.register(codecRoutes);
   return app;
 }

@@ -17,7 +17,8 @@ import {
   uniqueIndex,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { CaseKind } from '../core/case-model';
+import type { AccessAction, AccessedKind } from '../audit/access-journal';
+import type { CaseKind, Role } from '../core/case-model';
 import type { CaseDetailByKind } from '../core/case-projection';
 import type { FeeRule } from '../core/catalogue';
 import type { MessageType, NoticeChoices } from '../core/notices';
@@ -516,5 +517,35 @@ export const passportExtracts = pgTable(
   (t) => [
     uniqueIndex('extracts_case_uq').on(t.caseNumber),
     foreignKey({ columns: [t.vin, t.version], foreignColumns: [passportVersions.vin, passportVersions.version] }),
+  ],
+);
+
+/**
+ * Who read whose personal data, when and from where (SPEC §10), next to the case journal
+ * that records what was done: one row per read and data subject. Written by
+ * audit/access-journal.ts, which also says which reads are not recorded. Append-only.
+ */
+export const accessJournal = pgTable(
+  'access_journal',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull().default(sql`now()`),
+    actorId: text('actor_id').notNull(),
+    actorRole: text('actor_role').$type<Role>().notNull(),
+    actorAgency: text('actor_agency'),
+    action: text('action').$type<AccessAction>().notNull(),
+    resourceKind: text('resource_kind').$type<AccessedKind>().notNull(),
+    /** A case number, a document id, a result's code, VIN@version; for a query, its filter. */
+    resourceId: text('resource_id').notNull(),
+    /** The person the data is about (a token subject); null when it is about nobody in particular. */
+    subjectId: text('subject_id'),
+    clientAddress: text('client_address').notNull(),
+    /** Ties the row to the request's log lines. */
+    requestId: text('request_id').notNull(),
+  },
+  (t) => [
+    index('access_journal_subject_idx').on(t.subjectId, t.id.desc()),
+    index('access_journal_actor_idx').on(t.actorId, t.id.desc()),
+    index('access_journal_at_idx').on(t.at),
   ],
 );

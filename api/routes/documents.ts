@@ -8,6 +8,7 @@ import { ACCEPTED_CONTENT_TYPES } from '../../documents/sniff';
 import { receiveDocument, type UploadPart } from '../../documents/upload';
 import { principal } from '../auth';
 import { problems } from '../contract';
+import { journalAccess } from '../requests';
 
 const documentSchema = {
   type: 'object',
@@ -112,7 +113,11 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
       config: { roles: readers },
       schema: { tags, security, summary: "A document's metadata", params: idParams, response: { 200: documentSchema, ...problems(404, 409) } },
     },
-    async (request) => view(await readable(request)),
+    async (request) => {
+      const doc = await readable(request);
+      await journalAccess(request, { action: 'read', kind: 'document', id: doc.id, subjects: [doc.ownerId] });
+      return view(doc);
+    },
   );
 
   app.get<{ Params: { id: string } }>(
@@ -123,6 +128,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const doc = await readable(request);
+      await journalAccess(request, { action: 'download', kind: 'document', id: doc.id, subjects: [doc.ownerId] });
       return reply
         .type(doc.contentType)
         .header('content-disposition', attachment(doc.fileName))

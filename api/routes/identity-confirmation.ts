@@ -12,7 +12,7 @@ import { CONFIRMATION_METHODS } from '../../core/identity';
 import type { BankResult, OperatorDecision } from '../../workflows/identity-confirmed';
 import { principal } from '../auth';
 import { problems } from '../contract';
-import { actionMeta, requestMeta } from '../requests';
+import { actionMeta, journalAccess, requestMeta } from '../requests';
 import { numberParams, versionProperty } from '../schemas';
 import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
 
@@ -137,7 +137,11 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
         },
       },
     },
-    async (request) => inPersonRequest(db, request.params.number),
+    async (request) => {
+      const { applicantId, view } = await inPersonRequest(db, request.params.number);
+      await journalAccess(request, { action: 'read', kind: 'identity_request', id: view.number, subjects: [applicantId] });
+      return view;
+    },
   );
 
   app.post<{ Params: { number: string }; Body: OperatorDecision & { version: number } }>(

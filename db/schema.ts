@@ -27,6 +27,7 @@ import type { Passport, VehicleStatus } from '../core/vehicle';
 import { isoFromPostgres } from './instants';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 /** Instants as ISO 8601 text in UTC, whatever form the driver hands them over in. */
 const ts = customType<{ data: string; driverData: string }>({
   dataType: () => 'timestamp with time zone',
@@ -212,6 +213,16 @@ export const documents = pgTable(
   },
   (t) => [index('documents_owner_idx').on(t.ownerId, t.createdAt.desc())],
 );
+
+/**
+ * Document bytes when DOCUMENT_STORE=postgres, keyed by their SHA-256 like the local
+ * directory's files, so every API instance and worker reads what any of them stored.
+ */
+export const documentBlobs = pgTable('document_blobs', {
+  sha256: text('sha256').primaryKey(),
+  content: bytea('content').notNull(),
+  createdAt: ts('created_at').notNull().default(sql`now()`),
+});
 
 /**
  * The register of every document the system issues (application results, passport

@@ -73,13 +73,12 @@ export async function receiveDocument(deps: UploadDeps, ownerId: string, parts: 
     }
     const { fileName, contentType, size, sha256 } = file;
     const record = { id: randomUUID(), ownerId, type, fileName, contentType, size, sha256 };
-    // The row commits only after the file is in place, so no row ever lacks its file; a
-    // failed commit at worst leaves an unreferenced file, harmless under its hash.
-    return await deps.db.transaction(async (tx) => {
-      const row = await insertDocument(tx, record);
-      await deps.storage.put(stagedPath, sha256);
-      return row;
-    });
+    // The row is written only once the file is stored, so no row ever lacks its file; a
+    // failed insert at worst leaves an unreferenced file, harmless under its hash. Not in
+    // one transaction: a store in Postgres would need a second connection while the
+    // transaction held one, and uploads enough to hold the whole pool would wait for ever.
+    await deps.storage.put(stagedPath, sha256);
+    return await insertDocument(deps.db, record);
   } finally {
     // After a successful put the staged file is gone already; otherwise this is the cleanup.
     await rm(stagedPath, { force: true });

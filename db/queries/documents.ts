@@ -6,8 +6,7 @@ import { cases, documents } from '../schema';
 
 export type DocumentRow = typeof documents.$inferSelect;
 
-/** Takes a transaction too: the upload commits the row only once its file is stored. */
-export async function insertDocument(db: Pick<Db, 'insert'>, row: typeof documents.$inferInsert): Promise<DocumentRow> {
+export async function insertDocument(db: Db, row: typeof documents.$inferInsert): Promise<DocumentRow> {
   const [inserted] = await db.insert(documents).values(row).returning();
   return inserted!;
 }

@@ -225,6 +225,8 @@ const schema = z
     /** Serve the Swagger UI at /docs; production must say so either way. */
     API_DOCS_UI: z.enum(['true', 'false', '1', '0']).optional(),
     DOCUMENT_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+    /** Where document bytes live: a directory of this machine's, or Postgres, which every API instance and worker shares. */
+    DOCUMENT_STORE: z.enum(['local', 'postgres']).default('local'),
     /** Proxies whose X-Forwarded-For is believed: addresses, CIDR ranges, or loopback/linklocal/uniquelocal. */
     TRUSTED_PROXIES: listOf('an IP address, a CIDR range, loopback, linklocal or uniquelocal', isAddressOrRange).default([]),
     /** Browser origins allowed to call the API (CORS); none by default. */
@@ -418,6 +420,8 @@ function toConfig(env: z.infer<typeof schema>) {
       supervisors: env.AGENCY_SUPERVISORS ?? (env.NODE_ENV === 'production' ? {} : supervisors.parse(DEV_AGENCY_SUPERVISORS)),
     },
     documents: {
+      store: env.DOCUMENT_STORE,
+      /** The local store's files; with either store, where uploads are staged while they are checked. */
       dir: path.join(dataDir, 'documents'),
       maxBytes: env.DOCUMENT_MAX_BYTES,
     },

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
 import { loadConfig, requireEndpoints, type Config } from './config';
 import { connectDatabase, type Database } from './db/client';
-import { createLocalStorage } from './documents/local-storage';
+import { documentStorageFromConfig } from './documents/from-config';
 import { createLogger } from './logger';
 import { connectClient } from './temporal/connection';
 import { payloadCodecFromConfig } from './temporal/data-converter';
@@ -15,7 +15,7 @@ export async function startServer(config: Config, database: Database, temporalAd
   const logger = createLogger(config);
   const payloadCodec = await payloadCodecFromConfig(config);
   const temporal = await connectClient(config, temporalAddress, payloadCodec);
-  const storage = await createLocalStorage(config.documents.dir);
+  const storage = await documentStorageFromConfig(config, database.db);
   const app = await buildApp({ config, database, temporal, storage, logger, payloadCodec });
   app.addHook('onClose', async () => {
     await temporal.connection.close();

@@ -54,7 +54,7 @@ export async function createWorker(opts: {
       supervisors: opts.config.inbox.supervisors,
       deliveryTimeoutMs: opts.config.notifications.timeoutMs,
       logger: opts.logger,
-      results: await resultDocumentsFromConfig(opts.config),
+      results: await resultDocumentsFromConfig(opts.config, opts.db),
       metrics: opts.metrics,
     }),
   });

@@ -138,11 +138,14 @@ async function confirmationOf<M extends ConfirmationMethod>(db: Db, number: stri
 export async function inPersonRequest(db: Db, number: string) {
   const row = await confirmationOf(db, number, 'in_person');
   return {
-    number: row.number,
-    status: row.status,
-    version: row.version,
-    citizenName: (await getAccountName(db, row.applicantId)) ?? '',
-    expiresAt: row.detail.expiresAt,
+    applicantId: row.applicantId,
+    view: {
+      number: row.number,
+      status: row.status,
+      version: row.version,
+      citizenName: (await getAccountName(db, row.applicantId)) ?? '',
+      expiresAt: row.detail.expiresAt,
+    },
   };
 }
 

@@ -23,6 +23,7 @@ import { REPLAYED_HEADER, registerIdempotency } from './idempotency';
 import { measureRequests } from './http-metrics';
 import { caseNumberOf, problemSchema, sendProblem } from './problem';
 import { registerRateLimit } from './rate-limit';
+import { accessJournalRoutes } from './routes/access-journal';
 import { adminRoutes } from './routes/admin';
 import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
@@ -170,6 +171,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(inboxRoutes);
   await app.register(resultRoutes);
   await app.register(journalVerificationRoutes);
+  await app.register(accessJournalRoutes);
   await app.register(codecRoutes);
   await app.register(adminRoutes);
   return app;

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { UpdateDefinition } from '@temporalio/client';
+import { recordAccess, type Access } from '../audit/access-journal';
 import { caseVisibleTo } from '../cases/access';
 import type { FilingContext } from '../cases/filing-context';
 import { caseWorkflowId, type ActionMeta, type CaseActionResult, type CaseKind } from '../core/case-model';
@@ -11,6 +12,11 @@ import { actionKey } from './idempotency';
 /** The journal's "from where" for this request, for actions whose actor is not the token's. */
 export function requestMeta(request: FastifyRequest): Omit<ActionMeta, 'actor'> {
   return { clientAddress: request.ip, requestId: request.id };
+}
+
+/** Records the caller's read of personal data before it is answered (audit/access-journal.ts decides which reads are kept). */
+export function journalAccess(request: FastifyRequest, access: Access): Promise<void> {
+  return recordAccess(request.server.deps.database.db, { who: principal(request), clientAddress: request.ip, requestId: request.id }, access);
 }
 
 /** The journal's "who, from where" for this request. */

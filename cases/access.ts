@@ -30,10 +30,15 @@ async function seen(db: Db, who: Principal, number: string, row: CaseRow | undef
   return row;
 }
 
-/** The journal of a case this caller may see, in order. */
-export async function caseTimeline(db: Db, who: Principal, number: string): Promise<JournalRow[]> {
+/** The journal of a case this caller may see, in order, with the case. */
+export async function caseTimeline(db: Db, who: Principal, number: string): Promise<{ row: CaseRow; entries: JournalRow[] }> {
   const row = await caseVisibleTo(db, who, number);
-  return getTimeline(db, row.number);
+  return { row, entries: await getTimeline(db, row.number) };
+}
+
+/** The citizens a case is about: its applicant, and the buyer of a sale, who is party to its change case too. */
+export function caseSubjects(row: CaseRow): string[] {
+  return row.kind === 'epts_change' && row.detail.buyer ? [row.applicantId, row.detail.buyer.id] : [row.applicantId];
 }
 
 async function mayAccess(db: Db, who: Principal, row: CaseRow): Promise<boolean> {
@@ -41,8 +46,7 @@ async function mayAccess(db: Db, who: Principal, row: CaseRow): Promise<boolean>
     case 'admin':
       return true;
     case 'citizen':
-      // The buyer of a sale is party to its change case too.
-      return row.applicantId === who.id || (row.kind === 'epts_change' && row.detail.buyer?.id === who.id);
+      return caseSubjects(row).includes(who.id);
     case 'reviewer':
       return row.agency !== null && row.agency === who.agency;
     case 'expert':

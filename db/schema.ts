@@ -18,7 +18,8 @@ import {
   uniqueIndex,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { CaseKind } from '../core/case-model';
+import type { AccessAction, AccessedKind } from '../audit/access-journal';
+import type { CaseKind, Role } from '../core/case-model';
 import type { CaseDetailByKind } from '../core/case-projection';
 import type { FeeRule } from '../core/catalogue';
 import type { MessageType, NoticeChoices } from '../core/notices';
@@ -27,6 +28,7 @@ import type { Passport, VehicleStatus } from '../core/vehicle';
 import { isoFromPostgres } from './instants';
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 /** Instants as ISO 8601 text in UTC, whatever form the driver hands them over in. */
 const ts = customType<{ data: string; driverData: string }>({
   dataType: () => 'timestamp with time zone',
@@ -230,6 +232,16 @@ export const documents = pgTable(
   },
   (t) => [index('documents_owner_idx').on(t.ownerId, t.createdAt.desc())],
 );
+
+/**
+ * Document bytes when DOCUMENT_STORE=postgres, keyed by their SHA-256 like the local
+ * directory's files, so every API instance and worker reads what any of them stored.
+ */
+export const documentBlobs = pgTable('document_blobs', {
+  sha256: text('sha256').primaryKey(),
+  content: bytea('content').notNull(),
+  createdAt: ts('created_at').notNull().default(sql`now()`),
+});
 
 /**
  * The register of every document the system issues (application results, passport
@@ -565,4 +577,34 @@ export const idempotentRequests = pgTable(
     completedAt: ts('completed_at'),
   },
   (t) => [primaryKey({ columns: [t.scope, t.route, t.key] }), index('idempotent_requests_created_idx').on(t.createdAt)],
+);
+
+/**
+ * Who read whose personal data, when and from where (SPEC §10), next to the case journal
+ * that records what was done: one row per read and data subject. Written by
+ * audit/access-journal.ts, which also says which reads are not recorded. Append-only.
+ */
+export const accessJournal = pgTable(
+  'access_journal',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull().default(sql`now()`),
+    actorId: text('actor_id').notNull(),
+    actorRole: text('actor_role').$type<Role>().notNull(),
+    actorAgency: text('actor_agency'),
+    action: text('action').$type<AccessAction>().notNull(),
+    resourceKind: text('resource_kind').$type<AccessedKind>().notNull(),
+    /** A case number, a document id, a result's code, VIN@version; for a query, its filter. */
+    resourceId: text('resource_id').notNull(),
+    /** The person the data is about (a token subject); null when it is about nobody in particular. */
+    subjectId: text('subject_id'),
+    clientAddress: text('client_address').notNull(),
+    /** Ties the row to the request's log lines. */
+    requestId: text('request_id').notNull(),
+  },
+  (t) => [
+    index('access_journal_subject_idx').on(t.subjectId, t.id.desc()),
+    index('access_journal_actor_idx').on(t.actorId, t.id.desc()),
+    index('access_journal_at_idx').on(t.at),
+  ],
 );

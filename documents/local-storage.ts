@@ -1,19 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { access, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { DocumentStorage } from './storage';
-
-/** Older staged files belong to uploads that died with their process. */
-const STALE_STAGING_MS = 60 * 60 * 1000;
+import { stagingArea } from './staging';
+import { assertSha256, type DocumentStorage } from './storage';
 
 /** Content-addressed files under `dir`, fanned out by hash prefix; staging on the same filesystem. */
 export async function createLocalStorage(dir: string): Promise<DocumentStorage> {
-  const staging = path.join(dir, '.staging');
-  await mkdir(staging, { recursive: true });
-  await removeStale(staging);
+  const stagingPath = await stagingArea(path.join(dir, '.staging'));
   const pathOf = (sha256: string) => {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error('not a sha256 hex digest');
+    assertSha256(sha256);
     return path.join(dir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   };
   const exists = async (sha256: string) =>
@@ -37,16 +32,6 @@ export async function createLocalStorage(dir: string): Promise<DocumentStorage> 
       return handle.createReadStream();
     },
     exists,
-    stagingPath: () => path.join(staging, randomUUID()),
+    stagingPath,
   };
-}
-
-/** Several processes may share the directory: only files too old to be in flight go. */
-async function removeStale(staging: string): Promise<void> {
-  const cutoff = Date.now() - STALE_STAGING_MS;
-  for (const name of await readdir(staging)) {
-    const file = path.join(staging, name);
-    const info = await stat(file).catch(() => undefined);
-    if (info && info.mtimeMs < cutoff) await rm(file, { force: true });
-  }
 }

@@ -87,14 +87,15 @@ export async function receiveDocument(
       throw invalid('unknown document type', [{ path: '/body/type', message: `must be one of ${DOCUMENT_TYPES.join(', ')}` }]);
     }
     if (options.admit && !(await options.admit({ ...file, type }))) return undefined;
-    const record = { id: options.id ?? randomUUID(), ownerId, type, ...file };
-    // The row commits only after the file is in place, so no row ever lacks its file; a
-    // failed commit at worst leaves an unreferenced file, harmless under its hash.
-    return await deps.db.transaction(async (tx) => {
-      const { row, created } = await insertDocument(tx, record);
-      if (created) await deps.storage.put(stagedPath, file.sha256);
-      return row;
-    });
+    const { fileName, contentType, size, sha256 } = file;
+    const record = { id: options.id ?? randomUUID(), ownerId, type, fileName, contentType, size, sha256 };
+    // The row is written only once the file is stored, so no row ever lacks its file; a
+    // failed insert at worst leaves an unreferenced file, harmless under its hash (and a
+    // retried upload stores the same bytes again under it). Not in one transaction: a
+    // store in Postgres would need a second connection while the transaction held one,
+    // and uploads enough to hold the whole pool would wait for ever.
+    await deps.storage.put(stagedPath, sha256);
+    return (await insertDocument(deps.db, record)).row;
   } finally {
     // After a successful put the staged file is gone already; otherwise this is the cleanup.
     await rm(stagedPath, { force: true });

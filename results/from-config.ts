@@ -1,5 +1,6 @@
 import type { Config } from '../config';
-import { createLocalStorage } from '../documents/local-storage';
+import type { Db } from '../db/client';
+import { documentStorageFromConfig } from '../documents/from-config';
 import type { DocumentStorage } from '../documents/storage';
 import { resultSignerFromConfig, type ResultSigner } from './signing-key';
 
@@ -11,9 +12,9 @@ export interface ResultDocumentDeps {
 }
 
 /** What issuing result documents needs, as the configuration says (the worker's and the tests' stacks). */
-export async function resultDocumentsFromConfig(config: Config): Promise<ResultDocumentDeps> {
+export async function resultDocumentsFromConfig(config: Config, db: Db): Promise<ResultDocumentDeps> {
   return {
-    storage: await createLocalStorage(config.documents.dir),
+    storage: await documentStorageFromConfig(config, db),
     signer: await resultSignerFromConfig(config),
     verifyBaseUrl: config.results.verifyBaseUrl,
     pickupOffice: config.results.pickupOffice,

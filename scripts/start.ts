@@ -291,6 +291,7 @@ function banner(
       (opts.embeddedTemporal ? `, dev server, history in ${path.join(config.dataDir, 'temporal')}` : ''),
     `  Postgres         ${postgresLocation(config.db.url!)}` +
       (opts.postgresDataDir ? `, embedded, data in ${opts.postgresDataDir}` : ', external (DATABASE_URL)'),
+    `  Documents        ${config.documents.store === 'postgres' ? 'in Postgres, table document_blobs' : `in ${config.documents.dir}`} (DOCUMENT_STORE)`,
     ...messageLines(opts.sinks),
     ...metricsLines(config, api, opts.workerMetricsUrl),
     `  Supervisors      ${supervisorsLine(config)}`,

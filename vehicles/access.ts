@@ -31,3 +31,8 @@ export async function passportVersionsVisibleTo(db: Db, who: Principal, vin: str
   const vehicle = await vehicleVisibleTo(db, who, vin);
   return listPassportVersions(db, vehicle.vin);
 }
+
+/** The people a passport version names: its owner and every owner before. */
+export function passportSubjects(p: PassportVersion): string[] {
+  return [p.data.ownerId, ...p.data.owners.map((o) => o.ownerId)];
+}

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { caseForReader, caseTimeline } from '../../cases/access';
+import { caseForReader, caseSubjects, caseTimeline } from '../../cases/access';
 import { checkedEdit, fileApplication, resendApplication, type FilingRequest } from '../../cases/application-filing';
 import { ownedDocuments } from '../../cases/owned-documents';
 import { listApplicantCases } from '../../db/queries/cases';
@@ -8,7 +8,7 @@ import { answerInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
 import { caseDetail, caseSummary, timelineEntry } from '../case-view';
 import { problems } from '../contract';
-import { actOnCase, filingContext, sendFiled } from '../requests';
+import { actOnCase, filingContext, journalAccess, sendFiled } from '../requests';
 import {
   actionResult,
   caseDetail as caseDetailSchema,
@@ -109,6 +109,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const who = principal(request);
       const { row, resentAs } = await caseForReader(db, who, request.params.number);
+      await journalAccess(request, { action: 'read', kind: 'case', id: row.number, subjects: caseSubjects(row) });
       reply.header('etag', `"${row.version}"`);
       // Compiled once per kind (Fastify caches it by schema).
       reply.serializer(reply.compileSerializationSchema(caseDetailOfKind[row.kind], '200'));
@@ -130,7 +131,9 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const who = principal(request);
-      return { items: (await caseTimeline(db, who, request.params.number)).map((e) => timelineEntry(e, who)) };
+      const { row, entries } = await caseTimeline(db, who, request.params.number);
+      await journalAccess(request, { action: 'read', kind: 'case_timeline', id: row.number, subjects: caseSubjects(row) });
+      return { items: entries.map((e) => timelineEntry(e, who)) };
     },
   );
 

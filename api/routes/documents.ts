@@ -10,6 +10,7 @@ import { uuidFromSeed } from '../../lib/derived-uuid';
 import { principal } from '../auth';
 import { problems } from '../contract';
 import { actionKey, claimIdempotencyKey } from '../idempotency';
+import { journalAccess } from '../requests';
 
 const documentSchema = {
   type: 'object',
@@ -119,7 +120,11 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
       config: { roles: readers },
       schema: { tags, security, summary: "A document's metadata", params: idParams, response: { 200: documentSchema, ...problems(404, 409) } },
     },
-    async (request) => view(await readable(request)),
+    async (request) => {
+      const doc = await readable(request);
+      await journalAccess(request, { action: 'read', kind: 'document', id: doc.id, subjects: [doc.ownerId] });
+      return view(doc);
+    },
   );
 
   app.get<{ Params: { id: string } }>(
@@ -130,6 +135,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const doc = await readable(request);
+      await journalAccess(request, { action: 'download', kind: 'document', id: doc.id, subjects: [doc.ownerId] });
       return reply
         .type(doc.contentType)
         .header('content-disposition', attachment(doc.fileName))

@@ -13,7 +13,7 @@ import type { BankResult, OperatorDecision } from '../../workflows/identity-conf
 import { principal } from '../auth';
 import { problems } from '../contract';
 import { actionKey } from '../idempotency';
-import { actionMeta, requestMeta } from '../requests';
+import { actionMeta, journalAccess, requestMeta } from '../requests';
 import { numberParams, versionProperty } from '../schemas';
 import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
 
@@ -138,7 +138,11 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
         },
       },
     },
-    async (request) => inPersonRequest(db, request.params.number),
+    async (request) => {
+      const { applicantId, view } = await inPersonRequest(db, request.params.number);
+      await journalAccess(request, { action: 'read', kind: 'identity_request', id: view.number, subjects: [applicantId] });
+      return view;
+    },
   );
 
   app.post<{ Params: { number: string }; Body: OperatorDecision & { version: number } }>(

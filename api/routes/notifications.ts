@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { CITIZEN_NOTICE_TYPES, CODE_TYPES, DELIVERY_CHANNELS, type NoticeChoices } from '../../core/notices';
+import { queryResource } from '../../audit/access-journal';
 import { listDeliveryAttempts, type DeliveryLogFilter } from '../../db/queries/deliveries';
 import { changeNoticePreferences, noticePreferences } from '../../notifications/preferences';
 import { principal } from '../auth';
+import { journalAccess } from '../requests';
 import { CASE_NUMBER_PATTERN } from '../../core/case-model';
 import { nullableString, pageOf, paging } from '../schemas';
 
@@ -98,7 +100,10 @@ export async function notificationRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const q = request.query;
-      return { ...(await listDeliveryAttempts(db, q)), limit: q.limit, offset: q.offset };
+      const page = await listDeliveryAttempts(db, q);
+      // Its rows carry the addresses messages went to.
+      await journalAccess(request, { action: 'read', kind: 'delivery_log', id: queryResource({ caseNumber: q.caseNumber, channel: q.channel, outcome: q.outcome }), subjects: [] });
+      return { ...page, limit: q.limit, offset: q.offset };
     },
   );
 }

@@ -3,6 +3,7 @@ import { caseResultDocument } from '../../results/case-result';
 import { verifyByCode, verifyByContent, type PublicDocumentView } from '../../results/verification';
 import { principal } from '../auth';
 import { problems } from '../contract';
+import { journalAccess } from '../requests';
 import { nullableString, numberParams } from '../schemas';
 
 const tags = ['results'];
@@ -111,6 +112,7 @@ export async function resultRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const doc = await caseResultDocument(db, principal(request), request.params.number);
+      await journalAccess(request, { action: 'download', kind: 'result_document', id: doc.code, subjects: [doc.holderId] });
       return reply
         .type('application/pdf')
         .header('content-disposition', `attachment; filename="${doc.caseNumber}-${doc.code}.pdf"`)

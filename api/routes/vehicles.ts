@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../../core/failures';
 import { normaliseVin, VEHICLE_STATUSES } from '../../core/vehicle';
 import {
@@ -9,10 +9,11 @@ import {
   type CertificateRow,
   type PassportVersion,
 } from '../../db/queries/vehicles';
-import { passportVersionsVisibleTo, passportVisibleTo } from '../../vehicles/access';
+import { passportSubjects, passportVersionsVisibleTo, passportVisibleTo } from '../../vehicles/access';
 import { registerOwnCertificate } from '../../vehicles/certificates';
 import { principal } from '../auth';
 import { problems } from '../contract';
+import { journalAccess } from '../requests';
 import { anyObject, nullableString, vinParams, vinProperty } from '../schemas';
 
 const security = [{ bearer: [] }];
@@ -78,15 +79,20 @@ const certificateView = {
 } as const;
 
 const iso = (t: string) => new Date(t).toISOString();
-const showPassport = (p: PassportVersion) => ({
-  vin: p.vin,
-  version: p.version,
-  currentVersion: p.currentVersion,
-  openChange: p.openChange,
-  caseNumber: p.caseNumber,
-  createdAt: iso(p.createdAt),
-  passport: p.data,
-});
+/** The passport as its reader sees it; an official's read of its owners' data is recorded first. */
+async function showPassport(request: FastifyRequest, p: PassportVersion) {
+  await journalAccess(request, { action: 'read', kind: 'vehicle_passport', id: `${p.vin}@${p.version}`, subjects: passportSubjects(p) });
+  return {
+    vin: p.vin,
+    version: p.version,
+    currentVersion: p.currentVersion,
+    openChange: p.openChange,
+    caseNumber: p.caseNumber,
+    createdAt: iso(p.createdAt),
+    passport: p.data,
+  };
+}
+
 const showCertificate = (c: CertificateRow) => ({
   id: c.id,
   serial: c.serial,
@@ -124,7 +130,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
       schema: { tags: ['vehicles'], security, summary: "A vehicle's current passport with its history", params: vinParams, response: { 200: passportView, ...problems(404, 409) } },
     },
     async (request) => {
-      return showPassport(await passportVisibleTo(db, principal(request), normaliseVin(request.params.vin)));
+      return showPassport(request, await passportVisibleTo(db, principal(request), normaliseVin(request.params.vin)));
     },
   );
 
@@ -175,7 +181,7 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      return showPassport(await passportVisibleTo(db, principal(request), normaliseVin(request.params.vin), request.params.version));
+      return showPassport(request, await passportVisibleTo(db, principal(request), normaliseVin(request.params.vin), request.params.version));
     },
   );
 

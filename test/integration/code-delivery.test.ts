@@ -135,7 +135,7 @@ describe('the code activity on its own', () => {
       deliveryTimeoutMs: config.notifications.timeoutMs,
       logger,
       metrics: new Registry(),
-      results: await resultDocumentsFromConfig(config),
+      results: await resultDocumentsFromConfig(config, stack.database.db),
     });
   };
 

@@ -453,7 +453,7 @@ describe('the delivery activities on their own', () => {
         senders: sendersFromConfig(config),
         supervisors: config.inbox.supervisors,
         deliveryTimeoutMs: config.notifications.timeoutMs,
-        results: await resultDocumentsFromConfig(config),
+        results: await resultDocumentsFromConfig(config, stack.database.db),
         logger,
         metrics: new Registry(),
       });

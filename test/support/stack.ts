@@ -17,7 +17,7 @@ import type { ServiceDefinition } from '../../core/catalogue';
 import type { Principal } from '../../core/principal';
 import { toServiceRow } from '../../db/queries/catalogue';
 import { services } from '../../db/schema';
-import { createLocalStorage } from '../../documents/local-storage';
+import { documentStorageFromConfig } from '../../documents/from-config';
 import { createSimulatedRegistry, type IdentityRegistry } from '../../identity/registry';
 import { freePort } from '../../lib/free-port';
 import { signPayload } from '../../lib/hmac-signature';
@@ -63,7 +63,8 @@ export interface Stack {
   signedPost(url: string, secret: string, body: object): Promise<LightMyRequestResponse>;
   /**
    * Another API instance on the same database and Temporal, with its own configuration
-   * (e.g. stricter limits) and logger; closed with the stack.
+   * (e.g. stricter limits, another DATA_DIR) and logger, and the document store that
+   * configuration names; closed with the stack.
    */
   instance(config: Config, logger?: pino.Logger): Promise<FastifyInstance>;
   close(): Promise<void>;
@@ -153,7 +154,7 @@ export async function startStack(
     supervisors: config.inbox.supervisors,
     deliveryTimeoutMs: config.notifications.timeoutMs,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    results: await resultDocumentsFromConfig(config),
+    results: await resultDocumentsFromConfig(config, database.db),
     metrics: new Registry(),
   });
   const worker = opts.inProcessWorker === false ? undefined : await Worker.create({
@@ -165,7 +166,7 @@ export async function startStack(
     activities: opts.wrapActivities ? opts.wrapActivities(real) : real,
   });
   const running = worker?.run();
-  const storage = await createLocalStorage(config.documents.dir);
+  const storage = await documentStorageFromConfig(config, database.db);
   const app = await buildApp({ config, database, temporal: client, storage, payloadCodec, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await app.ready();
   if (opts.listen) await app.listen({ host: config.http.host, port: config.http.port });
@@ -207,7 +208,7 @@ export async function startStack(
       });
     },
     async instance(own, logger = pino({ level: 'silent' })) {
-      const other = await buildApp({ config: own, database, temporal: client, storage, logger });
+      const other = await buildApp({ config: own, database, temporal: client, storage: await documentStorageFromConfig(own, database.db), logger });
       instances.push(other);
       await other.ready();
       return other;

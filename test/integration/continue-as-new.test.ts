@@ -97,7 +97,6 @@ async function crossBoundary(number: string, step: (round: number) => Promise<un
     expect(steps, `${number} never continued as new`).toBeLessThan(opts.maxSteps ?? 30);
     await step(++steps);
   }
-  expect(steps).toBeGreaterThan(1);
   return { firstRunId, steps };
 }
 

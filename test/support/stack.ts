@@ -37,11 +37,22 @@ export { testService } from './fixtures';
 
 installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }));
 
+/** The workflow code at `workflowsPath` bundled for a worker: this checkout's, or another commit's (the hand-off test). */
+export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+}
+
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes seconds: once per test file. */
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  bundle ??= bundleWorkflows(WORKFLOWS_PATH);
   return bundle;
+}
+
+/** What an in-process worker runs other than the defaults: another code's bundle, a cache of another size. */
+export interface WorkerChoice {
+  workflowBundle?: WorkflowBundle;
+  maxCachedWorkflows?: number;
 }
 
 export interface Stack {
@@ -50,7 +61,9 @@ export interface Stack {
   client: Client;
   app: FastifyInstance;
   /** The in-process worker; none when the test runs worker processes of its own. */
-  worker?: Worker;
+  readonly worker?: Worker;
+  /** Shuts the in-process worker down (after its tasks in hand) and starts another on the same task queue and activities. */
+  replaceWorker(choice?: WorkerChoice): Promise<void>;
   /** What a worker process needs in its environment to serve this stack (database, Temporal, task queue, providers). */
   workerEnv: Record<string, string>;
   token(p: Principal): Promise<string>;
@@ -95,6 +108,8 @@ export async function startStack(
     listen?: boolean;
     /** false: no worker in this process; the test starts worker processes with `workerEnv`. */
     inProcessWorker?: boolean;
+    /** The in-process worker's code or cache, when not the defaults. */
+    worker?: WorkerChoice;
   } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase(opts.adminDatabaseUrl);
@@ -157,15 +172,19 @@ export async function startStack(
     results: await resultDocumentsFromConfig(config, database.db),
     metrics: new Registry(),
   });
-  const worker = opts.inProcessWorker === false ? undefined : await Worker.create({
-    ...workerOptions(config.temporal.taskQueue),
-    connection: nativeConnection,
-    namespace: config.temporal.namespace,
-    workflowBundle: await workflowBundle(),
-    dataConverter: dataConverter(payloadCodec),
-    activities: opts.wrapActivities ? opts.wrapActivities(real) : real,
-  });
-  const running = worker?.run();
+  const activities = opts.wrapActivities ? opts.wrapActivities(real) : real;
+  const startWorker = async (choice: WorkerChoice = {}) =>
+    Worker.create({
+      ...workerOptions(config.temporal.taskQueue),
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      workflowBundle: choice.workflowBundle ?? (await workflowBundle()),
+      ...(choice.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: choice.maxCachedWorkflows }),
+      dataConverter: dataConverter(payloadCodec),
+      activities,
+    });
+  let worker = opts.inProcessWorker === false ? undefined : await startWorker(opts.worker);
+  let running = worker?.run();
   const storage = await documentStorageFromConfig(config, database.db);
   const app = await buildApp({ config, database, temporal: client, storage, payloadCodec, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await app.ready();
@@ -183,7 +202,15 @@ export async function startStack(
     database,
     client,
     app,
-    worker,
+    get worker() {
+      return worker;
+    },
+    async replaceWorker(choice) {
+      worker?.shutdown();
+      await running;
+      worker = await startWorker(choice);
+      running = worker.run();
+    },
     workerEnv,
     token,
     async call(as, options) {

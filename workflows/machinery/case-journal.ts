@@ -155,11 +155,14 @@ export class CaseJournal {
     return this.head ?? headOf(this.snapshot());
   }
 
-  /** Before the workflow ends or continues as new: nothing unwritten or unsent, no handler mid-way. */
+  /** Nothing unwritten or unsent, no handler mid-way: the case may end or continue as new. */
+  get isDrained(): boolean {
+    return this.projectedVersion >= this.counters.version && this.undelivered.length === 0 && !this.delivering && allHandlersFinished();
+  }
+
+  /** Before the workflow ends or continues as new. */
   async drained(): Promise<void> {
-    await condition(
-      () => this.projectedVersion >= this.counters.version && this.undelivered.length === 0 && !this.delivering && allHandlersFinished(),
-    );
+    await condition(() => this.isDrained);
   }
 
   private publish(): void {

@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { CITIZEN_REMINDER_DAYS_BEFORE } from '../../core/case-model';
 import { addDays } from '../../core/deadline-clock';
 import type { EntryDraft } from '../../core/case-model';
@@ -14,6 +14,13 @@ export interface DueTimer {
  * The case's one event loop: sleep until the earliest pending deadline or until any
  * action commits a change (which may move or cancel deadlines), then look again.
  * Every deadline of a case is a durable timer created here, never a poll.
+ *
+ * Once the server suggests it, the case continues as new. Actions that commit nothing (a
+ * repeated `registered` update, a callback ignored as a duplicate) lengthen the history
+ * too, so the suggestion wakes the loop by itself; and the case carries on only when it is
+ * drained, so an action still at work (one that decides the case and waits for it to
+ * close) finishes in this run instead of holding the hand-over for ever. Runs begun before
+ * this (patch continue-as-new-when-drained) looked only after a commit, and went at once.
  */
 export async function runDeadlines(
   journal: CaseJournal,
@@ -21,17 +28,20 @@ export async function runDeadlines(
   pending: () => Array<DueTimer | null>,
   shouldContinueAsNew: () => boolean,
 ): Promise<'done' | 'continue_as_new'> {
+  const whenDrained = patched('continue-as-new-when-drained');
+  const carryOn = whenDrained ? () => shouldContinueAsNew() && journal.isDrained : shouldContinueAsNew;
   while (!isDone()) {
-    if (shouldContinueAsNew()) return 'continue_as_new';
+    if (carryOn()) return 'continue_as_new';
     const timers = pending().filter((t): t is DueTimer => t !== null);
     const next = timers.reduce<DueTimer | null>((a, b) => (a && Date.parse(a.at) <= Date.parse(b.at) ? a : b), null);
     const seen = journal.changes;
+    const woken = () => journal.changes !== seen || isDone() || (whenDrained && carryOn());
     if (!next) {
-      await condition(() => journal.changes !== seen || isDone());
+      await condition(woken);
       continue;
     }
     const waitMs = Math.max(1, Date.parse(next.at) - Date.now());
-    const changed = await condition(() => journal.changes !== seen || isDone(), waitMs);
+    const changed = await condition(woken, waitMs);
     if (!changed) next.fire();
   }
   return 'done';

@@ -20,6 +20,8 @@ export const ACCESSED_KINDS = [
   'vehicle_passport',
   'delivery_log',
   'access_journal',
+  /** An admin's case search: a page (its applicants the subjects) or a whole export (the filter only). */
+  'case_search',
 ] as const;
 export type AccessedKind = (typeof ACCESSED_KINDS)[number];
 

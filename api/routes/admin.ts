@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { everyCaseFound, findCases, type CaseSearchQuery } from '../../admin/case-search';
 import { statisticsOf, type StatisticsQuery } from '../../admin/statistics';
+import { queryResource } from '../../audit/access-journal';
 import { CASE_KINDS, CASE_NUMBER_PATTERN } from '../../core/case-model';
 import { CASE_STATUSES } from '../../core/status-labels';
 import { STATISTICS_DIMENSIONS } from '../../db/queries/statistics';
 import { searchItem } from '../case-view';
 import { formatParameter, formatsResponse, SEARCH_COLUMNS, sendExport, shaped, STATISTICS_FIGURES, statisticsColumns, type Format } from '../exports';
+import { journalAccess } from '../requests';
 import { caseSummary, nullableString, pageOf, paging } from '../schemas';
 
 const ADMIN = { roles: ['admin'] } as const;
@@ -110,10 +112,14 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { format, limit, after, ...query } = request.query;
+      const id = queryResource(query);
       if (format === 'json') {
         const page = await findCases(db, query, { limit, after });
+        await journalAccess(request, { action: 'read', kind: 'case_search', id, subjects: page.items.map((row) => row.applicantId) });
         return { ...page, items: page.items.map((row) => searchItem(row, config)), limit };
       }
+      // The export's people are known only as it streams; the filter says whose data left.
+      await journalAccess(request, { action: 'export', kind: 'case_search', id, subjects: [] });
       const rows = shaped(everyCaseFound(database, query), (row) => searchItem(row, config));
       return sendExport(reply, format, { name: 'cases', sheet: 'Cases' }, SEARCH_COLUMNS, rows);
     },

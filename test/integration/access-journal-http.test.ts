@@ -123,6 +123,23 @@ describe('reads of personal data', () => {
     expect(await recorded(await okRead(alice, `/vehicles/${LADA}/versions/1`))).toEqual([]);
   });
 
+  it("records an admin's search page under each applicant on it, and an export under its filter", async () => {
+    const [a, b] = [await fileFor(alice), await fileFor(bob)];
+    for (const number of [a, b]) {
+      const page = await okRead(admin, `/admin/cases?number=${number}`);
+      const applicant = number === a ? 'alice' : 'bob';
+      expect(await recorded(page)).toEqual([row(admin, 'read', 'case_search', `number=${number}&sort=-filed`, applicant)]);
+    }
+    const filter = `service=${service.code}&sort=-filed`;
+    for (const format of ['csv', 'xlsx']) {
+      const exported = await okRead(admin, `/admin/cases?${filter}&format=${format}`);
+      await exported.arrayBuffer();
+      expect(await recorded(exported)).toEqual([row(admin, 'export', 'case_search', filter, null)]);
+    }
+    // A page of nobody records the query, about no one.
+    expect(await recorded(await okRead(admin, '/admin/cases?applicant=nobody-at-all'))).toEqual([row(admin, 'read', 'case_search', 'applicant=nobody-at-all&sort=-filed', null)]);
+  });
+
   it('believes X-Forwarded-For only from a configured proxy', async () => {
     const number = await fileFor(alice);
     // The same database and Temporal, served by an instance that trusts loopback as its proxy.

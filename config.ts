@@ -190,7 +190,11 @@ const schema = z
     OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     QES_TRUSTED_CA_FILE: z.string().optional(),
     QES_REVOKED_SERIALS: z.string().default(''),
-    REGISTRY_ADAPTER: z.enum(['simulated']).default('simulated'),
+    REGISTRY_ADAPTER: z.enum(['simulated', 'http']).default('simulated'),
+    /** http: the registries' gateway endpoint, the key that signs each query, and how long one attempt waits (below the check activity's 2 minutes). */
+    REGISTRY_URL: z.url().optional(),
+    REGISTRY_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(100_000).default(20_000),
     REGISTRY_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
     REGISTRY_FAILURE_RATE: z.coerce.number().min(0).max(0.95).default(0.2),
 
@@ -257,6 +261,11 @@ const schema = z
     if (env.SIGN_IN_LOCK_MAX_SECONDS < env.SIGN_IN_LOCK_SECONDS) {
       ctx.addIssue({ code: 'custom', path: ['SIGN_IN_LOCK_MAX_SECONDS'], message: 'must not be below SIGN_IN_LOCK_SECONDS' });
     }
+    if (env.REGISTRY_ADAPTER === 'http') {
+      for (const key of ['REGISTRY_URL', 'REGISTRY_SIGNING_KEY'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when REGISTRY_ADAPTER=http' });
+      }
+    }
     if (env.NODE_ENV !== 'production') return;
     // Local sinks are for development: in production every channel must reach a real provider.
     const required = [
@@ -283,7 +292,7 @@ const schema = z
     }
     // It answers every check with a made-up verdict: identities would be confirmed by chance.
     if (env.REGISTRY_ADAPTER === 'simulated') {
-      ctx.addIssue({ code: 'custom', path: ['REGISTRY_ADAPTER'], message: 'the simulated state registry is refused when NODE_ENV=production; configure a real adapter' });
+      ctx.addIssue({ code: 'custom', path: ['REGISTRY_ADAPTER'], message: 'the simulated state registry is refused when NODE_ENV=production; configure REGISTRY_ADAPTER=http' });
     }
     // Without accredited authorities only the development authority could vouch for a signature.
     if (!env.QES_TRUSTED_CA_FILE) {
@@ -387,7 +396,16 @@ function toConfig(env: z.infer<typeof schema>) {
         trustedCaFile: env.QES_TRUSTED_CA_FILE,
         revokedSerials: env.QES_REVOKED_SERIALS.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean),
       },
-      registry: { adapter: env.REGISTRY_ADAPTER, latencyMs: env.REGISTRY_LATENCY_MS, failureRate: env.REGISTRY_FAILURE_RATE },
+      registry: {
+        adapter: env.REGISTRY_ADAPTER,
+        /** simulated */
+        latencyMs: env.REGISTRY_LATENCY_MS,
+        failureRate: env.REGISTRY_FAILURE_RATE,
+        /** http (both set then: the schema requires them) */
+        url: env.REGISTRY_URL ?? '',
+        signingKey: env.REGISTRY_SIGNING_KEY ?? '',
+        timeoutMs: env.REGISTRY_TIMEOUT_MS,
+      },
     },
     appeals: {
       /** How long an expert has to decide an appeal (SPEC §4.3: 30 days by default). */

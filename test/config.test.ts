@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, requireEndpoints, withEndpoints } from '../con
 const PRODUCTION = {
   AUTH_JWT_SECRET: 'a'.repeat(32),
   PAYMENT_WEBHOOK_SECRET: 'b'.repeat(16),
-  BANK_WEBHOOK_SECRET: 'c'.repeat(16),
+  BANKS: JSON.stringify({ sber: { name: 'Сбербанк', secret: 'c'.repeat(16) }, tbank: { name: 'Т-Банк', secret: 'C'.repeat(16) } }),
   CODE_HMAC_SECRET: 'd'.repeat(32),
   SMTP_HOST: 'smtp.example.ru',
   SMS_GATEWAY_URL: 'https://sms.example.ru/messages',
@@ -34,7 +34,6 @@ const HTTP_REGISTRY = {
 const DEVELOPMENT_DEFAULTS = {
   AUTH_JWT_SECRET: 'dev-only-insecure-secret-change-me-please',
   PAYMENT_WEBHOOK_SECRET: 'dev-only-payment-webhook-secret',
-  BANK_WEBHOOK_SECRET: 'dev-only-bank-webhook-secret',
   CODE_HMAC_SECRET: 'dev-only-one-time-code-hmac-secret-change-me',
   SMS_GATEWAY_SECRET: 'dev-only-sms-gateway-secret',
   PUSH_GATEWAY_SECRET: 'dev-only-push-gateway-secret',
@@ -138,6 +137,33 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/^\s+QES_TRUSTED_CA_FILE: required when NODE_ENV=production: the development certification authority/m);
     expect(error.message).toMatch(/^\s+API_DOCS_UI: required when NODE_ENV=production: true to serve the Swagger UI/m);
     expect(error.message).toMatch(/^\s+PAYLOAD_CODEC_KEYS: required when NODE_ENV=production/m);
+  });
+
+  it('knows one development bank outside production, and reads each bank with its own key', () => {
+    expect(loadConfig({}).auth.banks).toEqual({ 'dev-bank': { name: 'Банк для разработки', secret: 'dev-only-bank-webhook-secret' } });
+    const config = loadConfig({ NODE_ENV: 'production', ...PRODUCTION, ...HTTP_REGISTRY });
+    expect(config.auth.banks).toEqual({ sber: { name: 'Сбербанк', secret: 'c'.repeat(16) }, tbank: { name: 'Т-Банк', secret: 'C'.repeat(16) } });
+    expect(config.auth.bankCallbackMaxAgeSeconds).toBe(300);
+  });
+
+  it.each([
+    ['not JSON', '{sber:', /^\s+BANKS: expected JSON/m],
+    ['no bank', '{}', /^\s+BANKS: expected at least one bank/m],
+    ['a bad id', JSON.stringify({ Sber: { name: 'Сбербанк', secret: 'x'.repeat(16) } }), /^\s+BANKS\.Sber: a bank id is/m],
+    ['a short key', JSON.stringify({ sber: { name: 'Сбербанк', secret: 'short' } }), /^\s+BANKS\.sber\.secret: must be at least 16 characters/m],
+    ['a field unknown', JSON.stringify({ sber: { name: 'Сбербанк', secret: 'x'.repeat(16), url: 'https://x' } }), /^\s+BANKS\.sber: /m],
+    ['one key for two banks', JSON.stringify({ sber: { name: 'Сбербанк', secret: 'x'.repeat(16) }, tbank: { name: 'Т-Банк', secret: 'x'.repeat(16) } }), /^\s+BANKS\.tbank\.secret: is also the key of bank "sber"; each bank needs its own/m],
+  ])('refuses BANKS with %s, without quoting a key', (_what, value, expected) => {
+    const message = refusal({ BANKS: value }).message;
+    expect(message).toMatch(expected);
+    expect(message).not.toContain('x'.repeat(16));
+  });
+
+  it('refuses production with a bank keeping the development key', () => {
+    const banks = JSON.stringify({ sber: { name: 'Сбербанк', secret: 'dev-only-bank-webhook-secret' } });
+    expect(refusal({ NODE_ENV: 'production', ...PRODUCTION, ...HTTP_REGISTRY, BANKS: banks }).message).toMatch(
+      /^\s+BANKS\.sber\.secret: is the development default; production needs a secret of its own$/m,
+    );
   });
 
   it('serves the Swagger UI outside production unless told not to, and in production only when told to', () => {

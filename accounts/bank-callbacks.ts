@@ -41,7 +41,8 @@ const CASE_NUMBER = /^I-\d{4}-\d{7}$/;
 
 /** The bank whose key signed `rawBody`: the addressed bank's own, or the refusal. */
 export async function authenticateBankCallback(ctx: BankCallbackContext, bankId: string, rawBody: string, signature: unknown, body: unknown): Promise<string> {
-  const bank = ctx.banks[bankId];
+  // Own ids only: `constructor` or `__proto__` in the URL name no bank.
+  const bank = Object.hasOwn(ctx.banks, bankId) ? ctx.banks[bankId] : undefined;
   if (!bank) throw notFound(`bank ${bankId}`);
   if (signatureMatches(bank.secret, rawBody, signature)) return bankId;
   const signer = Object.keys(ctx.banks).find((id) => id !== bankId && signatureMatches(ctx.banks[id]!.secret, rawBody, signature));

@@ -292,7 +292,7 @@ describe('raising an account to confirmed', () => {
     const stale = { ...body, eventId: 'sber-ev-0', sentAt: new Date(Date.now() - 3_600_000).toISOString() };
     expect(problem(await stack.signedPost('/identity/banks/sber/callback', BANKS.sber.secret, stale), 401, 'stale_callback')).toMatch(/more than 300 s from now/);
     // No such bank, no such request.
-    problem(await stack.signedPost('/identity/banks/nobank/callback', BANKS.sber.secret, body), 404);
+    for (const bank of ['nobank', '__proto__', 'constructor']) problem(await stack.signedPost(`/identity/banks/${bank}/callback`, BANKS.sber.secret, body), 404);
     problem(await stack.signedPost('/identity/banks/sber/callback', BANKS.sber.secret, { ...body, caseNumber: 'I-2026-9999999' }), 404);
     await expect.poll(refused, { timeout: 15_000 }).toHaveLength(3);
     expect(await refused()).toEqual([

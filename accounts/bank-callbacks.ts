@@ -63,6 +63,7 @@ export async function receiveBankCallback(ctx: BankCallbackContext, bankId: stri
   const bank = ctx.banks[bankId]!;
   const row = await confirmationOf(ctx.db, callback.caseNumber, 'bank');
   const ageSeconds = Math.abs(Date.now() - Date.parse(callback.sentAt)) / 1000;
+  // Requests made before banks had ids named their bank by its name.
   const refusal =
     row.detail.place !== bankId && row.detail.place !== bank.name
       ? forbidden(`request ${row.number} is confirmed through another bank`, { reason: 'another_banks_request' })

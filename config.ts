@@ -12,6 +12,8 @@ const DEV_JWT_SECRET = 'dev-only-insecure-secret-change-me-please';
 const DEV_PAYMENT_SECRET = 'dev-only-payment-webhook-secret';
 /** Not a participant code the state payment system issues: development identifiers cannot be mistaken for real ones. */
 const DEV_PAYEE_CODE = '00000000';
+/** `npm start`'s one online bank; production names its own (`BANKS`). */
+const DEV_BANK_ID = 'dev-bank';
 const DEV_BANK_SECRET = 'dev-only-bank-webhook-secret';
 const DEV_CODE_SECRET = 'dev-only-one-time-code-hmac-secret-change-me';
 const DEV_SMS_GATEWAY_SECRET = 'dev-only-sms-gateway-secret';
@@ -83,6 +85,47 @@ function signingKeyProblem(pem: string): string | undefined {
   }
 }
 
+/** An online bank that confirms identities (SPEC §4.2): its name, and the key its callbacks are signed with. */
+export interface Bank {
+  name: string;
+  secret: string;
+}
+
+const BANK_ID = /^[a-z][a-z0-9-]{1,39}$/;
+
+/**
+ * `{"sber":{"name":"Сбербанк","secret":"…"},"tbank":{…}}`: each bank by the id in its
+ * callback URL (`/identity/banks/{id}/callback`). Each key is a bank's own: with a key
+ * shared, a callback signed by one bank could not be told from another's. A refusal never
+ * quotes a key.
+ */
+const banks = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON: {"<bank id>":{"name":"…","secret":"…"}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .record(
+        z.string(),
+        z.strictObject({ name: z.string().trim().min(2).max(100), secret: z.string().min(16, 'must be at least 16 characters') }),
+      )
+      .superRefine((all, ctx) => {
+        const entries = Object.entries(all);
+        if (!entries.length) ctx.addIssue({ code: 'custom', message: 'expected at least one bank' });
+        for (const [i, [id, bank]] of entries.entries()) {
+          if (!BANK_ID.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: 'a bank id is 2 to 40 lowercase letters, digits or "-", starting with a letter' });
+          const twin = entries.slice(0, i).find(([, other]) => other.secret === bank.secret);
+          if (twin) ctx.addIssue({ code: 'custom', path: [id, 'secret'], message: `is also the key of bank "${twin[0]}"; each bank needs its own` });
+        }
+      }),
+  );
+
 /** One key of the payload codec: an id that names it in every payload it encrypts, and 32 bytes for AES-256-GCM. */
 export interface PayloadKey {
   id: string;
@@ -127,7 +170,6 @@ const payloadKeys = z.string().transform((value, ctx) => {
 const DEVELOPMENT_SECRETS = {
   AUTH_JWT_SECRET: DEV_JWT_SECRET,
   PAYMENT_WEBHOOK_SECRET: DEV_PAYMENT_SECRET,
-  BANK_WEBHOOK_SECRET: DEV_BANK_SECRET,
   CODE_HMAC_SECRET: DEV_CODE_SECRET,
   SMS_GATEWAY_SECRET: DEV_SMS_GATEWAY_SECRET,
   PUSH_GATEWAY_SECRET: DEV_PUSH_GATEWAY_SECRET,
@@ -184,13 +226,19 @@ const schema = z
     PAYMENT_PAYEE_CODE: z.string().regex(/^\d{8}$/, 'expected the 8-digit participant code').optional(),
     PAYMENT_PAGE_URL: z.url().refine((u) => u.includes('{paymentId}'), 'must contain {paymentId}').optional(),
     DEV_PAYMENT_PROVIDER: z.enum(['true', 'false', '1', '0']).optional(),
-    BANK_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    BANKS: banks.optional(),
+    /** A bank callback sent longer ago than this (or this far in the future) is refused as a replay. */
+    BANK_CALLBACK_MAX_AGE_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
     CODE_HMAC_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     OTP_TTL_MINUTES: z.coerce.number().int().min(5).max(10).default(10),
     OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     QES_TRUSTED_CA_FILE: z.string().optional(),
     QES_REVOKED_SERIALS: z.string().default(''),
-    REGISTRY_ADAPTER: z.enum(['simulated']).default('simulated'),
+    REGISTRY_ADAPTER: z.enum(['simulated', 'http']).default('simulated'),
+    /** http: the registries' gateway endpoint, the key that signs each query, and how long one attempt waits (below the check activity's 2 minutes). */
+    REGISTRY_URL: z.url().optional(),
+    REGISTRY_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(100_000).default(20_000),
     REGISTRY_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
     REGISTRY_FAILURE_RATE: z.coerce.number().min(0).max(0.95).default(0.2),
 
@@ -257,10 +305,15 @@ const schema = z
     if (env.SIGN_IN_LOCK_MAX_SECONDS < env.SIGN_IN_LOCK_SECONDS) {
       ctx.addIssue({ code: 'custom', path: ['SIGN_IN_LOCK_MAX_SECONDS'], message: 'must not be below SIGN_IN_LOCK_SECONDS' });
     }
+    if (env.REGISTRY_ADAPTER === 'http') {
+      for (const key of ['REGISTRY_URL', 'REGISTRY_SIGNING_KEY'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when REGISTRY_ADAPTER=http' });
+      }
+    }
     if (env.NODE_ENV !== 'production') return;
     // Local sinks are for development: in production every channel must reach a real provider.
     const required = [
-      'AUTH_JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'BANK_WEBHOOK_SECRET', 'CODE_HMAC_SECRET',
+      'AUTH_JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'BANKS', 'CODE_HMAC_SECRET',
       'SMTP_HOST', 'SMS_GATEWAY_URL', 'SMS_GATEWAY_SECRET', 'PUSH_GATEWAY_URL', 'PUSH_GATEWAY_SECRET',
       'PAYMENT_PAYEE_CODE', 'PAYMENT_PAGE_URL',
       // Result documents: the system's own signing key, and the address their QR codes point to.
@@ -281,9 +334,14 @@ const schema = z
         ctx.addIssue({ code: 'custom', path: [key], message: 'is the development default; production needs a secret of its own' });
       }
     }
+    for (const [id, bank] of Object.entries(env.BANKS ?? {})) {
+      if (bank.secret === DEV_BANK_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['BANKS', id, 'secret'], message: 'is the development default; production needs a secret of its own' });
+      }
+    }
     // It answers every check with a made-up verdict: identities would be confirmed by chance.
     if (env.REGISTRY_ADAPTER === 'simulated') {
-      ctx.addIssue({ code: 'custom', path: ['REGISTRY_ADAPTER'], message: 'the simulated state registry is refused when NODE_ENV=production; configure a real adapter' });
+      ctx.addIssue({ code: 'custom', path: ['REGISTRY_ADAPTER'], message: 'the simulated state registry is refused when NODE_ENV=production; configure REGISTRY_ADAPTER=http' });
     }
     // Without accredited authorities only the development authority could vouch for a signature.
     if (!env.QES_TRUSTED_CA_FILE) {
@@ -365,7 +423,9 @@ function toConfig(env: z.infer<typeof schema>) {
       audience: env.AUTH_JWT_AUDIENCE,
       jwksUrl: env.AUTH_JWKS_URL,
       paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? DEV_PAYMENT_SECRET,
-      bankWebhookSecret: env.BANK_WEBHOOK_SECRET ?? DEV_BANK_SECRET,
+      /** The online banks by the id in their callback URL; outside production one development bank unless set. */
+      banks: env.BANKS ?? (env.NODE_ENV === 'production' ? {} : { [DEV_BANK_ID]: { name: 'Банк для разработки', secret: DEV_BANK_SECRET } }),
+      bankCallbackMaxAgeSeconds: env.BANK_CALLBACK_MAX_AGE_SECONDS,
     },
     payments: {
       /** The participant code every payment identifier starts with. */
@@ -387,7 +447,16 @@ function toConfig(env: z.infer<typeof schema>) {
         trustedCaFile: env.QES_TRUSTED_CA_FILE,
         revokedSerials: env.QES_REVOKED_SERIALS.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean),
       },
-      registry: { adapter: env.REGISTRY_ADAPTER, latencyMs: env.REGISTRY_LATENCY_MS, failureRate: env.REGISTRY_FAILURE_RATE },
+      registry: {
+        adapter: env.REGISTRY_ADAPTER,
+        /** simulated */
+        latencyMs: env.REGISTRY_LATENCY_MS,
+        failureRate: env.REGISTRY_FAILURE_RATE,
+        /** http (both set then: the schema requires them) */
+        url: env.REGISTRY_URL ?? '',
+        signingKey: env.REGISTRY_SIGNING_KEY ?? '',
+        timeoutMs: env.REGISTRY_TIMEOUT_MS,
+      },
     },
     appeals: {
       /** How long an expert has to decide an appeal (SPEC §4.3: 30 days by default). */

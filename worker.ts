@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import { createActivities } from './activities';
 import { loadConfig, requireEndpoints, type Config } from './config';
 import { connectDatabase, type Db } from './db/client';
-import { createSimulatedRegistry } from './identity/registry';
+import { registryFromConfig } from './identity/from-config';
 import { createLogger } from './logger';
 import { createMetricsRegistry } from './metrics/registry';
 import { startMetricsEndpoint, type MetricsEndpoint } from './metrics/worker-endpoint';
@@ -48,7 +48,7 @@ export async function createWorker(opts: {
     activities: createActivities({
       db: opts.db,
       codeSecret: opts.config.identity.codeSecret,
-      registry: createSimulatedRegistry(opts.config.identity.registry),
+      registry: registryFromConfig(opts.config),
       verifier: verifierFromConfig(opts.config),
       senders: opts.senders,
       supervisors: opts.config.inbox.supervisors,

@@ -12,13 +12,11 @@ import { allocateCaseNumber, getCase } from '../db/queries/cases';
 import { uuidFromSeed } from '../lib/derived-uuid';
 import { startCaseWorkflow } from '../temporal/start-case';
 import {
-  bankResultSignal,
   confirmationRegisteredUpdate,
   confirmedUpgradeWorkflow,
   enterLetterCodeUpdate,
   operatorDecisionUpdate,
   submitSignatureUpdate,
-  type BankResult,
   type ConfirmationAnswer,
   type OperatorDecision,
 } from '../workflows/identity-confirmed';
@@ -55,6 +53,10 @@ export async function startConfirmedUpgrade(
         ? 'your account is already confirmed'
         : 'confirm your passport and SNILS first (level standard), then sign in again',
     );
+  }
+  // The bank's callbacks are checked against it: only configured banks confirm.
+  if (req.method === 'bank' && !Object.hasOwn(ctx.config.auth.banks, req.place)) {
+    throw invalid('no such online bank', [{ path: '/body/place', message: `the bank's id, one of: ${Object.keys(ctx.config.auth.banks).join(', ')}` }]);
   }
   // The address is personal data: it stays with the account, out of the workflow.
   if (req.method === 'letter') await setPostalAddress(ctx.db, ctx.who.id, req.place);
@@ -126,7 +128,7 @@ export async function submitIdentitySignature(
 }
 
 /** A confirmation of `method`; any other number is 404, to an operator or a bank alike. */
-async function confirmationOf<M extends ConfirmationMethod>(db: Db, number: string, method: M) {
+export async function confirmationOf<M extends ConfirmationMethod>(db: Db, number: string, method: M) {
   const row = await getCase(db, number);
   if (row?.kind !== 'identity' || !('method' in row.detail) || row.detail.method !== method) {
     throw notFound(`confirmation request ${number}`);
@@ -153,10 +155,4 @@ export async function inPersonRequest(db: Db, number: string) {
 export async function decideInPerson(ctx: Context, number: string, decision: OperatorDecision, meta: ActionMeta) {
   await confirmationOf(ctx.db, number, 'in_person');
   return ctx.temporal.workflow.getHandle(caseWorkflowId(number)).executeUpdate(operatorDecisionUpdate, { args: [decision, meta], updateId: ctx.idempotencyKey });
-}
-
-/** A bank's answer, delivered to the request as a signal. */
-export async function receiveBankResult(ctx: Context, number: string, result: BankResult): Promise<void> {
-  await confirmationOf(ctx.db, number, 'bank');
-  await ctx.temporal.workflow.getHandle(caseWorkflowId(number)).signal(bankResultSignal, result);
 }

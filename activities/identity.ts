@@ -6,7 +6,7 @@ import type { Db } from '../db/client';
 import { activateAccount, bindCheckedSnils, getAccount, raiseToConfirmed, releasePendingAccount } from '../db/queries/accounts';
 import { applyContactChange, getContactChange } from '../db/queries/contact-changes';
 import { getIdentitySignature, getIdentitySubmission, queueMessageOnce } from '../db/queries/identity';
-import type { IdentityRegistry, RegistryAnswer } from '../identity/registry';
+import { RegistryAnswerError, type IdentityRegistry, type RegistryAnswer } from '../identity/registry';
 import type { Delivery } from '../notifications/deliver';
 import type { SignatureVerifier } from '../signatures/verifier';
 
@@ -58,11 +58,19 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
       return { ok: true };
     },
 
-    /** Asks the registries; a failure is transient and retried until they answer. */
+    /**
+     * Asks the registries; a failure is transient and retried until they answer, but an
+     * answer that is no verdict ends the check (never taken for a match).
+     */
     async checkRegistries(caseNumber: string): Promise<RegistryAnswer> {
       const submission = await getIdentitySubmission(db, caseNumber);
       if (!submission) throw ApplicationFailure.nonRetryable(`no identity data for ${caseNumber}`, FailureType.Permanent);
-      return registry.verify(submission);
+      try {
+        return await registry.verify(submission);
+      } catch (err) {
+        if (err instanceof RegistryAnswerError) throw ApplicationFailure.nonRetryable(err.message, FailureType.Permanent);
+        throw err;
+      }
     },
 
     /**

@@ -23,8 +23,9 @@ export function keepRawJson(app: FastifyInstance): void {
 }
 
 /**
- * Callbacks from outside parties (payment gateway, banks) are signed: HMAC-SHA256 of the
- * body. The party that signed is the caller its Idempotency-Keys belong to.
+ * Callbacks from outside parties are signed: HMAC-SHA256 of the body. The party that
+ * signed is the caller its Idempotency-Keys belong to. (The online banks, each with a key
+ * of its own, are told apart in accounts/bank-callbacks.ts.)
  */
 export function verifySignature(secret: string, request: FastifyRequest, who: string): void {
   if (!signatureMatches(secret, request.rawBody ?? '', request.headers['x-signature'])) {

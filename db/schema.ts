@@ -608,3 +608,19 @@ export const accessJournal = pgTable(
     index('access_journal_at_idx').on(t.at),
   ],
 );
+
+/**
+ * The events of online banks' identity callbacks that reached their case: a bank's event
+ * delivered again is refused as a replay (accounts/bank-callbacks.ts). Kept like the
+ * journal, as the record of what each bank told the system.
+ */
+export const bankCallbackEvents = pgTable(
+  'bank_callback_events',
+  {
+    bankId: text('bank_id').notNull(),
+    eventId: text('event_id').notNull(),
+    caseNumber: text('case_number').notNull(),
+    receivedAt: ts('received_at').notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.bankId, t.eventId] })],
+);

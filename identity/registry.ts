@@ -12,11 +12,17 @@ export interface RegistryQuery {
 export type RegistryAnswer = { matched: true } | { matched: false; reason: string };
 
 /**
- * The state registries (MVD for passports, SFR for SNILS) behind one interface. A real
- * adapter plugs in by configuration; errors thrown are transient and retried.
+ * The state registries (MVD for passports, SFR for SNILS) behind one interface, chosen by
+ * configuration (`registryFromConfig`). A plain error thrown is transient and retried; a
+ * `RegistryAnswerError` says the registry answered something no retry will change.
  */
 export interface IdentityRegistry {
   verify(query: RegistryQuery): Promise<RegistryAnswer>;
+}
+
+/** The registry answered, but not with a verdict: never taken for a match, and not retried. */
+export class RegistryAnswerError extends Error {
+  override readonly name = 'RegistryAnswerError';
 }
 
 export interface SimulatedRegistryOptions {

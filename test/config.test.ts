@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, requireEndpoints, withEndpoints } from '../con
 const PRODUCTION = {
   AUTH_JWT_SECRET: 'a'.repeat(32),
   PAYMENT_WEBHOOK_SECRET: 'b'.repeat(16),
-  BANK_WEBHOOK_SECRET: 'c'.repeat(16),
+  BANKS: JSON.stringify({ sber: { name: 'Сбербанк', secret: 'c'.repeat(16) }, tbank: { name: 'Т-Банк', secret: 'C'.repeat(16) } }),
   CODE_HMAC_SECRET: 'd'.repeat(32),
   SMTP_HOST: 'smtp.example.ru',
   SMS_GATEWAY_URL: 'https://sms.example.ru/messages',
@@ -23,11 +23,17 @@ const PRODUCTION = {
   API_DOCS_UI: 'false',
 };
 
+/** A gateway to the state registries: production refuses the simulated one. */
+const HTTP_REGISTRY = {
+  REGISTRY_ADAPTER: 'http',
+  REGISTRY_URL: 'https://registries.example.ru/v1/identity-checks',
+  REGISTRY_SIGNING_KEY: 'h'.repeat(32),
+};
+
 /** The development defaults of config.ts, which production must refuse even when set explicitly. */
 const DEVELOPMENT_DEFAULTS = {
   AUTH_JWT_SECRET: 'dev-only-insecure-secret-change-me-please',
   PAYMENT_WEBHOOK_SECRET: 'dev-only-payment-webhook-secret',
-  BANK_WEBHOOK_SECRET: 'dev-only-bank-webhook-secret',
   CODE_HMAC_SECRET: 'dev-only-one-time-code-hmac-secret-change-me',
   SMS_GATEWAY_SECRET: 'dev-only-sms-gateway-secret',
   PUSH_GATEWAY_SECRET: 'dev-only-push-gateway-secret',
@@ -96,11 +102,27 @@ describe('loadConfig', () => {
   });
 
   it('refuses production with the simulated registry even when everything else is its own, or an identity provider replaces the token secret', () => {
-    // Only the simulated registry exists so far: production starts once a real adapter is configured.
     expect(named(refusal({ NODE_ENV: 'production', ...PRODUCTION }))).toEqual(['REGISTRY_ADAPTER']);
     const withJwks = { ...PRODUCTION, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example.ru/.well-known/jwks.json' };
     expect(named(refusal({ NODE_ENV: 'production', ...withJwks }))).toEqual(['REGISTRY_ADAPTER']);
     expect(refusal({ NODE_ENV: 'production', ...PRODUCTION }).message).toMatch(/^\s+REGISTRY_ADAPTER: the simulated state registry is refused when NODE_ENV=production/m);
+  });
+
+  it('runs production with the registries behind their HTTP gateway', () => {
+    const config = loadConfig({ NODE_ENV: 'production', ...PRODUCTION, ...HTTP_REGISTRY });
+    expect(config.identity.registry).toMatchObject({ adapter: 'http', url: HTTP_REGISTRY.REGISTRY_URL, signingKey: HTTP_REGISTRY.REGISTRY_SIGNING_KEY, timeoutMs: 20_000 });
+    const withJwks = { ...PRODUCTION, ...HTTP_REGISTRY, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example.ru/.well-known/jwks.json' };
+    expect(loadConfig({ NODE_ENV: 'production', ...withJwks }).auth.jwksUrl).toBe(withJwks.AUTH_JWKS_URL);
+  });
+
+  it('needs the gateway address and its key for the HTTP registry, in development too, and bounds its timeout', () => {
+    expect(named(refusal({ REGISTRY_ADAPTER: 'http' }))).toEqual(['REGISTRY_URL', 'REGISTRY_SIGNING_KEY']);
+    expect(refusal({ REGISTRY_ADAPTER: 'http' }).message).toMatch(/^\s+REGISTRY_URL: required when REGISTRY_ADAPTER=http/m);
+    expect(named(refusal({ ...HTTP_REGISTRY, REGISTRY_SIGNING_KEY: 'short' }))).toEqual(['REGISTRY_SIGNING_KEY']);
+    expect(named(refusal({ ...HTTP_REGISTRY, REGISTRY_URL: 'registries.example.ru' }))).toEqual(['REGISTRY_URL']);
+    // An attempt must end before the check activity's 2-minute start-to-close timeout.
+    expect(named(refusal({ ...HTTP_REGISTRY, REGISTRY_TIMEOUT_MS: '120000' }))).toEqual(['REGISTRY_TIMEOUT_MS']);
+    expect(named(refusal({ REGISTRY_ADAPTER: 'soap' }))).toEqual(['REGISTRY_ADAPTER']);
   });
 
   it('refuses production with a development secret, the simulated registry, the development authority, an unflagged Swagger UI and no payload key, naming each at once', () => {
@@ -117,10 +139,37 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/^\s+PAYLOAD_CODEC_KEYS: required when NODE_ENV=production/m);
   });
 
+  it('knows one development bank outside production, and reads each bank with its own key', () => {
+    expect(loadConfig({}).auth.banks).toEqual({ 'dev-bank': { name: 'Банк для разработки', secret: 'dev-only-bank-webhook-secret' } });
+    const config = loadConfig({ NODE_ENV: 'production', ...PRODUCTION, ...HTTP_REGISTRY });
+    expect(config.auth.banks).toEqual({ sber: { name: 'Сбербанк', secret: 'c'.repeat(16) }, tbank: { name: 'Т-Банк', secret: 'C'.repeat(16) } });
+    expect(config.auth.bankCallbackMaxAgeSeconds).toBe(300);
+  });
+
+  it.each([
+    ['not JSON', '{sber:', /^\s+BANKS: expected JSON/m],
+    ['no bank', '{}', /^\s+BANKS: expected at least one bank/m],
+    ['a bad id', JSON.stringify({ Sber: { name: 'Сбербанк', secret: 'x'.repeat(16) } }), /^\s+BANKS\.Sber: a bank id is/m],
+    ['a short key', JSON.stringify({ sber: { name: 'Сбербанк', secret: 'short' } }), /^\s+BANKS\.sber\.secret: must be at least 16 characters/m],
+    ['a field unknown', JSON.stringify({ sber: { name: 'Сбербанк', secret: 'x'.repeat(16), url: 'https://x' } }), /^\s+BANKS\.sber: /m],
+    ['one key for two banks', JSON.stringify({ sber: { name: 'Сбербанк', secret: 'x'.repeat(16) }, tbank: { name: 'Т-Банк', secret: 'x'.repeat(16) } }), /^\s+BANKS\.tbank\.secret: is also the key of bank "sber"; each bank needs its own/m],
+  ])('refuses BANKS with %s, without quoting a key', (_what, value, expected) => {
+    const message = refusal({ BANKS: value }).message;
+    expect(message).toMatch(expected);
+    expect(message).not.toContain('x'.repeat(16));
+  });
+
+  it('refuses production with a bank keeping the development key', () => {
+    const banks = JSON.stringify({ sber: { name: 'Сбербанк', secret: 'dev-only-bank-webhook-secret' } });
+    expect(refusal({ NODE_ENV: 'production', ...PRODUCTION, ...HTTP_REGISTRY, BANKS: banks }).message).toMatch(
+      /^\s+BANKS\.sber\.secret: is the development default; production needs a secret of its own$/m,
+    );
+  });
+
   it('serves the Swagger UI outside production unless told not to, and in production only when told to', () => {
     expect(loadConfig({}).http.docsUi).toBe(true);
     expect(loadConfig({ API_DOCS_UI: 'false' }).http.docsUi).toBe(false);
-    expect(named(refusal({ NODE_ENV: 'production', ...PRODUCTION, API_DOCS_UI: 'true' }))).toEqual(['REGISTRY_ADAPTER']);
+    expect(loadConfig({ NODE_ENV: 'production', ...PRODUCTION, ...HTTP_REGISTRY, API_DOCS_UI: 'true' }).http.docsUi).toBe(true);
     expect(refusal({ API_DOCS_UI: 'yes' }).message).toMatch(/^\s+API_DOCS_UI: /m);
   });
 

@@ -76,6 +76,8 @@ export interface BankResult {
 export const confirmationRegisteredUpdate = defineUpdate<ConfirmationAnswer, []>('registered');
 export const operatorDecisionUpdate = defineUpdate<ConfirmationAnswer, [OperatorDecision, ActionMeta]>('operatorDecision');
 export const bankResultSignal = defineSignal<[BankResult]>('bankResult');
+/** A bank's callback for this case that the API refused (another bank's key, stale, replayed, another bank's request): journaled. */
+export const bankCallbackRefusedSignal = defineSignal<[{ summary: string }, ActionMeta]>('bankCallbackRefused');
 export const submitSignatureUpdate = defineUpdate<ConfirmationAnswer & { accepted: boolean; reason: string | null }, [{ submissionId: string }, ActionMeta]>(
   'submitSignature',
 );
@@ -201,6 +203,11 @@ export class ConfirmedUpgradeCase extends IdentityCase<ConfirmedUpgradeStatus, C
     };
   }
 
+  /** Also once closed: a workflow that has not ended yet still projects what it commits. */
+  onBankCallbackRefused(summary: string, meta: ActionMeta): void {
+    this.journal.commit(meta, now(), [{ type: 'bank_callback_refused', summary }]);
+  }
+
   checkLetterCode(meta: ActionMeta): void {
     if (this.s.method !== 'letter' || !this.s.code) refuse(FailureType.InvalidState, 'this confirmation has no letter code');
     this.checkCitizen(meta, 'only the citizen enters the letter code');
@@ -282,6 +289,7 @@ export async function confirmedUpgradeWorkflow(input: ConfirmedUpgradeInput): Pr
   });
   setHandler(operatorDecisionUpdate, (d, meta) => c.doOperatorDecision(d, meta), { validator: (d, meta) => c.checkOperatorDecision(d, meta) });
   setHandler(bankResultSignal, (r) => c.onBankResult(r));
+  setHandler(bankCallbackRefusedSignal, ({ summary }, meta) => c.onBankCallbackRefused(summary, meta));
   setHandler(enterLetterCodeUpdate, ({ code }, meta) => c.doLetterCode(code, meta), { validator: (_c, meta) => c.checkLetterCode(meta) });
   setHandler(submitSignatureUpdate, ({ submissionId }, meta) => c.doSignature(submissionId, meta), { validator: (_s, meta) => c.checkSignature(meta) });
 

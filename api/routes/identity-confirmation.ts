@@ -3,19 +3,19 @@ import {
   decideInPerson,
   enterLetterCode,
   inPersonRequest,
-  receiveBankResult,
   startConfirmedUpgrade,
   submitIdentitySignature,
   type ConfirmedUpgradeRequest,
 } from '../../accounts/confirmed-upgrade';
+import { authenticateBankCallback, receiveBankCallback, type BankCallback } from '../../accounts/bank-callbacks';
 import { CONFIRMATION_METHODS } from '../../core/identity';
-import type { BankResult, OperatorDecision } from '../../workflows/identity-confirmed';
+import type { OperatorDecision } from '../../workflows/identity-confirmed';
 import { principal } from '../auth';
 import { problems } from '../contract';
 import { actionKey } from '../idempotency';
 import { actionMeta, journalAccess, requestMeta } from '../requests';
 import { numberParams, versionProperty } from '../schemas';
-import { keepRawJson, signatureHeader, verifySignature } from '../signed-webhook';
+import { keepRawJson, signatureHeader } from '../signed-webhook';
 
 const tags = ['identity'];
 const answer = {
@@ -174,31 +174,48 @@ export async function identityConfirmationRoutes(app: FastifyInstance): Promise<
     },
   );
 
-  app.post<{ Body: BankResult & { caseNumber: string } }>(
-    '/identity/bank-callback',
+  const bankCallback = (request: FastifyRequest) => ({
+    db,
+    temporal,
+    banks: config.auth.banks,
+    maxAgeSeconds: config.auth.bankCallbackMaxAgeSeconds,
+    meta: requestMeta(request),
+    log: request.log,
+  });
+
+  app.post<{ Params: { bank: string }; Body: BankCallback }>(
+    '/identity/banks/:bank/callback',
     {
-      preValidation: async (request) => verifySignature(config.auth.bankWebhookSecret, request, 'bank'),
+      preValidation: async (request) => {
+        const signer = await authenticateBankCallback(bankCallback(request), request.params.bank, request.rawBody ?? '', request.headers['x-signature'], request.body);
+        request.signer = `bank:${signer}`;
+      },
       schema: {
         tags,
-        summary: "An online bank's answer to an identity confirmation (HMAC-SHA256 of the body in X-Signature)",
+        summary: "An online bank's answer to an identity confirmation, at the bank's own address (HMAC-SHA256 of the body with the bank's key in X-Signature)",
+        description:
+          'Refused: a signature by no known key (401), by another bank\'s key (401), a request confirmed through another bank (403), ' +
+          'an unknown request (404), `sentAt` further from now than BANK_CALLBACK_MAX_AGE_SECONDS (401) and an `eventId` that reached its case before (409). ' +
+          'Every refusal of a callback a bank signed is journaled on the request.',
+        params: { type: 'object', required: ['bank'], properties: { bank: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,39}$', description: 'The bank\'s id (BANKS)' } } },
         headers: signatureHeader,
         body: {
           type: 'object',
-          required: ['caseNumber', 'bank', 'confirmed', 'reference'],
+          required: ['eventId', 'sentAt', 'caseNumber', 'confirmed', 'reference'],
           additionalProperties: false,
           properties: {
+            eventId: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9._:-]+$', description: "The bank's id of this notification: each is accepted once" },
+            sentAt: { type: 'string', format: 'date-time', description: 'When the bank sent it' },
             caseNumber: { type: 'string', pattern: '^I-\\d{4}-\\d{7}$' },
-            bank: { type: 'string', minLength: 2, maxLength: 100 },
             confirmed: { type: 'boolean' },
             reference: { type: 'string', minLength: 1, maxLength: 100 },
           },
         },
-        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problems(401, 404, 409) },
+        response: { 202: { type: 'object', properties: { accepted: { type: 'boolean' } } }, ...problems(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
-      const { caseNumber, ...result } = request.body;
-      await receiveBankResult({ db, temporal }, caseNumber, result);
+      await receiveBankCallback(bankCallback(request), request.params.bank, request.body);
       return reply.status(202).send({ accepted: true });
     },
   );

@@ -83,3 +83,16 @@ export async function checkJournalChain(db: Db, number: string): Promise<ChainCh
     group by c.number`)) as unknown as { entries: number; first_mismatch: number | null; last_hash: string | null }[];
   return row && { entries: row.entries, firstMismatch: row.first_mismatch, lastHash: row.last_hash };
 }
+
+/**
+ * Appends one entry to the journal of a case whose workflow has ended: nothing else writes
+ * that journal any more (a workflow projects its last entries before it completes), so the
+ * entry takes the next sequence number, the case's row locked against a second such append.
+ */
+export async function appendToEndedCase(db: Db, number: string, entry: Omit<JournalEntry, 'seq'>): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select 1 from cases where number = ${number} for update`);
+    const [last] = (await tx.execute(sql`select coalesce(max(seq), 0)::int as seq from journal where case_number = ${number}`)) as unknown as { seq: number }[];
+    await appendJournalEntries(tx, number, [{ ...entry, seq: last!.seq + 1 }]);
+  });
+}

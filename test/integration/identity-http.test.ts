@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caseWorkflowId } from '../../core/case-model';
+import { checkJournalChain } from '../../db/queries/journal-chain';
 import { createSimulatedRegistry } from '../../identity/registry';
+import { signPayload } from '../../lib/hmac-signature';
 import { createX509Verifier } from '../../signatures/verifier';
 import { createTestCa, issueTestCertificate, type TestCa } from '../support/certificates';
 import { testPayloadCodec } from '../support/codec';
@@ -14,10 +17,16 @@ const revoked = new Set<string>();
 const registry = createSimulatedRegistry({ latencyMs: 5, failureRate: 0, failFirst: 2 });
 const simple = testService({ minLevel: 'simplified' });
 const needsConfirmed = testService({ minLevel: 'confirmed' });
+/** Two online banks, each with its own key. */
+const BANKS = {
+  sber: { name: 'Сбербанк', secret: 'sber-callback-test-secret-0001' },
+  tbank: { name: 'Т-Банк', secret: 'tbank-callback-test-secret-002' },
+};
 
 beforeAll(async () => {
   ca = await createTestCa();
   stack = await startStack({
+    env: { BANKS: JSON.stringify(BANKS) },
     registry,
     verifier: createX509Verifier({ trustedCaPems: [ca.pem], isRevoked: async (serial) => revoked.has(serial) }),
   });
@@ -253,15 +262,47 @@ describe('raising an account to confirmed', () => {
     await recordHistory(stack.client, number, 'confirmed-in-person');
   });
 
-  it('online bank: only a correctly signed callback confirms', async () => {
+  it('online bank: only the bank of the request, signing with its own key, fresh and once, confirms; what a bank signed and was refused is journaled', async () => {
     const { token } = await standardCitizen('+79125552002', '345-678-901 23');
-    const started = await confirmBy(token, 'bank', 'Сбербанк Онлайн');
+    const unknownBank = await confirmBy(token, 'bank', 'Сбербанк Онлайн');
+    expect(unknownBank.statusCode).toBe(400);
+    expect(unknownBank.json().errors).toEqual([{ path: '/body/place', message: "the bank's id, one of: sber, tbank" }]);
+    const started = await confirmBy(token, 'bank', 'sber');
     expect(started.statusCode, started.body).toBe(202);
     const { number } = started.json();
-    const body = { caseNumber: number, bank: 'Сбербанк', confirmed: true, reference: 'sb-42' };
-    const forged = await stack.signedPost('/identity/bank-callback', 'not-the-bank-secret-at-all', body);
-    expect(forged.statusCode).toBe(401);
-    const signed = await stack.signedPost('/identity/bank-callback', stack.config.auth.bankWebhookSecret, body);
+    const body = { eventId: 'sber-ev-1', sentAt: new Date().toISOString(), caseNumber: number, confirmed: true, reference: 'sb-42' };
+    const refused = async () => (await stack.database.sql`select actor_id, summary from journal where case_number = ${number} and type = 'bank_callback_refused' order by seq`).map((r) => `${r.actor_id}: ${r.summary}`);
+    const problem = (res: { statusCode: number; headers: Record<string, unknown>; json(): Record<string, unknown> }, status: number, reason?: string) => {
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      if (reason) expect(res.json().reason).toBe(reason);
+      return res.json().detail;
+    };
+
+    // Signed by no bank: refused, and nothing is written to the citizen's case.
+    problem(await stack.signedPost('/identity/banks/sber/callback', 'not-the-bank-secret-at-all', body), 401);
+    // The other bank's key on this bank's address; the other bank on its own address, for this bank's request.
+    expect(problem(await stack.signedPost('/identity/banks/sber/callback', BANKS.tbank.secret, body), 401, 'another_banks_key')).toBe(
+      'the callback is signed with the key of bank "tbank", not of bank "sber"',
+    );
+    expect(problem(await stack.signedPost('/identity/banks/tbank/callback', BANKS.tbank.secret, body), 403, 'another_banks_request')).toBe(
+      `request ${number} is confirmed through another bank`,
+    );
+    // Sent an hour ago: a replay of an old callback.
+    const stale = { ...body, eventId: 'sber-ev-0', sentAt: new Date(Date.now() - 3_600_000).toISOString() };
+    expect(problem(await stack.signedPost('/identity/banks/sber/callback', BANKS.sber.secret, stale), 401, 'stale_callback')).toMatch(/more than 300 s from now/);
+    // No such bank, no such request.
+    for (const bank of ['nobank', '__proto__', 'constructor']) problem(await stack.signedPost(`/identity/banks/${bank}/callback`, BANKS.sber.secret, body), 404);
+    problem(await stack.signedPost('/identity/banks/sber/callback', BANKS.sber.secret, { ...body, caseNumber: 'I-2026-9999999' }), 404);
+    await expect.poll(refused, { timeout: 15_000 }).toHaveLength(3);
+    expect(await refused()).toEqual([
+      'bank:tbank: A callback to the address of Сбербанк signed with the key of Т-Банк was refused',
+      `bank:tbank: A callback of Т-Банк (event sber-ev-1) was refused: request ${number} is confirmed through another bank`,
+      expect.stringMatching(/^bank:sber: A callback of Сбербанк \(event sber-ev-0\) was refused: the callback was sent at/),
+    ]);
+    expect((await withToken(stack, token, { method: 'GET', url: `/cases/${number}` })).json().status).toBe('awaiting_confirmation');
+
+    const signed = await stack.signedPost('/identity/banks/sber/callback', BANKS.sber.secret, body);
     expect(signed.statusCode, signed.body).toBe(202);
     // A callback is a signal: nobody waits for it, the citizen polls.
     await expect
@@ -270,9 +311,37 @@ describe('raising an account to confirmed', () => {
       })
       .toBe('confirmed');
     expect((await post(stack, undefined, '/auth/login', { login: '+79125552002', password: 'Secret123' })).json().level).toBe('confirmed');
-    const rows = await stack.database.sql`select type from journal where case_number = ${number} order by seq`;
-    expect(rows.map((r) => r.type)).toContain('level_granted');
-    await recordHistory(stack.client, number, 'confirmed-by-bank');
+    const rows = await stack.database.sql`select type, summary from journal where case_number = ${number} order by seq`;
+    expect(rows.find((r) => r.type === 'level_granted')?.summary).toMatch(/^Identity confirmed by Сбербанк \(ref\. sb-42\)/);
+
+    // The same event again is refused, and journaled on the case whose workflow has ended.
+    await stack.client.workflow.getHandle(caseWorkflowId(number)).result();
+    expect(problem(await stack.signedPost('/identity/banks/sber/callback', BANKS.sber.secret, body), 409, 'replayed_event')).toBe('event sber-ev-1 reached its case before');
+    await expect.poll(refused, { timeout: 15_000 }).toHaveLength(4);
+    expect((await refused())[3]).toBe('bank:sber: A callback of Сбербанк (event sber-ev-1) was refused: event sber-ev-1 reached its case before');
+    expect((await checkJournalChain(stack.database.db, number))?.firstMismatch).toBeNull();
+    await recordHistory(stack.client, number, 'confirmed-by-bank-after-refusals');
+  });
+
+  it('online bank: a delivery retried with its Idempotency-Key gets the first answer again', async () => {
+    const { token } = await standardCitizen('+79125552007', '789-012-345 23');
+    const { number } = (await confirmBy(token, 'bank', 'tbank')).json();
+    const payload = JSON.stringify({ eventId: 'tb-1', sentAt: new Date().toISOString(), caseNumber: number, confirmed: false, reference: 'tb-9' });
+    const deliver = () =>
+      stack.app.inject({
+        method: 'POST',
+        url: '/identity/banks/tbank/callback',
+        payload,
+        headers: { 'content-type': 'application/json', 'x-signature': signPayload(BANKS.tbank.secret, payload), 'idempotency-key': 'tbank-delivery-0001' },
+      });
+    expect((await deliver()).statusCode).toBe(202);
+    const again = await deliver();
+    expect(again.statusCode).toBe(202);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    await expect.poll(async () => (await withToken(stack, token, { method: 'GET', url: `/cases/${number}` })).json(), { timeout: 15_000 }).toMatchObject({
+      status: 'refused',
+      reason: 'Т-Банк did not confirm the identity',
+    });
   });
 
   it('registered letter: the code goes to the postal address, and the citizen enters it', async () => {
@@ -368,7 +437,7 @@ describe('raising an account to confirmed', () => {
 
   it('refuses a confirmation for an account that is not standard yet', async () => {
     const { token } = await simplifiedCitizen('+79125552003');
-    const res = await confirmBy(token, 'bank', 'Банк');
+    const res = await confirmBy(token, 'bank', 'sber');
     expect(res.statusCode).toBe(409);
     expect(res.json().detail).toMatch(/level standard/);
   });

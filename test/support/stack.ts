@@ -18,6 +18,7 @@ import type { Principal } from '../../core/principal';
 import { toServiceRow } from '../../db/queries/catalogue';
 import { services } from '../../db/schema';
 import { documentStorageFromConfig } from '../../documents/from-config';
+import { registryFromConfig } from '../../identity/from-config';
 import { createSimulatedRegistry, type IdentityRegistry } from '../../identity/registry';
 import { freePort } from '../../lib/free-port';
 import { signPayload } from '../../lib/hmac-signature';
@@ -163,7 +164,8 @@ export async function startStack(
   const real = createActivities({
     db: database.db,
     codeSecret: config.identity.codeSecret,
-    registry: opts.registry ?? createSimulatedRegistry({ latencyMs: 5, failureRate: 0 }),
+    // REGISTRY_ADAPTER=http in `env`: the configured gateway, as a worker would have it; otherwise a quick simulation.
+    registry: opts.registry ?? (config.identity.registry.adapter === 'http' ? registryFromConfig(config) : createSimulatedRegistry({ latencyMs: 5, failureRate: 0 })),
     verifier: opts.verifier ?? verifierFromConfig(config),
     senders: sendersFromConfig(config),
     supervisors: config.inbox.supervisors,

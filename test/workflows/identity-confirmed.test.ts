@@ -5,6 +5,7 @@ import type { Activities } from '../../activities';
 import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
 import type { ConfirmationMethod } from '../../core/identity';
 import {
+  bankCallbackRefusedSignal,
   bankResultSignal,
   confirmationRegisteredUpdate,
   confirmedUpgradeStateQuery,
@@ -128,6 +129,30 @@ describe.sequential('confirmed level on the time-skipping server', () => {
       await refused.handle.signal(bankResultSignal, { bank: 'Банк', confirmed: false, reference: 'r2' });
       expect((await refused.handle.result()).status).toBe('refused');
       expect(fake.granted).toEqual([]);
+    });
+  });
+
+  it('journals a bank callback the API refused, and goes on waiting for the bank', async () => {
+    const fake = fakeActivities();
+    const journaled: string[] = [];
+    const activities = {
+      ...fake.activities,
+      async projectCase(batch: Parameters<Activities['projectCase']>[0]) {
+        journaled.push(...batch.entries.map((e) => `${e.type} by ${e.actor.id} from ${e.clientAddress ?? '-'}`));
+      },
+    };
+    await suite.run(activities, async (tq) => {
+      const { handle } = await request(tq, 'bank', 1);
+      const bank: ActionMeta = { actor: { id: 'bank:tbank', role: 'payment_gateway' }, clientAddress: '203.0.113.5' };
+      await handle.signal(bankCallbackRefusedSignal, { summary: 'A callback of Т-Банк (event e1) was refused: replayed' }, bank);
+      expect((await handle.query(confirmedUpgradeStateQuery)).status).toBe('awaiting_confirmation');
+      await handle.signal(bankResultSignal, { bank: 'Банк', confirmed: true, reference: 'r3' });
+      expect((await handle.result()).status).toBe('confirmed');
+      expect(journaled).toEqual([
+        'confirmation_requested by account-9 from -',
+        'bank_callback_refused by bank:tbank from 203.0.113.5',
+        'level_granted by bank:МФЦ from -',
+      ]);
     });
   });
 });

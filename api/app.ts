@@ -28,6 +28,7 @@ import { adminRoutes } from './routes/admin';
 import { appealRoutes } from './routes/appeals';
 import { caseRoutes } from './routes/cases';
 import { catalogueRoutes } from './routes/catalogue';
+import { catalogueAdminRoutes } from './routes/catalogue-admin';
 import { codecRoutes } from './routes/codec';
 import { contactRoutes } from './routes/contacts';
 import { devPaymentRoutes } from './routes/dev-payments';
@@ -156,6 +157,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
   await app.register(catalogueRoutes);
+  await app.register(catalogueAdminRoutes);
   await app.register(documentRoutes);
   await app.register(caseRoutes);
   await app.register(reviewerRoutes);

@@ -1,5 +1,6 @@
 import type { Config } from '../config';
 import { caseWorkflowId } from '../core/case-model';
+import { filedVersion } from '../core/case-projection';
 import type { FeeView } from '../core/fee-account';
 import type { Principal } from '../core/principal';
 import { statusLabel } from '../core/status-labels';
@@ -63,7 +64,8 @@ export function caseDetail(row: CaseRow, extra: { resentAs?: string; who: Princi
   // Object.assign, not spreads: spreading the detail into the summary's literal costs
   // ~10x as much (13 µs of a poll's CPU, measured).
   const named = summary(row, row.kind === 'identity' ? null : row.detail.serviceName, row.kind === 'application' ? row.detail.appeals.underAppeal : null);
-  return Object.assign(named, detail, row.kind === 'application' ? { fee: feeWithPaymentLink(row.detail.fee, extra.config) } : {}, {
+  const application = row.kind === 'application' ? { fee: feeWithPaymentLink(row.detail.fee, extra.config), serviceVersion: filedVersion(row.detail) } : {};
+  return Object.assign(named, detail, application, {
     applicantId: row.applicantId,
     // For an appeal the related case is the one it contests (`contested` in the detail).
     resentFrom: row.kind === 'application' ? row.relatedNumber : null,

@@ -150,6 +150,7 @@ const fee = {
 } as const;
 
 export const applicationDetail = detailOfKind('application', 'Application', {
+  serviceVersion: { type: 'integer', minimum: 1, description: 'The catalogue version of the service the case was filed under: the terms it keeps' },
   form: anyObject,
   documents: documentList,
   fee,

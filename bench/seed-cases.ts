@@ -59,7 +59,8 @@ export async function seedCases(
                    g.statuses[1 + (g.g % 8)] as status,
                    s.code as service_code, s.agency, s.name as service_name,
                    now() - make_interval(days => g.g % 700, secs => g.g % 86400) as submitted_at
-            from g join services s on s.code = g.codes[1 + ((g.g / 8) % array_length(g.codes, 1))]
+            from g join services h on h.code = g.codes[1 + ((g.g / 8) % array_length(g.codes, 1))]
+                   join service_versions s on s.code = h.code and s.version = h.version
           ),
           -- The instants of the detail, written as the workflows write them.
           timed as (

@@ -1,12 +1,13 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { RESENDABLE_STATUSES, type ApplicationStatus } from '../core/application';
 import { levelAtLeast } from '../core/case-model';
+import { filedVersion } from '../core/case-projection';
 import { conflict, forbidden, invalid, invalidState } from '../core/failures';
 import type { Principal } from '../core/principal';
 import { actorOf } from '../core/principal';
 import type { Db } from '../db/client';
 import { allocateCaseNumber, getCase, type CaseRowOf } from '../db/queries/cases';
-import { getCalendar, getService } from '../db/queries/catalogue';
+import { getCalendar, getCurrentEntry, getServiceVersion } from '../db/queries/catalogue';
 import { findOwnedDocuments } from '../db/queries/documents';
 import { startCaseWorkflow } from '../temporal/start-case';
 import { applicationWorkflow, registeredUpdate, type ActionResult } from '../workflows/application';
@@ -29,14 +30,22 @@ export interface ApplicationFilingContext extends FilingContext {
   paymentPayee: string;
 }
 
+/** The current version of the service, if it takes applications. */
+async function offeredService(db: Db, code: string) {
+  const current = await getCurrentEntry(db, code);
+  if (!current) throw invalid('unknown service', [{ path: '/body/serviceCode', message: `no service "${code}"` }]);
+  if (current.retired) throw invalidState(`"${current.name}" is retired and takes no new applications`, { serviceCode: code });
+  const { retired: _retired, ...service } = current;
+  return service;
+}
+
 /**
  * Files an application: checks it against the catalogue, issues its number and starts
  * its workflow, answering only once the case is registered in the read model.
  */
 export async function fileApplication(ctx: ApplicationFilingContext, req: FilingRequest): Promise<ActionResult & { created: boolean }> {
   const { db, who } = ctx;
-  const service = await getService(db, req.serviceCode);
-  if (!service) throw invalid('unknown service', [{ path: '/body/serviceCode', message: `no service "${req.serviceCode}"` }]);
+  const service = await offeredService(db, req.serviceCode);
   if (!levelAtLeast(who.level ?? 'simplified', service.minLevel)) {
     throw forbidden(
       `"${service.name}" needs a ${service.minLevel} account; yours is ${who.level}. ` +
@@ -121,12 +130,13 @@ export async function resendApplication(
 }
 
 /**
- * An edit of the application checked like a filing: the service must still be offered,
- * the documents the caller's own, the form complete for the service.
+ * An edit of the application checked like a filing, against the service's version the
+ * case was filed under (its terms, whatever the catalogue says now): the documents the
+ * caller's own, the form complete for that version.
  */
 export async function checkedEdit(db: Db, who: Principal, row: CaseRowOf<'application'>, edit: { form: Record<string, unknown>; documents: string[] }): Promise<EditInput> {
-  const service = row.serviceCode ? await getService(db, row.serviceCode) : undefined;
-  if (!service) throw invalid(`service ${row.serviceCode} is no longer offered; the case cannot be edited`);
+  const service = row.serviceCode ? await getServiceVersion(db, row.serviceCode, filedVersion(row.detail)) : undefined;
+  if (!service) throw invalid(`service ${row.serviceCode} is not in the catalogue; the case cannot be edited`);
   const docs = await findOwnedDocuments(db, who.id, edit.documents);
   const errors = applicationContentErrors(service, edit.form, edit.documents, docs);
   if (errors.length) throw invalid('the edited application is incomplete or invalid', errors);

@@ -6,8 +6,13 @@ import type { FieldError } from '../core/failures';
 import { fieldErrors } from '../core/field-errors';
 import { unknownDocumentErrors } from './owned-documents';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats.default(ajv);
+/** Filing's validator; an admin's schema is tried on an instance of its own, so a failed try leaves nothing here. */
+function formAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats.default(ajv);
+  return ajv;
+}
+const ajv = formAjv();
 
 /**
  * Compiled once per distinct schema text: every read of the catalogue brings a fresh
@@ -46,4 +51,29 @@ export function applicationContentErrors(
     if (!types.has(required)) errors.push({ path: '/body/documents', message: `a document of type "${required}" is required` });
   }
   return errors;
+}
+
+function hasId(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasId);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.entries(value).some(([k, v]) => k === '$id' || hasId(v));
+}
+
+/**
+ * Why a form schema an administrator saves could not validate filings, as field errors
+ * under `path`; none when filing will compile it. A form is an object, so is the schema's
+ * root. `$id` is refused: filing compiles every version on one Ajv, where two versions
+ * naming the same id would clash.
+ */
+export function formSchemaErrors(schema: Record<string, unknown>, path: string): FieldError[] {
+  if (schema.type !== 'object') return [{ path: `${path}/type`, message: 'must be "object": a form is an object' }];
+  if (hasId(schema)) return [{ path, message: 'must not contain "$id": a form schema is self-contained' }];
+  const trial = formAjv();
+  try {
+    if (!trial.validateSchema(schema)) return fieldErrors(trial.errors ?? [], path);
+    trial.compile(schema);
+    return [];
+  } catch (err) {
+    return [{ path, message: (err as Error).message }];
+  }
 }

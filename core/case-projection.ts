@@ -16,6 +16,8 @@ import type { PassportChange } from './vehicle';
 /** The read model's detail of an application: what the citizen and the reviewer see. */
 export interface ApplicationDetail {
   serviceName: string;
+  /** The catalogue version the case was filed under; absent in rows projected before versions. */
+  serviceVersion?: number;
   form: Record<string, unknown>;
   documents: DocumentRef[];
   fee: FeeView;
@@ -44,6 +46,11 @@ export interface ApplicationDetail {
     lastDays: Partial<Record<AppealGround, string>>;
   };
   previousDecisions: Array<Decision & { result: IssuedResult | null; overturnedBy: string }>;
+}
+
+/** The catalogue version whose terms the case keeps: cases from before versions were filed under version 1. */
+export function filedVersion(detail: Pick<ApplicationDetail, 'serviceVersion'>): number {
+  return detail.serviceVersion ?? 1;
 }
 
 /** The read model's detail of an appeal: what the citizen and the expert see. */

@@ -1,4 +1,8 @@
-/** A catalogue service as data. The workflow receives a snapshot of it at filing time. */
+/**
+ * A catalogue service as data. The workflow receives a snapshot of one version of it at
+ * filing time, so a case keeps the terms it was filed under whatever admins change later.
+ */
+import { canonicalJson } from './canonical-json';
 import type { AccountLevel } from './case-model';
 import type { TermUnit } from './deadline-clock';
 
@@ -40,6 +44,49 @@ export interface ServiceDefinition {
   resultType: 'electronic_document' | 'in_person_pickup';
   paymentTermDays: number;
   infoTermDays: number;
+  /** The catalogue version this snapshot is of; absent in cases filed before services had versions (all version 1). */
+  version?: number;
+}
+
+/** What an administrator sets of a service: everything but its code and version. */
+export type ServiceFields = Omit<ServiceDefinition, 'code' | 'version'>;
+
+export const SERVICE_FIELDS = [
+  'name',
+  'category',
+  'agency',
+  'description',
+  'requiredDocuments',
+  'formSchema',
+  'term',
+  'fee',
+  'minLevel',
+  'partialEditAllowed',
+  'resultType',
+  'paymentTermDays',
+  'infoTermDays',
+] as const satisfies ReadonlyArray<keyof ServiceFields>;
+
+/** One version of a service as the catalogue keeps it. */
+export interface CatalogueEntry extends ServiceDefinition {
+  version: number;
+  retired: boolean;
+}
+
+export const CATALOGUE_ACTIONS = ['created', 'updated', 'retired'] as const;
+export type CatalogueAction = (typeof CATALOGUE_ACTIONS)[number];
+
+/** Each changed field's value before (null: the service is new) and after. */
+export type FieldChanges = Record<string, { from: unknown; to: unknown }>;
+
+/** The fields (and retirement) that differ between two versions; a new service changes every field. */
+export function serviceChanges(before: CatalogueEntry | undefined, after: Omit<CatalogueEntry, 'code' | 'version'>): FieldChanges {
+  const changes: FieldChanges = {};
+  for (const field of [...SERVICE_FIELDS, 'retired'] as const) {
+    const from = before ? before[field] : null;
+    if (canonicalJson(from) !== canonicalJson(after[field])) changes[field] = { from, to: after[field] };
+  }
+  return changes;
 }
 
 export function computeFee(rule: FeeRule, form: Record<string, unknown>): number {

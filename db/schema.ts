@@ -21,7 +21,7 @@ import {
 import type { AccessAction, AccessedKind } from '../audit/access-journal';
 import type { CaseKind, Role } from '../core/case-model';
 import type { CaseDetailByKind } from '../core/case-projection';
-import type { FeeRule } from '../core/catalogue';
+import type { CatalogueAction, FeeRule, FieldChanges } from '../core/catalogue';
 import type { MessageType, NoticeChoices } from '../core/notices';
 import type { Appointment, IssuedDocumentKind, PrintedField } from '../core/result-document';
 import type { Passport, VehicleStatus } from '../core/vehicle';
@@ -37,11 +37,28 @@ const ts = customType<{ data: string; driverData: string }>({
 
 export const caseNumberSeq = pgSequence('case_number_seq', { startWith: 1 });
 
-/** The service catalogue: data, editable by admins, seeded on first start. */
-export const services = pgTable(
-  'services',
+/**
+ * The service catalogue: data, editable by admins, seeded on first start. One row per
+ * service naming its current version; the versions themselves never change.
+ */
+export const services = pgTable('services', {
+  code: text('code').primaryKey(),
+  /** The current version: an edit moves it on only from the version the editor saw. */
+  version: integer('version').notNull(),
+  updatedAt: ts('updated_at').notNull().default(sql`now()`),
+});
+
+/**
+ * Every version of every service, immutable: a case keeps the terms of the version it
+ * was filed under (its workflow carries them), new cases take the current one.
+ */
+export const serviceVersions = pgTable(
+  'service_versions',
   {
-    code: text('code').primaryKey(),
+    code: text('code')
+      .notNull()
+      .references(() => services.code),
+    version: integer('version').notNull(),
     name: text('name').notNull(),
     category: text('category').notNull(),
     agency: text('agency').notNull(),
@@ -54,19 +71,38 @@ export const services = pgTable(
     minLevel: text('min_level').$type<'simplified' | 'standard' | 'confirmed'>().notNull(),
     partialEditAllowed: boolean('partial_edit_allowed').notNull(),
     resultType: text('result_type').$type<'electronic_document' | 'in_person_pickup'>().notNull(),
-    paymentTermDays: integer('payment_term_days').notNull().default(20),
-    infoTermDays: integer('info_term_days').notNull().default(10),
-    active: boolean('active').notNull().default(true),
+    paymentTermDays: integer('payment_term_days').notNull(),
+    infoTermDays: integer('info_term_days').notNull(),
+    /** A retired service takes no new applications; its cases carry on. */
+    retired: boolean('retired').notNull().default(false),
     searchVector: tsvector('search_vector').generatedAlwaysAs(
       sql`to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(description, '') || ' ' || code)`,
     ),
-    updatedAt: ts('updated_at').notNull().default(sql`now()`),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
   },
   (t) => [
-    index('services_search_idx').using('gin', t.searchVector),
-    index('services_category_idx').on(t.category),
-    index('services_agency_idx').on(t.agency),
+    primaryKey({ columns: [t.code, t.version] }),
+    index('service_versions_search_idx').using('gin', t.searchVector),
+    index('service_versions_category_idx').on(t.category),
+    index('service_versions_agency_idx').on(t.agency),
   ],
+);
+
+/** The catalogue's journal: who changed which service when, field by field. */
+export const catalogueChanges = pgTable(
+  'catalogue_changes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    code: text('code').notNull(),
+    version: integer('version').notNull(),
+    action: text('action').$type<CatalogueAction>().notNull(),
+    at: ts('at').notNull().default(sql`now()`),
+    actorId: text('actor_id').notNull(),
+    actorRole: text('actor_role').notNull(),
+    /** Each changed field's value before (null for a new service) and after. */
+    changes: jsonb('changes').$type<FieldChanges>().notNull(),
+  },
+  (t) => [uniqueIndex('catalogue_changes_version_uq').on(t.code, t.version)],
 );
 
 /** Non-working days (and working weekends by transfer) for working-day terms. */

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ServiceDefinition } from '../core/catalogue';
+import { SYSTEM_ACTOR } from '../core/case-model';
+import { serviceChanges, type ServiceDefinition } from '../core/catalogue';
 import type { WorkCalendar } from '../core/deadline-clock';
 import type { Passport } from '../core/vehicle';
 import type { Db } from './client';
-import { toServiceRow } from './queries/catalogue';
+import { insertService } from './queries/catalogue';
 import { insertVehicle } from './queries/vehicles';
-import { calendarDays, services } from './schema';
+import { calendarDays } from './schema';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'seed');
 
@@ -17,16 +18,17 @@ async function readJson<T>(file: string): Promise<T> {
 
 /**
  * First-start reference data: the service catalogue and the working-day calendar.
- * Inserts only what is missing, so an administrator's later edits are never undone.
+ * Inserts only what is missing (a seeded service as its version 1), so an administrator's
+ * later edits are never undone.
  */
 export async function seedReferenceData(db: Db): Promise<{ services: number; days: number }> {
   const catalogue = await readJson<ServiceDefinition[]>('catalogue.json');
   const calendar = await readJson<WorkCalendar>('calendar.json');
-  const addedServices = await db
-    .insert(services)
-    .values(catalogue.map(toServiceRow))
-    .onConflictDoNothing()
-    .returning({ code: services.code });
+  let addedServices = 0;
+  for (const service of catalogue) {
+    const entry = { ...service, version: 1, retired: false };
+    if (await insertService(db, entry, SYSTEM_ACTOR, serviceChanges(undefined, entry))) addedServices++;
+  }
   const days = [
     ...calendar.holidays.map((day) => ({ day, kind: 'holiday' as const })),
     ...calendar.workingWeekends.map((day) => ({ day, kind: 'working_weekend' as const })),
@@ -34,7 +36,7 @@ export async function seedReferenceData(db: Db): Promise<{ services: number; day
   const addedDays = days.length
     ? await db.insert(calendarDays).values(days).onConflictDoNothing().returning({ day: calendarDays.day })
     : [];
-  return { services: addedServices.length, days: addedDays.length };
+  return { services: addedServices, days: addedDays.length };
 }
 
 /**

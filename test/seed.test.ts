@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_LEVELS } from '../core/case-model';
 import { DOCUMENT_TYPES, SERVICE_CATEGORIES, type ServiceDefinition } from '../core/catalogue';
 import type { WorkCalendar } from '../core/deadline-clock';
+import type { Principal } from '../core/principal';
 import { applyChange, checkPlate, checkVin, type Passport } from '../core/vehicle';
-import { getCalendar, getService } from '../db/queries/catalogue';
+import { retireService, updateService } from '../admin/catalogue';
+import { getCalendar, getCurrentEntry, getServiceVersion } from '../db/queries/catalogue';
 import { applyPassportVersion, getPassport, listVehiclesOf } from '../db/queries/vehicles';
-import { calendarDays, services } from '../db/schema';
+import { calendarDays, catalogueChanges, services, serviceVersions } from '../db/schema';
 import { seedDemoVehicles, seedReferenceData } from '../db/seed';
 import catalogueJson from '../db/seed/catalogue.json';
 import calendarJson from '../db/seed/calendar.json';
@@ -22,39 +24,41 @@ const demoVehicles = vehiclesJson as Passport[];
 const WALK_SERVICE = 'certificate-of-no-record';
 const walkService = () => catalogue.find((s) => s.code === WALK_SERVICE)!;
 
+const root: Principal = { id: 'root', role: 'admin' };
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
 });
 afterAll(async () => database?.drop());
 
-const count = async (table: typeof services | typeof calendarDays) =>
+const count = async (table: typeof services | typeof serviceVersions | typeof catalogueChanges | typeof calendarDays) =>
   (await database.db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
 
 describe('seeding the reference data', () => {
-  it('inserts the catalogue and calendar once; a second run adds nothing and keeps admin edits', async () => {
+  it('inserts the catalogue (each service as its version 1, journaled) and calendar once; a second run adds nothing and keeps admin edits', async () => {
     const days = calendar.holidays.length + calendar.workingWeekends.length;
     expect(await seedReferenceData(database.db)).toEqual({ services: catalogue.length, days });
     expect(await count(services)).toBe(catalogue.length);
+    expect(await count(serviceVersions)).toBe(catalogue.length);
+    expect(await count(catalogueChanges)).toBe(catalogue.length);
     expect(await count(calendarDays)).toBe(days);
 
-    await database.db.update(services).set({ name: 'Справка об отсутствии судимости (ред.)', active: false }).where(eq(services.code, WALK_SERVICE));
+    await updateService(database.db, root, WALK_SERVICE, 1, { name: 'Справка об отсутствии судимости (ред.)' });
+    await retireService(database.db, root, WALK_SERVICE, 2);
     await database.db.update(calendarDays).set({ kind: 'working_weekend' }).where(eq(calendarDays.day, '2026-12-31'));
 
     expect(await seedReferenceData(database.db)).toEqual({ services: 0, days: 0 });
     expect(await count(services)).toBe(catalogue.length);
     expect(await count(calendarDays)).toBe(days);
-    const [edited] = await database.db.select().from(services).where(eq(services.code, WALK_SERVICE));
-    expect(edited).toMatchObject({ name: 'Справка об отсутствии судимости (ред.)', active: false });
+    expect(await getCurrentEntry(database.db, WALK_SERVICE)).toMatchObject({ name: 'Справка об отсутствии судимости (ред.)', retired: true, version: 3 });
     const [day] = await database.db.select().from(calendarDays).where(eq(calendarDays.day, '2026-12-31'));
     expect(day?.kind).toBe('working_weekend');
 
-    await database.db.update(services).set({ name: walkService().name, active: true }).where(eq(services.code, WALK_SERVICE));
     await database.db.update(calendarDays).set({ kind: 'holiday' }).where(eq(calendarDays.day, '2026-12-31'));
   });
 
-  it('reads back every service exactly as written in the seed file, and the calendar', async () => {
-    for (const service of catalogue) expect(await getService(database.db, service.code)).toEqual(service);
+  it("reads back every service's version 1 exactly as written in the seed file, and the calendar", async () => {
+    for (const service of catalogue) expect(await getServiceVersion(database.db, service.code, 1)).toEqual({ ...service, version: 1, retired: false });
     const stored = await getCalendar(database.db);
     expect([...stored.holidays].sort()).toEqual([...calendar.holidays].sort());
     expect(stored.workingWeekends).toEqual(calendar.workingWeekends);

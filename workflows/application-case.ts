@@ -492,6 +492,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
       relatedNumber: s.resentFrom,
       detail: {
         serviceName: s.service.name,
+        serviceVersion: s.service.version,
         form: s.form,
         documents: s.documents,
         fee: this.fee.view(),

@@ -5,7 +5,8 @@ import { getService, searchServices } from '../../db/queries/catalogue';
 import { problems } from '../contract';
 import { paging } from '../schemas';
 
-const service = {
+/** A service's version as the catalogue shows it. */
+export const service = {
   type: 'object',
   properties: {
     code: { type: 'string' },
@@ -22,10 +23,11 @@ const service = {
     resultType: { type: 'string' },
     paymentTermDays: { type: 'integer' },
     infoTermDays: { type: 'integer' },
+    version: { type: 'integer', description: 'The catalogue version: each change of the service makes the next; a case keeps the one it was filed under' },
   },
 } as const;
 
-/** The public service catalogue with prefix search for autocomplete. */
+/** The public service catalogue with prefix search for autocomplete: the current versions of services not retired. */
 export async function catalogueRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
   const tags = ['catalogue'];

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client';
-import { cases, journal, services } from '../schema';
+import { cases, journal, services, serviceVersions } from '../schema';
 
 /** What statistics may be grouped by. */
 export const STATISTICS_DIMENSIONS = ['service', 'agency', 'kind', 'status'] as const;
@@ -100,7 +100,7 @@ export function statisticsQuery({ from, before }: { from: string; before: string
       from facts
       ${grouped.length ? sql`group by ${sql.join(grouped, sql`, `)}` : sql``}
     )
-    select ${by.includes('service') ? sql`${services.name} as "serviceName", ` : sql``}figures.*
-    from figures ${by.includes('service') ? sql`left join ${services} on ${services.code} = figures.service` : sql``}
+    select ${by.includes('service') ? sql`${serviceVersions.name} as "serviceName", ` : sql``}figures.*
+    from figures ${by.includes('service') ? sql`left join ${services} on ${services.code} = figures.service left join ${serviceVersions} on ${serviceVersions.code} = ${services.code} and ${serviceVersions.version} = ${services.version}` : sql``}
     ${grouped.length ? sql`order by ${sql.join(grouped.map((g) => sql`figures.${g} nulls last`), sql`, `)}` : sql``}`;
 }

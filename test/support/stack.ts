@@ -13,10 +13,10 @@ import { mintToken } from '../../accounts/tokens';
 import { createActivities, type Activities } from '../../activities';
 import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
-import type { ServiceDefinition } from '../../core/catalogue';
+import { SYSTEM_ACTOR } from '../../core/case-model';
+import { serviceChanges, type ServiceDefinition } from '../../core/catalogue';
 import type { Principal } from '../../core/principal';
-import { toServiceRow } from '../../db/queries/catalogue';
-import { services } from '../../db/schema';
+import { insertService } from '../../db/queries/catalogue';
 import { documentStorageFromConfig } from '../../documents/from-config';
 import { registryFromConfig } from '../../identity/from-config';
 import { createSimulatedRegistry, type IdentityRegistry } from '../../identity/registry';
@@ -243,7 +243,8 @@ export async function startStack(
       return other;
     },
     async addService(s) {
-      await database.db.insert(services).values(toServiceRow(s));
+      const entry = { ...s, version: 1, retired: false };
+      await insertService(database.db, entry, SYSTEM_ACTOR, serviceChanges(undefined, entry));
     },
     async close() {
       for (const other of instances) await other.close();

@@ -2,12 +2,12 @@
  * `npm run fuzz`: a bounded contract fuzz run of the served OpenAPI document with
  * schemathesis. Installs schemathesis (pinned) into `.fuzz/venv` when missing, starts
  * the whole system (`scripts/start.ts`) on free ports with a throwaway data directory,
- * and runs `st run <api>/docs/json` once per role (a citizen, a reviewer, an expert) with
+ * and runs `st run <api>/docs/json` once per role (a citizen, a reviewer, an expert, an admin) with
  * a fixed seed, deterministic generation and a bound on examples per operation. Prints
  * the passed/failed counts per check, per role and in total, and the distinct failures;
  * exits non-zero when any check failed. The system is stopped on every exit path.
  *
- *   npm run fuzz [-- --max-examples N] [--role citizen|reviewer|expert ...]
+ *   npm run fuzz [-- --max-examples N] [--role citizen|reviewer|expert|admin ...]
  *
  * With TEST_DATABASE_URL (or DATABASE_URL) naming a reachable Postgres, the system runs
  * on a fresh database there (dropped afterwards); otherwise on an embedded Postgres.
@@ -38,7 +38,8 @@ const DEFAULT_MAX_EXAMPLES = 100;
 const START_TIMEOUT_MS = 240_000;
 const STOP_TIMEOUT_MS = 40_000;
 
-const ROLES: Record<string, Principal> = { citizen: alice, reviewer: rita, expert: erik };
+// The admin's routes answer only an admin: fuzzed as the others, they would show only their 403.
+const ROLES: Record<string, Principal> = { citizen: alice, reviewer: rita, expert: erik, admin: { id: 'root', role: 'admin' } };
 
 const { values } = parseArgs({
   options: {

@@ -16,14 +16,19 @@ interface Provider {
   /** The keys it publishes; a rotation replaces them. */
   published: JWK[];
   jwksFetches: number;
+  /** Discovery documents asked for, the lying realm's included. */
+  discoveries: number;
   server: Server;
 }
 
 async function startProvider(): Promise<Provider> {
-  const provider = { issuer: '', published: [] as JWK[], jwksFetches: 0 } as Provider;
+  const provider = { issuer: '', published: [] as JWK[], jwksFetches: 0, discoveries: 0 } as Provider;
   provider.server = createServer((req, res) => {
     const json = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.url?.endsWith('/.well-known/openid-configuration')) provider.discoveries += 1;
     if (req.url === '/realms/citizens/.well-known/openid-configuration') return json({ issuer: provider.issuer, jwks_uri: `${provider.issuer}/protocol/openid-connect/certs` });
+    // A document that names another issuer than the one it was asked for (OpenID Connect Discovery §4.3).
+    if (req.url === '/realms/liar/.well-known/openid-configuration') return json({ issuer: provider.issuer, jwks_uri: `${provider.issuer}/protocol/openid-connect/certs` });
     if (req.url === '/realms/citizens/protocol/openid-connect/certs') {
       provider.jwksFetches += 1;
       return json({ keys: provider.published });
@@ -176,6 +181,17 @@ describe('an external OpenID Connect provider', () => {
     expect(provider.jwksFetches).toBe(fetches);
     // The valid token still passes: the refusals poisoned nothing.
     expect((await as(valid)).statusCode).toBe(200);
+  });
+
+  it('trusts no keys from a discovery document that names another issuer, and asks again no sooner than the cooldown', async () => {
+    const liar = provider.issuer.replace('/realms/citizens', '/realms/liar');
+    const instance = await stack.instance({ ...stack.config, auth: { ...stack.config.auth, oidc: { ...stack.config.auth.oidc!, issuer: liar } } });
+    const before = provider.discoveries;
+    for (const jti of ['first', 'second']) {
+      const res = await instance.inject({ method: 'GET', url: '/inbox/unread-count', headers: { authorization: `Bearer ${await issue({ iss: liar, jti })}` } });
+      expectUnauthenticated(res, `a token of ${liar} (${jti})`);
+    }
+    expect(provider.discoveries).toBe(before + 1);
   });
 
   it('accepts tokens signed with a rotated key once the key set is fetched again after the cooldown, and no longer the retired key', async () => {

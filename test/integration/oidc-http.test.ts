@@ -183,6 +183,17 @@ describe('an external OpenID Connect provider', () => {
     expect((await as(valid)).statusCode).toBe(200);
   });
 
+  it("with the provider alone (no AUTH_JWT_SECRET) refuses the built-in issuer's tokens and serves no sign-in", async () => {
+    const alone = await stack.instance({ ...stack.config, auth: { ...stack.config.auth, jwtSecret: undefined } });
+    const minted = await stack.token({ id: 'oidc-anna', role: 'citizen', level: 'confirmed' });
+    expect((await stack.app.inject({ method: 'GET', url: '/inbox/unread-count', headers: { authorization: `Bearer ${minted}` } })).statusCode).toBe(200);
+    expectUnauthenticated(await alone.inject({ method: 'GET', url: '/inbox/unread-count', headers: { authorization: `Bearer ${minted}` } }), 'a built-in token');
+    expect((await alone.inject({ method: 'GET', url: '/inbox/unread-count', headers: { authorization: `Bearer ${await issue()}` } })).statusCode).toBe(200);
+    const login = await alone.inject({ method: 'POST', url: '/auth/login', payload: { login: 'anna@example.ru', password: 'Secret123' } });
+    expect(login.statusCode).toBe(404);
+    expect(login.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
   it('trusts no keys from a discovery document that names another issuer, and asks again no sooner than the cooldown', async () => {
     const liar = provider.issuer.replace('/realms/citizens', '/realms/liar');
     const instance = await stack.instance({ ...stack.config, auth: { ...stack.config.auth, oidc: { ...stack.config.auth.oidc!, issuer: liar } } });

@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { ACCOUNT_LEVELS, ROLES } from './core/case-model';
 
 /**
  * The one place that reads the environment. Everything else receives a `Config`.
@@ -166,6 +167,48 @@ const payloadKeys = z.string().transform((value, ctx) => {
   return keys;
 });
 
+/** A claim of the provider's tokens: a name, or a dotted path into nested claims (`realm_access.roles`). */
+const claimPath = z.string().regex(/^[^.\s]+(\.[^.\s]+)*$/, 'expected a claim name or a dotted path such as realm_access.roles');
+
+/**
+ * OIDC_CLAIMS: where an OpenID provider's tokens say who the caller is. Each field names
+ * a claim; `roleValues` and `levelValues` translate the provider's values (a role claim
+ * may be a list, of which exactly one value must map to a role). Unset fields keep the
+ * claims the built-in issuer writes.
+ */
+const oidcClaims = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON object such as {"role":"realm_access.roles","roleValues":{"cc-reviewer":"reviewer"}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .object({
+        subject: claimPath.default('sub'),
+        role: claimPath.default('role'),
+        agency: claimPath.default('agency'),
+        level: claimPath.default('level'),
+        supervisor: claimPath.default('supervisor'),
+        /** The provider's role values to this system's roles; unset: the values are the roles' own names. */
+        roleValues: z.record(z.string().min(1), z.enum(ROLES)).optional(),
+        /** The provider's assurance values (e.g. `acr`) to account levels; unset: the levels' own names. */
+        levelValues: z.record(z.string().min(1), z.enum(ACCOUNT_LEVELS)).optional(),
+      })
+      .strict(),
+  );
+
+export type ClaimMapping = z.infer<typeof oidcClaims>;
+/** The claims the built-in issuer writes, and an OpenID provider's unless OIDC_CLAIMS says otherwise. */
+export const DEFAULT_CLAIMS: ClaimMapping = oidcClaims.parse('{}');
+
+/** Asymmetric algorithms only: a provider's public keys must never serve as HMAC secrets. */
+const OIDC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+
 /** Secrets whose development defaults production must never run with. */
 const DEVELOPMENT_SECRETS = {
   AUTH_JWT_SECRET: DEV_JWT_SECRET,
@@ -221,7 +264,14 @@ const schema = z
     AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     AUTH_JWT_ISSUER: z.string().min(1).default('citizen-cases'),
     AUTH_JWT_AUDIENCE: z.string().min(1).default('citizen-cases-api'),
-    AUTH_JWKS_URL: z.url().optional(),
+    /** An OpenID Connect provider whose tokens are accepted besides the built-in issuer's: its issuer URL (discovery). */
+    OIDC_ISSUER: z.url().optional(),
+    OIDC_AUDIENCE: z.string().min(1).optional(),
+    OIDC_CLAIMS: oidcClaims.optional(),
+    OIDC_ALGORITHMS: listOf(`one of ${OIDC_ALGORITHMS.join(', ')}`, (a) => (OIDC_ALGORITHMS as readonly string[]).includes(a)).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+    /** Least time between two fetches of the provider's keys (a token with an unknown kid asks for one), and most time keys are kept. */
+    OIDC_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    OIDC_JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(86_400).default(600),
     PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     PAYMENT_PAYEE_CODE: z.string().regex(/^\d{8}$/, 'expected the 8-digit participant code').optional(),
     PAYMENT_PAGE_URL: z.url().refine((u) => u.includes('{paymentId}'), 'must contain {paymentId}').optional(),
@@ -302,6 +352,15 @@ const schema = z
     TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   })
   .superRefine((env, ctx) => {
+    if (env.OIDC_ISSUER && !env.OIDC_AUDIENCE) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_AUDIENCE'], message: "required with OIDC_ISSUER: the provider's tokens must be meant for this API" });
+    }
+    if (!env.OIDC_ISSUER && (env.OIDC_AUDIENCE || env.OIDC_CLAIMS)) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'required with OIDC_AUDIENCE or OIDC_CLAIMS' });
+    }
+    if (env.OIDC_ISSUER && env.OIDC_ISSUER === env.AUTH_JWT_ISSUER) {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'must differ from AUTH_JWT_ISSUER: tokens are told apart by their issuer' });
+    }
     if (env.SIGN_IN_LOCK_MAX_SECONDS < env.SIGN_IN_LOCK_SECONDS) {
       ctx.addIssue({ code: 'custom', path: ['SIGN_IN_LOCK_MAX_SECONDS'], message: 'must not be below SIGN_IN_LOCK_SECONDS' });
     }
@@ -324,7 +383,7 @@ const schema = z
       'PAYLOAD_CODEC_KEYS',
     ] as const;
     for (const key of required) {
-      if (!env[key] && !(key === 'AUTH_JWT_SECRET' && env.AUTH_JWKS_URL)) {
+      if (!env[key] && !(key === 'AUTH_JWT_SECRET' && env.OIDC_ISSUER)) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'required when NODE_ENV=production' });
       }
     }
@@ -346,6 +405,10 @@ const schema = z
     // Without accredited authorities only the development authority could vouch for a signature.
     if (!env.QES_TRUSTED_CA_FILE) {
       ctx.addIssue({ code: 'custom', path: ['QES_TRUSTED_CA_FILE'], message: 'required when NODE_ENV=production: the development certification authority is not trusted there' });
+    }
+    // Discovery and keys over plain HTTP could be swapped on the way: anyone could sign tokens.
+    if (env.OIDC_ISSUER && new URL(env.OIDC_ISSUER).protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'must be an https URL when NODE_ENV=production' });
     }
     if (env.API_DOCS_UI === undefined) {
       ctx.addIssue({ code: 'custom', path: ['API_DOCS_UI'], message: 'required when NODE_ENV=production: true to serve the Swagger UI at /docs deliberately, false not to' });
@@ -418,10 +481,21 @@ function toConfig(env: z.infer<typeof schema>) {
       embeddedPort: env.EMBEDDED_PG_PORT,
     },
     auth: {
-      jwtSecret: env.AUTH_JWT_SECRET ?? (env.AUTH_JWKS_URL ? undefined : DEV_JWT_SECRET),
+      /** The built-in issuer's (sign-in, `npm run token`); undefined: it is off, only the OpenID provider's tokens count. */
+      jwtSecret: env.AUTH_JWT_SECRET ?? (env.OIDC_ISSUER ? undefined : DEV_JWT_SECRET),
       issuer: env.AUTH_JWT_ISSUER,
       audience: env.AUTH_JWT_AUDIENCE,
-      jwksUrl: env.AUTH_JWKS_URL,
+      /** undefined: no external provider */
+      oidc: env.OIDC_ISSUER
+        ? {
+            issuer: env.OIDC_ISSUER,
+            audience: env.OIDC_AUDIENCE!,
+            claims: env.OIDC_CLAIMS ?? DEFAULT_CLAIMS,
+            algorithms: env.OIDC_ALGORITHMS,
+            jwksCooldownMs: env.OIDC_JWKS_COOLDOWN_SECONDS * 1000,
+            jwksMaxAgeMs: env.OIDC_JWKS_MAX_AGE_SECONDS * 1000,
+          }
+        : undefined,
       paymentWebhookSecret: env.PAYMENT_WEBHOOK_SECRET ?? DEV_PAYMENT_SECRET,
       /** The online banks by the id in their callback URL; outside production one development bank unless set. */
       banks: env.BANKS ?? (env.NODE_ENV === 'production' ? {} : { [DEV_BANK_ID]: { name: 'Банк для разработки', secret: DEV_BANK_SECRET } }),

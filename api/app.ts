@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import helmet from 'helmet';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -75,8 +75,13 @@ declare module 'fastify' {
   }
 }
 
+/** Who watches the app being built: the authorisation matrix test reads every route and its roles. */
+export interface AppObservers {
+  onRoute?: (route: RouteOptions) => void;
+}
+
 /** The HTTP app as a factory: server.ts listens with it, tests `inject` into it. */
-export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(given: AppDeps, observers: AppObservers = {}): Promise<FastifyInstance> {
   const deps: AppServices = {
     ...given,
     verifier: given.verifier ?? createTokenVerifier(given.config.auth),
@@ -100,6 +105,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorate('deps', deps);
+  if (observers.onRoute) app.addHook('onRoute', observers.onRoute);
   app.addSchema(problemSchema);
   app.setErrorHandler((err, request, reply) => sendProblem(request, reply, err));
   registerContract(app);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { IdentityProviderUnreachable } from '../accounts/oidc';
 import type { TokenVerifier } from '../accounts/tokens';
 import type { Role } from '../core/case-model';
 import { FailureType, forbidden, Refusal } from '../core/failures';
@@ -24,7 +25,9 @@ export function registerAuth(app: FastifyInstance, verifier: TokenVerifier): voi
     if (!token) throw new Refusal(FailureType.Unauthenticated, 'a bearer token is required');
     try {
       request.principal = await verifier.verify(token);
-    } catch {
+    } catch (err) {
+      // The caller learns only that the token was refused; operators must hear of a provider that is away.
+      if (err instanceof IdentityProviderUnreachable) request.log.warn({ err: err.message }, 'identity provider unreachable');
       throw new Refusal(FailureType.Unauthenticated, 'the token is invalid or expired');
     }
     if (!roles.includes(request.principal.role)) {

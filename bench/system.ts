@@ -159,7 +159,7 @@ export async function startSystem(
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000000',
       ...opts.env,
     };
-    for (const key of ['PUBLIC_URL', 'API_URL', 'AUTH_JWKS_URL', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS']) delete env[key];
+    for (const key of ['PUBLIC_URL', 'API_URL', 'OIDC_ISSUER', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS']) delete env[key];
     const config = loadConfig(env);
     // The worker sends one-time codes; the local sinks stand in for the providers, as under npm start.
     const sinks = await startLocalSinks(config);

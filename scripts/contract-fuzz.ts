@@ -142,7 +142,7 @@ async function startSystem(logFile: string): Promise<System> {
     AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
   };
   // No METRICS_TOKEN: the fuzzer reads /metrics as it reads the rest, with the roles' tokens.
-  for (const key of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'PUBLIC_URL', 'API_URL', 'AUTH_JWKS_URL', 'METRICS_TOKEN']) delete env[key];
+  for (const key of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'PUBLIC_URL', 'API_URL', 'OIDC_ISSUER', 'METRICS_TOKEN']) delete env[key];
   if (database) env.DATABASE_URL = database.url;
 
   const log = openSync(logFile, 'w');

@@ -64,7 +64,7 @@ try {
   if (err instanceof ConfigError) fail(err.message);
   throw err;
 }
-if (!auth.jwtSecret) fail('tokens are minted with AUTH_JWT_SECRET, which is not set (AUTH_JWKS_URL: your identity provider issues them)');
+if (!auth.jwtSecret) fail('tokens are minted with AUTH_JWT_SECRET, which is not set (OIDC_ISSUER without it: your identity provider issues them)');
 
 const token = await mintToken(
   auth,

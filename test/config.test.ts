@@ -103,7 +103,7 @@ describe('loadConfig', () => {
 
   it('refuses production with the simulated registry even when everything else is its own, or an identity provider replaces the token secret', () => {
     expect(named(refusal({ NODE_ENV: 'production', ...PRODUCTION }))).toEqual(['REGISTRY_ADAPTER']);
-    const withJwks = { ...PRODUCTION, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example.ru/.well-known/jwks.json' };
+    const withJwks = { ...PRODUCTION, AUTH_JWT_SECRET: undefined, OIDC_ISSUER: 'https://id.example.ru/realms/citizens', OIDC_AUDIENCE: 'citizen-cases-api' };
     expect(named(refusal({ NODE_ENV: 'production', ...withJwks }))).toEqual(['REGISTRY_ADAPTER']);
     expect(refusal({ NODE_ENV: 'production', ...PRODUCTION }).message).toMatch(/^\s+REGISTRY_ADAPTER: the simulated state registry is refused when NODE_ENV=production/m);
   });
@@ -237,6 +237,37 @@ describe('loadConfig', () => {
     expect(refusal({ NODE_ENV: 'production', ...PRODUCTION, DEV_PAYMENT_PROVIDER: 'true' }).message).toMatch(/^\s+DEV_PAYMENT_PROVIDER: .*refused/m);
     expect(refusal({ PAYMENT_PAGE_URL: 'https://pay.example.ru/uin' }).message).toMatch(/^\s+PAYMENT_PAGE_URL: must contain \{paymentId\}/m);
     expect(refusal({ PAYMENT_PAYEE_CODE: '1234' }).message).toMatch(/^\s+PAYMENT_PAYEE_CODE: /m);
+  });
+
+  it('trusts the built-in issuer alone by default, and an OpenID provider beside it (or alone) when configured, with its claim mapping checked', () => {
+    expect(loadConfig({}).auth).toMatchObject({ jwtSecret: expect.any(String), issuer: 'citizen-cases', oidc: undefined });
+    const issuer = 'https://id.example.ru/realms/citizens';
+    const alone = loadConfig({ OIDC_ISSUER: issuer, OIDC_AUDIENCE: 'cases' }).auth;
+    expect(alone.jwtSecret).toBeUndefined();
+    expect(alone.oidc).toEqual({
+      issuer,
+      audience: 'cases',
+      claims: { subject: 'sub', role: 'role', agency: 'agency', level: 'level', supervisor: 'supervisor' },
+      algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      jwksCooldownMs: 30_000,
+      jwksMaxAgeMs: 600_000,
+    });
+    const claims = JSON.stringify({ role: 'realm_access.roles', roleValues: { 'cc-reviewer': 'reviewer' }, level: 'acr', levelValues: { high: 'confirmed' } });
+    const both = loadConfig({ AUTH_JWT_SECRET: 'a'.repeat(32), OIDC_ISSUER: issuer, OIDC_AUDIENCE: 'cases', OIDC_CLAIMS: claims }).auth;
+    expect(both.jwtSecret).toBe('a'.repeat(32));
+    expect(both.oidc?.claims).toMatchObject({ subject: 'sub', role: 'realm_access.roles', roleValues: { 'cc-reviewer': 'reviewer' }, levelValues: { high: 'confirmed' } });
+
+    expect(named(refusal({ OIDC_ISSUER: issuer }))).toEqual(['OIDC_AUDIENCE']);
+    expect(named(refusal({ OIDC_AUDIENCE: 'cases' }))).toEqual(['OIDC_ISSUER']);
+    expect(refusal({ OIDC_ISSUER: issuer, AUTH_JWT_ISSUER: issuer, OIDC_AUDIENCE: 'cases' }).message).toContain('OIDC_ISSUER: must differ from AUTH_JWT_ISSUER');
+    // Symmetric algorithms would let the provider's public keys serve as HMAC secrets.
+    expect(refusal({ OIDC_ISSUER: issuer, OIDC_AUDIENCE: 'cases', OIDC_ALGORITHMS: 'RS256,HS256' }).message).toContain('OIDC_ALGORITHMS: "HS256": expected one of RS256');
+    for (const bad of ['not json', '{"role":"a..b"}', '{"roleValues":{"x":"superuser"}}', '{"levelValues":{"x":"gold"}}', '{"groups":"g"}']) {
+      // Named down to the field at fault: OIDC_CLAIMS.roleValues.x
+      expect(refusal({ OIDC_ISSUER: issuer, OIDC_AUDIENCE: 'cases', OIDC_CLAIMS: bad }).message, bad).toMatch(/^Invalid configuration:\n\s+OIDC_CLAIMS(\.\w+)*: [^\n]+$/);
+    }
+    const production = { NODE_ENV: 'production', ...PRODUCTION, OIDC_AUDIENCE: 'cases' };
+    expect(refusal({ ...production, OIDC_ISSUER: 'http://id.example.ru/realms/citizens' }).message).toContain('OIDC_ISSUER: must be an https URL when NODE_ENV=production');
   });
 
   it('turns TLS on for a client certificate or an API key', () => {

@@ -134,6 +134,8 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
+  // Sign-in issues the built-in issuer's tokens: with an OpenID provider alone (no AUTH_JWT_SECRET) there is none to issue.
+  if (!config.auth.jwtSecret) return;
   app.post<{ Body: { login: string; password: string } }>(
     '/auth/login',
     {

@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import { inject } from 'vitest';
 import { mintToken } from '../../accounts/tokens';
 import { createActivities, type Activities } from '../../activities';
-import { buildApp } from '../../api/app';
+import { buildApp, type AppObservers } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import { SYSTEM_ACTOR } from '../../core/case-model';
 import { serviceChanges, type ServiceDefinition } from '../../core/catalogue';
@@ -111,6 +111,8 @@ export async function startStack(
     inProcessWorker?: boolean;
     /** The in-process worker's code or cache, when not the defaults. */
     worker?: WorkerChoice;
+    /** Watches the app being built (its routes). */
+    observers?: AppObservers;
   } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase(opts.adminDatabaseUrl);
@@ -188,7 +190,7 @@ export async function startStack(
   let worker = opts.inProcessWorker === false ? undefined : await startWorker(opts.worker);
   let running = worker?.run();
   const storage = await documentStorageFromConfig(config, database.db);
-  const app = await buildApp({ config, database, temporal: client, storage, payloadCodec, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const app = await buildApp({ config, database, temporal: client, storage, payloadCodec, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, opts.observers);
   await app.ready();
   if (opts.listen) await app.listen({ host: config.http.host, port: config.http.port });
 

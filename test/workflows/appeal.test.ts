@@ -20,7 +20,7 @@ import {
 } from '../../workflows/application';
 import type { ApplicationState } from '../../workflows/application-case';
 import { withdrawUpdate } from '../../workflows/machinery/case-status';
-import { answerInfoUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
+import { answerInfoUpdate, assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate } from '../../workflows/machinery/review-desk';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
 import { expectOrderedJournal, fakeActivities, HOUR, midnight, MINUTE, refusal, tenAm, testClock, type Fake } from '../support/case-workflows';
 import { testService } from '../support/fixtures';
@@ -262,6 +262,47 @@ describe.sequential('appeals on the time-skipping server', () => {
       await contested.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', comment: 'Одобрено' }, reviewer(claimed.version, 'reviewer-2')] });
       await expect.poll(async () => (await caseState(contested)).status, { timeout: 10_000 }).toBe('completed');
       expectOrderedJournal(fake, number);
+    });
+  });
+
+  it('is examined by an appeal expert alone, by the one who holds it, never by the official whose decision is contested: the workflow refuses the rest whoever drives it', async () => {
+    const fake = fakeActivities();
+    await withCases(fake, async (tq) => {
+      await tenAmInMoscow();
+      const contested = await rejectedCase(tq);
+      const { appeal } = await openAppeal(contested);
+      const dismiss = { outcome: 'dismissed' as const, reasons: 'Оснований нет' };
+      const before: Array<[string, () => Promise<unknown>]> = [
+        ['claim by the appellant', () => appeal.executeUpdate(claimUpdate, { args: [{ actor: citizen.actor, expectedVersion: 1 }], updateId: 'claim-appellant' })],
+        ["claim by a reviewer of the contested case's agency", () => appeal.executeUpdate(claimUpdate, { args: [reviewer(1, 'reviewer-2')], updateId: 'claim-reviewer' })],
+        ['claim by an admin', () => appeal.executeUpdate(claimUpdate, { args: [{ actor: { id: 'admin-1', role: 'admin' }, expectedVersion: 1 }], updateId: 'claim-admin' })],
+        ['claim by the appellant calling themselves an expert', () => appeal.executeUpdate(claimUpdate, { args: [expert(1, 'citizen-1')], updateId: 'claim-own' })],
+        ['claim by the contested decision\'s reviewer as an expert', () => appeal.executeUpdate(claimUpdate, { args: [expert(1, 'reviewer-1')], updateId: 'claim-recused' })],
+        ['decide unclaimed', () => appeal.executeUpdate(decideAppealUpdate, { args: [dismiss, expert(1)], updateId: 'decide-unclaimed' })],
+      ];
+      for (const [what, attempt] of before) expect.soft(await refusal(attempt()), what).toBe(FailureType.Forbidden);
+
+      const { version } = await appeal.executeUpdate(claimUpdate, { args: [expert(1)], updateId: 'claim' });
+      const held: Array<[string, () => Promise<unknown>]> = [
+        ['decide by another expert', () => appeal.executeUpdate(decideAppealUpdate, { args: [dismiss, expert(version, 'expert-2')], updateId: 'decide-other' })],
+        ['decide by the appellant', () => appeal.executeUpdate(decideAppealUpdate, { args: [dismiss, { actor: citizen.actor, expectedVersion: version }], updateId: 'decide-appellant' })],
+        ['decide by a reviewer', () => appeal.executeUpdate(decideAppealUpdate, { args: [dismiss, reviewer(version, 'reviewer-2')], updateId: 'decide-reviewer' })],
+        ['decide by the recused official', () => appeal.executeUpdate(decideAppealUpdate, { args: [dismiss, expert(version, 'reviewer-1')], updateId: 'decide-recused' })],
+        ['hand it to the recused official', () => appeal.executeUpdate(assignUpdate, { args: [{ assigneeId: 'reviewer-1' }, expert(version)], updateId: 'assign-recused' })],
+        ['take it away by assigning, not holding it', () => appeal.executeUpdate(assignUpdate, { args: [{ assigneeId: 'expert-2' }, expert(version, 'expert-2')], updateId: 'assign-self' })],
+      ];
+      for (const [what, attempt] of held) expect.soft(await refusal(attempt()), what).toBe(FailureType.Forbidden);
+
+      const accepted = ((await appeal.fetchHistory()).events ?? []).flatMap((e) => {
+        const a = e.workflowExecutionUpdateAcceptedEventAttributes;
+        return a ? [a.acceptedRequest?.meta?.updateId ?? a.protocolInstanceId] : [];
+      });
+      // Only the registration and the one claim entered history.
+      expect(accepted).toHaveLength(2);
+      expect(accepted[1]).toBe('claim');
+      expect((await appealState(appeal)).journal.version).toBe(version);
+      await appeal.executeUpdate(decideAppealUpdate, { args: [dismiss, expert(version)] });
+      expect(await appeal.result()).toMatchObject({ status: 'dismissed' });
     });
   });
 

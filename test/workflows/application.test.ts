@@ -676,6 +676,58 @@ describe.sequential('application workflow on the time-skipping server', () => {
       expect((await handle.result()).status).toBe('completed');
     });
   });
+  it('keeps the duties apart by itself, whoever drives it: only a reviewer of the agency claims, only the assignee works and decides, only a supervisor or the assignee assigns', async () => {
+    const fake = fakeActivities();
+    await withCases(fake, async (tq) => {
+      await tenAmInMoscow();
+      const waiting = await file(tq);
+      const as = (actor: ActionMeta['actor'], expectedVersion = 1): ActionMeta => ({ actor, expectedVersion });
+      const fnsSupervisor = { id: 'fns-boss', role: 'reviewer' as const, agency: 'fns', supervisor: true };
+      const mvdSupervisor = { id: 'mvd-boss', role: 'reviewer' as const, agency: AGENCY, supervisor: true };
+      const unclaimed: Array<[string, () => Promise<unknown>]> = [
+        ['claim by a reviewer of another agency', () => waiting.executeUpdate(claimUpdate, { args: [reviewer(1, 'fns-1', 'fns')], updateId: 'claim-fns' })],
+        ["claim by another agency's supervisor", () => waiting.executeUpdate(claimUpdate, { args: [as(fnsSupervisor)], updateId: 'claim-fns-boss' })],
+        ['claim by the applicant', () => waiting.executeUpdate(claimUpdate, { args: [as(citizen.actor)], updateId: 'claim-citizen' })],
+        ['claim by an expert', () => waiting.executeUpdate(claimUpdate, { args: [as({ id: 'expert-1', role: 'expert' })], updateId: 'claim-expert' })],
+        ['claim by an operator', () => waiting.executeUpdate(claimUpdate, { args: [as({ id: 'operator-1', role: 'operator' })], updateId: 'claim-operator' })],
+        ['claim by an admin', () => waiting.executeUpdate(claimUpdate, { args: [as({ id: 'admin-1', role: 'admin' })], updateId: 'claim-admin' })],
+        ['decide unclaimed', () => waiting.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', comment: '' }, reviewer(1)], updateId: 'decide-unclaimed' })],
+        ['assign by a reviewer who is not a supervisor', () => waiting.executeUpdate(assignUpdate, { args: [{ assigneeId: 'reviewer-2' }, reviewer(1)], updateId: 'assign-plain' })],
+        ["assign by another agency's supervisor", () => waiting.executeUpdate(assignUpdate, { args: [{ assigneeId: 'reviewer-2' }, as(fnsSupervisor)], updateId: 'assign-fns-boss' })],
+      ];
+      for (const [what, attempt] of unclaimed) expect.soft(await refusal(attempt()), what).toBe(FailureType.Forbidden);
+
+      const { handle, version } = await claimed(tq);
+      const approve: DecideInput = { outcome: 'approve', comment: '' };
+      const held: Array<[string, () => Promise<unknown>]> = [
+        ["decide by the agency's supervisor, who does not hold it", () => handle.executeUpdate(decideUpdate, { args: [approve, as(mvdSupervisor, version)], updateId: 'decide-boss' })],
+        ['ask for information, not the assignee', () => handle.executeUpdate(requestInfoUpdate, { args: [{ message: 'x', dueDays: 5 }, reviewer(version, 'reviewer-2')], updateId: 'ask-other' })],
+        ['take over by claiming, same agency', () => handle.executeUpdate(claimUpdate, { args: [reviewer(version, 'reviewer-2')], updateId: 'claim-over' })],
+        ['assign away by a reviewer who does not hold it', () => handle.executeUpdate(assignUpdate, { args: [{ assigneeId: 'reviewer-2' }, reviewer(version, 'reviewer-3')], updateId: 'assign-other' })],
+        ['decide by the applicant calling themselves a reviewer', () => handle.executeUpdate(decideUpdate, { args: [approve, reviewer(version, 'citizen-1')], updateId: 'decide-own' })],
+        ['decide by an admin', () => handle.executeUpdate(decideUpdate, { args: [approve, as({ id: 'admin-1', role: 'admin' }, version)], updateId: 'decide-admin' })],
+        ['decide by an expert', () => handle.executeUpdate(decideUpdate, { args: [approve, as({ id: 'expert-1', role: 'expert' }, version)], updateId: 'decide-expert' })],
+      ];
+      for (const [what, attempt] of held) {
+        // Taking over a held case by claiming is refused as the wrong state, not the wrong person: the supervisor assigns instead.
+        expect.soft(await refusal(attempt()), what).toBe(what.startsWith('take over') ? FailureType.InvalidState : FailureType.Forbidden);
+      }
+
+      // None of it entered history; the supervisor may hand the case on, and then only the new assignee decides.
+      const accepted = async (h: Handle) =>
+        ((await h.fetchHistory()).events ?? []).flatMap((e) => {
+          const a = e.workflowExecutionUpdateAcceptedEventAttributes;
+          return a ? [a.acceptedRequest?.meta?.updateId ?? a.protocolInstanceId] : [];
+        });
+      expect(await accepted(waiting)).toEqual(['registered']);
+      expect(await accepted(handle)).toEqual(['registered', 'claim']);
+      const handed = await handle.executeUpdate(assignUpdate, { args: [{ assigneeId: 'reviewer-2' }, as(mvdSupervisor, version)] });
+      expect(await refusal(handle.executeUpdate(decideUpdate, { args: [approve, reviewer(handed.version)] }))).toBe(FailureType.Forbidden);
+      await handle.executeUpdate(decideUpdate, { args: [approve, reviewer(handed.version, 'reviewer-2')] });
+      expect((await state(handle)).decision).toMatchObject({ decidedBy: 'reviewer-2' });
+    });
+  });
+
   it('hands every projected entry with notices to the delivery activity once, by number only, and a delivery that fails for good holds nothing up', async () => {
     const fake = fakeActivities();
     const deadGateway = {

@@ -134,4 +134,45 @@ describe.sequential('passport change cases on the time-skipping server', () => {
       expectOrderedJournal(fake, number);
     });
   });
+  it('lets only the buyer named confirm a sale, with their own signature, and only the traffic police review it, the one who holds it deciding: the workflow refuses the rest whoever drives it', async () => {
+    const { activities } = fakes();
+    await suite.run(activities, async (tq) => {
+      await tenAmInMoscow();
+      const handle = await fileChange(tq, sale);
+      const stranger: ActionMeta = { actor: { id: 'citizen-3', role: 'citizen' } };
+      const unconfirmed: Array<[string, () => Promise<unknown>]> = [
+        ['confirm by a stranger with their own signature', () => handle.executeUpdate(confirmSaleUpdate, { args: [signature(stranger.actor.id), stranger], updateId: 'confirm-stranger' })],
+        ["confirm by the buyer with the seller's signature", () => handle.executeUpdate(confirmSaleUpdate, { args: [signature(seller.actor.id), buyer], updateId: 'confirm-borrowed' })],
+        ['confirm by an inspector on the buyer\'s behalf', () => handle.executeUpdate(confirmSaleUpdate, { args: [signature(buyer.actor.id), { actor: { id: buyer.actor.id, role: 'reviewer', agency: 'gibdd' } }], updateId: 'confirm-official' })],
+      ];
+      for (const [what, attempt] of unconfirmed) expect.soft(await refusal(attempt()), what).toBe(FailureType.Forbidden);
+
+      const { version } = await handle.executeUpdate(confirmSaleUpdate, { args: [signature(buyer.actor.id), buyer], updateId: 'confirm' });
+      const official = (id: string, agency: string, v = version): ActionMeta => ({ actor: { id, role: 'reviewer', agency }, expectedVersion: v });
+      const review: Array<[string, () => Promise<unknown>]> = [
+        ['claim by a reviewer of another agency', () => handle.executeUpdate(claimUpdate, { args: [official('rita', 'mvd')], updateId: 'claim-mvd' })],
+        ['claim by the seller as an inspector', () => handle.executeUpdate(claimUpdate, { args: [official(seller.actor.id, 'gibdd')], updateId: 'claim-own' })],
+        ['claim by the seller as a citizen', () => handle.executeUpdate(claimUpdate, { args: [{ ...seller, expectedVersion: version }], updateId: 'claim-citizen' })],
+      ];
+      for (const [what, attempt] of review) expect.soft(await refusal(attempt()), what).toBe(FailureType.Forbidden);
+
+      const claimed = await handle.executeUpdate(claimUpdate, { args: [inspector(version)], updateId: 'claim' });
+      const approve = { outcome: 'approve' as const, comment: 'ok' };
+      const decisions: Array<[string, () => Promise<unknown>]> = [
+        ['decide by another inspector', () => handle.executeUpdate(decideUpdate, { args: [approve, official('inspector-2', 'gibdd', claimed.version)], updateId: 'decide-other' })],
+        ['decide by the seller', () => handle.executeUpdate(decideUpdate, { args: [approve, { ...seller, expectedVersion: claimed.version }], updateId: 'decide-seller' })],
+        ['decide by the buyer', () => handle.executeUpdate(decideUpdate, { args: [approve, { ...buyer, expectedVersion: claimed.version }], updateId: 'decide-buyer' })],
+      ];
+      for (const [what, attempt] of decisions) expect.soft(await refusal(attempt()), what).toBe(FailureType.Forbidden);
+
+      const accepted = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+        const a = e.workflowExecutionUpdateAcceptedEventAttributes;
+        return a ? [a.acceptedRequest?.meta?.updateId ?? a.protocolInstanceId] : [];
+      });
+      // The registration, the buyer's confirmation and the one claim: no refused attempt entered history.
+      expect(accepted.slice(1)).toEqual(['confirm', 'claim']);
+      await handle.executeUpdate(decideUpdate, { args: [approve, inspector(claimed.version)] });
+      expect(await handle.result()).toMatchObject({ status: 'completed' });
+    });
+  });
 });

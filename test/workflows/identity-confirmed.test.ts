@@ -13,6 +13,8 @@ import {
   enterLetterCodeUpdate,
   operatorDecisionUpdate,
 } from '../../workflows/identity-confirmed';
+import { FailureType } from '../../core/failures';
+import { refusal } from '../support/case-workflows';
 import { timeSkippingSuite } from '../support/temporal';
 
 const DAY = 86_400_000;
@@ -59,12 +61,21 @@ describe.sequential('confirmed level on the time-skipping server', () => {
     });
   });
 
-  it('refuses an in-person decision by a non-operator or on a stale version; a late bank callback changes nothing', async () => {
+  it('refuses an in-person decision by a non-operator, by an operator on their own account, or on a stale version; a late bank callback changes nothing', async () => {
     const fake = fakeActivities();
     await suite.run(fake.activities, async (tq) => {
       const { handle, version } = await request(tq, 'in_person', 30);
       const asCitizen = handle.executeUpdate(operatorDecisionUpdate, { args: [{ decision: 'confirm', office: 'МФЦ' }, { ...citizen, expectedVersion: version }] });
       await expect(asCitizen).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      const confirm = { decision: 'confirm' as const, office: 'МФЦ' };
+      const others: Array<[string, ActionMeta['actor']]> = [
+        ['the account holder as an operator', { id: 'account-9', role: 'operator' }],
+        ['a reviewer', { id: 'reviewer-1', role: 'reviewer', agency: 'mvd' }],
+        ['an admin', { id: 'admin-1', role: 'admin' }],
+      ];
+      for (const [who, actor] of others) {
+        expect.soft(await refusal(handle.executeUpdate(operatorDecisionUpdate, { args: [confirm, { actor, expectedVersion: version }] })), who).toBe(FailureType.Forbidden);
+      }
       const stale = await handle
         .executeUpdate(operatorDecisionUpdate, { args: [{ decision: 'confirm', office: 'МФЦ' }, operator(version + 5)] })
         .catch((e: WorkflowUpdateFailedError) => e);

@@ -111,8 +111,8 @@ describe('loadConfig', () => {
   it('runs production with the registries behind their HTTP gateway', () => {
     const config = loadConfig({ NODE_ENV: 'production', ...PRODUCTION, ...HTTP_REGISTRY });
     expect(config.identity.registry).toMatchObject({ adapter: 'http', url: HTTP_REGISTRY.REGISTRY_URL, signingKey: HTTP_REGISTRY.REGISTRY_SIGNING_KEY, timeoutMs: 20_000 });
-    const withJwks = { ...PRODUCTION, ...HTTP_REGISTRY, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'https://id.example.ru/.well-known/jwks.json' };
-    expect(loadConfig({ NODE_ENV: 'production', ...withJwks }).auth.jwksUrl).toBe(withJwks.AUTH_JWKS_URL);
+    const withProvider = { ...PRODUCTION, ...HTTP_REGISTRY, AUTH_JWT_SECRET: undefined, OIDC_ISSUER: 'https://id.example.ru/realms/citizens', OIDC_AUDIENCE: 'citizen-cases-api' };
+    expect(loadConfig({ NODE_ENV: 'production', ...withProvider }).auth.oidc?.issuer).toBe(withProvider.OIDC_ISSUER);
   });
 
   it('needs the gateway address and its key for the HTTP registry, in development too, and bounds its timeout', () => {

@@ -3,6 +3,8 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
+const list = (value: string) => value.split(',').map((x) => x.trim()).filter(Boolean);
+
 /**
  * The one place that reads the environment. Everything else receives a `Config`.
  * Unset TEMPORAL_ADDRESS / DATABASE_URL mean "embedded": `npm start` then runs a
@@ -190,6 +192,12 @@ const schema = z
     OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     QES_TRUSTED_CA_FILE: z.string().optional(),
     QES_REVOKED_SERIALS: z.string().default(''),
+    /** Revocation lists of the accredited authorities: files (PEM or DER, re-read when they change) and URLs (fetched, kept until their next update). */
+    QES_CRL_FILES: z.string().default(''),
+    QES_CRL_URLS: z
+      .string()
+      .default('')
+      .refine((v) => list(v).every((u) => z.url({ protocol: /^https?$/ }).safeParse(u).success), 'expected comma-separated http(s) URLs'),
     REGISTRY_ADAPTER: z.enum(['simulated']).default('simulated'),
     REGISTRY_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
     REGISTRY_FAILURE_RATE: z.coerce.number().min(0).max(0.95).default(0.2),
@@ -385,7 +393,9 @@ function toConfig(env: z.infer<typeof schema>) {
       signIn: { freeFailures: env.SIGN_IN_FREE_FAILURES, lockSeconds: env.SIGN_IN_LOCK_SECONDS, lockMaxSeconds: env.SIGN_IN_LOCK_MAX_SECONDS },
       signatures: {
         trustedCaFile: env.QES_TRUSTED_CA_FILE,
-        revokedSerials: env.QES_REVOKED_SERIALS.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean),
+        revokedSerials: list(env.QES_REVOKED_SERIALS).map((x) => x.toUpperCase()),
+        crlFiles: list(env.QES_CRL_FILES),
+        crlUrls: list(env.QES_CRL_URLS),
       },
       registry: { adapter: env.REGISTRY_ADAPTER, latencyMs: env.REGISTRY_LATENCY_MS, failureRate: env.REGISTRY_FAILURE_RATE },
     },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulatedRegistry } from '../../identity/registry';
+import { createTrust } from '../../signatures/trust';
 import { createX509Verifier } from '../../signatures/verifier';
 import { createTestCa, issueTestCertificate, type TestCa } from '../support/certificates';
 import { testPayloadCodec } from '../support/codec';
@@ -19,7 +20,7 @@ beforeAll(async () => {
   ca = await createTestCa();
   stack = await startStack({
     registry,
-    verifier: createX509Verifier({ trustedCaPems: [ca.pem], isRevoked: async (serial) => revoked.has(serial) }),
+    verifier: createX509Verifier(createTrust({ trustedCaPems: [ca.pem], isRevoked: async (serial) => revoked.has(serial) })),
   });
   for (const s of [simple, needsConfirmed]) await stack.addService(s);
 });

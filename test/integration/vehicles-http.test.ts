@@ -12,6 +12,7 @@ import {
 } from '../../db/queries/vehicles';
 import { accounts } from '../../db/schema';
 import { seedDemoVehicles } from '../../db/seed';
+import { createTrust } from '../../signatures/trust';
 import { createX509Verifier } from '../../signatures/verifier';
 import { checkChangeSignature } from '../../vehicles/change-signature';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
@@ -264,8 +265,8 @@ describe('signing certificates', () => {
 });
 
 describe('the signature over a change request', () => {
-  const verifier = createX509Verifier({ trustedCaPems: [], isRevoked: async (s) => caRevocations.has(s) });
-  const deps = () => ({ db: stack.database.db, verifier: createX509Verifier({ trustedCaPems: [ca.pem], isRevoked: async (s) => caRevocations.has(s) }) });
+  const verifier = createX509Verifier(createTrust({ trustedCaPems: [], isRevoked: async (s) => caRevocations.has(s) }));
+  const deps = () => ({ db: stack.database.db, verifier: createX509Verifier(createTrust({ trustedCaPems: [ca.pem], isRevoked: async (s) => caRevocations.has(s) })) });
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
   const request = (over: Partial<ChangeRequest> = {}) =>
     ({

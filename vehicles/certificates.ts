@@ -3,7 +3,7 @@ import { conflict, FailureType, invalid, Refusal } from '../core/failures';
 import type { Db } from '../db/client';
 import { getAccount } from '../db/queries/accounts';
 import { registerCertificate, type CertificateRow, type NewCertificate } from '../db/queries/vehicles';
-import { holderOf, readCertificate } from '../signatures/certificates';
+import { holderOf, pemBlocks, readCertificate, type Certificate } from '../signatures/certificates';
 import type { CertificateTrust } from '../signatures/trust';
 
 export type CertificateInspection =
@@ -18,16 +18,20 @@ export type CertificateInspection =
  */
 export async function inspectCertificate(pem: string, trust: CertificateTrust, at = new Date()): Promise<CertificateInspection> {
   let cert: X509Certificate;
+  let parsed: Certificate;
+  let intermediates: Certificate[];
   try {
     cert = new X509Certificate(pem);
+    parsed = readCertificate(cert.raw);
+    // A PEM bundle's further certificates are its issuers, up to a trusted authority.
+    intermediates = pemBlocks(pem, ['CERTIFICATE']).slice(1).map((der) => readCertificate(der));
   } catch {
     return { ok: false, status: 400, reason: 'not a readable X.509 certificate in PEM' };
   }
   if (cert.ca) return { ok: false, status: 422, reason: 'this is an authority certificate, not a personal one' };
   if (at < new Date(cert.validFrom)) return { ok: false, status: 422, reason: `the certificate is valid only from ${new Date(cert.validFrom).toISOString()}` };
   if (at > new Date(cert.validTo)) return { ok: false, status: 422, reason: `the certificate expired on ${new Date(cert.validTo).toISOString()}` };
-  const parsed = readCertificate(cert.raw);
-  const chain = await trust.check(parsed, { at });
+  const chain = await trust.check(parsed, { at, intermediates });
   if (!chain.ok) return { ok: false, status: 422, reason: chain.reason };
   return {
     ok: true,

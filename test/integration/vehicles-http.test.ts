@@ -287,8 +287,15 @@ describe('the signature over a change request', () => {
 
   it('accepts the owner’s signature by a registered certificate', async () => {
     const r = request();
-    expect(await checkChangeSignature(deps(), r, await signed(r))).toEqual({ ok: true, certificateId, serialNumber: aliceCert.serialNumber });
     const { signature } = await signed(r);
+    // A raw signature has no signing time and is its own evidence.
+    expect(await checkChangeSignature(deps(), r, { certificateId, signature })).toEqual({
+      ok: true,
+      certificateId,
+      serialNumber: aliceCert.serialNumber,
+      signedAt: null,
+      evidence: signature,
+    });
     expect(await checkChangeSignature(deps(), r, { signature })).toMatchObject({ ok: true, certificateId });
     // Latin look-alikes in the plate sign the same bytes.
     expect((await checkChangeSignature(deps(), request({ payload: { plate: 'T001TT77' } }), await signed(r))).ok).toBe(true);

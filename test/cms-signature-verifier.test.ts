@@ -1,6 +1,8 @@
+import { createHash, createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCertificate, readRevocationList, type RevocationList } from '../signatures/certificates';
@@ -31,7 +33,61 @@ function forge(signed: Buffer, cert: KeyHolder): Buffer {
   return Buffer.from(new pkijs.ContentInfo({ contentType: info.contentType, content: sd.toSchema(true) }).toSchema().toBER());
 }
 
-// Ed25519 is verified (node:crypto) but not here: OpenSSL 3.0 cannot sign CMS with Ed25519 signed attributes.
+/**
+ * A detached CMS signature with Ed25519 (RFC 8419: SHA-512 message digest, pure EdDSA over
+ * the signed attributes), assembled with pkijs and signed with node:crypto: OpenSSL 3.0's
+ * `cms -sign` refuses Ed25519 with signed attributes, and pkijs cannot sign with it.
+ */
+function ed25519Cms(signer: KeyHolder, content: Buffer, chain: string[], key = createPrivateKey(signer.keyPem)): Buffer {
+  const cert = readCertificate(signer.certPem);
+  const attributes = [
+    new pkijs.Attribute({ type: '1.2.840.113549.1.9.3', values: [new asn1js.ObjectIdentifier({ value: '1.2.840.113549.1.7.1' })] }),
+    new pkijs.Attribute({ type: '1.2.840.113549.1.9.5', values: [new asn1js.UTCTime({ valueDate: new Date() })] }),
+    new pkijs.Attribute({ type: '1.2.840.113549.1.9.4', values: [new asn1js.OctetString({ valueHex: createHash('sha512').update(content).digest() })] }),
+  ];
+  const signedAttrs = new asn1js.Set({ value: attributes.map((a) => a.toSchema()) }).toBER();
+  const signerInfo = new pkijs.SignerInfo({
+    version: 1,
+    sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
+    digestAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: '2.16.840.1.101.3.4.2.3' }),
+    signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }),
+    signatureAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: '1.3.101.112' }),
+    signature: new asn1js.OctetString({ valueHex: sign(null, Buffer.from(signedAttrs), key) }),
+  });
+  const sd = new pkijs.SignedData({
+    version: 1,
+    digestAlgorithms: [signerInfo.digestAlgorithm],
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: '1.2.840.113549.1.7.1' }),
+    certificates: [cert, ...chain.map((pem) => readCertificate(pem))],
+    signerInfos: [signerInfo],
+  });
+  return Buffer.from(new pkijs.ContentInfo({ contentType: '1.2.840.113549.1.7.2', content: sd.toSchema(true) }).toSchema().toBER());
+}
+
+describe('CMS signatures, ed25519', () => {
+  let dir: string;
+  let root: OpensslAuthority;
+  let intermediate: OpensslAuthority;
+  let holder: KeyHolder;
+  const verifier = () => createX509Verifier(createTrust({ trustedCaPems: [root.certPem] }));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'cms-ed25519-'));
+    root = await createOpensslAuthority(path.join(dir, 'root'), { algorithm: 'ed25519', name: 'Test Root ed25519' });
+    intermediate = await createOpensslAuthority(path.join(dir, 'intermediate'), { algorithm: 'ed25519', name: 'Test Issuing CA ed25519', issuer: root });
+    holder = await issueOpensslHolder(intermediate, { name: 'Иван Петров', snils: SNILS });
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('accepts a valid one, refuses tampered content and a signature by another key', async () => {
+    const signature = ed25519Cms(holder, data, intermediate.intermediates);
+    expect(await verifier().verify({ data, signature, holder: { snils: SNILS } })).toMatchObject({ ok: true, snils: SNILS });
+    expect(await verifier().verify({ data: Buffer.from('other'), signature })).toEqual({ ok: false, reason: CONTENT_MISMATCH });
+    const forged = ed25519Cms(holder, data, intermediate.intermediates, generateKeyPairSync('ed25519').privateKey);
+    expect(await verifier().verify({ data, signature: forged })).toEqual({ ok: false, reason: SIGNATURE_MISMATCH });
+  });
+});
+
 describe.each<KeyAlgorithm>(['ecdsa', 'rsa', 'gost2012_256', 'gost2012_512'])('CMS / CAdES-BES signatures, %s', (algorithm) => {
   let dir: string;
   let root: OpensslAuthority;

@@ -48,7 +48,7 @@ describe('revocation lists from files and URLs', () => {
     expect(await revokedSerials(source)).toEqual([serial]);
   });
 
-  it('fetches a URL, and keeps the list it had while the URL fails', async () => {
+  it('fetches a URL (nothing while it fails) and keeps its list until the list’s next update', async () => {
     const source = revocationListSource({ files: [], urls: [url] });
     expect(await source()).toEqual([]);
     const other = await issueOpensslHolder(ca, { name: 'Пётр Иванов', snils: '12345678964' });
@@ -56,6 +56,7 @@ describe('revocation lists from files and URLs', () => {
     // Until its next update (30 days) the list is not fetched again; a new source fetches it.
     const fresh = revocationListSource({ files: [], urls: [url] });
     expect(await revokedSerials(fresh)).toContain(serialOf(readCertificate(other.certPem).serialNumber));
+    // The URL fails now; the list is current for 30 more days, so it is kept without asking.
     served = null;
     expect(await revokedSerials(fresh)).toContain(serialOf(readCertificate(other.certPem).serialNumber));
   });

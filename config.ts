@@ -4,6 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ACCOUNT_LEVELS, ROLES } from './core/case-model';
 
+const list = (value: string) => value.split(',').map((x) => x.trim()).filter(Boolean);
+
 /**
  * The one place that reads the environment. Everything else receives a `Config`.
  * Unset TEMPORAL_ADDRESS / DATABASE_URL mean "embedded": `npm start` then runs a
@@ -284,6 +286,12 @@ const schema = z
     OTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
     QES_TRUSTED_CA_FILE: z.string().optional(),
     QES_REVOKED_SERIALS: z.string().default(''),
+    /** Revocation lists of the accredited authorities: files (PEM or DER, re-read when they change) and URLs (fetched, kept until their next update). */
+    QES_CRL_FILES: z.string().default(''),
+    QES_CRL_URLS: z
+      .string()
+      .default('')
+      .refine((v) => list(v).every((u) => z.url({ protocol: /^https?$/ }).safeParse(u).success), 'expected comma-separated http(s) URLs'),
     REGISTRY_ADAPTER: z.enum(['simulated', 'http']).default('simulated'),
     /** http: the registries' gateway endpoint, the key that signs each query, and how long one attempt waits (below the check activity's 2 minutes). */
     REGISTRY_URL: z.url().optional(),
@@ -519,7 +527,9 @@ function toConfig(env: z.infer<typeof schema>) {
       signIn: { freeFailures: env.SIGN_IN_FREE_FAILURES, lockSeconds: env.SIGN_IN_LOCK_SECONDS, lockMaxSeconds: env.SIGN_IN_LOCK_MAX_SECONDS },
       signatures: {
         trustedCaFile: env.QES_TRUSTED_CA_FILE,
-        revokedSerials: env.QES_REVOKED_SERIALS.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean),
+        revokedSerials: list(env.QES_REVOKED_SERIALS).map((x) => x.toUpperCase()),
+        crlFiles: list(env.QES_CRL_FILES),
+        crlUrls: list(env.QES_CRL_URLS),
       },
       registry: {
         adapter: env.REGISTRY_ADAPTER,

@@ -14,7 +14,8 @@ import type { DocumentStorage } from '../documents/storage';
 import { createMetricsRegistry } from '../metrics/registry';
 import { resultSignerFromConfig, type ResultSigner } from '../results/signing-key';
 import { trustFromConfig, verifierFromConfig } from '../signatures/from-config';
-import type { CertificateTrust, SignatureVerifier } from '../signatures/verifier';
+import type { CertificateTrust } from '../signatures/trust';
+import type { SignatureVerifier } from '../signatures/verifier';
 import { payloadCodecFromConfig } from '../temporal/data-converter';
 import type { AesGcmPayloadCodec } from '../temporal/payload-codec';
 import { registerAuth } from './auth';
@@ -82,11 +83,13 @@ export interface AppObservers {
 
 /** The HTTP app as a factory: server.ts listens with it, tests `inject` into it. */
 export async function buildApp(given: AppDeps, observers: AppObservers = {}): Promise<FastifyInstance> {
+  // One trust for both, so the revocation lists are fetched and kept once.
+  const certificateTrust = given.certificateTrust ?? trustFromConfig(given.config);
   const deps: AppServices = {
     ...given,
     verifier: given.verifier ?? createTokenVerifier(given.config.auth),
-    signatureVerifier: given.signatureVerifier ?? verifierFromConfig(given.config),
-    certificateTrust: given.certificateTrust ?? trustFromConfig(given.config),
+    signatureVerifier: given.signatureVerifier ?? verifierFromConfig(given.config, certificateTrust),
+    certificateTrust,
     resultSigner: given.resultSigner ?? (await resultSignerFromConfig(given.config)),
     metrics: given.metrics ?? createMetricsRegistry(),
     payloadCodec: given.payloadCodec ?? (await payloadCodecFromConfig(given.config)),

@@ -20,7 +20,7 @@ import { ownedDocuments } from './owned-documents';
 export type EptsChangeFilingRequest = PassportChange & {
   basedOnVersion: number;
   documents: string[];
-  /** base64 detached signature over the canonical form of the request. */
+  /** base64 detached signature over the canonical form of the request: CMS / CAdES-BES or raw. */
   signature: string;
   certificateId?: string;
 };
@@ -44,7 +44,8 @@ export async function verifySignature(
 ): Promise<VerifiedSignature> {
   const check = await checkChangeSignature(deps, request, { certificateId: signed.certificateId, signature: Buffer.from(signed.signature, 'base64') }, new Date(), signerId);
   if (!check.ok) throw new Refusal(FailureType.Unprocessable, `the signature was not accepted: ${check.reason}`, { code: 'SignatureRejected' });
-  return { signerId, certificateId: check.certificateId, serialNumber: check.serialNumber, signature: signed.signature };
+  const { certificateId, serialNumber, signedAt, evidence } = check;
+  return { signerId, certificateId, serialNumber, signedAt, signature: evidence.toString('base64') };
 }
 
 /** The exact bytes the owner signs for a change: the canonical request with its documents' digests. */

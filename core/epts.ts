@@ -52,8 +52,13 @@ export interface VerifiedSignature {
   signerId: string;
   certificateId: string;
   serialNumber: string;
-  /** base64 of the detached signature, kept as evidence. */
+  /**
+   * base64 of the detached signature, kept as evidence; a CMS envelope without the
+   * certificates it carried (they name the holder; `certificateId` names the certificate).
+   */
   signature: string;
+  /** The CMS signing time; absent for a raw signature and in cases filed before CMS. */
+  signedAt?: string | null;
 }
 
 /** A reviewer's decision on a passport change; `passport_changed` when another change came first. */

@@ -25,7 +25,9 @@ import { parseArgs } from 'node:util';
 import { mintToken } from '../accounts/tokens';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { readReceived } from '../notifications/sinks/received';
-import { developmentHolder } from '../signatures/dev-authority';
+import { developmentGostHolder, developmentHolder } from '../signatures/dev-authority';
+import { gostEngineAvailable } from '../signatures/openssl';
+import { cmsSign, type KeyHolder } from '../signatures/openssl-authority';
 
 function fail(message: string): never {
   process.stderr.write(`✗ ${message}\n`);
@@ -341,17 +343,21 @@ const PLATE_LETTERS = 'АВЕКМНОРСТУХ';
 const pick = (n: number) => Array.from({ length: n }, () => PLATE_LETTERS[Math.floor(Math.random() * PLATE_LETTERS.length)]).join('');
 
 async function walkPassportChange(owner: string, ownerId: string, inspector: string) {
-  const holder = await developmentHolder(path.join(config.dataDir, 'dev-ca'), ownerId, '11223344595');
-  const cert = await call(owner, 'POST', '/certificates', { certificatePem: holder.pem });
+  // Signed as a citizen's signing tool signs: a detached CMS, with a GOST certificate when the engine is installed.
+  const dir = path.join(config.dataDir, 'dev-ca');
+  const holder: KeyHolder = (await gostEngineAvailable())
+    ? await developmentGostHolder(dir, ownerId, '11223344595')
+    : await developmentHolder(dir, ownerId, '11223344595').then((h) => ({ algorithm: 'ecdsa' as const, certPem: h.pem, keyPem: h.keyPem }));
+  const cert = await call(owner, 'POST', '/certificates', { certificatePem: holder.certPem });
   step('certificate registered', cert.id);
   const { items } = (await call(owner, 'GET', '/vehicles')) as unknown as { items: { vin: string; status: string; version: number }[] };
   const vehicle = items.find((v) => v.status === 'active');
   if (!vehicle) throw new Error(`${ownerId} has no active vehicle (demo vehicles are seeded by npm start)`);
   const change = { kind: 'plate', payload: { plate: `${pick(1)}${String(Math.floor(100 + Math.random() * 899))}${pick(2)}77` }, basedOnVersion: vehicle.version };
   const form = await call(owner, 'POST', `/vehicles/${vehicle.vin}/signing-form`, change);
-  const signature = (await holder.sign(Buffer.from(form.base64, 'base64'))).toString('base64');
+  const signature = (await cmsSign(holder, Buffer.from(form.base64, 'base64'))).toString('base64');
   const filed = await call(owner, 'POST', `/vehicles/${vehicle.vin}/changes`, { ...change, signature });
-  step('signed change filed', `${filed.number} ${vehicle.vin} plate → ${change.payload.plate}`);
+  step('signed change filed', `${filed.number} ${vehicle.vin} plate → ${change.payload.plate} (CMS, ${holder.algorithm})`);
   let d = await call(inspector, 'GET', `/cases/${filed.number}`);
   d = await call(inspector, 'POST', `/cases/${filed.number}/claim`, { version: d.version });
   await call(inspector, 'POST', `/cases/${filed.number}/decide`, { version: d.version, outcome: 'approve', comment: 'Проверено' });

@@ -9,6 +9,8 @@ import { webcrypto, X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { gostEngineAvailable } from './openssl';
+import { createOpensslAuthority, issueOpensslHolder, openOpensslAuthority, type KeyHolder, type OpensslAuthority } from './openssl-authority';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -98,28 +100,63 @@ const exists = (file: string) => readFile(file, 'utf8').then(
   () => undefined,
 );
 
-/** The development authority under `dir`, created on first use. Returns it and its PEM file. */
-export async function developmentAuthority(dir: string): Promise<{ authority: Authority; caFile: string }> {
-  const caFile = path.join(dir, 'ca.pem');
+/**
+ * The development authorities under `dir`, created on first use: an ECDSA one, and a
+ * GOST R 34.10-2012 one (openssl with the GOST engine) when the engine is installed.
+ * `caFile` is the PEM bundle of both, for QES_TRUSTED_CA_FILE.
+ */
+export async function developmentAuthority(dir: string): Promise<{ authority: Authority; gost?: OpensslAuthority; caFile: string }> {
+  const ecdsaFile = path.join(dir, 'ca.pem');
   const keyFile = path.join(dir, 'ca.key');
-  const [pem, key] = await Promise.all([exists(caFile), exists(keyFile)]);
-  if (pem && key) return { authority: { pem, cert: new x509.X509Certificate(pem), keys: { privateKey: await importKey(key) } }, caFile };
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const authority = await createAuthority('Development CA (not accredited)');
-  await writeFile(keyFile, await keyPem(authority.keys.privateKey), { mode: 0o600 });
-  await writeFile(caFile, authority.pem);
-  return { authority, caFile };
+  const caFile = path.join(dir, 'trusted.pem');
+  const [pem, key] = await Promise.all([exists(ecdsaFile), exists(keyFile)]);
+  let authority: Authority;
+  if (pem && key) authority = { pem, cert: new x509.X509Certificate(pem), keys: { privateKey: await importKey(key) } };
+  else {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    authority = await createAuthority('Development CA (not accredited)');
+    await writeFile(keyFile, await keyPem(authority.keys.privateKey), { mode: 0o600 });
+    await writeFile(ecdsaFile, authority.pem);
+  }
+  const gost = await developmentGostAuthority(dir);
+  await writeFile(caFile, [authority.pem, gost?.certPem ?? ''].filter(Boolean).map((pem) => `${pem.trim()}\n`).join(''));
+  return { authority, gost, caFile };
 }
 
-/** A development holder's certificate and key under `dir`, issued on first use. */
-export async function developmentHolder(dir: string, subject: string, snils: string): Promise<HolderCertificate> {
+/** The GOST development authority under `dir/gost`, created on first use; none without the GOST engine. */
+async function developmentGostAuthority(dir: string): Promise<OpensslAuthority | undefined> {
+  if (!(await gostEngineAvailable())) return undefined;
+  const gostDir = path.join(dir, 'gost');
+  return (
+    (await openOpensslAuthority(gostDir, 'gost2012_256')) ??
+    createOpensslAuthority(gostDir, { algorithm: 'gost2012_256', name: 'Development GOST CA (not accredited)' })
+  );
+}
+
+/** A development holder's ECDSA certificate and key under `dir`, issued on first use. */
+export async function developmentHolder(dir: string, subject: string, snils: string): Promise<HolderCertificate & { keyPem: string }> {
   const certFile = path.join(dir, `${subject}.pem`);
   const keyFile = path.join(dir, `${subject}.key`);
   const [pem, key] = await Promise.all([exists(certFile), exists(keyFile)]);
-  if (pem && key) return holderFrom(pem, await importKey(key), 'ecdsa');
+  if (pem && key) return { ...holderFrom(pem, await importKey(key), 'ecdsa'), keyPem: key };
   const { authority } = await developmentAuthority(dir);
   const holder = await issueHolderCertificate(authority, { name: subject, snils });
-  await writeFile(keyFile, await keyPem(holder.privateKey), { mode: 0o600 });
+  const keyText = await keyPem(holder.privateKey);
+  await writeFile(keyFile, keyText, { mode: 0o600 });
   await writeFile(certFile, holder.pem);
+  return { ...holder, keyPem: keyText };
+}
+
+/** A development holder's GOST R 34.10-2012 (256) certificate and key under `dir`, issued on first use by the GOST authority. */
+export async function developmentGostHolder(dir: string, subject: string, snils: string): Promise<KeyHolder> {
+  const certFile = path.join(dir, `${subject}.gost.pem`);
+  const keyFile = path.join(dir, `${subject}.gost.key`);
+  const [certPem, keyPemText] = await Promise.all([exists(certFile), exists(keyFile)]);
+  if (certPem && keyPemText) return { algorithm: 'gost2012_256', certPem, keyPem: keyPemText };
+  const { gost } = await developmentAuthority(dir);
+  if (!gost) throw new Error('GOST certificates need the OpenSSL GOST engine: apt-get install -y libengine-gost-openssl (see README, "GOST signatures")');
+  const holder = await issueOpensslHolder(gost, { name: subject, snils, algorithm: 'gost2012_256' });
+  await writeFile(keyFile, holder.keyPem, { mode: 0o600 });
+  await writeFile(certFile, holder.certPem);
   return holder;
 }

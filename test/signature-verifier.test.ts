@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createTrust } from '../signatures/trust';
 import { createX509Verifier } from '../signatures/verifier';
 import { createTestCa, issueTestCertificate, type TestCa } from './support/certificates';
 
@@ -9,7 +10,7 @@ beforeAll(async () => {
   ca = await createTestCa();
   rogueCa = await createTestCa('Rogue CA');
 });
-const verifier = () => createX509Verifier({ trustedCaPems: [ca.pem], isRevoked: async (s) => revoked.has(s) });
+const verifier = () => createX509Verifier(createTrust({ trustedCaPems: [ca.pem], isRevoked: async (s) => revoked.has(s) }));
 const data = Buffer.from('challenge-to-sign');
 
 describe('X.509 signature verifier', () => {

@@ -3,17 +3,12 @@ import { conflict, FailureType, invalid, Refusal } from '../core/failures';
 import type { Db } from '../db/client';
 import { getAccount } from '../db/queries/accounts';
 import { registerCertificate, type CertificateRow, type NewCertificate } from '../db/queries/vehicles';
-import type { CertificateTrust } from '../signatures/verifier';
+import { holderOf, pemBlocks, readCertificate, type Certificate } from '../signatures/certificates';
+import type { CertificateTrust } from '../signatures/trust';
 
 export type CertificateInspection =
   | { ok: true; certificate: Omit<NewCertificate, 'ownerId'>; snils: string | null }
   | { ok: false; status: 400 | 422; reason: string };
-
-/** Qualified certificates carry the holder's SNILS (OID 1.2.643.100.3) in the subject. */
-function snilsOf(subject: string): string | null {
-  const m = /(?:^|\n)(?:SNILS|1\.2\.643\.100\.3)=(\d{11})/.exec(subject);
-  return m ? m[1]! : null;
-}
 
 /**
  * Whether a certificate may be registered for signing now: readable (else 400), and
@@ -23,22 +18,24 @@ function snilsOf(subject: string): string | null {
  */
 export async function inspectCertificate(pem: string, trust: CertificateTrust, at = new Date()): Promise<CertificateInspection> {
   let cert: X509Certificate;
+  let parsed: Certificate;
+  let intermediates: Certificate[];
   try {
     cert = new X509Certificate(pem);
+    parsed = readCertificate(cert.raw);
+    // A PEM bundle's further certificates are its issuers, up to a trusted authority.
+    intermediates = pemBlocks(pem, ['CERTIFICATE']).slice(1).map((der) => readCertificate(der));
   } catch {
     return { ok: false, status: 400, reason: 'not a readable X.509 certificate in PEM' };
   }
   if (cert.ca) return { ok: false, status: 422, reason: 'this is an authority certificate, not a personal one' };
   if (at < new Date(cert.validFrom)) return { ok: false, status: 422, reason: `the certificate is valid only from ${new Date(cert.validFrom).toISOString()}` };
   if (at > new Date(cert.validTo)) return { ok: false, status: 422, reason: `the certificate expired on ${new Date(cert.validTo).toISOString()}` };
-  const authorities = trust.trustedCaPems.map((p) => new X509Certificate(p));
-  if (!authorities.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
-    return { ok: false, status: 422, reason: 'the certificate is not issued by a trusted certification authority' };
-  }
-  if (await trust.isRevoked(cert.serialNumber)) return { ok: false, status: 422, reason: 'the certificate is revoked by its authority' };
+  const chain = await trust.check(parsed, { at, intermediates });
+  if (!chain.ok) return { ok: false, status: 422, reason: chain.reason };
   return {
     ok: true,
-    snils: snilsOf(cert.subject),
+    snils: holderOf(parsed).snils,
     certificate: {
       pem: cert.toString(),
       fingerprint: createHash('sha256').update(cert.raw).digest('hex'),

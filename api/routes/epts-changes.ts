@@ -53,7 +53,7 @@ const changeProperties = {
 } as const;
 const payloadByKind = CHANGE_KINDS.map((kind) => ({ if: { properties: { kind: { const: kind } } }, then: { properties: { payload: PAYLOADS[kind] } } }));
 const signatureProperties = {
-  signature: { type: 'string', minLength: 16, maxLength: 20000, pattern: '^[A-Za-z0-9+/]+={0,2}$', description: 'base64 detached signature over the signing form' },
+  signature: { type: 'string', minLength: 16, maxLength: 20000, pattern: '^[A-Za-z0-9+/]+={0,2}$', description: 'base64 of a detached signature over the signing form: CMS / CAdES-BES (DER or PEM, as `openssl cms -sign -binary` or a signing tool makes it; GOST R 34.10-2012 included) or raw (ECDSA, RSA, Ed25519)' },
   certificateId: { type: 'string', format: 'uuid', description: 'Your registered certificate; default: your newest valid one' },
 } as const;
 

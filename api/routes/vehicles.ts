@@ -216,8 +216,8 @@ export async function vehicleRoutes(app: FastifyInstance): Promise<void> {
             certificatePem: {
               type: 'string',
               maxLength: 20_000,
-              pattern: '^\\s*-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----\\s*$',
-              description: 'X.509 certificate, PEM',
+              pattern: '^(\\s*-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----)+\\s*$',
+              description: 'X.509 certificate, PEM; it may be followed by the certificates of the authorities that issued it, up to a trusted one',
             },
           },
         },

@@ -205,6 +205,15 @@ export async function getCertificate(db: Db, ownerId: string, id: string): Promi
   return row;
 }
 
+/** The owner's certificate by the SHA-256 of its DER (hex), revoked or not. */
+export async function getCertificateByFingerprint(db: Db, ownerId: string, fingerprint: string): Promise<CertificateRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(signingCertificates)
+    .where(and(eq(signingCertificates.fingerprint, fingerprint), eq(signingCertificates.ownerId, ownerId)));
+  return row;
+}
+
 export async function listCertificates(db: Db, ownerId: string): Promise<CertificateRow[]> {
   return db.select().from(signingCertificates).where(eq(signingCertificates.ownerId, ownerId)).orderBy(asc(signingCertificates.createdAt));
 }

@@ -3,6 +3,7 @@ import { caseWorkflowId } from '../../core/case-model';
 import { checkJournalChain } from '../../db/queries/journal-chain';
 import { createSimulatedRegistry } from '../../identity/registry';
 import { signPayload } from '../../lib/hmac-signature';
+import { createTrust } from '../../signatures/trust';
 import { createX509Verifier } from '../../signatures/verifier';
 import { createTestCa, issueTestCertificate, type TestCa } from '../support/certificates';
 import { testPayloadCodec } from '../support/codec';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   stack = await startStack({
     env: { BANKS: JSON.stringify(BANKS) },
     registry,
-    verifier: createX509Verifier({ trustedCaPems: [ca.pem], isRevoked: async (serial) => revoked.has(serial) }),
+    verifier: createX509Verifier(createTrust({ trustedCaPems: [ca.pem], isRevoked: async (serial) => revoked.has(serial) })),
   });
   for (const s of [simple, needsConfirmed]) await stack.addService(s);
 });

@@ -12,6 +12,7 @@ import {
 } from '../../db/queries/vehicles';
 import { accounts } from '../../db/schema';
 import { seedDemoVehicles } from '../../db/seed';
+import { createTrust } from '../../signatures/trust';
 import { createX509Verifier } from '../../signatures/verifier';
 import { checkChangeSignature } from '../../vehicles/change-signature';
 import { createTestCa, issueTestCertificate, type TestCa, type TestCertificate } from '../support/certificates';
@@ -264,8 +265,8 @@ describe('signing certificates', () => {
 });
 
 describe('the signature over a change request', () => {
-  const verifier = createX509Verifier({ trustedCaPems: [], isRevoked: async (s) => caRevocations.has(s) });
-  const deps = () => ({ db: stack.database.db, verifier: createX509Verifier({ trustedCaPems: [ca.pem], isRevoked: async (s) => caRevocations.has(s) }) });
+  const verifier = createX509Verifier(createTrust({ trustedCaPems: [], isRevoked: async (s) => caRevocations.has(s) }));
+  const deps = () => ({ db: stack.database.db, verifier: createX509Verifier(createTrust({ trustedCaPems: [ca.pem], isRevoked: async (s) => caRevocations.has(s) })) });
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
   const request = (over: Partial<ChangeRequest> = {}) =>
     ({
@@ -286,8 +287,15 @@ describe('the signature over a change request', () => {
 
   it('accepts the owner’s signature by a registered certificate', async () => {
     const r = request();
-    expect(await checkChangeSignature(deps(), r, await signed(r))).toEqual({ ok: true, certificateId, serialNumber: aliceCert.serialNumber });
     const { signature } = await signed(r);
+    // A raw signature has no signing time and is its own evidence.
+    expect(await checkChangeSignature(deps(), r, { certificateId, signature })).toEqual({
+      ok: true,
+      certificateId,
+      serialNumber: aliceCert.serialNumber,
+      signedAt: null,
+      evidence: signature,
+    });
     expect(await checkChangeSignature(deps(), r, { signature })).toMatchObject({ ok: true, certificateId });
     // Latin look-alikes in the plate sign the same bytes.
     expect((await checkChangeSignature(deps(), request({ payload: { plate: 'T001TT77' } }), await signed(r))).ok).toBe(true);

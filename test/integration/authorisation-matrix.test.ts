@@ -30,7 +30,7 @@ const PUBLIC: Record<string, string> = {
   'POST /identity/registrations/:number/code': 'registration, by the code sent to the address',
   'POST /identity/registrations/:number/restart': 'registration, by the code sent to the address',
   'POST /payments/callback': 'the payment gateway, by its HMAC signature',
-  'POST /identity/bank-callback': 'online banks, by their HMAC signature',
+  'POST /identity/banks/:bank/callback': 'online banks, each by its own HMAC key',
   'GET /dev/pay/:paymentId': 'the development payment provider (never in production)',
   'POST /dev/pay/:paymentId': 'the development payment provider (never in production)',
 };

@@ -15,6 +15,7 @@ import type { ActionMeta, Actor, CaseActionResult, EntryDraft, JournalEntry } fr
 import type { CaseProjection } from '../../core/case-projection';
 import { FailureType } from '../../core/failures';
 import { NOTICE_DELIVERY_ATTEMPTS } from '../../core/notices';
+import { statusLabel } from '../../core/status-labels';
 import { CaseSearchAttributes } from './search-attributes';
 
 const projectionOptions = {
@@ -174,7 +175,9 @@ export class CaseJournal {
       { key: CaseSearchAttributes.overdue, value: p.overdue },
     ];
     upsertSearchAttributes(pairs);
-    upsertMemo({ status: p.status, version: p.version });
+    // The Temporal UI's workflow list shows the memo: the status as the portal names it and where the API serves the case.
+    const labelled = patched('memo-status-label');
+    upsertMemo(labelled ? { status: p.status, statusLabel: statusLabel(p.kind, p.status), api: `/cases/${p.number}`, version: p.version } : { status: p.status, version: p.version });
   }
 }
 

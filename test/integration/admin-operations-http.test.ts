@@ -11,6 +11,7 @@ import type { Principal } from '../../core/principal';
 import { seedDemoVehicles } from '../../db/seed';
 import { createTestCa, issueTestCertificate, type TestCertificate } from '../support/certificates';
 import { LADA, SOLARIS } from '../support/fixtures';
+import { recordHistory } from '../support/histories';
 import { detail, file, get, officially, ok, post, requestChange, timelineOf } from '../support/http';
 import { alice, rita, rob } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
@@ -85,6 +86,7 @@ describe('administrators act on cases over HTTP', () => {
         data: { previousAssignee: 'rita', assigneeId: 'rob', reason: 'rita is on leave' },
       });
     }
+    await recordHistory(stack.client, first!, 'application-reassigned-by-admin');
     // rob works them now.
     expect(ok(await get(stack, rob, '/queue?assignee=me'), 200).items.map((c: { number: string }) => c.number)).toEqual(expect.arrayContaining([first, second]));
   });
@@ -109,6 +111,7 @@ describe('administrators act on cases over HTTP', () => {
     expect(closed.status).toBe('closed');
     const late = await post(stack, admin, url, { version: closed.version, days: 3, reason: 'registry outage' });
     expect(late.statusCode).toBe(409);
+    await recordHistory(stack.client, number, 'application-extended-then-closed-by-admin');
   });
 
   it('closes a broken passport change: shown closed, journaled, and the vehicle takes a new change', async () => {
@@ -127,8 +130,18 @@ describe('administrators act on cases over HTTP', () => {
       data: { reason: 'the signature service double-filed it', previousStatus: 'submitted' },
     });
     expect((await post(stack, admin, `/admin/cases/${number}/close`, { version: closed.version, reason: 'again' })).statusCode).toBe(409);
+    await recordHistory(stack.client, number, 'epts-change-closed-by-admin');
+
+    // Cancelled in Temporal (the UI's Cancel button): the case closes itself before the workflow ends.
     const next = await requestChange(stack, alice, LADA, PLATE('a222aa 77'), aliceCert);
     expect(next.statusCode, next.body).toBe(201);
+    const cancelled = stack.client.workflow.getHandle(`case-${next.json().number}`);
+    await cancelled.cancel();
+    await expect(cancelled.result()).rejects.toThrow('Workflow execution cancelled');
+    expect(await detail(stack, alice, next.json().number)).toMatchObject({ status: 'closed', closedAt: expect.any(String) });
+    expect(await openChange(LADA)).toBeNull();
+    expect((await timelineOf(stack, admin, next.json().number)).at(-1)).toMatchObject({ type: 'status_changed', data: { from: 'submitted', to: 'closed' } });
+    await recordHistory(stack.client, next.json().number, 'epts-change-cancelled-in-temporal');
   });
 
   it('closes a passport change terminated in Temporal by the sweep: vehicle freed, projection closed, journaled once', async () => {

@@ -169,7 +169,13 @@ describe.sequential('administrators act on cases through their workflows', () =>
       expect(fake.last(number)).toMatchObject({ status: 'closed', closedAt: expect.any(String), dueAt: null });
       // With no decision there is nothing to appeal: the workflow ends.
       expect(await handle.result()).toEqual({ number, status: 'closed', version: 3 });
-      expect((await handle.describe()).memo).toMatchObject({ status: 'closed', statusLabel: 'Закрыто администратором', api: `/cases/${number}` });
+      expect((await handle.describe()).memo).toMatchObject({
+        number,
+        serviceName: 'Справка о тестовом факте',
+        status: 'closed',
+        statusLabel: 'Закрыто администратором',
+        api: `/cases/${number}`,
+      });
     });
   });
 

@@ -177,8 +177,14 @@ export class CaseJournal {
     upsertSearchAttributes(pairs);
     // The Temporal UI's workflow list shows the memo: the status as the portal names it and where the API serves the case.
     const labelled = patched('memo-status-label');
-    upsertMemo(labelled ? { status: p.status, statusLabel: statusLabel(p.kind, p.status), api: `/cases/${p.number}`, version: p.version } : { status: p.status, version: p.version });
+    upsertMemo(labelled ? { ...listed(p), version: p.version } : { status: p.status, version: p.version });
   }
+}
+
+/** What the Temporal UI's list shows of a case: its number and service, its status as the portal names it, where the API serves it. */
+function listed(p: CaseProjection): Record<string, unknown> {
+  const service = 'serviceName' in p.detail && p.detail.serviceName ? { serviceName: p.detail.serviceName } : {};
+  return { number: p.number, ...service, status: p.status, statusLabel: statusLabel(p.kind, p.status), api: `/cases/${p.number}` };
 }
 
 /** Refusals raised by validators: never enter history, become 4xx at the API. */

@@ -6,13 +6,14 @@
  * workflows terminated within the lookback whose projection is still open are closed
  * from outside (`closeFromOutside`).
  *
- * Bounded: one sweep reads at most `limit` terminated workflows from the visibility store
- * and one query of Postgres for them. Idempotent: only an open row is closed, so sweeps
+ * Bounded: one sweep reads at most `limit` terminated workflows from the visibility store,
+ * one query of Postgres for them, and describes only those whose case is still open (a
+ * reset's terminated run is followed by a running one: that case is left alone). Idempotent: only an open row is closed, so sweeps
  * overlapping in time or across workers close each case once.
  */
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { CASE_NUMBER_PATTERN } from '../core/case-model';
+import { CASE_NUMBER_PATTERN, caseWorkflowId } from '../core/case-model';
 import type { Db } from '../db/client';
 import { closeFromOutside, stillOpen } from '../db/queries/admin-operations';
 import { TEMPORAL_ACTOR } from '../workflows/machinery/admin-actions';
@@ -50,6 +51,8 @@ export async function sweepTerminatedCases(deps: { client: Client; db: Db }, opt
   }
   const closed: string[] = [];
   for (const number of await stillOpen(deps.db, [...runs.keys()])) {
+    // A reset terminates a run and goes on in a new one: that case is alive.
+    if (await runsOn(deps.client, number)) continue;
     const done = await closeFromOutside(deps.db, {
       number,
       at: new Date().toISOString(),
@@ -61,6 +64,11 @@ export async function sweepTerminatedCases(deps: { client: Client; db: Db }, opt
     if (done) closed.push(number);
   }
   return { seen, closed };
+}
+
+async function runsOn(client: Client, number: string): Promise<boolean> {
+  const latest = await client.workflow.getHandle(caseWorkflowId(number)).describe();
+  return latest.status.name === 'RUNNING';
 }
 
 /** Sweeps every `everySeconds` until stopped; a failed sweep is logged and the next one tries again. */

@@ -13,7 +13,7 @@ import { createTestCa, issueTestCertificate, type TestCertificate } from '../sup
 import { LADA, SOLARIS } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
 import { detail, file, get, officially, ok, post, requestChange, timelineOf } from '../support/http';
-import { alice, rita, rob } from '../support/personas';
+import { alice, erik, olga, rita, rob } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
 
 const admin: Principal = { id: 'root', role: 'admin' };
@@ -39,6 +39,24 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 describe('administrators act on cases over HTTP', () => {
+  it('every acting admin route refuses every other role (403) and a caller without a token (401)', async () => {
+    const { number } = await file(stack, alice, service.code);
+    const acting = [
+      { url: '/admin/reassignments', payload: { from: 'rita', to: 'rob', agency: 'mvd', reason: 'leave' } },
+      { url: `/admin/cases/${number}/extend-deadline`, payload: { version: 1, days: 1, reason: 'late' } },
+      { url: `/admin/cases/${number}/close`, payload: { version: 1, reason: 'broken' } },
+    ];
+    for (const { url, payload } of acting) {
+      for (const who of [alice, rita, erik, olga]) {
+        const res = await stack.call(who, { method: 'POST', url, payload });
+        expect(res.statusCode, `${who.role} ${url}`).toBe(403);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      }
+      expect((await stack.call(undefined, { method: 'POST', url, payload })).statusCode, url).toBe(401);
+    }
+    expect((await detail(stack, admin, number)).version).toBe(1);
+  });
+
   it("moves an official's open cases in bounded batches, each reported; a repeat under its key answers the same; a case closed meanwhile is refused", async () => {
     const filed = [];
     for (let i = 0; i < 3; i++) {

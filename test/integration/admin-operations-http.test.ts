@@ -12,7 +12,7 @@ import { seedDemoVehicles } from '../../db/seed';
 import { createTestCa, issueTestCertificate, type TestCertificate } from '../support/certificates';
 import { LADA, SOLARIS } from '../support/fixtures';
 import { recordHistory } from '../support/histories';
-import { detail, file, get, officially, ok, post, requestChange, timelineOf } from '../support/http';
+import { detail, eventually, file, get, officially, ok, post, rejectedCase, requestChange, timelineOf } from '../support/http';
 import { alice, erik, olga, rita, rob } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
 
@@ -130,6 +130,26 @@ describe('administrators act on cases over HTTP', () => {
     const late = await post(stack, admin, url, { version: closed.version, days: 3, reason: 'registry outage' });
     expect(late.statusCode).toBe(409);
     await recordHistory(stack.client, number, 'application-extended-then-closed-by-admin');
+  });
+
+  it("moves an appeal between experts at the experts' desk (no agency), and closes it: the contested case stops waiting for it", async () => {
+    const contested = await rejectedCase(stack, service.code);
+    const filed = await post(stack, alice, `/cases/${contested}/appeals`, { ground: 'rejection', reasons: 'Все основания были представлены' });
+    expect(filed.statusCode, filed.body).toBe(201);
+    const appeal = filed.json().number as string;
+    await officially(stack, erik, appeal, 'claim');
+
+    // An mvd desk's move does not take an expert's appeal; the experts' desk's does.
+    expect(ok(await reassign({ from: 'erik', to: 'ella', agency: 'mvd', reason: 'erik is ill' }), 200)).toMatchObject({ items: [] });
+    const moved = ok(await reassign({ from: 'erik', to: 'ella', reason: 'erik is ill' }), 200);
+    expect(moved).toMatchObject({ agency: null, reassigned: 1, items: [{ number: appeal, outcome: 'reassigned' }] });
+    expect(await detail(stack, admin, appeal)).toMatchObject({ assigneeId: 'ella' });
+
+    const { version } = await detail(stack, admin, appeal);
+    const closed = ok(await post(stack, admin, `/admin/cases/${appeal}/close`, { version, reason: 'filed against the wrong decision' }), 200);
+    expect(closed).toMatchObject({ number: appeal, status: 'closed', contested: { number: contested } });
+    const after = await eventually(stack, alice, contested, (d) => (d.appeals as { open: unknown }).open === null);
+    expect(after.status).toBe('rejected');
   });
 
   it('closes a broken passport change: shown closed, journaled, and the vehicle takes a new change', async () => {

@@ -314,11 +314,14 @@ export async function appealWorkflow(input: AppealInput): Promise<AppealActionRe
   try {
     return await runAppeal(c, input);
   } catch (err) {
-    // The contested case is told the appeal ended (as withdrawn), so it does not wait for it; it has no one to answer.
-    const { acknowledge: _acknowledge, ...outcome } = c.outcome();
-    const tell = () => getExternalWorkflowHandle(caseWorkflowId(c.s.contested.number)).signal(appealOutcomeSignal, outcome);
-    // A contested case that has ended meanwhile has nothing to be told.
-    return await c.ended(err, () => tell().catch(() => undefined));
+    // Once closed, the contested case is told the appeal ended (as withdrawn), so it does
+    // not wait for it; no answer is asked for, nobody waits on this one. A contested case
+    // that has ended meanwhile has nothing to be told.
+    const tell = async () => {
+      const { acknowledge: _acknowledge, ...outcome } = c.outcome();
+      await getExternalWorkflowHandle(caseWorkflowId(c.s.contested.number)).signal(appealOutcomeSignal, outcome).catch(() => undefined);
+    };
+    return await c.ended(err, tell);
   }
 }
 

@@ -152,6 +152,24 @@ describe('administrators act on cases over HTTP', () => {
     expect(after.status).toBe('rejected');
   });
 
+  it('closes an appeal cancelled in Temporal, and its contested case stops waiting for it', async () => {
+    const contested = await rejectedCase(stack, service.code);
+    const filed = await post(stack, alice, `/cases/${contested}/appeals`, { ground: 'rejection', reasons: 'Все основания были представлены' });
+    expect(filed.statusCode, filed.body).toBe(201);
+    const appeal = filed.json().number as string;
+    const handle = stack.client.workflow.getHandle(`case-${appeal}`);
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow('Workflow execution cancelled');
+    expect(await detail(stack, alice, appeal)).toMatchObject({ status: 'closed', closedAt: expect.any(String) });
+    expect((await timelineOf(stack, admin, appeal)).find((e) => e.type === 'cancelled_in_temporal')).toMatchObject({
+      actor: { id: 'temporal', role: 'system' },
+      data: { previousStatus: 'submitted' },
+    });
+    const after = await eventually(stack, alice, contested, (d) => (d.appeals as { open: unknown }).open === null);
+    expect(after.status).toBe('rejected');
+    await recordHistory(stack.client, appeal, 'appeal-cancelled-in-temporal');
+  });
+
   it('closes a broken passport change: shown closed, journaled, and the vehicle takes a new change', async () => {
     const res = await requestChange(stack, alice, LADA, PLATE('a111aa 77'), aliceCert);
     expect(res.statusCode, res.body).toBe(201);

@@ -241,6 +241,9 @@ const schema = z
     // About 0.3 MB per cached case on a worker that idles near 400 MB (npm run bench): 2,000
     // took one past 1 GiB (bench --timers); 1,000 keep it near 700 MB.
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+    /** Seconds between the worker's sweeps for cases whose workflow was terminated in Temporal; 0: none. */
+    RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+    RECONCILE_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     TEMPORAL_TLS: bool,
     TEMPORAL_TLS_CERT_PATH: z.string().optional(),
     TEMPORAL_TLS_KEY_PATH: z.string().optional(),
@@ -464,6 +467,8 @@ function toConfig(env: z.infer<typeof schema>) {
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       /** Open cases a worker keeps in memory; others replay their history when they next act. */
       maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+      /** The terminated-case sweep (cases/terminated-cases.ts). */
+      reconcile: { everySeconds: env.RECONCILE_EVERY_SECONDS, lookbackDays: env.RECONCILE_LOOKBACK_DAYS },
       tls: env.TEMPORAL_TLS || Boolean(env.TEMPORAL_TLS_CERT_PATH) || Boolean(env.TEMPORAL_API_KEY),
       tlsCertPath: env.TEMPORAL_TLS_CERT_PATH,
       tlsKeyPath: env.TEMPORAL_TLS_KEY_PATH,

@@ -4,6 +4,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createActivities } from './activities';
+import { startTerminatedCaseSweeps } from './cases/terminated-cases';
 import { loadConfig, requireEndpoints, type Config } from './config';
 import { connectDatabase, type Db } from './db/client';
 import { registryFromConfig } from './identity/from-config';
@@ -14,7 +15,7 @@ import type { Senders } from './notifications/channel';
 import { sendersFromConfig } from './notifications/senders';
 import { resultDocumentsFromConfig } from './results/from-config';
 import { verifierFromConfig } from './signatures/from-config';
-import { connectWorkerConnection } from './temporal/connection';
+import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { dataConverter, payloadCodecFromConfig } from './temporal/data-converter';
 import { installTemporalRuntime } from './temporal/runtime';
 
@@ -66,6 +67,27 @@ export async function startWorkerMetrics(config: Config, registry: Registry): Pr
   return port ? startMetricsEndpoint({ host, port, registry, token: config.metrics.token }) : undefined;
 }
 
+/** Terminated workflows read per sweep: a burst of terminations is worked off over a few sweeps. */
+const SWEEP_LIMIT = 500;
+
+/**
+ * The sweep for cases whose workflow was terminated in Temporal (cases/terminated-cases.ts),
+ * every RECONCILE_EVERY_SECONDS, unless that is 0. Every worker process runs one; they
+ * never close a case twice.
+ */
+export async function startCaseSweeps(config: Config, address: string, db: Db, logger: Logger): Promise<{ stop(): Promise<void> } | undefined> {
+  const { everySeconds, lookbackDays } = config.temporal.reconcile;
+  if (!everySeconds) return undefined;
+  const client = await connectClient(config, address, await payloadCodecFromConfig(config));
+  const sweeps = startTerminatedCaseSweeps({ client, db, logger }, { everySeconds, lookbackDays, limit: SWEEP_LIMIT });
+  return {
+    async stop() {
+      await sweeps.stop();
+      await client.connection.close();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
@@ -78,8 +100,10 @@ async function main(): Promise<void> {
   const metrics = createMetricsRegistry();
   const worker = await createWorker({ config, connection, db: database.db, senders, logger, metrics });
   const endpoint = await startWorkerMetrics(config, metrics);
+  const sweeps = await startCaseSweeps(config, temporalAddress, database.db, logger);
   logger.info({ taskQueue: config.temporal.taskQueue, metrics: endpoint?.url, temporalMetrics: config.metrics.worker.temporalBindAddress }, 'worker started');
   await worker.run();
+  await sweeps?.stop();
   await endpoint?.close();
   await connection.close();
   await database.close();

@@ -2,7 +2,7 @@
 import type { DocumentRef } from './case-model';
 import type { TermUnit } from './deadline-clock';
 
-export const APPEAL_STATUSES = ['submitted', 'in_review', 'awaiting_info', 'upheld', 'dismissed', 'withdrawn'] as const;
+export const APPEAL_STATUSES = ['submitted', 'in_review', 'awaiting_info', 'upheld', 'dismissed', 'withdrawn', 'closed'] as const;
 export type AppealStatus = (typeof APPEAL_STATUSES)[number];
 
 export const APPEAL_STATUS_LABELS: Record<AppealStatus, string> = {
@@ -12,6 +12,7 @@ export const APPEAL_STATUS_LABELS: Record<AppealStatus, string> = {
   upheld: 'Жалоба удовлетворена',
   dismissed: 'В удовлетворении жалобы отказано',
   withdrawn: 'Жалоба отозвана',
+  closed: 'Закрыто администратором',
 };
 
 export const OPEN_APPEAL_STATUSES: readonly AppealStatus[] = ['submitted', 'in_review', 'awaiting_info'];

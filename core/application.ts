@@ -13,6 +13,7 @@ export const APPLICATION_STATUSES = [
   'completed',
   'cancelled',
   'expired',
+  'closed',
 ] as const;
 export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
 
@@ -28,6 +29,7 @@ export const APPLICATION_STATUS_LABELS: Record<ApplicationStatus, string> = {
   completed: 'Завершено',
   cancelled: 'Отменено',
   expired: 'Просрочено',
+  closed: 'Закрыто администратором',
 };
 
 export const REJECTION_REASONS = [
@@ -44,7 +46,7 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 /** Before a reviewer takes the case: the citizen may still edit it. */
 export const EDITABLE_STATUSES: readonly ApplicationStatus[] = ['submitted', 'awaiting_payment', 'resubmitted'];
 export const RESENDABLE_STATUSES: readonly ApplicationStatus[] = ['rejected', 'expired'];
-export const FINAL_STATUSES: readonly ApplicationStatus[] = ['completed', 'rejected', 'expired', 'cancelled'];
+export const FINAL_STATUSES: readonly ApplicationStatus[] = ['completed', 'rejected', 'expired', 'cancelled', 'closed'];
 /** No processing deadline runs: decided (approved awaits only its result) or ended. */
 export const DECIDED_STATUSES: readonly ApplicationStatus[] = ['approved', ...FINAL_STATUSES];
 /** Cancel is possible until a decision is being issued. */

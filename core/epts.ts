@@ -14,6 +14,7 @@ export const EPTS_CHANGE_STATUSES = [
   'lapsed',
   'withdrawn',
   'expired',
+  'closed',
 ] as const;
 export type EptsChangeStatus = (typeof EPTS_CHANGE_STATUSES)[number];
 
@@ -28,6 +29,7 @@ export const EPTS_CHANGE_STATUS_LABELS: Record<EptsChangeStatus, string> = {
   lapsed: 'Покупатель не подтвердил',
   withdrawn: 'Отозвано',
   expired: 'Просрочено',
+  closed: 'Закрыто администратором',
 };
 
 export const CHANGE_KIND_LABELS: Record<ChangeKind, string> = {

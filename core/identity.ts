@@ -12,7 +12,8 @@ export type ConfirmedUpgradeStatus = (typeof CONFIRMED_UPGRADE_STATUSES)[number]
 export const CONTACT_CHANGE_STATUSES = ['awaiting_code', 'code_expired', 'locked', 'confirmed', 'refused'] as const;
 export type ContactChangeStatus = (typeof CONTACT_CHANGE_STATUSES)[number];
 
-export type IdentityStatus = RegistrationStatus | StandardUpgradeStatus | ConfirmedUpgradeStatus | ContactChangeStatus;
+/** `closed`: ended outside the case's own course (its workflow terminated in Temporal), set by the reconciler. */
+export type IdentityStatus = RegistrationStatus | StandardUpgradeStatus | ConfirmedUpgradeStatus | ContactChangeStatus | 'closed';
 
 export const IDENTITY_STATUS_LABELS: Record<IdentityStatus, string> = {
   awaiting_code: 'Ожидает кода подтверждения',
@@ -25,6 +26,7 @@ export const IDENTITY_STATUS_LABELS: Record<IdentityStatus, string> = {
   awaiting_confirmation: 'Ожидает подтверждения личности',
   refused: 'В подтверждении отказано',
   expired: 'Срок подтверждения истёк',
+  closed: 'Закрыто администратором',
 };
 
 /** The account levels as the portal names them. */

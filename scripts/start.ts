@@ -24,7 +24,7 @@ import { startCodecRelay, type CodecRelay } from '../temporal/dev-codec-relay';
 import { startDevServer } from '../temporal/dev-server';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { ensureSearchAttributes, removeRetiredSearchAttributes } from '../temporal/search-attributes';
-import { createWorker, startWorkerMetrics } from '../worker';
+import { createWorker, startCaseSweeps, startWorkerMetrics } from '../worker';
 
 /** A failure the person starting the system can fix: printed as one message, no stack. */
 class StartError extends Error {}
@@ -237,6 +237,8 @@ async function startWorker(config: Config, address: string, db: Db, lifecycle: L
   });
   const endpoint = await startWorkerMetrics(config, metrics);
   if (endpoint) lifecycle.add('worker metrics', () => endpoint.close());
+  const sweeps = await startCaseSweeps(config, address, db, logger);
+  if (sweeps) lifecycle.add('terminated-case sweeps', () => sweeps.stop());
   return endpoint?.url;
 }
 

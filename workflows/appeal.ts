@@ -114,6 +114,7 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
         applicant: 'the appellant',
         inReview: 'in_review',
         awaitingInfo: 'awaiting_info',
+        closed: 'closed',
         claimable: ['submitted'],
         assignable: OPEN_APPEAL_STATUSES,
         infoTermDays: () => CITIZEN_ANSWER_TERM_DAYS,
@@ -309,8 +310,22 @@ export async function appealWorkflow(input: AppealInput): Promise<AppealActionRe
     c.s.contestedAfter = applied;
   });
 
-  void c.journal.runProjector();
+  c.startProjector();
+  try {
+    return await runAppeal(c, input);
+  } catch (err) {
+    // Once closed, the contested case is told the appeal ended (as withdrawn), so it does
+    // not wait for it; no answer is asked for, nobody waits on this one. A contested case
+    // that has ended meanwhile has nothing to be told.
+    const tell = async () => {
+      const { acknowledge: _acknowledge, ...outcome } = c.outcome();
+      await getExternalWorkflowHandle(caseWorkflowId(c.s.contested.number)).signal(appealOutcomeSignal, outcome).catch(() => undefined);
+    };
+    return await c.ended(err, tell);
+  }
+}
 
+async function runAppeal(c: AppealCase, input: AppealInput): Promise<AppealActionResult> {
   const outcome = await runDeadlines(c.journal, () => c.closed, () => c.dueTimers(), () => workflowInfo().continueAsNewSuggested);
   if (outcome === 'continue_as_new') {
     await c.journal.drained();

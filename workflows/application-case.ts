@@ -102,6 +102,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
         applicant: 'the applicant',
         inReview: 'in_review',
         awaitingInfo: 'awaiting_info',
+        closed: 'closed',
         claimable: ['submitted', 'resubmitted', 'reopened'],
         assignable: ['submitted', 'resubmitted', 'reopened', 'in_review', 'awaiting_info'],
         infoTermDays: () => s.service.infoTermDays ?? CITIZEN_ANSWER_TERM_DAYS,

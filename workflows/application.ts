@@ -87,8 +87,15 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Acti
     { validator: (i, m) => c.checkContest(i, m) },
   );
 
-  void c.journal.runProjector();
+  c.startProjector();
+  try {
+    return await runApplication(c, input);
+  } catch (err) {
+    return await c.ended(err);
+  }
+}
 
+async function runApplication(c: ApplicationCase, input: ApplicationInput): Promise<ActionResult> {
   const continueAsNewSuggested = () => workflowInfo().continueAsNewSuggested;
   const carryOn = async () => {
     await c.journal.drained();

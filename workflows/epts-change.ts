@@ -103,6 +103,7 @@ export class EptsChangeCase extends ReviewableCase<EptsChangeStatus, EptsChangeS
         applicant: 'the owner who filed the change',
         inReview: 'in_review',
         awaitingInfo: 'awaiting_info',
+        closed: 'closed',
         claimable: ['submitted'],
         assignable: ['submitted', 'in_review', 'awaiting_info'],
         infoTermDays: () => CITIZEN_ANSWER_TERM_DAYS,
@@ -304,8 +305,21 @@ export async function eptsChangeWorkflow(input: EptsChangeInput): Promise<EptsCh
   c.serveDesk();
   setHandler(decideUpdate, c.act((i: DecideInput, m: ActionMeta) => c.doDecide(i, m)), { validator: (i, m) => c.checkDecide(i, m) });
 
-  void c.journal.runProjector();
+  c.startProjector();
+  try {
+    return await runChange(c, input);
+  } catch (err) {
+    // The vehicle takes new changes again however the case ends.
+    return await c.ended(err, () => release(c));
+  }
+}
 
+async function release(c: EptsChangeCase): Promise<void> {
+  await releaseVehicle({ vin: c.s.vin, number: c.s.number });
+  c.s.vehicleReleased = true;
+}
+
+async function runChange(c: EptsChangeCase, input: EptsChangeInput): Promise<EptsChangeActionResult> {
   const outcome = await runDeadlines(
     c.journal,
     () => c.closed || c.s.status === 'approved',
@@ -318,8 +332,7 @@ export async function eptsChangeWorkflow(input: EptsChangeInput): Promise<EptsCh
   }
   if (c.s.status === 'approved') await c.applyApproved();
   // The vehicle takes a new change once this one is over, whatever its end.
-  await releaseVehicle({ vin: c.s.vin, number: c.s.number });
-  c.s.vehicleReleased = true;
+  await release(c);
   await c.journal.drained();
   return { number: c.s.number, status: c.s.status, version: c.journal.version };
 }

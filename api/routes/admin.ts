@@ -1,14 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { everyCaseFound, findCases, type CaseSearchQuery } from '../../admin/case-search';
+import { reassignOpenCases } from '../../admin/reassignment';
 import { statisticsOf, type StatisticsQuery } from '../../admin/statistics';
 import { queryResource } from '../../audit/access-journal';
 import { CASE_KINDS, CASE_NUMBER_PATTERN } from '../../core/case-model';
+import { FailureType } from '../../core/failures';
+import { DESK_KINDS } from '../../cases/queue';
+import { adminCloseUpdate, adminExtendUpdate, MAX_EXTENSION_DAYS } from '../../workflows/machinery/admin-actions';
 import { CASE_STATUSES } from '../../core/status-labels';
 import { STATISTICS_DIMENSIONS } from '../../db/queries/statistics';
 import { searchItem } from '../case-view';
 import { formatParameter, formatsResponse, SEARCH_COLUMNS, sendExport, shaped, STATISTICS_FIGURES, statisticsColumns, type Format } from '../exports';
-import { journalAccess } from '../requests';
-import { caseSummary, nullableString, pageOf, paging } from '../schemas';
+import { problems } from '../contract';
+import { actionMeta, actOnCase, journalAccess } from '../requests';
+import { actionKey } from '../idempotency';
+import { actionResult, caseSummary, nullableString, numberParams, pageOf, paging, versionProperty } from '../schemas';
 
 const ADMIN = { roles: ['admin'] } as const;
 const security = [{ bearer: [] }];
@@ -67,7 +73,43 @@ const statistics = {
   },
 } as const;
 
-/** What administrators read: any case, found by what they know of it, and the statistics, as JSON or exports. */
+// Some non-blank text: every administrator's action says why.
+const reason = { type: 'string', minLength: 1, maxLength: 1000, pattern: '\\S', description: 'Why: kept in the case journal with the administrator who acted' } as const;
+const official = { type: 'string', minLength: 1, maxLength: 200 } as const;
+
+const reassignment = {
+  type: 'object',
+  required: ['from', 'to', 'agency', 'items', 'reassigned', 'refused', 'more'],
+  properties: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    agency: nullableString,
+    reassigned: { type: 'integer', minimum: 0 },
+    refused: { type: 'integer', minimum: 0 },
+    more: { type: 'boolean', description: 'The official holds more open cases than this batch took: send the request again (with a new key)' },
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['number', 'outcome'],
+        properties: {
+          number: { type: 'string' },
+          outcome: { type: 'string', enum: ['reassigned', 'refused'] },
+          status: { type: 'string', description: 'Reassigned: the case status after the move' },
+          version: { type: 'integer', description: 'Reassigned: the case version after the move' },
+          code: { type: 'string', enum: Object.values(FailureType), description: 'Refused: the kind of refusal (as in problem+json `code`)' },
+          reason: { type: 'string', description: 'Refused: why the case did not move (closed meanwhile, changed since it was listed, …)' },
+        },
+      },
+    },
+  },
+} as const;
+
+interface NumberParams {
+  number: string;
+}
+
+/** What administrators read: any case, found by what they know of it, and the statistics, as JSON or exports; and what they do to cases (issue 12). */
 export async function adminRoutes(app: FastifyInstance): Promise<void> {
   const { database, config } = app.deps;
   const { db } = database;
@@ -160,6 +202,83 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
       if (format === 'json') return result;
       const file = { name: `statistics-${result.from}-${result.to}`, sheet: 'Statistics' };
       return sendExport(reply, format, file, statisticsColumns(result.groupBy), [result.rows]);
+    },
+  );
+
+  app.post<{ Body: { from: string; to: string; agency?: string | null; reason: string; limit: number } }>(
+    '/admin/reassignments',
+    {
+      config: ADMIN,
+      schema: {
+        tags,
+        security,
+        summary: "Move an official's open cases to another official of the same desk: one batch, each case reported moved or refused with its reason",
+        body: {
+          type: 'object',
+          required: ['from', 'to', 'reason'],
+          additionalProperties: false,
+          properties: {
+            from: { ...official, description: 'The official whose open cases move' },
+            to: { ...official, description: 'The official who takes them' },
+            agency: {
+              type: ['string', 'null'],
+              minLength: 1,
+              maxLength: 200,
+              description: "The desk both work at: an agency's code; null or absent for the appeal experts. Only that desk's cases move",
+            },
+            reason,
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: 100, description: 'Cases moved by this request at most' },
+          },
+        },
+        response: { 200: reassignment },
+      },
+    },
+    async (request) => {
+      const { agency = null, ...body } = request.body;
+      return reassignOpenCases({ db, temporal: app.deps.temporal }, { ...body, agency }, actionMeta(request), actionKey(request));
+    },
+  );
+
+  app.post<{ Params: NumberParams; Body: { version: number; days: number; reason: string } }>(
+    '/admin/cases/:number/extend-deadline',
+    {
+      config: ADMIN,
+      schema: {
+        tags,
+        security,
+        summary: "Give a case's processing deadline more days: its clock stands that many calendar days from today; reminders and escalation move with it",
+        params: numberParams,
+        body: {
+          type: 'object',
+          required: ['version', 'days', 'reason'],
+          additionalProperties: false,
+          properties: { version: versionProperty, days: { type: 'integer', minimum: 1, maximum: MAX_EXTENSION_DAYS }, reason },
+        },
+        response: { 200: actionResult, ...problems(404, 409) },
+      },
+    },
+    async (request) => {
+      const { version, days, reason: why } = request.body;
+      return actOnCase(request, DESK_KINDS, adminExtendUpdate, [{ days, reason: why }], version);
+    },
+  );
+
+  app.post<{ Params: NumberParams; Body: { version: number; reason: string } }>(
+    '/admin/cases/:number/close',
+    {
+      config: ADMIN,
+      schema: {
+        tags,
+        security,
+        summary: 'Close a broken case without a decision: journaled, what it holds released (a passport change frees its vehicle), shown closed',
+        params: numberParams,
+        body: { type: 'object', required: ['version', 'reason'], additionalProperties: false, properties: { version: versionProperty, reason } },
+        response: { 200: actionResult, ...problems(404, 409) },
+      },
+    },
+    async (request) => {
+      const { version, reason: why } = request.body;
+      return actOnCase(request, DESK_KINDS, adminCloseUpdate, [{ reason: why }], version);
     },
   );
 }

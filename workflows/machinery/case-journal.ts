@@ -15,6 +15,7 @@ import type { ActionMeta, Actor, CaseActionResult, EntryDraft, JournalEntry } fr
 import type { CaseProjection } from '../../core/case-projection';
 import { FailureType } from '../../core/failures';
 import { NOTICE_DELIVERY_ATTEMPTS } from '../../core/notices';
+import { statusLabel } from '../../core/status-labels';
 import { CaseSearchAttributes } from './search-attributes';
 
 const projectionOptions = {
@@ -174,8 +175,16 @@ export class CaseJournal {
       { key: CaseSearchAttributes.overdue, value: p.overdue },
     ];
     upsertSearchAttributes(pairs);
-    upsertMemo({ status: p.status, version: p.version });
+    // The Temporal UI's workflow list shows the memo: the status as the portal names it and where the API serves the case.
+    const labelled = patched('memo-status-label');
+    upsertMemo(labelled ? { ...listed(p), version: p.version } : { status: p.status, version: p.version });
   }
+}
+
+/** What the Temporal UI's list shows of a case: its number and service, its status as the portal names it, where the API serves it. */
+function listed(p: CaseProjection): Record<string, unknown> {
+  const service = 'serviceName' in p.detail && p.detail.serviceName ? { serviceName: p.detail.serviceName } : {};
+  return { number: p.number, ...service, status: p.status, statusLabel: statusLabel(p.kind, p.status), api: `/cases/${p.number}` };
 }
 
 /** Refusals raised by validators: never enter history, become 4xx at the API. */

@@ -1,6 +1,7 @@
 import { patched } from '@temporalio/workflow';
 import type { Actor, EntryDraft } from '../../core/case-model';
 import {
+  addDays,
   computeDeadline,
   type ClockInterval,
   type DeadlineChange,
@@ -67,6 +68,18 @@ export class ProcessingDeadline {
     const interval: ClockInterval = { kind: 'extension', from, to: at, reason, actor: actorLabel(actor) };
     clock.intervals.push(interval);
     return this.recompute(at, `extended:${reason}`);
+  }
+
+  /**
+   * An administrator's extension: the clock stands for `days` calendar days from today on
+   * (today included, as every interval's day; a day it stood anyway counts once). A
+   * warning already given comes again before the later date.
+   */
+  extendBy(at: string, days: number, actor: Actor): EntryDraft[] {
+    this.state.clock!.intervals.push({ kind: 'extension', from: at, to: addDays(at, days - 1), reason: 'admin_extension', actor: actorLabel(actor) });
+    const moved = this.recompute(at, 'extended:admin_extension');
+    if (this.state.warned && Date.parse(this.state.view!.warnAt) > Date.parse(at)) this.state.warned = false;
+    return moved;
   }
 
   breach(at: string): EntryDraft[] {

@@ -3,6 +3,7 @@ import { REJECTION_REASONS, type RejectionReason } from '../../core/application'
 import type { ActionMeta, CaseActionResult, DocumentRef, EntryDraft } from '../../core/case-model';
 import { addDays } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
+import type { AdminReassignInput } from './admin-actions';
 import { refuse, requireVersion } from './case-journal';
 import { citizenReminders, type DueTimer } from './timers';
 
@@ -123,6 +124,22 @@ export class ReviewDesk {
     const recusal = this.recusalOf(input.assigneeId);
     if (recusal) refuse(FailureType.Forbidden, `${input.assigneeId} may not act on ${this.s.number}: ${recusal.reason}`);
     if (input.assigneeId === this.s.assigneeId) refuse(FailureType.InvalidState, 'the case is already assigned to them');
+  }
+
+  /** An administrator moves the case between two officials of its desk. */
+  checkAdminReassign(input: AdminReassignInput): void {
+    if (this.policy.agency !== input.agency) {
+      refuse(FailureType.Forbidden, `the case is worked by ${this.policy.officials}, not at ${input.agency === null ? 'the appeal experts' : `agency ${input.agency}`}`, {
+        agency: this.policy.agency,
+      });
+    }
+    if (this.s.assigneeId !== input.from) {
+      refuse(FailureType.InvalidState, `the case is no longer assigned to ${input.from}`, { assigneeId: this.s.assigneeId });
+    }
+    if (input.to === input.from) refuse(FailureType.Invalid, 'the case is already assigned to them');
+    if (input.to === this.s.applicantId) refuse(FailureType.Invalid, 'the applicant cannot review their own case');
+    const recusal = this.recusalOf(input.to);
+    if (recusal) refuse(FailureType.Forbidden, `${input.to} may not act on ${this.s.number}: ${recusal.reason}`, { recused: input.to });
   }
 
   /** `how`: claimed, assigned or reassigned. */

@@ -1,8 +1,19 @@
-import { setHandler } from '@temporalio/workflow';
-import type { ActionMeta, CaseActionResult, DocumentRef, EntryDraft } from '../../core/case-model';
+import { CancellationScope, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { now, type ActionMeta, type CaseActionResult, type DocumentRef, type EntryDraft } from '../../core/case-model';
 import type { CaseProjection } from '../../core/case-projection';
 import type { WorkCalendar } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
+import {
+  adminCloseUpdate,
+  adminExtendUpdate,
+  adminReassignUpdate,
+  checkAdminAction,
+  MAX_EXTENSION_DAYS,
+  TEMPORAL_ACTOR,
+  type AdminCloseInput,
+  type AdminExtendInput,
+  type AdminReassignInput,
+} from './admin-actions';
 import { CaseJournal, refuse, requireVersion, type JournalCounters } from './case-journal';
 import { moveStatus, requireStatus, type StatusHolder } from './case-status';
 import { ProcessingDeadline, type DeadlineState } from './processing-deadline';
@@ -39,6 +50,8 @@ export interface ReviewFlow<S extends string> {
   applicant: string;
   inReview: S;
   awaitingInfo: S;
+  /** Ended outside its course: by an administrator, or its workflow cancelled in Temporal. */
+  closed: S;
   /** Waiting for an official: a claim (or a first assignment) moves these to `inReview`. */
   claimable: readonly S[];
   assignable: readonly S[];
@@ -56,6 +69,8 @@ export abstract class ReviewableCase<S extends string, St extends ReviewableStat
   readonly journal: CaseJournal;
   readonly deadline: ProcessingDeadline;
   readonly desk: ReviewDesk;
+  /** The run closes the case when its workflow is cancelled (patch cancellation-closes-case). */
+  private closesOnCancellation = false;
 
   constructor(
     readonly s: St,
@@ -168,6 +183,93 @@ export abstract class ReviewableCase<S extends string, St extends ReviewableStat
     return this.journal.commit(meta, at, [this.desk.answer(input), ...this.deadline.resume(at), ...this.setStatus(this.flow.inReview)]);
   }
 
+  // -- administrators (issue 12) ----------------------------------------------------------
+
+  checkAdminReassign(input: AdminReassignInput, meta: ActionMeta): void {
+    checkAdminAction(meta, input.reason, this.closed, this.journal.version);
+    this.desk.checkAdminReassign(input);
+  }
+
+  doAdminReassign(input: AdminReassignInput, meta: ActionMeta): number {
+    const entry: EntryDraft = {
+      ...this.desk.assign(input.to, meta, 'reassigned'),
+      summary: `Case reassigned from ${input.from} to ${input.to} by an administrator: ${input.reason}`,
+      data: { assigneeId: input.to, previousAssignee: input.from, reason: input.reason },
+    };
+    const entries = [entry, ...(this.flow.claimable.includes(this.s.status) ? this.setStatus(this.flow.inReview) : [])];
+    return this.journal.commit(meta, now(), entries);
+  }
+
+  checkAdminExtend(input: AdminExtendInput, meta: ActionMeta): void {
+    checkAdminAction(meta, input.reason, this.closed, this.journal.version);
+    if (!Number.isInteger(input.days) || input.days < 1 || input.days > MAX_EXTENSION_DAYS) {
+      refuse(FailureType.Invalid, `days must be a whole number from 1 to ${MAX_EXTENSION_DAYS}`);
+    }
+    const { clock, breachedAt } = this.s.deadline;
+    if (!clock) refuse(FailureType.InvalidState, 'no processing deadline runs for this case yet');
+    if (breachedAt) refuse(FailureType.InvalidState, `the processing deadline was breached on ${breachedAt}; an extension does not undo a breach`, { breachedAt });
+  }
+
+  doAdminExtend(input: AdminExtendInput, meta: ActionMeta): number {
+    const at = now();
+    return this.journal.commit(meta, at, [
+      {
+        type: 'deadline_extended',
+        summary: `Processing deadline extended by ${input.days} day(s) by an administrator: ${input.reason}`,
+        data: { days: input.days, reason: input.reason },
+      },
+      ...this.deadline.extendBy(at, input.days, meta.actor),
+    ]);
+  }
+
+  checkAdminClose(input: AdminCloseInput, meta: ActionMeta): void {
+    checkAdminAction(meta, input.reason, this.closed, this.journal.version);
+    if (this.settling()) refuse(FailureType.InvalidState, 'the case is carrying out its decision and closes by itself');
+  }
+
+  doAdminClose(input: AdminCloseInput, meta: ActionMeta): number {
+    return this.closeOutside(meta, { type: 'closed_by_admin', summary: `Closed by an administrator: ${input.reason}`, data: { reason: input.reason } });
+  }
+
+  /** Ends the case where it stands, without a decision; the kind's workflow then releases what it holds. */
+  private closeOutside(meta: Pick<ActionMeta, 'actor' | 'clientAddress'>, entry: EntryDraft): number {
+    const at = now();
+    entry.data = { ...entry.data, previousStatus: this.s.status };
+    this.s.closedAt = at;
+    this.s.infoRequest = null;
+    return this.journal.commit(meta, at, [entry, ...this.setStatus(this.flow.closed)]);
+  }
+
+  /**
+   * Starts the projector. From patch cancellation-closes-case on it runs outside
+   * cancellation, so a case cancelled in Temporal still writes its closing projection.
+   */
+  startProjector(): void {
+    this.closesOnCancellation = patched('cancellation-closes-case');
+    const run = () => this.journal.runProjector();
+    void (this.closesOnCancellation ? CancellationScope.nonCancellable(run) : run());
+  }
+
+  /**
+   * What the workflow's course threw. A cancellation (the Temporal UI's Cancel button,
+   * `temporal workflow cancel`) closes the case like an administrator's close: journaled,
+   * `release` of what the case holds, projected; then the workflow ends cancelled.
+   */
+  async ended(err: unknown, release?: () => Promise<void>): Promise<never> {
+    if (!this.closesOnCancellation || !isCancellation(err)) throw err;
+    await CancellationScope.nonCancellable(async () => {
+      if (!this.closed) {
+        this.closeOutside({ actor: TEMPORAL_ACTOR }, {
+          type: 'cancelled_in_temporal',
+          summary: 'Its workflow was cancelled in Temporal (the Web UI or the CLI): closed without a decision',
+        });
+      }
+      await release?.();
+      await this.journal.drained();
+    });
+    throw err;
+  }
+
   /** Registers the desk's updates on this case's workflow. */
   serveDesk(): void {
     setHandler(claimUpdate, this.act((m: ActionMeta) => this.assignTo(m.actor.id, m, 'claimed')), { validator: (m) => this.checkClaim(m) });
@@ -180,5 +282,14 @@ export abstract class ReviewableCase<S extends string, St extends ReviewableStat
       validator: (i, m) => this.checkRequestInfo(i, m),
     });
     setHandler(answerInfoUpdate, this.act((i: AnswerInput, m: ActionMeta) => this.doAnswer(i, m)), { validator: (i, m) => this.checkAnswer(i, m) });
+    setHandler(adminReassignUpdate, this.act((i: AdminReassignInput, m: ActionMeta) => this.doAdminReassign(i, m)), {
+      validator: (i, m) => this.checkAdminReassign(i, m),
+    });
+    setHandler(adminExtendUpdate, this.act((i: AdminExtendInput, m: ActionMeta) => this.doAdminExtend(i, m)), {
+      validator: (i, m) => this.checkAdminExtend(i, m),
+    });
+    setHandler(adminCloseUpdate, this.act((i: AdminCloseInput, m: ActionMeta) => this.doAdminClose(i, m)), {
+      validator: (i, m) => this.checkAdminClose(i, m),
+    });
   }
 }

@@ -110,6 +110,8 @@ export async function startStack(
     inProcessWorker?: boolean;
     /** The in-process worker's code or cache, when not the defaults. */
     worker?: WorkerChoice;
+    /** The API's logger; default: silent (TEST_LOG_LEVEL). */
+    logger?: pino.Logger;
   } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase(opts.adminDatabaseUrl);
@@ -186,7 +188,7 @@ export async function startStack(
   let worker = opts.inProcessWorker === false ? undefined : await startWorker(opts.worker);
   let running = worker?.run();
   const storage = await documentStorageFromConfig(config, database.db);
-  const app = await buildApp({ config, database, temporal: client, storage, payloadCodec, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const app = await buildApp({ config, database, temporal: client, storage, payloadCodec, logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await app.ready();
   if (opts.listen) await app.listen({ host: config.http.host, port: config.http.port });
 

@@ -1,30 +1,26 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config';
 
-export const CENSOR = '[redacted]';
+const CENSOR = '[redacted]';
 
 /**
- * Keys whose values are personal data (SPEC §10), secrets, or free text a person typed,
- * compared in lower case without `_` or `-`, at any depth of a logged object.
+ * Personal data (SPEC §10), secrets, and free text a person typed, told by the key it is
+ * logged under, at any depth; keys are compared in lower case without `_` or `-`.
  */
 const PERSONAL_KEYS = new Set([
-  'name', 'firstname', 'lastname', 'middlename', 'surname', 'patronymic', 'fullname', 'filename',
-  'inn', 'snils', 'passport', 'birthdate', 'dateofbirth', 'dob', 'birthplace', 'address', 'postaladdress',
-  'phone', 'email', 'login', 'username', 'recipient', 'to', 'contact', 'contacts', 'ip',
-  'password', 'otp', 'token', 'authorization', 'cookie', 'secret',
+  'inn', 'patronymic', 'dob', 'login', 'recipient', 'to', 'contact', 'contacts', 'ip', 'otp', 'authorization', 'cookie',
   'form', 'comment', 'answer', 'text', 'body', 'subject', 'message', 'detail', 'value', 'values', 'plate', 'vin',
   // What a failed query carries (postgres.js): the statement and its parameters.
   'query', 'parameters', 'params', 'args',
 ]);
-/** Key endings that name personal data whatever comes before them (`ownerName`, `contactPhone`, `homeAddress`). */
-const PERSONAL_ENDINGS = ['name', 'phone', 'email', 'address', 'passport', 'snils', 'birthdate', 'password', 'secret', 'token'];
-/** Keys that end like personal ones but name infrastructure. */
-const SAFE_KEYS = new Set(['namespace', 'taskqueue', 'hostname', 'sdkcomponent']);
+/** Parts of keys that name personal data wherever they stand (`contactPhone`, `passportNumber`, `homeAddress`). */
+const PERSONAL_PARTS = ['phone', 'email', 'address', 'passport', 'snils', 'birth', 'password', 'secret', 'token'];
 
 function personalKey(key: string): boolean {
   const k = key.toLowerCase().replace(/[-_]/g, '');
-  if (SAFE_KEYS.has(k)) return false;
-  return PERSONAL_KEYS.has(k) || PERSONAL_ENDINGS.some((e) => k.endsWith(e));
+  // Any name (`name`, `fullName`, `fileName`, `surname`), but not the host's.
+  if (k.endsWith('name')) return k !== 'hostname';
+  return PERSONAL_KEYS.has(k) || PERSONAL_PARTS.some((part) => k.includes(part));
 }
 
 /** What an error may tell besides its class: the names a program gives its outcomes. */
@@ -35,7 +31,7 @@ const ERROR_FACTS = ['code', 'constraint_name', 'table_name', 'column_name', 'ro
  * message, which may quote a value (Postgres: `invalid input syntax for type uuid: "…"`,
  * a duplicate's `detail`), nor the query or parameters a database error carries.
  */
-export function scrubError(err: Error, depth = 0): Record<string, unknown> {
+function scrubError(err: Error, depth = 0): Record<string, unknown> {
   const facts: Record<string, unknown> = { type: err.constructor?.name || err.name };
   const fields = err as unknown as Record<string, unknown>;
   for (const key of ERROR_FACTS) {
@@ -72,7 +68,7 @@ function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
 }
 
 /** The logged object with personal data censored at any depth and errors reduced to their facts. */
-export function scrubLogObject(obj: Record<string, unknown>): Record<string, unknown> {
+function scrubLogObject(obj: Record<string, unknown>): Record<string, unknown> {
   return scrub(obj, 0, new WeakSet()) as Record<string, unknown>;
 }
 
@@ -86,6 +82,14 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     formatters: { log: scrubLogObject },
+    hooks: {
+      // pino makes an error logged alone its own message: its class names it instead.
+      logMethod(args, method) {
+        const [first, ...rest] = args as unknown[];
+        if (!(first instanceof Error)) return method.apply(this, args);
+        return method.apply(this, [{ err: first }, ...(rest.length ? rest : [first.constructor?.name || first.name])] as Parameters<typeof method>);
+      },
+    },
     // pino's own error serializer copies every property (a query's parameters among them): scrubLogObject did the work.
     serializers: { err: passScrubbed, error: passScrubbed },
   };

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AccountLevel } from '../core/case-model';
+import type { CodeChannel } from '../core/identity';
 import { FailureType } from '../core/failures';
 import type { Db } from '../db/client';
 import { activateAccount, bindCheckedSnils, getAccount, raiseToConfirmed, releasePendingAccount } from '../db/queries/accounts';
@@ -126,8 +127,9 @@ export function createIdentityActivities(db: Db, codeSecret: string, registry: I
     },
 
     /** The confirmed registration's account becomes active, unless another account confirmed its phone or e-mail first. */
-    async activateAccount(req: { accountId: string; level: AccountLevel }): Promise<{ activated: boolean }> {
-      return { activated: (await activateAccount(db, req.accountId, req.level)) === 'activated' };
+    /** `confirmed`: the channel whose code was entered; the other contact is not kept (registrations before it keep both). */
+    async activateAccount(req: { accountId: string; level: AccountLevel; confirmed?: CodeChannel }): Promise<{ activated: boolean }> {
+      return { activated: (await activateAccount(db, req.accountId, req.level, req.confirmed)) === 'activated' };
     },
 
     /** A registration that ended unconfirmed gives up its phone and e-mail, for their owner to register; again: nothing. */

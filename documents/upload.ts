@@ -7,7 +7,7 @@ import { DOCUMENT_TYPES } from '../core/catalogue';
 import { FailureType, invalid, Refusal } from '../core/failures';
 import type { Db } from '../db/client';
 import { insertDocument, type DocumentRow } from '../db/queries/documents';
-import { ACCEPTED_CONTENT_TYPES, SNIFF_BYTES, sniffContentType } from './sniff';
+import { ACCEPTED_CONTENT_TYPES, declaredType, FileEnd, isAccepted, sniffFile } from './sniff';
 import type { DocumentStorage } from './storage';
 
 /** One part of a multipart upload, as the HTTP layer hands it over. */
@@ -17,6 +17,8 @@ export type UploadPart =
       kind: 'file';
       name: string;
       fileName: string;
+      /** The part's Content-Type: what the client says the file is. */
+      declaredType?: string;
       stream: Readable;
       /** Set by the multipart parser when it cut the stream at its size limit. */
       truncated(): boolean;
@@ -102,17 +104,21 @@ export async function receiveDocument(
   }
 }
 
-/** Streams a file part to `stagedPath` and checks what can be told from its bytes alone. */
+/**
+ * Streams a file part to `stagedPath`, cut off at `maxBytes`, and checks what the bytes
+ * tell: the format by content (file-type), that it is the one the client declared, and
+ * that the file ends where its format ends (nothing riding along after it).
+ */
 async function stageFile(part: Extract<UploadPart, { kind: 'file' }>, stagedPath: string, maxBytes: number): Promise<StagedFile> {
   const hash = createHash('sha256');
+  const end = new FileEnd();
   let size = 0;
-  let head = Buffer.alloc(0);
   const measure = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
       // The parser's limit is the first line; this one holds whatever feeds the stream.
       if (size > maxBytes) return done(tooLarge(maxBytes));
-      if (head.length < SNIFF_BYTES) head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
+      end.push(chunk);
       hash.update(chunk);
       done(null, chunk);
     },
@@ -127,9 +133,23 @@ async function stageFile(part: Extract<UploadPart, { kind: 'file' }>, stagedPath
   }
   if (part.truncated()) throw tooLarge(maxBytes);
   if (size === 0) throw invalid('the file is empty', [{ path: '/body/file', message: 'is empty' }]);
-  const contentType = sniffContentType(head);
-  if (!contentType) {
-    throw new Refusal(FailureType.UnsupportedMedia, `the file is not one of ${ACCEPTED_CONTENT_TYPES.join(', ')} (checked by content)`);
+  const detected = await sniffFile(stagedPath);
+  if (!isAccepted(detected)) {
+    const what = detected ? `the file is ${detected}, not` : 'the file is not';
+    throw new Refusal(FailureType.UnsupportedMedia, `${what} one of ${ACCEPTED_CONTENT_TYPES.join(', ')} (checked by content)`, {
+      reason: 'unsupported_format',
+      ...(detected ? { detected } : {}),
+    });
   }
-  return { fileName: safeFileName(part.fileName), contentType, size, sha256: hash.digest('hex') };
+  const declared = declaredType(part.declaredType);
+  if (declared && declared !== detected) {
+    throw new Refusal(FailureType.Unprocessable, `the file was sent as ${declared}, but its content is ${detected}`, { reason: 'type_mismatch', declared, detected });
+  }
+  if (!end.endsAs(detected)) {
+    throw new Refusal(FailureType.Unprocessable, `the file does not end where a ${detected} file ends: it is cut short, or something else follows it`, {
+      reason: 'trailing_content',
+      detected,
+    });
+  }
+  return { fileName: safeFileName(part.fileName), contentType: detected, size, sha256: hash.digest('hex') };
 }

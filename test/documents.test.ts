@@ -14,31 +14,63 @@ import type { Principal } from '../core/principal';
 import { findOwnedDocuments } from '../db/queries/documents';
 import { cases } from '../db/schema';
 import { createLocalStorage } from '../documents/local-storage';
-import { sniffContentType } from '../documents/sniff';
+import { declaredType, FileEnd, sniffFile } from '../documents/sniff';
 import type { DocumentStorage } from '../documents/storage';
 import { receiveDocument, safeFileName, type UploadPart } from '../documents/upload';
 import { TEST_PAYLOAD_CODEC_KEYS, testDataConverter } from './support/codec';
+import { JPEG_SCAN, jpegScan, PNG_SCAN, pngScan } from './support/fixtures';
 import { createTestDatabase, type TestDatabase } from './support/db';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(3000, 0x20), Buffer.from('\n%%EOF\n')]);
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(700, 7)]);
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(500, 9)]);
+const JPEG = JPEG_SCAN;
+const PNG = PNG_SCAN;
 const TEXT = Buffer.from('just some text, whatever the name says\n');
+const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01]), Buffer.alloc(600)]);
+const PE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(600)]);
+/** An archive with one stored entry, then its central directory's end. */
+const ZIP = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(26), Buffer.from('PK\x05\x06'), Buffer.alloc(18)]);
 
-describe('sniffContentType', () => {
-  it('recognises PDF, JPEG and PNG by their first bytes', () => {
-    expect(sniffContentType(PDF)).toBe('application/pdf');
-    expect(sniffContentType(JPEG)).toBe('image/jpeg');
-    expect(sniffContentType(PNG)).toBe('image/png');
+describe('file formats', () => {
+  it('are told by content (file-type), whatever the name', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sniff-'));
+    const sniff = async (bytes: Buffer) => {
+      const file = path.join(dir, 'scan.pdf');
+      await writeFile(file, bytes);
+      return sniffFile(file);
+    };
+    expect(await sniff(PDF)).toBe('application/pdf');
+    expect(await sniff(JPEG)).toBe('image/jpeg');
+    expect(await sniff(PNG)).toBe('image/png');
+    expect(await sniff(ELF)).toBe('application/x-elf');
+    expect(await sniff(ZIP)).toBe('application/zip');
+    expect(await sniff(TEXT)).toBeUndefined();
+    expect(await sniff(Buffer.from(' %PDF-1.7'))).toBeUndefined();
+    await rm(dir, { recursive: true, force: true });
   });
 
-  it('refuses anything else, including cut or near-miss signatures', () => {
-    expect(sniffContentType(TEXT)).toBeUndefined();
-    expect(sniffContentType(Buffer.alloc(0))).toBeUndefined();
-    expect(sniffContentType(Buffer.from('%PDF'))).toBeUndefined();
-    expect(sniffContentType(Buffer.from(' %PDF-1.7'))).toBeUndefined();
-    expect(sniffContentType(Buffer.from([0xff, 0xd8]))).toBeUndefined();
-    expect(sniffContentType(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0b]))).toBeUndefined();
+  it('end where their format ends, padding aside, however the bytes arrive', () => {
+    const endOf = (bytes: Buffer, chunk: number) => {
+      const end = new FileEnd();
+      for (let i = 0; i < bytes.length; i += chunk) end.push(bytes.subarray(i, i + chunk));
+      return end;
+    };
+    for (const chunk of [1, 3, 7, 4096]) {
+      expect(endOf(PDF, chunk).endsAs('application/pdf')).toBe(true);
+      expect(endOf(Buffer.concat([PDF, Buffer.alloc(5000)]), chunk).endsAs('application/pdf')).toBe(true);
+      expect(endOf(PNG, chunk).endsAs('image/png')).toBe(true);
+      expect(endOf(JPEG, chunk).endsAs('image/jpeg')).toBe(true);
+      expect(endOf(Buffer.concat([JPEG, ZIP]), chunk).endsAs('image/jpeg')).toBe(false);
+      expect(endOf(Buffer.concat([PDF, ZIP]), chunk).endsAs('application/pdf')).toBe(false);
+      expect(endOf(PNG.subarray(0, -12), chunk).endsAs('image/png')).toBe(false);
+    }
+  });
+
+  it('are declared by the part’s content type, octet-stream declaring nothing', () => {
+    expect(declaredType(undefined)).toBeUndefined();
+    expect(declaredType('application/octet-stream')).toBeUndefined();
+    expect(declaredType('Image/JPG; charset=binary')).toBe('image/jpeg');
+    expect(declaredType('application/pdf')).toBe('application/pdf');
+    expect(declaredType('application/zip')).toBe('application/zip');
   });
 });
 
@@ -159,14 +191,14 @@ describe('documents over HTTP', () => {
     return app.inject({ ...opts, headers: { ...opts.headers, ...authorization } });
   }
 
-  type Part = [name: string, value: string] | [name: string, bytes: Buffer, fileName: string];
+  type Part = [name: string, value: string] | [name: string, bytes: Buffer, fileName: string, declared?: string];
 
-  /** A multipart body with the parts in the order given. */
+  /** A multipart body with the parts in the order given; a file part's content type is `declared` (default: none, octet-stream). */
   async function post(as: Principal | undefined, parts: Part[]) {
     const form = new FormData();
-    for (const [name, value, fileName] of parts) {
+    for (const [name, value, fileName, declared] of parts) {
       if (typeof value === 'string') form.append(name, value);
-      else form.append(name, new Blob([value]), fileName);
+      else form.append(name, new Blob([value], declared ? { type: declared } : {}), fileName);
     }
     const encoded = new Response(form);
     return call(as, {
@@ -298,6 +330,55 @@ describe('documents over HTTP', () => {
     expect(await readdir(stagingDir())).toEqual([]);
   });
 
+  it('refuses a file that is not what it is declared as, an executable or archive named .pdf, and a polyglot, keeping nothing', async () => {
+    const rows = await rowCount();
+    const files = await filesUnder(config.documents.dir);
+    const send = (bytes: Buffer, fileName: string, declared?: string) =>
+      post(alice, [
+        ['type', 'passport'],
+        ['file', bytes, fileName, declared],
+      ]);
+    const problem = (res: Awaited<ReturnType<typeof send>>, status: number) => {
+      expect(res.statusCode, res.body).toBe(status);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      return res.json();
+    };
+
+    expect(problem(await send(PDF, 'photo.jpg', 'image/jpeg'), 422)).toMatchObject({
+      reason: 'type_mismatch',
+      declared: 'image/jpeg',
+      detected: 'application/pdf',
+      detail: 'the file was sent as image/jpeg, but its content is application/pdf',
+    });
+    expect(problem(await send(ELF, 'scan.pdf', 'application/pdf'), 415)).toMatchObject({ reason: 'unsupported_format', detected: 'application/x-elf' });
+    expect(problem(await send(PE, 'scan.pdf', 'application/pdf'), 415)).toMatchObject({ reason: 'unsupported_format', detected: 'application/x-msdownload' });
+    const zip = problem(await send(ZIP, 'scan.pdf', 'application/pdf'), 415);
+    expect(zip).toMatchObject({ reason: 'unsupported_format', detected: 'application/zip' });
+    expect(zip.detail).toBe('the file is application/zip, not one of application/pdf, image/png, image/jpeg (checked by content)');
+    expect(problem(await send(Buffer.concat([JPEG, ZIP]), 'photo.jpg', 'image/jpeg'), 422)).toMatchObject({ reason: 'trailing_content', detected: 'image/jpeg' });
+    expect(problem(await send(Buffer.concat([PDF, ZIP]), 'scan.pdf'), 422)).toMatchObject({ reason: 'trailing_content', detected: 'application/pdf' });
+    expect(problem(await send(PNG.subarray(0, -12), 'photo.png', 'image/png'), 422).detail).toBe(
+      'the file does not end where a image/png file ends: it is cut short, or something else follows it',
+    );
+
+    expect(await rowCount()).toBe(rows);
+    expect(await filesUnder(config.documents.dir)).toEqual(files);
+    expect(await readdir(stagingDir())).toEqual([]);
+
+    // Declared as what it is, under any of its names, it is taken.
+    const jpeg = await send(jpegScan(901), 'photo.jpg', 'image/jpg');
+    expect(jpeg.statusCode, jpeg.body).toBe(201);
+    expect(jpeg.json().contentType).toBe('image/jpeg');
+  });
+
+  it('keeps a display name only: no path, no control or direction characters, at most 200 characters', async () => {
+    const named = async (fileName: string) => (await upload(alice, 'photo', pngScan(fileName.length), fileName)).json().fileName as string;
+    expect(await named('..\\..\\windows\\system32\\скан.png')).toBe('скан.png');
+    expect(await named('паспорт\u202Egnp.exe\u0007.png')).toBe('паспортgnp.exe.png');
+    const long = await named(`${'я'.repeat(300)}.png`);
+    expect([...long]).toHaveLength(200);
+  });
+
   it('accepts a file of exactly the limit', async () => {
     const max = config.documents.maxBytes;
     const res = await upload(alice, 'other', Buffer.concat([PDF, Buffer.alloc(max - PDF.length)]));
@@ -369,7 +450,7 @@ describe('documents over HTTP', () => {
     const failing: DocumentStorage = { ...storage, put: async () => Promise.reject(new Error('disk full')) };
     async function* parts(): AsyncGenerator<UploadPart> {
       yield { kind: 'field', name: 'type', value: 'passport' };
-      yield { kind: 'file', name: 'file', fileName: 'a.pdf', stream: Readable.from([Buffer.from('%PDF-1.4 unique bytes')]), truncated: () => false };
+      yield { kind: 'file', name: 'file', fileName: 'a.pdf', stream: Readable.from([Buffer.from('%PDF-1.4 unique bytes\n%%EOF\n')]), truncated: () => false };
     }
     await expect(receiveDocument({ db: database.db, storage: failing, maxBytes: config.documents.maxBytes }, alice.id, parts())).rejects.toThrow('disk full');
     expect(await rowCount()).toBe(rows);

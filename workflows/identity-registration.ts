@@ -132,7 +132,9 @@ export class RegistrationCase extends IdentityCase<RegistrationStatus, Registrat
     const at = now();
     const entries: EntryDraft[] = [];
     if (result === 'accepted') {
-      const activation = await activateAccount({ accountId: s.accountId, level: 'simplified' });
+      // Only the contact the code went to is proved: the other one is not bound.
+      const confirmed = patched('registration-binds-confirmed-contact-only') ? { confirmed: s.channel } : {};
+      const activation = await activateAccount({ accountId: s.accountId, level: 'simplified', ...confirmed });
       // Another registration of the same phone or e-mail may have been confirmed meanwhile: it keeps it.
       if (patched('registration-first-confirmation-wins') && !activation.activated) {
         const refused = this.close('refused', meta, {

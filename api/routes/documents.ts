@@ -32,7 +32,11 @@ const uploadBody = (maxBytes: number) => ({
   required: ['type', 'file'],
   properties: {
     type: { type: 'string', enum: DOCUMENT_TYPES, description: 'What the document is' },
-    file: { type: 'string', format: 'binary', description: `${ACCEPTED_CONTENT_TYPES.join(', ')}, checked by content; at most ${maxBytes} bytes` },
+    file: {
+      type: 'string',
+      format: 'binary',
+      description: `${ACCEPTED_CONTENT_TYPES.join(', ')}, checked by content (a declared Content-Type must match it, the file must end where its format ends); at most ${maxBytes} bytes`,
+    },
   },
 });
 
@@ -64,7 +68,7 @@ async function* partsOf(request: FastifyRequest): AsyncGenerator<UploadPart> {
     const part = next.value;
     yield part.type === 'field'
       ? { kind: 'field', name: part.fieldname, value: String(part.value) }
-      : { kind: 'file', name: part.fieldname, fileName: part.filename, stream: part.file, truncated: () => part.file.truncated };
+      : { kind: 'file', name: part.fieldname, fileName: part.filename, declaredType: part.mimetype, stream: part.file, truncated: () => part.file.truncated };
   }
 }
 
@@ -80,7 +84,7 @@ const security = [{ bearer: [] }];
 const tags = ['documents'];
 const readers = ['citizen', 'reviewer', 'expert', 'admin'] as const;
 
-/** Typed document uploads (PDF, JPEG, PNG by content, ≤ 5 MB) and downloads. */
+/** Typed document uploads (PDF, JPEG, PNG by content and as declared, ≤ 5 MB) and downloads. */
 export async function documentRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
   const maxBytes = app.deps.config.documents.maxBytes;
@@ -98,7 +102,7 @@ export async function documentRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Upload a document: a `type` field and a `file` part',
         consumes: ['multipart/form-data'],
         body: uploadBody(maxBytes),
-        response: { 201: documentSchema, ...problems(404, 409) },
+        response: { 201: documentSchema, ...problems(404, 409, 422) },
       },
     },
     async (request, reply) => {

@@ -46,7 +46,11 @@ export async function identityRoutes(app: FastifyInstance): Promise<void> {
             phone: { type: 'string', maxLength: 30 },
             email: { type: 'string', format: 'email', maxLength: 200 },
             password: { type: 'string', maxLength: 200, description: '8+ characters, upper and lower case, digits' },
-            channel: { type: 'string', enum: ['sms', 'email'] },
+            channel: {
+              type: 'string',
+              enum: ['sms', 'email'],
+              description: 'Where the code goes (default: sms when a phone is given). Only the contact whose code is entered is bound to the account; add the other later with POST /me/contacts',
+            },
           },
         },
         response: { 201: codeAnswer, ...problems(409) },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { AccountLevel } from '../../core/case-model';
+import type { CodeChannel } from '../../core/identity';
 import type { Db } from '../client';
 import { accounts, identitySignatures, identitySubmissions } from '../schema';
 import { isUniqueViolation } from '../unique-violation';
@@ -108,10 +109,17 @@ export async function raiseToConfirmed(db: Db, accountId: string): Promise<boole
 /**
  * Activates a registered account, unless another account confirmed its phone or e-mail
  * first (the unique index of active addresses refuses it). Again on an active account: the same.
+ * With `confirmed`, only the contact of that channel is kept: the other one was never
+ * proved by a code sent to it, and binding it would let anyone take another's e-mail
+ * or phone by registering it beside their own.
  */
-export async function activateAccount(db: Db, accountId: string, level: AccountLevel): Promise<'activated' | 'taken'> {
+export async function activateAccount(db: Db, accountId: string, level: AccountLevel, confirmed?: CodeChannel): Promise<'activated' | 'taken'> {
+  const unproved = confirmed === 'sms' ? { email: null } : confirmed === 'email' ? { phone: null } : {};
   try {
-    await db.update(accounts).set({ status: 'active', level, updatedAt: new Date().toISOString() }).where(eq(accounts.id, accountId));
+    await db
+      .update(accounts)
+      .set({ status: 'active', level, ...unproved, updatedAt: new Date().toISOString() })
+      .where(eq(accounts.id, accountId));
     return 'activated';
   } catch (err) {
     if (isUniqueViolation(err)) return 'taken';

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../config';
 import { caseWorkflowId } from '../../core/case-model';
 import { recordHistory } from '../support/histories';
+import { readReceived } from '../../notifications/sinks/received';
 import { lastCode, ok, post } from '../support/http';
 import { startStack, type Stack } from '../support/stack';
 import { createTimeSkippingEnv } from '../support/temporal';
@@ -81,6 +82,48 @@ describe('a registration holds its phone against nobody', () => {
     const journal = await stack.database.sql`select type from journal where case_number = ${first.number} order by seq`;
     expect(journal.map((r) => r.type).slice(-2)).toEqual(['registration_refused', 'contacts_released']);
     await recordHistory(stack.client, first.number, 'registration-refused-released');
+  });
+});
+
+describe('each contact is bound by its own code', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => stack?.close());
+
+  it("own phone beside another's e-mail: the SMS code binds the phone only, and the e-mail's owner registers it", async () => {
+    const phone = newPhone();
+    const victim = `victim-${phone.slice(-7)}@example.ru`;
+    const started = await register(stack.app, { phone, email: victim }, 'Захватчик');
+    const squatter = ok(started, 201);
+    expect((await confirm(stack, started, phone)).statusCode).toBe(200);
+    await stack.client.workflow.getHandle(caseWorkflowId(squatter.number)).result();
+
+    // Nothing went to the e-mail, and the account holds none.
+    expect(await readReceived(stack.config.notifications.sinks.dir, { to: victim })).toEqual([]);
+    const [account] = await stack.database.sql`select status, phone, email from accounts where id = ${squatter.accountId}`;
+    expect(account).toEqual({ status: 'active', phone, email: null });
+    expect((await send(stack.app, '/auth/login', { login: victim, password: PASSWORD })).statusCode).toBe(401);
+    const squatterLogin = ok(await send(stack.app, '/auth/login', { login: phone, password: PASSWORD }), 200);
+
+    // The owner registers the e-mail with the code mailed to it, and signs in with it.
+    const owner = ok(await register(stack.app, { email: victim }), 201);
+    const code = await lastCode(stack, victim);
+    ok(await post(stack, undefined, `/identity/registrations/${owner.number}/code`, { accountId: owner.accountId, code }), 200);
+    const ownerLogin = ok(await send(stack.app, '/auth/login', { login: victim, password: PASSWORD }), 200);
+    expect(ownerLogin.accountId).toBe(owner.accountId);
+
+    // Now it is the owner's: the registrant cannot add it to their account either.
+    const taken = await stack.app.inject({
+      method: 'POST',
+      url: '/me/contacts',
+      payload: { email: victim },
+      headers: { authorization: `Bearer ${squatterLogin.token}` },
+    });
+    expect(taken.statusCode, taken.body).toBe(409);
+    expect(taken.json().detail).toMatch(/already belongs to another account/);
+    await recordHistory(stack.client, squatter.number, 'registration-binds-confirmed-contact-only');
   });
 });
 

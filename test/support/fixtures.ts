@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { crc32, deflateSync } from 'node:zlib';
 import type { ServiceDefinition } from '../../core/catalogue';
 
 /** The test services' form: a purpose and a number of copies, plus what a test adds. */
@@ -43,5 +44,41 @@ export const POLO = 'XW8ZZZ61ZEG000123';
 
 /** A small PDF (by its magic bytes); a different `padding` gives different bytes, so a document of its own. */
 export const pdfScan = (padding = 1500): Buffer => Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(padding, 0x20), Buffer.from('\n%%EOF\n')]);
-export const JPEG_SCAN = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(700, 7)]);
-export const PNG_SCAN = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(500, 9)]);
+
+/** One PNG chunk: length, type, data and CRC. */
+function pngChunk(type: string, data: Buffer): Buffer {
+  const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(typed));
+  return Buffer.concat([length, typed, crc]);
+}
+
+/** A 1×1 PNG; `padding` bytes of a text chunk make one of its own. */
+export function pngScan(padding = 500): Buffer {
+  const header = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('tEXt', Buffer.concat([Buffer.from('Comment\0'), Buffer.alloc(padding, 0x41)])),
+    pngChunk('IDAT', deflateSync(Buffer.from([0, 0x20, 0x40, 0x60, 0xff]))),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A JPEG's frame (start and end of image, a JFIF header, `padding` bytes of comment): what the server checks of one. */
+export function jpegScan(padding = 700): Buffer {
+  const comment = Buffer.alloc(2);
+  comment.writeUInt16BE(padding + 2);
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]),
+    Buffer.from([0xff, 0xfe]),
+    comment,
+    Buffer.alloc(padding, 0x43),
+    Buffer.from([0xff, 0xd9]),
+  ]);
+}
+
+export const JPEG_SCAN = jpegScan();
+export const PNG_SCAN = pngScan();

@@ -113,6 +113,8 @@ export async function startStack(
     worker?: WorkerChoice;
     /** Watches the app being built (its routes). */
     observers?: AppObservers;
+    /** The API's logger; default: silent (TEST_LOG_LEVEL). */
+    logger?: pino.Logger;
   } = {},
 ): Promise<Stack> {
   const database = await createTestDatabase(opts.adminDatabaseUrl);
@@ -190,7 +192,7 @@ export async function startStack(
   let worker = opts.inProcessWorker === false ? undefined : await startWorker(opts.worker);
   let running = worker?.run();
   const storage = await documentStorageFromConfig(config, database.db);
-  const app = await buildApp({ config, database, temporal: client, storage, payloadCodec, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, opts.observers);
+  const app = await buildApp({ config, database, temporal: client, storage, payloadCodec, logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, opts.observers);
   await app.ready();
   if (opts.listen) await app.listen({ host: config.http.host, port: config.http.port });
 

@@ -1,0 +1,76 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../logger';
+
+/** A logger at debug level whose lines are kept, parsed. */
+function captured() {
+  const lines: string[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { log: createLogger({ logLevel: 'debug' }, out), text: () => lines.join(''), last: () => JSON.parse(lines.at(-1)!) as Record<string, unknown> };
+}
+
+/** What postgres.js throws for a failed statement: the failing row in `detail`, the statement and its values besides. */
+function postgresError(): Error {
+  const err = Object.assign(new Error('new row for relation "accounts" violates check constraint "accounts_name_check"'), {
+    name: 'PostgresError',
+    code: '23514',
+    detail: 'Failing row contains (acc-1, Иванов Иван, +79990001122, ivanov@example.ru).',
+    constraint_name: 'accounts_name_check',
+    table_name: 'accounts',
+    query: "insert into accounts values ('Иванов Иван')",
+    parameters: ['Иванов Иван', '+79990001122'],
+  });
+  Object.defineProperty(err, 'constructor', { value: { name: 'PostgresError' } });
+  return err;
+}
+
+describe('the logger', () => {
+  it('censors personal keys at any depth, keeping what is not personal', () => {
+    const { log, last, text } = captured();
+    log.info(
+      {
+        caseNumber: 'A-2026-0000001',
+        route: '/cases/:number',
+        namespace: 'default',
+        applicant: { profile: { person: { fullName: 'Иванов Иван', birthDate: '1980-01-02', inn: '500100732259', snils: '112-233-445 95' } } },
+        items: [{ passport_number: '4506 731942', homeAddress: 'г. Тверь, ул. Советская, 5', login: 'ivanov@example.ru' }],
+      },
+      'something happened',
+    );
+    expect(last()).toMatchObject({
+      msg: 'something happened',
+      caseNumber: 'A-2026-0000001',
+      route: '/cases/:number',
+      namespace: 'default',
+      applicant: { profile: { person: { fullName: '[redacted]', birthDate: '[redacted]', inn: '[redacted]', snils: '[redacted]' } } },
+      items: [{ passport_number: '[redacted]', homeAddress: '[redacted]', login: '[redacted]' }],
+    });
+    expect(text()).not.toMatch(/Иванов|1980-01-02|500100732259|112-233|731942|Советская|ivanov@/);
+  });
+
+  it('logs a database error by its type, codes and frames: never its message, detail, query or parameters', () => {
+    const { log, last, text } = captured();
+    const wrapped = new Error('Failed query: insert into accounts ... params: Иванов Иван,+79990001122', { cause: postgresError() });
+    log.error({ err: wrapped, caseNumber: 'I-2026-0000002' }, 'request failed');
+    log.error(postgresError());
+    expect(text()).not.toMatch(/Иванов|79990001122|ivanov@|Failing row|insert into/);
+    expect(last()).toMatchObject({ msg: 'PostgresError', err: { type: 'PostgresError', code: '23514', constraint_name: 'accounts_name_check', table_name: 'accounts' } });
+    const first = JSON.parse(text().split('\n')[0]!) as { err: { type: string; stack: string; cause: Record<string, unknown> } };
+    expect(first.err).toMatchObject({ type: 'Error', cause: { type: 'PostgresError', code: '23514' } });
+    expect(first.err.stack).toMatch(/^at .*logger\.test\.ts/);
+  });
+
+  it('drops an error told as a string, and names objects it was not meant to walk', () => {
+    const { log, last } = captured();
+    class Request {
+      headers = { authorization: 'Bearer secret-token' };
+    }
+    log.warn({ error: 'no account with e-mail ivanov@example.ru', req: new Request(), seqs: [1, 2] }, 'notices could not be delivered');
+    expect(last()).toMatchObject({ error: '[redacted]', req: '[Request]', seqs: [1, 2] });
+  });
+});

@@ -1,5 +1,5 @@
 /** The appeal case kind's statuses, grounds and remedies (SPEC §4.3). */
-import type { DocumentRef } from './case-model';
+import type { Actor, DocumentRef } from './case-model';
 import type { TermUnit } from './deadline-clock';
 
 export const APPEAL_STATUSES = ['submitted', 'in_review', 'awaiting_info', 'upheld', 'dismissed', 'withdrawn', 'closed'] as const;
@@ -46,12 +46,15 @@ export const COURT_REMEDY =
 export interface AppealOutcome {
   appealNumber: string;
   ground: AppealGround;
-  outcome: 'upheld' | 'dismissed' | 'withdrawn';
+  /** `closed`: ended without a decision by an administrator, or its workflow cancelled in Temporal. */
+  outcome: 'upheld' | 'dismissed' | 'withdrawn' | 'closed';
   remedy: AppealRemedy | null;
   /** wrong_fee + replace: the duty the case should have charged. */
   correctedFee: number | null;
   decidedBy: string;
   decidedAt: string;
+  /** `closed`: who closed it. */
+  closedBy?: Actor;
   /** The appeal waits for the contested case to answer with `appealOutcomeAppliedSignal`; absent from appeals begun before it did. */
   acknowledge?: boolean;
 }

@@ -32,6 +32,7 @@ import {
   CITIZEN_ANSWER_TERM_DAYS,
   now,
   type ActionMeta,
+  type Actor,
   type CaseActionResult,
   type DocumentRef,
   type EntryDraft,
@@ -88,6 +89,7 @@ export interface AppealState extends AppealFiling {
   deadline: DeadlineState;
   decision: AppealDecision | null;
   closedAt: string | null;
+  closedBy?: Actor;
   journal: JournalCounters;
   /** The outcome waits for the contested case's answer; absent in appeals begun before it did. */
   acknowledgeOutcome?: boolean;
@@ -253,13 +255,15 @@ export class AppealCase extends ReviewableCase<AppealStatus, AppealState> {
 
   outcome(): AppealOutcome {
     const d = this.s.decision;
+    // Ended by an administrator or a cancellation in Temporal, not by its appellant.
+    const closedBy = !d && this.s.status === 'closed' ? this.s.closedBy : undefined;
     return {
       appealNumber: this.s.number,
       ground: this.s.ground,
-      outcome: d ? d.outcome : 'withdrawn',
+      ...(closedBy ? { outcome: 'closed', closedBy } : { outcome: d ? d.outcome : 'withdrawn' }),
       remedy: d?.remedy ?? null,
       correctedFee: d?.correctedFee ?? null,
-      decidedBy: d?.decidedBy ?? this.s.applicantId,
+      decidedBy: d?.decidedBy ?? closedBy?.id ?? this.s.applicantId,
       decidedAt: d?.decidedAt ?? this.s.closedAt!,
       ...(this.s.acknowledgeOutcome ? { acknowledge: true } : {}),
     };
@@ -314,7 +318,7 @@ export async function appealWorkflow(input: AppealInput): Promise<AppealActionRe
   try {
     return await runAppeal(c, input);
   } catch (err) {
-    // Once closed, the contested case is told the appeal ended (as withdrawn), so it does
+    // Once closed, the contested case is told the appeal ended (closed, by whom), so it does
     // not wait for it; no answer is asked for, nobody waits on this one. A contested case
     // that has ended meanwhile has nothing to be told.
     const tell = async () => {

@@ -252,7 +252,8 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
   applyAppealOutcome(o: AppealOutcome): void {
     if (!this.appeals.close(o)) return;
     const at = now();
-    const actor: Actor = o.outcome === 'withdrawn' ? { id: this.s.applicantId, role: 'citizen' } : { id: o.decidedBy, role: 'expert' };
+    const actor: Actor =
+      o.outcome === 'closed' && o.closedBy ? o.closedBy : o.outcome === 'withdrawn' ? { id: this.s.applicantId, role: 'citizen' } : { id: o.decidedBy, role: 'expert' };
     const entries: EntryDraft[] = [
       {
         type: `appeal_${o.outcome}`,

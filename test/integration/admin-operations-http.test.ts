@@ -150,6 +150,10 @@ describe('administrators act on cases over HTTP', () => {
     expect(closed).toMatchObject({ number: appeal, status: 'closed', contested: { number: contested } });
     const after = await eventually(stack, alice, contested, (d) => (d.appeals as { open: unknown }).open === null);
     expect(after.status).toBe('rejected');
+    // The contested case's journal says who ended the appeal: the administrator, not its appellant.
+    expect((await timelineOf(stack, admin, contested)).filter((e) => e.type.startsWith('appeal_') && e.type !== 'appeal_filed')).toEqual([
+      expect.objectContaining({ type: 'appeal_closed', actor: expect.objectContaining({ id: admin.id, role: 'admin' }), data: expect.objectContaining({ appeal }) }),
+    ]);
   });
 
   it('closes an appeal cancelled in Temporal, and its contested case stops waiting for it', async () => {
@@ -167,6 +171,9 @@ describe('administrators act on cases over HTTP', () => {
     });
     const after = await eventually(stack, alice, contested, (d) => (d.appeals as { open: unknown }).open === null);
     expect(after.status).toBe('rejected');
+    expect((await timelineOf(stack, admin, contested)).filter((e) => e.type.startsWith('appeal_') && e.type !== 'appeal_filed')).toEqual([
+      expect.objectContaining({ type: 'appeal_closed', actor: { id: 'temporal', role: 'system' }, data: expect.objectContaining({ appeal }) }),
+    ]);
     await recordHistory(stack.client, appeal, 'appeal-cancelled-in-temporal');
   });
 

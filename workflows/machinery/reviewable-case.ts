@@ -1,5 +1,5 @@
 import { CancellationScope, isCancellation, patched, setHandler } from '@temporalio/workflow';
-import { now, type ActionMeta, type CaseActionResult, type DocumentRef, type EntryDraft } from '../../core/case-model';
+import { now, type ActionMeta, type Actor, type CaseActionResult, type DocumentRef, type EntryDraft } from '../../core/case-model';
 import type { CaseProjection } from '../../core/case-projection';
 import type { WorkCalendar } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
@@ -35,6 +35,8 @@ export interface ReviewableState<S extends string> extends DeskState, StatusHold
   documents: DocumentRef[];
   submittedAt: string;
   closedAt: string | null;
+  /** Who ended it outside its course (an administrator; Temporal, for a cancellation); absent otherwise, and in cases so ended before it was kept. */
+  closedBy?: Actor;
   calendar: WorkCalendar;
   deadline: DeadlineState;
   journal: JournalCounters;
@@ -236,6 +238,7 @@ export abstract class ReviewableCase<S extends string, St extends ReviewableStat
     const at = now();
     entry.data = { ...entry.data, previousStatus: this.s.status };
     this.s.closedAt = at;
+    this.s.closedBy = meta.actor;
     this.s.infoRequest = null;
     return this.journal.commit(meta, at, [entry, ...this.setStatus(this.flow.closed)]);
   }

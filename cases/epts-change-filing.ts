@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { caseWorkflowId } from '../core/case-model';
 import type { EptsChangeTerms, VerifiedSignature } from '../core/epts';
-import { conflict, FailureType, forbidden, invalid, invalidState, notFound, Refusal } from '../core/failures';
+import { conflict, FailureType, invalid, invalidState, notFound, Refusal } from '../core/failures';
 import type { Principal } from '../core/principal';
 import { actorOf } from '../core/principal';
 import { canonicalChangeRequest, changePayloadErrors, changeRefusal, EPTS_AGENCY, normaliseVin, type ChangeRequest, type PassportChange } from '../core/vehicle';
@@ -50,8 +50,20 @@ export async function verifySignature(
 
 /** The exact bytes the owner signs for a change: the canonical request with its documents' digests. */
 export async function signingForm(db: Db, who: Principal, vin: string, change: PassportChange, basedOnVersion: number, documentIds: string[]): Promise<Uint8Array> {
+  await ownPassport(db, who, normaliseVin(vin));
   const docs = await ownedDocuments(db, who.id, documentIds);
   return canonicalChangeRequest(signedRequest(vin, who.id, change, basedOnVersion, docs.map((d) => d.sha256)));
+}
+
+/**
+ * The passport of a vehicle the caller owns. Anyone else's vehicle, a former owner's too,
+ * is one that does not exist, as for reading it (vehicles/access.ts): a change request
+ * cannot probe which VINs are registered.
+ */
+async function ownPassport(db: Db, who: Principal, vin: string) {
+  const passport = await getPassport(db, vin);
+  if (!passport || passport.data.ownerId !== who.id) throw notFound(`vehicle ${vin}`);
+  return passport;
 }
 
 /** The buyer's signature over the seller's request of a sale, checked like the seller's was. */
@@ -82,11 +94,10 @@ export async function filePassportChange(ctx: EptsChangeFilingContext, vinAsType
   if (payloadErrors.length) throw invalid('the change is invalid', payloadErrors);
   const docs = await ownedDocuments(db, who.id, documents);
 
-  const passport = await getPassport(db, vin);
-  if (!passport) throw notFound(`vehicle ${vin}`);
+  const passport = await ownPassport(db, who, vin);
   const request = signedRequest(vin, who.id, change, basedOnVersion, docs.map((d) => d.sha256));
   const refusal = changeRefusal(passport.data, request);
-  if (refusal) throw passport.data.ownerId === who.id ? invalidState(refusal) : forbidden(refusal);
+  if (refusal) throw invalidState(refusal);
   if (basedOnVersion !== passport.currentVersion) {
     throw conflict(`the passport is at version ${passport.currentVersion}; sign a request based on it`, { currentVersion: passport.currentVersion });
   }

@@ -187,9 +187,9 @@ describe('passport changes over HTTP on the dev server', () => {
     expect(revoked.statusCode).toBe(422);
     expect(revoked.json().detail).toMatch(/revoked on \d{4}-\d{2}-\d{2}/);
 
-    // A stale base version, someone else's car, an annulled passport, a bad plate.
+    // A stale base version, someone else's car (as if there were none), an annulled passport, a bad plate.
     expect((await post(stack, bob, `/vehicles/${HONDA}/changes`, { ...change, basedOnVersion: basedOnVersion + 1, signature })).statusCode).toBe(409);
-    expect((await post(stack, alice, `/vehicles/${HONDA}/changes`, { ...change, basedOnVersion, signature })).statusCode).toBe(403);
+    expect((await post(stack, alice, `/vehicles/${HONDA}/changes`, { ...change, basedOnVersion, signature })).statusCode).toBe(404);
     const annulled = await post(stack, bob, `/vehicles/${POLO}/changes`, { ...change, basedOnVersion: 1, signature });
     expect(annulled.statusCode).toBe(409);
     expect(annulled.json().detail).toContain('annulled');

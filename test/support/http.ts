@@ -48,8 +48,8 @@ export function ok(res: LightMyRequestResponse, status?: number) {
 /** What most tests file: the form is not what they are about, so it is the same everywhere. */
 export const FORM = { purpose: 'для работы', copies: 1 };
 
-export async function file(stack: Stack, who: Principal, serviceCode: string, form: Record<string, unknown> = FORM): Promise<Answer> {
-  return ok(await post(stack, who, '/cases', { serviceCode, form, documents: [] }), 201);
+export async function file(stack: Stack, who: Principal, serviceCode: string, form: Record<string, unknown> = FORM, documents: string[] = []): Promise<Answer> {
+  return ok(await post(stack, who, '/cases', { serviceCode, form, documents }), 201);
 }
 
 /** The case as `who` sees it; its shape depends on the kind, so tests read what they assert. */
@@ -72,8 +72,8 @@ export async function officially(stack: Stack, who: Principal, number: string, a
 }
 
 /** An application of alice's that rita rejected (test services belong to her agency): where appeals and re-sends start. */
-export async function rejectedCase(stack: Stack, serviceCode: string, decision = { reasonCode: 'not_eligible', comment: 'не положено' }): Promise<string> {
-  const { number } = await file(stack, alice, serviceCode);
+export async function rejectedCase(stack: Stack, serviceCode: string, decision = { reasonCode: 'not_eligible', comment: 'не положено' }, documents: string[] = []): Promise<string> {
+  const { number } = await file(stack, alice, serviceCode, FORM, documents);
   await officially(stack, rita, number, 'claim');
   await officially(stack, rita, number, 'decide', { outcome: 'reject', ...decision });
   return number;

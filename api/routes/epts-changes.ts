@@ -78,7 +78,8 @@ export async function eptsChangeRoutes(app: FastifyInstance): Promise<void> {
         tags,
         security,
         summary: 'The exact bytes to sign (detached) for a change request',
-        description: 'Canonical JSON (sorted keys, no whitespace) of the request with the SHA-256 of its documents; sign the UTF-8 bytes.',
+        description:
+          'Canonical JSON (sorted keys, no whitespace) of the request with the SHA-256 of its documents; sign the UTF-8 bytes. For the current owner only: anyone else gets the 404 of an unknown VIN.',
         params: vinParams,
         body: { type: 'object', required: ['kind', 'payload', 'basedOnVersion'], additionalProperties: false, properties: changeProperties, allOf: payloadByKind },
         response: {
@@ -103,7 +104,7 @@ export async function eptsChangeRoutes(app: FastifyInstance): Promise<void> {
         security,
         summary: 'Request a signed change of the passport: plate, technical characteristics, sale or annulment',
         description:
-          'Only the current owner, one open change per vehicle. A signature that does not verify, a revoked or expired ' +
+          'Only the current owner (anyone else gets the 404 of an unknown VIN), one open change per vehicle. A signature that does not verify, a revoked or expired ' +
           'certificate, or a request changed after signing is refused (422) and nothing is stored. A sale waits for the ' +
           "buyer's signed confirmation (POST /cases/{number}/confirm-sale).",
         params: vinParams,

@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import { invalid } from '../core/failures';
 import type { Database } from '../db/client';
 import type { DocumentStorage } from '../documents/storage';
+import { createCaseMetrics, type CaseMetrics } from '../metrics/case-metrics';
 import { createMetricsRegistry } from '../metrics/registry';
 import { resultSignerFromConfig, type ResultSigner } from '../results/signing-key';
 import { trustFromConfig, verifierFromConfig } from '../signatures/from-config';
@@ -63,6 +64,13 @@ export interface AppDeps {
   resultSigner?: ResultSigner;
   /** Where the API counts its requests (served at /metrics); default: a registry of this app's own. */
   metrics?: Registry;
+  /** The cases whose first projection this API instance wrote (filings), on `metrics`; default: counted there. */
+  caseMetrics?: CaseMetrics;
+  /**
+   * The time a filing is registered at, in ms: the workflows' clock (a time-skipping test
+   * server keeps its own); default: this machine's.
+   */
+  clock?: () => Promise<number>;
   /** What the codec endpoint decrypts with: the one the Temporal client uses; default: from the config. */
   payloadCodec?: AesGcmPayloadCodec;
 }
@@ -85,13 +93,16 @@ export interface AppObservers {
 export async function buildApp(given: AppDeps, observers: AppObservers = {}): Promise<FastifyInstance> {
   // One trust for both, so the revocation lists are fetched and kept once.
   const certificateTrust = given.certificateTrust ?? trustFromConfig(given.config);
+  const metrics = given.metrics ?? createMetricsRegistry();
   const deps: AppServices = {
     ...given,
     verifier: given.verifier ?? createTokenVerifier(given.config.auth),
     signatureVerifier: given.signatureVerifier ?? verifierFromConfig(given.config, certificateTrust),
     certificateTrust,
     resultSigner: given.resultSigner ?? (await resultSignerFromConfig(given.config)),
-    metrics: given.metrics ?? createMetricsRegistry(),
+    metrics,
+    caseMetrics: given.caseMetrics ?? createCaseMetrics(metrics),
+    clock: given.clock ?? (async () => Date.now()),
     payloadCodec: given.payloadCodec ?? (await payloadCodecFromConfig(given.config)),
   };
   const app = Fastify({

@@ -5,7 +5,9 @@ import { caseVisibleTo } from '../cases/access';
 import type { FilingContext } from '../cases/filing-context';
 import { caseWorkflowId, type ActionMeta, type CaseActionResult, type CaseKind } from '../core/case-model';
 import { actorOf } from '../core/principal';
+import type { ProjectionBatch } from '../core/case-projection';
 import type { CaseRowOf } from '../db/queries/cases';
+import { writeProjection } from '../db/queries/projection';
 import { principal } from './auth';
 import { actionKey } from './idempotency';
 
@@ -48,6 +50,16 @@ export async function actOnCase<K extends CaseKind, R extends CaseActionResult, 
   return app.deps.temporal.workflow
     .getHandle(caseWorkflowId(row.number))
     .executeUpdate(update as UpdateDefinition<R, Full>, { args: full, updateId: actionKey(request) });
+}
+
+/**
+ * A case's first version written by this API instance, before its workflow has run (the
+ * workflow's own write of it then changes nothing); counted as a worker counts the
+ * projections it writes, so each case is counted once, by whoever created its row.
+ */
+export async function projectAhead(request: FastifyRequest, batch: ProjectionBatch): Promise<void> {
+  const { database, config, caseMetrics } = request.server.deps;
+  caseMetrics.projected(await writeProjection(database.db, batch, config.inbox.supervisors));
 }
 
 /** Filing a case of any kind: who files, from where, with which retry key. */

@@ -28,7 +28,7 @@ import {
   type DocumentRef,
   type EntryDraft,
 } from '../core/case-model';
-import type { CaseProjectionOf } from '../core/case-projection';
+import type { CaseProjectionOf, ProjectionBatch } from '../core/case-projection';
 import type { ServiceDefinition } from '../core/catalogue';
 import { addDays, dayOf, type WorkCalendar } from '../core/deadline-clock';
 import { FailureType } from '../core/failures';
@@ -55,6 +55,8 @@ export interface ApplicationFiling {
   resentFrom?: string;
   /** The payee's participant code that invoices' payment identifiers start with; absent in cases filed before them. */
   paymentPayee?: string;
+  /** When the API filed it and wrote its first projection (`firstProjection`); absent in cases filed before that. */
+  filedAt?: string;
   meta: ActionMeta;
 }
 
@@ -114,7 +116,27 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
   }
 
   static file(input: ApplicationFiling): ApplicationCase {
-    const at = now();
+    const { c, at, entries } = ApplicationCase.opened(input);
+    c.journal.commit(input.meta, at, entries);
+    return c;
+  }
+
+  /**
+   * The case's first version as `file` commits it, for the API to write to the read model
+   * before the workflow has run: the same state and entries from the same input.
+   */
+  static firstProjection(input: ApplicationFiling & { filedAt: string }): ProjectionBatch {
+    const { c, at, entries } = ApplicationCase.opened(input);
+    return c.journal.recordAhead(input.meta, at, entries);
+  }
+
+  /**
+   * The case as filed, with its first entries, not yet committed. It is filed at the API's
+   * `filedAt`; cases filed before the API wrote first projections have none and take the
+   * workflow's clock, so their histories replay as they ran (no patch: the input decides).
+   */
+  private static opened(input: ApplicationFiling): { c: ApplicationCase; at: string; entries: EntryDraft[] } {
+    const at = input.filedAt ?? now();
     const c = new ApplicationCase({
       number: input.number,
       service: input.service,
@@ -144,8 +166,7 @@ export class ApplicationCase extends ReviewableCase<ApplicationStatus, Applicati
       },
     ];
     entries.push(...(c.fee.owed > 0 ? c.invoice(at) : c.deadline.start(at, input.service.term)));
-    c.journal.commit(input.meta, at, entries);
-    return c;
+    return { c, at, entries };
   }
 
   /** An approved application owes its result: actions answer once it is issued. */

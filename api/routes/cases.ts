@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { caseForReader, caseSubjects, caseTimeline } from '../../cases/access';
 import { checkedEdit, fileApplication, resendApplication, type FilingRequest } from '../../cases/application-filing';
 import { ownedDocuments } from '../../cases/owned-documents';
+import type { ProjectionBatch } from '../../core/case-projection';
 import { listApplicantCases } from '../../db/queries/cases';
 import { cancelUpdate, editUpdate, restoreUpdate } from '../../workflows/application';
 import { answerInfoUpdate } from '../../workflows/machinery/review-desk';
 import { principal } from '../auth';
 import { caseDetail, caseSummary, timelineEntry } from '../case-view';
 import { problems } from '../contract';
-import { actOnCase, filingContext, journalAccess, sendFiled } from '../requests';
+import { actOnCase, filingContext, journalAccess, projectAhead, sendFiled } from '../requests';
 import {
   actionResult,
   caseDetail as caseDetailSchema,
@@ -39,7 +40,12 @@ const formBody = {
 /** Citizens file, follow and act on their own applications. */
 export async function caseRoutes(app: FastifyInstance): Promise<void> {
   const { db } = app.deps.database;
-  const filing = (request: Parameters<typeof filingContext>[0]) => ({ ...filingContext(request), paymentPayee: app.deps.config.payments.payeeCode });
+  const filing = (request: Parameters<typeof filingContext>[0]) => ({
+    ...filingContext(request),
+    paymentPayee: app.deps.config.payments.payeeCode,
+    projectAhead: (batch: ProjectionBatch) => projectAhead(request, batch),
+    clock: app.deps.clock,
+  });
 
   app.post<{ Body: FilingRequest }>(
     '/cases',

@@ -97,10 +97,13 @@ describe('a lifecycle: an application approved, one rejected, an appeal against 
     await until('every notice delivered', async () => (await open()).length === 0);
   }, 120_000);
 
-  it('the worker counts each case, decision and closing once, by kind and outcome', async () => {
+  it('counts each case once, where its first projection was written, and each decision and closing once, by kind and outcome', async () => {
     const m = await scrape(workerMetrics);
-    const started = (kind: string) => sampleValue(m, 'cases_started_total', { kind });
-    expect([started('application'), started('appeal'), started('identity'), started('epts_change')]).toEqual([2, 1, 0, 0]);
+    const api = await apiMetrics();
+    // The API writes a filing's first version itself; the worker the appeal's, whose workflow the case starts.
+    const started = (samples: Sample[]) => ['application', 'appeal', 'identity', 'epts_change'].map((kind) => sampleValue(samples, 'cases_started_total', { kind }));
+    expect(started(api)).toEqual([2, 0, 0, 0]);
+    expect(started(m)).toEqual([0, 1, 0, 0]);
     const finished = (kind: string, outcome: string) => sampleValue(m, 'cases_finished_total', { kind, outcome });
     expect([finished('application', 'completed'), finished('application', 'rejected'), finished('appeal', 'dismissed')]).toEqual([1, 1, 1]);
     expect(m.filter((s) => s.name === 'cases_finished_total').reduce((sum, s) => sum + s.value, 0)).toBe(3);
@@ -113,12 +116,14 @@ describe('a lifecycle: an application approved, one rejected, an appeal against 
     }
   });
 
-  it('the projection lag is observed once per journal entry written', async () => {
-    const m = await scrape(workerMetrics);
+  it('the projection lag is observed once per journal entry written, by whoever wrote it', async () => {
+    const [m, api] = [await scrape(workerMetrics), await apiMetrics()];
     const rows = await stack.database.db.select({ n: count() }).from(journal).where(inArray(journal.caseNumber, numbers));
-    const observed = ['application', 'appeal'].map((kind) => sampleValue(m, 'cases_projection_lag_seconds_count', { kind })!);
-    expect(observed[0]! + observed[1]!).toBe(rows[0]!.n);
-    expect(sampleValue(m, 'cases_projection_lag_seconds_bucket', { kind: 'application', le: '+Inf' })).toBe(observed[0]);
+    const observed = (samples: Sample[]) => ['application', 'appeal'].map((kind) => sampleValue(samples, 'cases_projection_lag_seconds_count', { kind }) ?? 0);
+    // The filings' first entries (submitted, the clock started: two each) are the API's.
+    expect(observed(api)).toEqual([4, 0]);
+    expect([...observed(m), ...observed(api)].reduce((sum, n) => sum + n, 0)).toBe(rows[0]!.n);
+    expect(sampleValue(m, 'cases_projection_lag_seconds_bucket', { kind: 'application', le: '+Inf' })).toBe(observed(m)[0]);
   });
 
   it('messages are counted by channel as the outbox marks them sent', async () => {
@@ -151,8 +156,8 @@ describe('a lifecycle: an application approved, one rejected, an appeal against 
     expect(sampleValue(m, 'cases_http_request_duration_seconds_bucket', { method: 'POST', route: '/cases', status: '201', le: '+Inf' })).toBe(2);
     const routes = new Set(m.filter((s) => s.name.startsWith('cases_http_')).map((s) => s.labels.route));
     for (const number of numbers) expect([...routes].some((r) => r?.includes(number))).toBe(false);
-    // The cases are the workers' to count: an API instance would count them once per instance.
-    expect(m.some((s) => s.name.startsWith('cases_started'))).toBe(false);
+    // No decision is the API's to count: the workflows' projections write them.
+    expect(m.filter((s) => s.name === 'cases_decisions_total').reduce((sum, s) => sum + s.value, 0)).toBe(0);
   });
 });
 

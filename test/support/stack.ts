@@ -192,7 +192,19 @@ export async function startStack(
   let worker = opts.inProcessWorker === false ? undefined : await startWorker(opts.worker);
   let running = worker?.run();
   const storage = await documentStorageFromConfig(config, database.db);
-  const app = await buildApp({ config, database, temporal: client, storage, payloadCodec, logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) }, opts.observers);
+  const app = await buildApp(
+    {
+      config,
+      database,
+      temporal: client,
+      storage,
+      payloadCodec,
+      logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      // Filings are registered at the time the workflows see, skipped or not.
+      ...(skipping ? { clock: () => skipping.currentTimeMs() } : {}),
+    },
+    opts.observers,
+  );
   await app.ready();
   if (opts.listen) await app.listen({ host: config.http.host, port: config.http.port });
 

@@ -25,7 +25,7 @@ import {
   restoreUpdate,
   stateQuery,
 } from '../../workflows/application';
-import type { ApplicationState, EditInput } from '../../workflows/application-case';
+import { ApplicationCase, type ApplicationState, type EditInput } from '../../workflows/application-case';
 import type { Payment } from '../../core/fee-account';
 import { answerInfoUpdate, assignUpdate, claimUpdate, decideUpdate, requestInfoUpdate, type DecideInput } from '../../workflows/machinery/review-desk';
 import { CaseSearchAttributes } from '../../workflows/machinery/search-attributes';
@@ -99,6 +99,30 @@ async function pay(h: Handle, p: Omit<Payment, 'paidAt'>, applied: (s: Applicati
 
 // Skipped time is global to the test server: these tests run one after another.
 describe.sequential('application workflow on the time-skipping server', () => {
+  it("writes as its first projection exactly what the API wrote ahead of it, for a free and a paid service", async () => {
+    const fake = fakeActivities();
+    await withCases(fake, async (taskQueue) => {
+      for (const svc of [service(), feeService()]) {
+        const number = `A-2026-${String(randomInt(1_000_000, 9_999_999))}`;
+        // The API's clock, a moment before the workflow's first task.
+        const filedAt = new Date((await suite.env.currentTimeMs()) - 1500).toISOString();
+        const input = { number, service: svc, calendar: EMPTY_CALENDAR, applicantId: citizen.actor.id, form: { urgency: 'urgent' }, documents: [], filedAt, meta: citizen };
+        const ahead = ApplicationCase.firstProjection(input);
+        const handle = await suite.env.client.workflow.start(applicationWorkflow, { taskQueue, workflowId: caseWorkflowId(number), args: [input] });
+        suite.track(handle);
+        await handle.executeUpdate(registeredUpdate, { updateId: 'registered' });
+        const [first] = fake.batches.filter((b) => b.projection.number === number);
+        // updatedAt says when each write was made; everything else is the same case.
+        const { updatedAt: _workflows, ...written } = first!.projection;
+        const { updatedAt: _api, ...expected } = ahead.projection;
+        expect(written).toEqual(expected);
+        expect(first!.entries).toEqual(ahead.entries);
+        expect(written).toMatchObject({ version: 1, submittedAt: filedAt, status: svc.fee.base > 0 ? 'awaiting_payment' : 'submitted' });
+        expect(first!.entries.map((e) => e.at)).toEqual(first!.entries.map(() => filedAt));
+      }
+    });
+  });
+
   it('reminds the citizen 3 and 1 days before the 10-day answer deadline, then expires the case', async () => {
     const fake = fakeActivities();
     await withCases(fake, async (tq) => {

@@ -12,7 +12,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import type { ActionMeta, Actor, CaseActionResult, EntryDraft, JournalEntry } from '../../core/case-model';
-import type { CaseProjection } from '../../core/case-projection';
+import type { CaseProjection, ProjectionBatch } from '../../core/case-projection';
 import { FailureType } from '../../core/failures';
 import { NOTICE_DELIVERY_ATTEMPTS } from '../../core/notices';
 import { statusLabel } from '../../core/status-labels';
@@ -92,13 +92,30 @@ export class CaseJournal {
   }
 
   commit(meta: Pick<ActionMeta, 'actor' | 'clientAddress'>, at: string, drafts: EntryDraft[]): number {
+    this.record(meta, at, drafts);
+    this.publish();
+    return this.counters.version;
+  }
+
+  /**
+   * A commit's batch exactly as the projector will write it, for a case whose workflow has
+   * not run yet: the API writes a filing's first version itself, and the workflow's own
+   * write of the same batch then changes nothing (cases/application-filing.ts). It
+   * publishes nothing, so it runs outside a workflow.
+   */
+  recordAhead(meta: Pick<ActionMeta, 'actor' | 'clientAddress'>, at: string, drafts: EntryDraft[]): ProjectionBatch {
+    this.record(meta, at, drafts);
+    const entries = this.pending;
+    this.pending = [];
+    return { projection: this.snapshot(), entries };
+  }
+
+  private record(meta: Pick<ActionMeta, 'actor' | 'clientAddress'>, at: string, drafts: EntryDraft[]): void {
     this.counters.version++;
     this.changes++;
     for (const d of drafts) {
       this.pending.push({ seq: ++this.counters.seq, at, actor: meta.actor, clientAddress: meta.clientAddress, ...d });
     }
-    this.publish();
-    return this.counters.version;
   }
 
   /** Runs for the life of the workflow; one projection in flight at a time. */

@@ -55,8 +55,9 @@ it('answers actions 503 with Retry-After while Temporal is away, then reconnects
   await officially(stack, rita, asked, 'request-info', { message: 'Приложите скан', dueDays: 10 });
   const waiting = (await file(stack, alice, service.code)).number;
   const handles = [asked, waiting].map((n) => stack.client.workflow.getHandle(caseWorkflowId(n)));
+  // A filing answers before its workflow's first task: wait until both have armed their timers.
+  for (const handle of handles) await expect.poll(async () => (await pendingTimers(handle)).length, { timeout: 10_000, interval: 100 }).toBeGreaterThan(0);
   const timersBefore = await Promise.all(handles.map(pendingTimers));
-  for (const timers of timersBefore) expect(timers.length).toBeGreaterThan(0);
 
   await temporal.stop();
   const stoppedAt = Date.now();

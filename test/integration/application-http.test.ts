@@ -77,6 +77,8 @@ describe('application over HTTP', () => {
     await recordHistory(stack.client, filed.number, 'application-approved');
     // Written by the projection as a local activity (patch projection-local-activity).
     await recordHistory(stack.client, filed.number, 'application-approved-projected-locally');
+    // Filed with the API's filedAt, its first version written by the API ahead of the workflow.
+    await recordHistory(stack.client, filed.number, 'application-approved-filed-ahead');
     // Completed, the case's workflow stays open until the appeal period ends.
     expect((await stack.client.workflow.getHandle(caseWorkflowId(filed.number)).describe()).status.name).toBe('RUNNING');
     expect(d.decision.appealUntil).toBe(lastAppealDay(d.decision.decidedAt));

@@ -240,7 +240,7 @@ const schema = z
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('citizen-cases'),
     // About 0.3 MB per cached case on a worker that idles near 400 MB (npm run bench): 2,000
     // took one past 1 GiB (bench --timers); 1,000 keep it near 700 MB.
-    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(600),
     /** Seconds between the worker's sweeps for cases whose workflow was terminated in Temporal; 0: none. */
     RECONCILE_EVERY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     RECONCILE_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(365).default(30),

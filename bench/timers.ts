@@ -44,7 +44,7 @@ function pendingTimer(events: protos.temporal.api.history.v1.IHistoryEvent[]): b
 export async function runTimersBench(opts: { quick: boolean; onSystem: (s: System) => void }): Promise<void> {
   const wallStart = performance.now();
   const cases = opts.quick ? 200 : 10_000;
-  const cacheSize = opts.quick ? 50 : 1_000;
+  const cacheSize = opts.quick ? 50 : 600;
   const out = path.join(PROJECT_ROOT, 'bench', opts.quick ? 'results.timers.quick' : 'results.timers');
   const loadBefore = os.loadavg().map((x) => round(x, 2));
   say(`timers: ${cases} open cases, WORKER_MAX_CACHED_WORKFLOWS=${cacheSize}`);

@@ -166,6 +166,11 @@ describe('appeals over HTTP on the dev server', () => {
     const withdrawn = await eventually(stack, alice, number, (d) => d.underAppeal === null);
     expect(withdrawn.appeals.history.map((x: { outcome: string }) => x.outcome)).toEqual(['dismissed', 'withdrawn']);
     expect((await post(stack, alice, `/cases/${repeatNumber}/withdraw`, {})).statusCode).toBe(409);
+    // Within the window the case may be appealed again (with evidence of its own: the first was dismissed).
+    const evidence = await stack.upload(alice, 'certificate', PDF(3), 'ещё-справка.pdf');
+    const third = await appeal(stack, number, { documents: [evidence.json().id], reasons: 'Прилагаю ещё одну справку' });
+    expect(third.statusCode, third.body).toBe(201);
+    expect((await detail(stack, alice, number)).appeals.open.number).toBe(third.json().number);
   });
 
   it('corrects a wrong fee on appeal and orders the overpayment refunded', async () => {

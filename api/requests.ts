@@ -57,9 +57,9 @@ export async function actOnCase<K extends CaseKind, R extends CaseActionResult, 
  * workflow's own write of it then changes nothing); counted as a worker counts the
  * projections it writes, so each case is counted once, by whoever created its row.
  */
-export async function projectAhead(request: FastifyRequest, batch: ProjectionBatch): Promise<void> {
+export async function projectAhead(request: FastifyRequest, batch: ProjectionBatch, start: () => Promise<void>): Promise<void> {
   const { database, config, caseMetrics } = request.server.deps;
-  caseMetrics.projected(await writeProjection(database.db, batch, config.inbox.supervisors));
+  caseMetrics.projected(await writeProjection(database.db, batch, config.inbox.supervisors, start));
 }
 
 /** Filing a case of any kind: who files, from where, with which retry key. */

@@ -111,7 +111,7 @@ export async function startSystem(
     stops.push({ name: 'data directory', stop: () => rm(dataDir, { recursive: true, force: true }) });
     const log = createWriteStream(path.join(dataDir, 'system.log'));
 
-    const [pgPort, temporalPort, apiPort, barePort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [pgPort, temporalPort, apiPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const adminUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
     let databaseUrl: string;
     let databaseKind: string;
@@ -187,13 +187,14 @@ export async function startSystem(
     const bareProcess = fork(path.join(PROJECT_ROOT, 'bench', 'bare-server.ts'), [], {
       cwd: PROJECT_ROOT,
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, BARE_DATABASE_URL: databaseUrl, BARE_PORT: String(barePort), BARE_POOL_SIZE: String(opts.apiPoolSize ?? 10) },
+      // Port 0: a port chosen ahead could be handed out again (freePort) before the bare server binds it.
+      env: { ...process.env, BARE_DATABASE_URL: databaseUrl, BARE_PORT: '0', BARE_POOL_SIZE: String(opts.apiPoolSize ?? 10) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const bare = asChild('bare', bareProcess);
     stops.push({ name: 'bare server', stop: () => bare.stop() });
-    await new Promise<void>((resolve, reject) => {
-      bareProcess.once('message', () => resolve());
+    const bareUrl = await new Promise<string>((resolve, reject) => {
+      bareProcess.once('message', (m: { address: string }) => resolve(m.address));
       bareProcess.once('exit', (code) => reject(new Error(`the bare server exited (${code})`)));
     });
 
@@ -213,7 +214,7 @@ export async function startSystem(
       databaseKind,
       temporalAddress: temporal.address,
       apiUrl,
-      bareUrl: `http://127.0.0.1:${barePort}`,
+      bareUrl,
       env,
       database,
       api,

@@ -28,8 +28,11 @@ export interface ApplicationFilingContext extends FilingContext {
   resending?: CaseRowOf<'application'>;
   /** The participant code the invoices' payment identifiers start with. */
   paymentPayee: string;
-  /** Writes a case's first version to the read model (and counts it), as the workflow's projection would. */
-  projectAhead: (batch: ProjectionBatch) => Promise<void>;
+  /**
+   * Writes a case's first version to the read model (and counts it), as the workflow's
+   * projection would, committing it only once `start` has succeeded.
+   */
+  projectAhead: (batch: ProjectionBatch, start: () => Promise<void>) => Promise<void>;
   /** Now, in ms, on the workflows' clock. */
   clock: () => Promise<number>;
 }
@@ -104,11 +107,11 @@ export async function fileApplication(ctx: ApplicationFilingContext, req: Filing
   };
   if (allocation.outcome === 'new') {
     // The answer waits for the start to be stored and the first version to be written, not
-    // for the workflow to run: its own write of the same version later changes nothing. A
-    // write that fails leaves the case to the workflow's; a retry under the same key finds it.
+    // for the workflow to run: its own write of the same version later changes nothing.
+    // The two overlap; a start that fails rolls the write back. A write that fails after the
+    // start leaves the case to the workflow's; a retry under the same key finds it.
     const first = ApplicationCase.firstProjection(input);
-    await launchCaseWorkflow(ctx.temporal, start);
-    await ctx.projectAhead(first);
+    await ctx.projectAhead(first, () => launchCaseWorkflow(ctx.temporal, start));
     return { number, status: first.projection.status as ApplicationStatus, version: first.projection.version, created: true };
   }
   // A retry of a filing whose first attempt got its number: join that case as its workflow registered it.

@@ -38,6 +38,19 @@ export function connectDatabase(url: string, poolSize = 10): Database {
   return { db: drizzle(sql, { schema }), sql, close: () => sql.end({ timeout: 5 }) };
 }
 
+/**
+ * Drizzle builds a query's SQL anew on every call; the hottest reads are built once per
+ * database handle and only executed afterwards.
+ */
+export function preparedPer<Q>(build: (db: Db) => Q): (db: Db) => Q {
+  const built = new WeakMap<Db, Q>();
+  return (db) => {
+    let q = built.get(db);
+    if (!q) built.set(db, (q = build(db)));
+    return q;
+  };
+}
+
 /** host:port/database of a Postgres URL: never its credentials. */
 export function postgresLocation(url: string): string {
   const u = new URL(url);

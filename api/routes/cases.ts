@@ -43,7 +43,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
   const filing = (request: Parameters<typeof filingContext>[0]) => ({
     ...filingContext(request),
     paymentPayee: app.deps.config.payments.payeeCode,
-    projectAhead: (batch: ProjectionBatch) => projectAhead(request, batch),
+    projectAhead: (batch: ProjectionBatch, start: () => Promise<void>) => projectAhead(request, batch, start),
     clock: app.deps.clock,
   });
 

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, getTableColumns, gte, isNotNull, isNull, lt, sql, t
 import { alias } from 'drizzle-orm/pg-core';
 import { formatCaseNumber, type CaseKind } from '../../core/case-model';
 import type { KindedDetail } from '../../core/case-projection';
-import type { Db } from '../client';
+import { preparedPer, type Db } from '../client';
 import { caseNumberSeq, caseRegistry, cases, journal } from '../schema';
 
 /** A case as the read model holds it: its detail is the one of its kind. */
@@ -33,19 +33,6 @@ export type CaseSummaryRow = Omit<typeof cases.$inferSelect, 'kind' | 'detail'> 
   underAppeal: string | null;
 };
 export type JournalRow = typeof journal.$inferSelect;
-
-/**
- * Drizzle builds a query's SQL anew on every call; the hottest reads are built once per
- * database handle and only executed afterwards.
- */
-function preparedPer<Q>(build: (db: Db) => Q): (db: Db) => Q {
-  const built = new WeakMap<Db, Q>();
-  return (db) => {
-    let q = built.get(db);
-    if (!q) built.set(db, (q = build(db)));
-    return q;
-  };
-}
 
 const caseByNumber = preparedPer((db) =>
   db.select().from(cases).where(eq(cases.number, sql.placeholder('number'))).prepare('case_by_number'),

@@ -1,9 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { CaseKind } from '../../core/case-model';
 import type { ProjectionBatch } from '../../core/case-projection';
 import { escalatedAt } from '../../core/escalation';
 import type { SupervisorDirectory } from '../../core/inbox-addresses';
-import type { Db } from '../client';
+import { preparedPer, type Db } from '../client';
 import { cases } from '../schema';
 import { writeInbox } from './inbox';
 import { appendJournalEntries } from './journal-chain';
@@ -32,6 +32,16 @@ const CASE_COLUMNS: Record<string, string> = {
   detail: 'detail',
 };
 
+const versionOf = preparedPer((db) =>
+  db.select({ version: cases.version }).from(cases).where(eq(cases.number, sql.placeholder('number'))).prepare('case_projected_version'),
+);
+
+/** The version the read model holds of a case, 0 when it holds none: one indexed read, without waiting on a write in progress. */
+export async function projectedVersion(db: Db, number: string): Promise<number> {
+  const [row] = await versionOf(db).execute({ number });
+  return row?.version ?? 0;
+}
+
 /** What one projection changed: only rows it wrote, so a retried or reordered call reports nothing twice. */
 export interface ProjectionWrite {
   kind: CaseKind;
@@ -48,8 +58,18 @@ export interface ProjectionWrite {
  * Idempotent: the row only moves to a higher version, entries and inbox rows are keyed
  * by the workflow's sequence numbers, so a retried or reordered call changes nothing;
  * entries are hash-chained as they are appended (journal-chain.ts).
+ *
+ * `alongside` runs while the statements do, and the transaction commits only once it has
+ * succeeded: a filing starts its workflow there, so the write and the start overlap, and a
+ * start that fails leaves nothing written. Until the commit the case's new row is locked:
+ * the workflow's own write of the same batch waits for it, then changes nothing.
  */
-export async function writeProjection(db: Db, { projection: p, entries }: ProjectionBatch, supervisors: SupervisorDirectory): Promise<ProjectionWrite> {
+export async function writeProjection(
+  db: Db,
+  { projection: p, entries }: ProjectionBatch,
+  supervisors: SupervisorDirectory,
+  alongside?: () => Promise<void>,
+): Promise<ProjectionWrite> {
   return db.transaction(async (tx) => {
     const set = Object.fromEntries(
       Object.entries(CASE_COLUMNS).map(([key, column]) => [key, fromExcluded([column])[column]]),
@@ -76,6 +96,7 @@ export async function writeProjection(db: Db, { projection: p, entries }: Projec
       entries.length ? appendJournalEntries(tx, p.number, entries) : [],
       writeInbox(tx, p, entries, supervisors),
       queueNotices(tx, { projection: p, entries }),
+      alongside?.(),
     ]);
     const seqs = new Set(inserted);
     return {

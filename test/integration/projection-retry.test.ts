@@ -116,3 +116,28 @@ it('a replayed action with a later time, batched with what came next, chains ont
   expect(timeline.find((e) => e.seq === last.seq)!.at).toBe(last.at);
   expect((await get(stack, admin, `/admin/cases/${number}/journal/verification`)).json()).toMatchObject({ intact: true, firstMismatch: null, entries: next.seq });
 });
+
+it('a first version written alongside a workflow start that fails is rolled back: nothing of the case is left', async () => {
+  // The API writes a filing's first version while the workflow starts, and commits only once the start is stored.
+  const { number } = await file(stack, alice, service.code, { purpose: 'откат', copies: 1 });
+  const { writeProjection } = await import('../../db/queries/projection');
+  const { getCase, getTimeline } = await import('../../db/queries/cases');
+  const fresh = `${number}-R`;
+  const projection = { ...((await getCase(stack.database.db, number)) as ProjectionBatch['projection']), number: fresh, version: 1 };
+  const [firstEntry, ...rest] = journalEntriesOf(await getTimeline(stack.database.db, number));
+  // With a notice, so that the inbox and the mail queue have rows to leave behind too.
+  const entries = [{ ...firstEntry!, notify: [{ recipient: alice.id, type: 'deadline_approaching' as const, title: `${fresh}: осталось дней: 1` }] }, ...rest];
+  const start = () => new Promise<void>((_, reject) => setTimeout(() => reject(new Error('the start was refused')), 50));
+  await expect(writeProjection(stack.database.db, { projection, entries }, stack.config.inbox.supervisors, start)).rejects.toThrow('the start was refused');
+
+  const left = await stack.database.sql`
+    select (select count(*) from cases where number = ${fresh})::int as cases,
+           (select count(*) from journal where case_number = ${fresh})::int as journal,
+           (select count(*) from notifications where case_number = ${fresh})::int as inbox`;
+  expect(left[0]).toEqual({ cases: 0, journal: 0, inbox: 0 });
+  // The same write with a start that succeeds commits all of it.
+  await writeProjection(stack.database.db, { projection, entries }, stack.config.inbox.supervisors, async () => {});
+  expect((await getTimeline(stack.database.db, fresh)).map((e) => e.seq)).toEqual(entries.map((e) => e.seq));
+  const [inbox] = await stack.database.sql`select count(*)::int as n from notifications where case_number = ${fresh}`;
+  expect(inbox!.n).toBe(1);
+});

@@ -5,7 +5,7 @@ import type { IssuedResult } from '../core/application';
 import type { ProjectionBatch } from '../core/case-projection';
 import type { SupervisorDirectory } from '../core/inbox-addresses';
 import type { Db } from '../db/client';
-import { projectedVersion, writeProjection } from '../db/queries/projection';
+import { holdsBatch, writeProjection } from '../db/queries/projection';
 import type { IdentityRegistry } from '../identity/registry';
 import { createCaseMetrics } from '../metrics/case-metrics';
 import { createDeliveryMetrics } from '../metrics/delivery-metrics';
@@ -54,9 +54,8 @@ export function createActivities({ db, codeSecret, registry, verifier, senders, 
     async projectCase(batch: ProjectionBatch): Promise<void> {
       // A filing's first version is in already as a rule: the API wrote it ahead
       // (cases/application-filing.ts). One read then spares the whole write, which would
-      // change nothing: a row at this version holds every entry up to it.
-      const first = batch.projection.version === 1;
-      if (first && (await projectedVersion(db, batch.projection.number)) >= 1) return;
+      // change nothing.
+      if (batch.projection.version === 1 && (await holdsBatch(batch, db))) return;
       caseMetrics.projected(await writeProjection(db, batch, supervisors));
     },
     /** Sends the case's queued notices of these entries; the workflow runs it after their projection. */

@@ -4,7 +4,7 @@ import type { ProjectionBatch } from '../../core/case-projection';
 import { escalatedAt } from '../../core/escalation';
 import type { SupervisorDirectory } from '../../core/inbox-addresses';
 import { preparedPer, type Db } from '../client';
-import { cases } from '../schema';
+import { cases, journal } from '../schema';
 import { writeInbox } from './inbox';
 import { appendJournalEntries } from './journal-chain';
 import { queueNotices } from './notices';
@@ -32,14 +32,27 @@ const CASE_COLUMNS: Record<string, string> = {
   detail: 'detail',
 };
 
-const versionOf = preparedPer((db) =>
-  db.select({ version: cases.version }).from(cases).where(eq(cases.number, sql.placeholder('number'))).prepare('case_projected_version'),
+const holdsBatchQuery = preparedPer((db) =>
+  db
+    .select({
+      held: sql<boolean>`${cases.version} >= ${sql.placeholder('version')}::int and (${sql.placeholder('lastSeq')}::int is null or exists (
+        select 1 from ${journal} where ${journal.caseNumber} = ${cases.number} and ${journal.seq} = ${sql.placeholder('lastSeq')}::int))`,
+    })
+    .from(cases)
+    .where(eq(cases.number, sql.placeholder('number')))
+    .prepare('case_holds_batch'),
 );
 
-/** The version the read model holds of a case, 0 when it holds none: one indexed read, without waiting on a write in progress. */
-export async function projectedVersion(db: Db, number: string): Promise<number> {
-  const [row] = await versionOf(db).execute({ number });
-  return row?.version ?? 0;
+/**
+ * The read model holds this batch already: the case's row is at its version or later and
+ * the journal has its last entry (a case's entries are appended in order, each batch with
+ * its inbox and mail rows in one transaction). One indexed read, which does not wait for a
+ * write in progress: a batch it does not find may still be written meanwhile, and writing
+ * it then changes nothing.
+ */
+export async function holdsBatch({ projection, entries }: ProjectionBatch, db: Db): Promise<boolean> {
+  const [row] = await holdsBatchQuery(db).execute({ number: projection.number, version: projection.version, lastSeq: entries.length ? Math.max(...entries.map((e) => e.seq)) : null });
+  return row?.held ?? false;
 }
 
 /** What one projection changed: only rows it wrote, so a retried or reordered call reports nothing twice. */

@@ -141,3 +141,18 @@ it('a first version written alongside a workflow start that fails is rolled back
   const [inbox] = await stack.database.sql`select count(*)::int as n from notifications where case_number = ${fresh}`;
   expect(inbox!.n).toBe(1);
 });
+
+it('tells a batch the read model holds already (a filing the API wrote ahead) from one it does not', async () => {
+  const { number } = await file(stack, alice, service.code, { purpose: 'уже записано', copies: 1 });
+  const { holdsBatch } = await import('../../db/queries/projection');
+  const { getCase, getTimeline } = await import('../../db/queries/cases');
+  const projection = (await getCase(stack.database.db, number)) as ProjectionBatch['projection'];
+  const entries = journalEntriesOf(await getTimeline(stack.database.db, number));
+  const db = stack.database.db;
+  expect(await holdsBatch({ projection, entries }, db)).toBe(true);
+  expect(await holdsBatch({ projection, entries: [] }, db)).toBe(true);
+  expect(await holdsBatch({ projection: { ...projection, version: projection.version + 1 }, entries }, db)).toBe(false);
+  const next = { ...entries.at(-1)!, seq: entries.at(-1)!.seq + 1 };
+  expect(await holdsBatch({ projection, entries: [...entries, next] }, db)).toBe(false);
+  expect(await holdsBatch({ projection: { ...projection, number: `${number}-X` }, entries }, db)).toBe(false);
+});

@@ -64,6 +64,8 @@ export async function quietRun(client: Client, number: string, except: string[] 
       async () => {
         ({ runId } = await client.workflow.getHandle(caseWorkflowId(number)).describe());
         const events = (await client.workflow.getHandle(caseWorkflowId(number), runId).fetchHistory()).events ?? [];
+        // The run may have continued as new between the two calls: its successor is the one to wait for.
+        if (events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes) return false;
         return isQuiet(events, except);
       },
       { timeout: 30_000, interval: 50 },

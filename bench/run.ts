@@ -443,15 +443,18 @@ async function main(): Promise<void> {
   const load = await measure({ kind: 'query', ...tq, name: 'state', workflowIds: cached, concurrency: 10, durationSec: 600, once: true });
   await new Promise((r) => setTimeout(r, 2000));
   const fullRss = await sampleRss(workerPid);
+  // The cache keeps at most its size of the cases queried: the rest were replayed and evicted.
+  const cachedCases = Math.min(load.result.ok, config.temporal.maxCachedWorkflows);
   const memory = {
-    cachedCases: load.result.ok,
+    queriedCases: load.result.ok,
+    cachedCases,
     failedQueries: load.result.failed,
     rssEmptyMB: round(emptyRss / 2 ** 20, 1),
     rssCachedMB: round(fullRss / 2 ** 20, 1),
-    mbPerCachedCase: round((fullRss - emptyRss) / 2 ** 20 / Math.max(1, load.result.ok), 3),
-    note: 'RSS of a fresh worker process before and after one `state` query to each open case (each replayed into the sticky cache); the cache holds WORKER_MAX_CACHED_WORKFLOWS cases at most (1000 by default), so RSS stops growing there',
+    mbPerCachedCase: round((fullRss - emptyRss) / 2 ** 20 / Math.max(1, cachedCases), 3),
+    note: `RSS of a fresh worker process before and after one \`state\` query to each open case (each replayed into the sticky cache); the cache holds WORKER_MAX_CACHED_WORKFLOWS cases at most (${config.temporal.maxCachedWorkflows} here), so the growth is divided by that many, and it includes the garbage of the replays not yet collected`,
   };
-  say(`\n■ worker memory: ${memory.rssEmptyMB} MB empty, ${memory.rssCachedMB} MB with ${memory.cachedCases} cached cases: ${memory.mbPerCachedCase} MB per case`);
+  say(`\n■ worker memory: ${memory.rssEmptyMB} MB empty, ${memory.rssCachedMB} MB after ${memory.queriedCases} cases queried, ${memory.cachedCases} of them cached: ${memory.mbPerCachedCase} MB per cached case`);
 
   // ---- 5. queue and citizen list over many seeded cases ---------------------------
   say(`\nseeding ${SEED.cases} cases and ${SEED.cases * SEED.journalPerCase} journal entries…`);

@@ -6,7 +6,7 @@
  * process's CPU share (from /proc), and writes bench/results.json and bench/results.md.
  *
  *   npm run bench [-- --quick]
- *   npm run bench -- --profile          the status poll only, the API under --cpu-prof: where its CPU goes
+ *   npm run bench -- --profile          the status poll only, the API and the bare server under --cpu-prof: where their CPU goes
  *   npm run bench -- --profile-worker   filing only, the worker under --cpu-prof (each of its threads)
  *   npm run bench -- --timers           10,000 open cases with pending timers on one worker: its RSS (bench/timers.ts)
  *
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   const profiling = args.profile ? 'api' : args['profile-worker'] ? 'worker' : undefined;
   const profileDir = profiling ? await mkdtemp(path.join(os.tmpdir(), 'cases-bench-prof-')) : undefined;
   const cpuProf = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : undefined;
-  system = await startSystem(profiling === 'api' ? { apiNodeArgs: cpuProf } : { workerNodeArgs: cpuProf });
+  system = await startSystem(profiling === 'api' ? { apiNodeArgs: cpuProf, bareNodeArgs: cpuProf } : { workerNodeArgs: cpuProf });
   const s = system;
   machine.postgres = s.databaseKind;
   say(`  API ${s.apiUrl}, bare ${s.bareUrl}, Temporal ${s.temporalAddress}, Postgres ${s.databaseKind}; logs in ${s.dataDir}/system.log`);
@@ -265,6 +265,15 @@ async function main(): Promise<void> {
         : httpSpec(`${s.apiUrl}/cases`, filerToken, 10, { method: 'POST', body: filingBody });
     await measure({ ...spec, durationSec: 2 } as LoadSpec);
     const run = await measure({ ...spec, durationSec: 10 } as LoadSpec);
+    say(`\n${profiling === 'api' ? 'poll' : 'filing'}: ${round(run.result.perSecond, 1)}/s, ${profiling} CPU ${run.cpu[profiling]}% of a core`);
+    if (profiling === 'api') {
+      // The bare route under the same load: the two profiles side by side.
+      const bareSpec = httpSpec(bareUrl, pollToken, 50);
+      await measure({ ...bareSpec, durationSec: 2 } as LoadSpec);
+      const bareRun = await measure({ ...bareSpec, durationSec: 10 } as LoadSpec);
+      say(`bare: ${round(bareRun.result.perSecond, 1)}/s, bare CPU ${bareRun.cpu.bare}% of a core`);
+    }
+    const owners = new Map([s.api, s.bare, s.worker].map((c) => [String(c.process.pid), c.name]));
     await temporal.connection.close();
     await s.stop();
     system = undefined;
@@ -272,9 +281,10 @@ async function main(): Promise<void> {
     const files = (await readdir(profileDir)).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profileDir, f));
     if (!files.length) throw new Error(`the ${profiling} wrote no profile into ${profileDir}`);
     const summaries = files.map((file) => ({ file, ...summarise(file) })).sort((a, b) => b.totalMs - a.totalMs);
-    say(`\n${profiling === 'api' ? 'poll' : 'filing'}: ${round(run.result.perSecond, 1)}/s, ${profiling} CPU ${run.cpu[profiling]}% of a core`);
     for (const summary of summaries.filter((x) => x.totalMs >= summaries[0]!.totalMs / 10)) {
-      say(`\nprofile ${summary.file}: ${summary.totalMs} ms of CPU`);
+      // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile
+      const owner = owners.get(path.basename(summary.file).split('.')[3]!) ?? '?';
+      say(`\nprofile of the ${owner} ${summary.file}: ${summary.totalMs} ms of CPU`);
       say(`self time by package (ms):\n${summary.byPackage.map(([k, v]) => `  ${String(v).padStart(8)}  ${k}`).join('\n')}`);
       say(`self time by function (ms):\n${summary.byFunction.map(([k, v]) => `  ${String(v).padStart(8)}  ${k}`).join('\n')}`);
     }

@@ -98,7 +98,14 @@ function node(file: string, env: NodeJS.ProcessEnv, log: WriteStream, ready: Reg
 }
 
 export async function startSystem(
-  opts: { apiPoolSize?: number; apiNodeArgs?: string[]; workerNodeArgs?: string[]; /** Settings of every process, e.g. the worker's cache size. */ env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    apiPoolSize?: number;
+    apiNodeArgs?: string[];
+    workerNodeArgs?: string[];
+    bareNodeArgs?: string[];
+    /** Settings of every process, e.g. the worker's cache size. */
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<System> {
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
@@ -186,7 +193,7 @@ export async function startSystem(
     const api = await startApi(apiPort);
     const bareProcess = fork(path.join(PROJECT_ROOT, 'bench', 'bare-server.ts'), [], {
       cwd: PROJECT_ROOT,
-      execArgv: ['--import', 'tsx'],
+      execArgv: [...(opts.bareNodeArgs ?? []), '--import', 'tsx'],
       // Port 0: a port chosen ahead could be handed out again (freePort) before the bare server binds it.
       env: { ...process.env, BARE_DATABASE_URL: databaseUrl, BARE_PORT: '0', BARE_POOL_SIZE: String(opts.apiPoolSize ?? 10) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -16,11 +16,27 @@ const PERSONAL_KEYS = new Set([
 /** Parts of keys that name personal data wherever they stand (`contactPhone`, `passportNumber`, `homeAddress`). */
 const PERSONAL_PARTS = ['phone', 'email', 'address', 'passport', 'snils', 'birth', 'password', 'secret', 'token'];
 
-function personalKey(key: string): boolean {
+function judgeKey(key: string): boolean {
   const k = key.toLowerCase().replace(/[-_]/g, '');
   // Any name (`name`, `fullName`, `fileName`, `surname`), but not the host's.
   if (k.endsWith('name')) return k !== 'hostname';
   return PERSONAL_KEYS.has(k) || PERSONAL_PARTS.some((part) => k.includes(part));
+}
+
+/**
+ * The keys logged are mostly the code's own few, judged once each (every request's log
+ * line judged its keys anew). Bounded, in case something logs keys from data.
+ */
+const judged = new Map<string, boolean>();
+const JUDGED_MAX = 10_000;
+
+function personalKey(key: string): boolean {
+  let personal = judged.get(key);
+  if (personal === undefined) {
+    personal = judgeKey(key);
+    if (judged.size < JUDGED_MAX) judged.set(key, personal);
+  }
+  return personal;
 }
 
 /** What an error may tell besides its class: the names a program gives its outcomes. */

@@ -1,11 +1,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getTableColumns, type InferSelectModel, type Table } from 'drizzle-orm';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from './schema';
 
-export type Db = PostgresJsDatabase<typeof schema>;
+/** The database handle (not a transaction): hot reads reach its postgres.js client (`rowReader`). */
+export type Db = PostgresJsDatabase<typeof schema> & { $client: postgres.Sql };
+
+/** A transaction of the database: what statements that must commit together take. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface Database {
   db: Db;
@@ -48,6 +53,27 @@ export function preparedPer<Q>(build: (db: Db) => Q): (db: Db) => Q {
     let q = built.get(db);
     if (!q) built.set(db, (q = build(db)));
     return q;
+  };
+}
+
+/**
+ * A table's whole rows read by postgres.js itself, keyed and decoded as drizzle's `select()`
+ * gives them: `columns` names each column by its field (under the query's `alias` for the
+ * table), and `decode` passes each non-null value through its column's decoder (instants to
+ * ISO text). For the hottest reads: drizzle's generic row mapping (type checks for every
+ * field of every row) cost a status poll more than its query took to send and parse.
+ */
+export function rowReader<T extends Table>(table: T, alias: string): { columns: string; decode(row: Record<string, unknown>): InferSelectModel<T> } {
+  const fields = Object.entries(getTableColumns(table));
+  return {
+    columns: fields.map(([key, column]) => `${alias}."${column.name}" as "${key}"`).join(', '),
+    decode(row) {
+      for (const [key, column] of fields) {
+        const value = row[key];
+        if (value !== null && value !== undefined) row[key] = column.mapFromDriverValue(value);
+      }
+      return row as InferSelectModel<T>;
+    },
   };
 }
 

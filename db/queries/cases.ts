@@ -1,8 +1,7 @@
-import { and, asc, desc, eq, getTableColumns, gte, isNotNull, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { and, asc, desc, eq, getTableColumns, getTableName, gte, isNotNull, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { formatCaseNumber, type CaseKind } from '../../core/case-model';
 import type { KindedDetail } from '../../core/case-projection';
-import { preparedPer, type Db } from '../client';
+import { rowReader, type Db } from '../client';
 import { caseNumberSeq, caseRegistry, cases, journal } from '../schema';
 
 /** A case as the read model holds it: its detail is the one of its kind. */
@@ -34,31 +33,27 @@ export type CaseSummaryRow = Omit<typeof cases.$inferSelect, 'kind' | 'detail'> 
 };
 export type JournalRow = typeof journal.$inferSelect;
 
-const caseByNumber = preparedPer((db) =>
-  db.select().from(cases).where(eq(cases.number, sql.placeholder('number'))).prepare('case_by_number'),
-);
-
-/** The registry entry of the case that re-sent another: a case is re-sent at most once. */
-const resent = alias(caseRegistry, 'resent');
-
-/** A case with the number of the case that re-sent it: what a status poll reads, in one round trip. */
-const caseWithResentAs = preparedPer((db) =>
-  db
-    .select({ row: cases, resentAs: resent.number })
-    .from(cases)
-    .leftJoin(resent, eq(resent.resentFrom, cases.number))
-    .where(eq(cases.number, sql.placeholder('number')))
-    .prepare('case_with_resent_as'),
-);
+// The reads of one case by its number, every action's and every status poll's: read by
+// postgres.js directly (rowReader), each a statement it prepares once per connection.
+const caseRow = rowReader(cases, 'c');
+const CASE_BY_NUMBER = `select ${caseRow.columns} from cases c where c.number = $1`;
+/**
+ * With the number of the case that re-sent it (the registry entry naming it; a case is
+ * re-sent at most once): what a status poll reads, in one round trip.
+ */
+const CASE_WITH_RESENT_AS = `select ${caseRow.columns}, resent.number as "resentAs"
+  from cases c left join ${getTableName(caseRegistry)} resent on resent.resent_from = c.number where c.number = $1`;
 
 export async function getCase(db: Db, number: string): Promise<CaseRow | undefined> {
-  const [row] = await caseByNumber(db).execute({ number });
-  return row && asCaseRow(row);
+  const [row] = await db.$client.unsafe(CASE_BY_NUMBER, [number], { prepare: true });
+  return row && asCaseRow(caseRow.decode(row));
 }
 
 export async function getCaseWithResentAs(db: Db, number: string): Promise<{ row: CaseRow; resentAs?: string } | undefined> {
-  const [hit] = await caseWithResentAs(db).execute({ number });
-  return hit && { row: asCaseRow(hit.row), resentAs: hit.resentAs ?? undefined };
+  const [hit] = await db.$client.unsafe(CASE_WITH_RESENT_AS, [number], { prepare: true });
+  if (!hit) return undefined;
+  const { resentAs, ...row } = hit as Record<string, unknown>;
+  return { row: asCaseRow(caseRow.decode(row)), resentAs: (resentAs as string | null) ?? undefined };
 }
 
 export interface MyCasesFilter {

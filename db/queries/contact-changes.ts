@@ -2,7 +2,7 @@ import { and, eq, ne } from 'drizzle-orm';
 import type { CodeChannel } from '../../core/identity';
 import type { Db } from '../client';
 import { accounts, contactChanges } from '../schema';
-import type { Tx } from './deliveries';
+import type { Tx } from '../client';
 
 export type ContactChangeRow = typeof contactChanges.$inferSelect;
 

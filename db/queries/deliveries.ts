@@ -1,11 +1,10 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../client';
+import type { Db, Tx } from '../client';
 import { deliveryAttempts, outbox } from '../schema';
 import { COUNT_CAP } from './cases';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type DeliveryAttempt = Omit<typeof deliveryAttempts.$inferInsert, 'id' | 'attemptedAt'>;
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** Where a message stands when an attempt wants to send it. */
 export type Claim =

@@ -2,11 +2,10 @@ import { and, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { CaseProjection } from '../../core/case-projection';
 import type { JournalEntry } from '../../core/case-model';
 import { inboxDeliveries, type SupervisorDirectory } from '../../core/inbox-addresses';
-import type { Db } from '../client';
+import type { Db, Tx } from '../client';
 import { cases, notifications } from '../schema';
 import { COUNT_CAP } from './cases';
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
  * The inbox rows of a projection batch's notification intents, role addresses expanded

@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { JournalEntry } from '../../core/case-model';
-import type { Db } from '../client';
+import type { Db, Tx } from '../client';
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /**
  * Appends a case's new journal entries, each hashed onto the case's entry before it by

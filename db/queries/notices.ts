@@ -4,7 +4,7 @@ import { noticeContext, noticeText } from '../../core/notice-texts';
 import { effectiveChannels, plannedNotices, type NoticeChoices } from '../../core/notices';
 import type { Db } from '../client';
 import { accounts, contactChanges, notificationPreferences, outbox } from '../schema';
-import type { Tx } from './deliveries';
+import type { Tx } from '../client';
 
 /** The key of a notice's message: one per (entry, recipient, channel), whatever retries. */
 export const noticeKey = (seq: number, recipient: string, channel: string) => `notice-${seq}-${recipient}-${channel}`;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import { newVerificationCode } from '../../results/verification-code';
 import type { Passport } from '../../core/vehicle';
-import type { Db } from '../client';
+import type { Db, Tx } from '../client';
 import { passportExtracts, passportVersions, signingCertificates, vehicles } from '../schema';
 import { isUniqueViolation } from '../unique-violation';
 
@@ -248,6 +248,6 @@ export async function claimVehicle(db: Db, vin: string, caseNumber: string): Pro
   return { ok: false, openChange: vehicle?.openChange ?? null };
 }
 
-export async function releaseVehicle(db: Db, vin: string, caseNumber: string): Promise<void> {
+export async function releaseVehicle(db: Db | Tx, vin: string, caseNumber: string): Promise<void> {
   await db.update(vehicles).set({ openChange: null }).where(and(eq(vehicles.vin, vin), eq(vehicles.openChange, caseNumber)));
 }

@@ -85,7 +85,14 @@ function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
 
 /** The logged object with personal data censored at any depth and errors reduced to their facts. */
 function scrubLogObject(obj: Record<string, unknown>): Record<string, unknown> {
-  return scrub(obj, 0, new WeakSet()) as Record<string, unknown>;
+  // Most lines (every request's among them) are flat and name nothing personal: logged as they are, not copied.
+  for (const key in obj) {
+    const value = obj[key];
+    if ((typeof value === 'object' && value !== null) || key === 'err' || key === 'error' || personalKey(key)) {
+      return scrub(obj, 0, new WeakSet()) as Record<string, unknown>;
+    }
+  }
+  return obj;
 }
 
 /**

@@ -17,8 +17,9 @@ export function measureRequests(app: FastifyInstance): void {
     buckets: BUCKETS,
     registers: [app.deps.metrics],
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
     duration.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
 }

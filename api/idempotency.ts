@@ -16,7 +16,7 @@
  * repeated.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import { canonicalJson } from '../core/canonical-json';
 import { FailureType, invalid, Refusal } from '../core/failures';
 import {
@@ -156,23 +156,16 @@ function keptHeaders(reply: FastifyReply): Record<string, string> {
 export function registerIdempotency(app: FastifyInstance): void {
   const { db } = app.deps.database;
 
-  app.addHook('onRoute', (route) => {
-    if (!takesIdempotencyKey(route.method, route.config)) return;
-    const schema = (route.schema ??= {});
-    const headers = schema.headers as { properties?: Record<string, unknown> } | undefined;
-    schema.headers = { ...headers, type: 'object', properties: { ...headers?.properties, [IDEMPOTENCY_HEADER]: keyHeaderSchema } };
-  });
-
-  app.addHook('preHandler', async (request, reply) => {
+  const claimKey: preHandlerAsyncHookHandler = async (request, reply) => {
     const key = request.headers[IDEMPOTENCY_HEADER];
     const { url, config } = request.routeOptions;
     if (key === undefined || !url || !takesIdempotencyKey(request.method, config)) return;
     request.idempotency = { id: { scope: scopeOf(request), route: `${request.method} ${url}`, key: checkedKey(key) } };
     if (config.idempotency === 'in-handler') return;
     if (!(await claimIdempotencyKey(request, reply, request.body))) return reply;
-  });
+  };
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  const storeAnswer: onSendAsyncHookHandler = async (request, reply, payload) => {
     const keyed = request.idempotency;
     const attempt = keyed?.attempt;
     if (!keyed || attempt === undefined) return payload;
@@ -190,8 +183,24 @@ export function registerIdempotency(app: FastifyInstance): void {
       request.log.warn({ status: reply.statusCode }, 'the answer to an idempotent request could not be stored');
     }
     return payload;
+  };
+
+  const stopRenewal: onResponseHookHandler = (request, _reply, done) => {
+    clearInterval(request.idempotency?.renewal);
+    done();
+  };
+
+  // Only the routes that take a key run these hooks, ahead of their own: the reads, a
+  // status poll first of all, pay nothing for them.
+  app.addHook('onRoute', (route) => {
+    if (!takesIdempotencyKey(route.method, route.config)) return;
+    const schema = (route.schema ??= {});
+    const headers = schema.headers as { properties?: Record<string, unknown> } | undefined;
+    schema.headers = { ...headers, type: 'object', properties: { ...headers?.properties, [IDEMPOTENCY_HEADER]: keyHeaderSchema } };
+    route.preHandler = [claimKey, ...[route.preHandler ?? []].flat()];
+    route.onSend = [storeAnswer, ...[route.onSend ?? []].flat()];
+    route.onResponse = [stopRenewal, ...[route.onResponse ?? []].flat()];
   });
-  app.addHook('onResponse', async (request) => clearInterval(request.idempotency?.renewal));
 
   const retentionHours = app.deps.config.http.idempotencyRetentionHours;
   const sweep = () =>

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getTableColumns, type InferSelectModel, type Table } from 'drizzle-orm';
+import { Column, getTableColumns, type InferSelectModel, type Table } from 'drizzle-orm';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -65,10 +65,12 @@ export function preparedPer<Q>(build: (db: Db) => Q): (db: Db) => Q {
  */
 export function rowReader<T extends Table>(table: T, alias: string): { columns: string; decode(row: Record<string, unknown>): InferSelectModel<T> } {
   const fields = Object.entries(getTableColumns(table));
+  // Columns whose decoder is drizzle's identity (text, booleans…) are left as postgres.js read them.
+  const decoded = fields.filter(([, column]) => column.mapFromDriverValue !== Column.prototype.mapFromDriverValue);
   return {
     columns: fields.map(([key, column]) => `${alias}."${column.name}" as "${key}"`).join(', '),
     decode(row) {
-      for (const [key, column] of fields) {
+      for (const [key, column] of decoded) {
         const value = row[key];
         if (value !== null && value !== undefined) row[key] = column.mapFromDriverValue(value);
       }

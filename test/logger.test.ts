@@ -53,6 +53,15 @@ describe('the logger', () => {
     expect(text()).not.toMatch(/Иванов|1980-01-02|500100732259|112-233|731942|Советская|ivanov@/);
   });
 
+  it('censors a flat line too, where no value is an object, and keeps a line of plain facts as it is', () => {
+    const { log, last, text } = captured();
+    log.info({ caseNumber: 'A-2026-0000001', phone: '+79161234567', contactEmail: 'ivanov@example.ru', copies: 2 }, 'contact changed');
+    expect(last()).toMatchObject({ caseNumber: 'A-2026-0000001', phone: '[redacted]', contactEmail: '[redacted]', copies: 2 });
+    log.info({ method: 'GET', route: '/cases/:number', status: 200, ms: 3, caseNumber: 'A-2026-0000001' }, 'request');
+    expect(last()).toMatchObject({ method: 'GET', route: '/cases/:number', status: 200, ms: 3, caseNumber: 'A-2026-0000001', msg: 'request' });
+    expect(text()).not.toMatch(/79161234567|ivanov@/);
+  });
+
   it('logs a database error by its type, codes and frames: never its message, detail, query or parameters', () => {
     const { log, last, text } = captured();
     const wrapped = new Error('Failed query: insert into accounts ... params: Иванов Иван,+79990001122', { cause: postgresError() });

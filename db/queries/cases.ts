@@ -51,9 +51,8 @@ export async function getCase(db: Db, number: string): Promise<CaseRow | undefin
 
 export async function getCaseWithResentAs(db: Db, number: string): Promise<{ row: CaseRow; resentAs?: string } | undefined> {
   const [hit] = await db.$client.unsafe(CASE_WITH_RESENT_AS, [number], { prepare: true });
-  if (!hit) return undefined;
-  const { resentAs, ...row } = hit as Record<string, unknown>;
-  return { row: asCaseRow(caseRow.decode(row)), resentAs: (resentAs as string | null) ?? undefined };
+  // The row keeps `resentAs` as one field more (copying the rest out cost more than the read's decoding).
+  return hit && { row: asCaseRow(caseRow.decode(hit)), resentAs: (hit.resentAs as string | null) ?? undefined };
 }
 
 export interface MyCasesFilter {

@@ -126,7 +126,7 @@ export async function buildApp(given: AppDeps, observers: AppObservers = {}): Pr
   registerContract(app);
   registerIdempotency(app);
   measureRequests(app);
-  // The hooks every request runs take callbacks: an async hook costs each request a promise and a turn of the microtask queue.
+  // These three run on every request, so they take callbacks: an async hook costs each request a promise and a turn of the microtask queue.
   app.addHook('preValidation', (request, _reply, done) => {
     // An action with nothing to say may be posted without a body.
     if (request.method === 'POST' && request.body === undefined) request.body = {};

@@ -61,7 +61,7 @@ export function preparedPer<Q>(build: (db: Db) => Q): (db: Db) => Q {
  * gives them: `columns` names each column by its field (under the query's `alias` for the
  * table), and `decode` passes each non-null value through its column's decoder (instants to
  * ISO text). For the hottest reads: drizzle's generic row mapping (type checks for every
- * field of every row) cost a status poll more than its query took to send and parse.
+ * field of every row) was one of a status poll's largest costs of its own.
  */
 export function rowReader<T extends Table>(table: T, alias: string): { columns: string; decode(row: Record<string, unknown>): InferSelectModel<T> } {
   const fields = Object.entries(getTableColumns(table));

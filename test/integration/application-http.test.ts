@@ -7,6 +7,7 @@ import { recordHistory } from '../support/histories';
 import { act, detail, file, get, post, rejectedCase, timelineOf } from '../support/http';
 import { alice, bob, fedor, rita, rob } from '../support/personas';
 import { testFormSchema } from '../support/fixtures';
+import { quietRun, timersOf } from '../support/run-history';
 import { startStack, testService, type Stack } from '../support/stack';
 
 let stack: Stack;
@@ -83,6 +84,29 @@ describe('application over HTTP', () => {
     expect((await stack.client.workflow.getHandle(caseWorkflowId(filed.number)).describe()).status.name).toBe('RUNNING');
     expect(d.decision.appealUntil).toBe(lastAppealDay(d.decision.decidedAt));
     await recordHistory(stack.client, filed.number, 'application-completed-awaiting-appeal-window');
+  });
+
+  it('keeps the deadline timer through an action that leaves the deadline where it was, and moves it with one that stops the clock', async () => {
+    const { number } = await file(stack, alice, free.code);
+    const timers = async () => {
+      const runId = await quietRun(stack.client, number);
+      return timersOf((await stack.client.workflow.getHandle(caseWorkflowId(number), runId).fetchHistory()).events ?? []);
+    };
+    const filed = await timers();
+    expect(filed.filter((t) => t.pending)).toHaveLength(1);
+
+    // A claim moves no deadline: the same timer runs on, none cancelled and none started.
+    expect((await act(stack, rita, number, 'claim', { version: (await detail(stack, rita, number)).version })).statusCode).toBe(200);
+    expect(await timers()).toEqual(filed);
+
+    // A request for information stops the processing clock: its timer goes, the citizen's reminder's comes.
+    const asked = await act(stack, rita, number, 'request-info', { version: (await detail(stack, rita, number)).version, message: 'Приложите скан', dueDays: 10 });
+    expect(asked.statusCode, asked.body).toBe(200);
+    const after = await timers();
+    expect(after[0]).toEqual({ ...filed[0], pending: false });
+    expect(after.filter((t) => t.pending)).toHaveLength(1);
+    expect(after.find((t) => t.pending)!.at).not.toBe(filed[0]!.at);
+    await recordHistory(stack.client, number, 'application-deadline-timer-kept');
   });
 
   it('lets exactly one of two racing reviewers win a claim, and one of two racing decisions', async () => {

@@ -1,4 +1,4 @@
-import { condition, patched } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, patched, sleep } from '@temporalio/workflow';
 import { CITIZEN_REMINDER_DAYS_BEFORE } from '../../core/case-model';
 import { addDays } from '../../core/deadline-clock';
 import type { EntryDraft } from '../../core/case-model';
@@ -15,6 +15,12 @@ export interface DueTimer {
  * action commits a change (which may move or cancel deadlines), then look again.
  * Every deadline of a case is a durable timer created here, never a poll.
  *
+ * A change that leaves the earliest deadline where it was keeps its timer: most actions
+ * (a claim, a comment, a document) move no deadline, and cancelling the timer only to start
+ * the same one again cost each of them two history events and the server's timer work,
+ * on the way to the action's answer. Runs begun before this (patch deadline-timer-kept)
+ * started the timer anew after every change.
+ *
  * Once the server suggests it, the case continues as new. Actions that commit nothing (a
  * repeated `registered` update, a callback ignored as a duplicate) lengthen the history
  * too, so the suggestion wakes the loop by itself; and the case carries on only when it is
@@ -30,21 +36,64 @@ export async function runDeadlines(
 ): Promise<'done' | 'continue_as_new'> {
   const whenDrained = patched('continue-as-new-when-drained');
   const carryOn = whenDrained ? () => shouldContinueAsNew() && journal.isDrained : shouldContinueAsNew;
-  while (!isDone()) {
-    if (carryOn()) return 'continue_as_new';
-    const timers = pending().filter((t): t is DueTimer => t !== null);
-    const next = timers.reduce<DueTimer | null>((a, b) => (a && Date.parse(a.at) <= Date.parse(b.at) ? a : b), null);
-    const seen = journal.changes;
-    const woken = () => journal.changes !== seen || isDone() || (whenDrained && carryOn());
-    if (!next) {
-      await condition(woken);
-      continue;
+  const keepTimer = patched('deadline-timer-kept');
+  let timer: RunningTimer | null = null;
+  try {
+    while (!isDone()) {
+      if (carryOn()) return 'continue_as_new';
+      const timers = pending().filter((t): t is DueTimer => t !== null);
+      const next = timers.reduce<DueTimer | null>((a, b) => (a && Date.parse(a.at) <= Date.parse(b.at) ? a : b), null);
+      const seen = journal.changes;
+      const woken = () => journal.changes !== seen || isDone() || (whenDrained && carryOn());
+      if (!keepTimer) {
+        if (!next) {
+          await condition(woken);
+          continue;
+        }
+        const changed = await condition(woken, Math.max(1, Date.parse(next.at) - Date.now()));
+        if (!changed) next.fire();
+        continue;
+      }
+      if (timer && timer.at !== next?.at) {
+        timer.scope.cancel();
+        timer = null;
+      }
+      if (next && !timer) timer = startTimer(next.at);
+      const running = timer;
+      await condition(() => woken() || running?.fired === true);
+      if (running?.fired) {
+        timer = null;
+        next!.fire();
+      }
     }
-    const waitMs = Math.max(1, Date.parse(next.at) - Date.now());
-    const changed = await condition(woken, waitMs);
-    if (!changed) next.fire();
+    return 'done';
+  } finally {
+    // The loop is left (the case done, continuing as new, or cancelled): its timer with it.
+    timer?.scope.cancel();
   }
-  return 'done';
+}
+
+interface RunningTimer {
+  /** The deadline it fires at (ISO instant). */
+  at: string;
+  scope: CancellationScope;
+  fired: boolean;
+}
+
+/** A durable timer until `at`, cancelled through its own scope. */
+function startTimer(at: string): RunningTimer {
+  const scope = new CancellationScope();
+  const timer: RunningTimer = { at, scope, fired: false };
+  scope.run(() => sleep(Math.max(1, Date.parse(at) - Date.now()))).then(
+    () => {
+      timer.fired = true;
+    },
+    (err: unknown) => {
+      // Cancelled: the deadline moved, or the loop was left.
+      if (!isCancellation(err)) throw err;
+    },
+  );
+  return timer;
 }
 
 /**

@@ -118,3 +118,51 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+type LevelMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+type Log = (...args: unknown[]) => void;
+/** What a request's logger must offer Fastify and its routes: pino's and Fastify's loggers both fit. */
+type ChildLogger = { level: string; child(bindings: pino.Bindings, options?: pino.ChildLoggerOptions): ChildLogger } & Record<LevelMethod, Log>;
+
+/** A logger whose child of `parent` is made on its first use. */
+class DeferredChild {
+  #made: ChildLogger | undefined;
+
+  constructor(
+    private readonly parent: ChildLogger,
+    private readonly bindings: pino.Bindings,
+    private readonly options: pino.ChildLoggerOptions,
+  ) {}
+
+  get made(): ChildLogger {
+    return (this.#made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.made.level;
+  }
+
+  set level(level: string) {
+    this.made.level = level;
+  }
+
+  child(bindings: pino.Bindings, options?: pino.ChildLoggerOptions): ChildLogger {
+    return this.made.child(bindings, options);
+  }
+}
+for (const method of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] satisfies LevelMethod[]) {
+  Object.defineProperty(DeferredChild.prototype, method, {
+    value(this: DeferredChild, ...args: unknown[]) {
+      this.made[method](...args);
+    },
+  });
+}
+
+/**
+ * Fastify's `childLoggerFactory`: a request's logger, made by pino only when something is
+ * logged through it. Making one cost every request several microseconds and its garbage,
+ * and most requests log nothing but their closing line, which names its request itself.
+ */
+export function deferredChild<L extends ChildLogger>(parent: L, bindings: pino.Bindings, options: pino.ChildLoggerOptions): L {
+  return new DeferredChild(parent, bindings, options) as unknown as L;
+}

@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import { createTokenVerifier, type TokenVerifier } from '../accounts/tokens';
 import type { Config } from '../config';
 import { invalid } from '../core/failures';
+import { deferredChild } from '../logger';
 import type { Database } from '../db/client';
 import type { DocumentStorage } from '../documents/storage';
 import { createCaseMetrics, type CaseMetrics } from '../metrics/case-metrics';
@@ -110,6 +111,7 @@ export async function buildApp(given: AppDeps, observers: AppObservers = {}): Pr
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: deferredChild,
     bodyLimit: 1024 * 1024,
     genReqId: (req) => (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || crypto.randomUUID(),
     requestIdHeader: false,
@@ -143,9 +145,10 @@ export async function buildApp(given: AppDeps, observers: AppObservers = {}): Pr
     done(null, payload);
   });
   // The route's pattern, not the URL: query strings may carry what a citizen typed.
+  // Logged by the app's logger with the request's id, as the request's own logger would: that one is made only when used (deferredChild).
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), caseNumber: caseNumberOf(request) },
+    app.log.info(
+      { reqId: request.id, method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), caseNumber: caseNumberOf(request) },
       'request',
     );
     done();

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { createLogger } from '../logger';
+import { describe, expect, it, vi } from 'vitest';
+import { createLogger, deferredChild } from '../logger';
 
 /** A logger at debug level whose lines are kept, parsed. */
 function captured() {
@@ -81,5 +81,24 @@ describe('the logger', () => {
     }
     log.warn({ error: 'no account with e-mail ivanov@example.ru', req: new Request(), seqs: [1, 2] }, 'notices could not be delivered');
     expect(last()).toMatchObject({ error: '[redacted]', req: '[Request]', seqs: [1, 2] });
+  });
+});
+
+describe('a request’s deferred logger', () => {
+  it('makes its child only when something is logged, and the lines carry its bindings, censored as any', () => {
+    const { log, last, text } = captured();
+    const child = vi.spyOn(log, 'child');
+    const request = deferredChild(log, { reqId: 'req-1' }, {});
+    expect(child).not.toHaveBeenCalled();
+    request.warn({ code: 'StaleVersion', email: 'ivanov@example.ru' }, 'conflict');
+    expect(last()).toMatchObject({ level: 40, reqId: 'req-1', code: 'StaleVersion', email: '[redacted]', msg: 'conflict' });
+    request.info('again');
+    expect(last()).toMatchObject({ reqId: 'req-1', msg: 'again' });
+    expect(child).toHaveBeenCalledTimes(1);
+    // Its level is the child's own: raised, it keeps info lines out.
+    request.level = 'warn';
+    request.info('not logged');
+    expect(text()).not.toContain('not logged');
+    expect(log.level).toBe('debug');
   });
 });

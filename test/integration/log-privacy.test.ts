@@ -136,8 +136,11 @@ describe('the logs of whole lifecycles', () => {
 
     // Still useful: every request has its line with route, status and timing; the 500 names the error by type, code and constraint.
     const requests = written.filter((l) => l.msg === 'request');
-    expect(requests.find((l) => l.route === '/identity/registrations' && l.status === 500)).toMatchObject({ method: 'POST', reqId: expect.any(String), ms: expect.any(Number) });
+    const failedRequest = requests.find((l) => l.route === '/identity/registrations' && l.status === 500);
+    expect(failedRequest).toMatchObject({ method: 'POST', reqId: expect.any(String), ms: expect.any(Number) });
     expect(requests.filter((l) => l.caseNumber === filed.number).length).toBeGreaterThan(3);
+    // The request's own line about its failure names the same request as its closing line.
+    expect(written.find((l) => l.msg === 'request failed')?.reqId).toBe(failedRequest?.reqId);
     const crash = written.find((l) => l.msg === 'request failed')?.err as { stack?: string; cause?: Record<string, unknown> } | undefined;
     // drizzle wraps the driver's error; either way the database's own facts are kept.
     const database = crash && ('cause' in crash ? crash.cause : crash);

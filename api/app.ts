@@ -147,10 +147,13 @@ export async function buildApp(given: AppDeps, observers: AppObservers = {}): Pr
   // The route's pattern, not the URL: query strings may carry what a citizen typed.
   // Logged by the app's logger with the request's id, as the request's own logger would: that one is made only when used (deferredChild).
   app.addHook('onResponse', (request, reply, done) => {
-    app.log.info(
-      { reqId: request.id, method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), caseNumber: caseNumberOf(request) },
-      'request',
-    );
+    const level = routineRead(request.method, reply.statusCode, reply.elapsedTime) ? 'debug' : 'info';
+    if (deps.logger.isLevelEnabled(level)) {
+      deps.logger[level](
+        { reqId: request.id, method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), caseNumber: caseNumberOf(request) },
+        'request',
+      );
+    }
     done();
   });
 
@@ -203,6 +206,19 @@ export async function buildApp(given: AppDeps, observers: AppObservers = {}): Pr
   await app.register(codecRoutes);
   await app.register(adminRoutes);
   return app;
+}
+
+/** A read slower than this is logged at `info` like any action. */
+const SLOW_READ_MS = 1000;
+
+/**
+ * A read that was answered, and quickly: the status polls, most of all requests. Their
+ * line is logged at `debug`. At `info` a line for each cost a poll a tenth of its CPU
+ * (the write to the log's pipe most of it) and made most of the log; the metrics count
+ * them by route and status all the same, and an official's reads are in the access journal.
+ */
+function routineRead(method: string, status: number, ms: number): boolean {
+  return (method === 'GET' || method === 'HEAD') && status < 400 && ms < SLOW_READ_MS;
 }
 
 /**

@@ -11,8 +11,8 @@ import type { ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../logger';
-import { act, detail, eventually, lastCode, officially, ok, post, withToken } from '../support/http';
-import { alice, rita } from '../support/personas';
+import { act, detail, eventually, get, lastCode, officially, ok, post, withToken } from '../support/http';
+import { alice, bob, rita } from '../support/personas';
 import { pdfScan, testService } from '../support/fixtures';
 import { startStack, type Stack } from '../support/stack';
 import { exited, startWorkerProcess } from '../support/worker-process';
@@ -106,6 +106,8 @@ describe('the logs of whole lifecycles', () => {
     await officially(stack, rita, filed.number, 'decide', { outcome: 'approve', comment: `Выдать ${PERSON.name}` });
     await eventually(stack, alice, filed.number, 'completed');
     expect((await detail(stack, alice, filed.number)).status).toBe('completed');
+    // Someone else's case: a refused read.
+    expect((await get(stack, bob, `/cases/${filed.number}`)).statusCode).toBe(404);
 
     // A database error that quotes the failing row (name, phone, e-mail, password hash).
     await stack.database.sql.unsafe(`alter table accounts add constraint log_probe_name check (name <> '${FAILING_NAME}')`);
@@ -138,7 +140,14 @@ describe('the logs of whole lifecycles', () => {
     const requests = written.filter((l) => l.msg === 'request');
     const failedRequest = requests.find((l) => l.route === '/identity/registrations' && l.status === 500);
     expect(failedRequest).toMatchObject({ method: 'POST', reqId: expect.any(String), ms: expect.any(Number) });
-    expect(requests.filter((l) => l.caseNumber === filed.number).length).toBeGreaterThan(3);
+    const ofCase = requests.filter((l) => l.caseNumber === filed.number);
+    expect(ofCase.length).toBeGreaterThan(3);
+    // Reads answered well are logged at debug (this stack logs at debug), actions and refusals at info.
+    const levels = (method: string, ok: boolean) => new Set(ofCase.filter((l) => l.method === method && (Number(l.status) < 400) === ok).map((l) => l.level));
+    expect(levels('GET', true)).toEqual(new Set([20]));
+    expect(levels('GET', false)).toEqual(new Set([30]));
+    expect(levels('POST', true)).toEqual(new Set([30]));
+    expect(failedRequest?.level).toBe(30);
     // The request's own line about its failure names the same request as its closing line.
     expect(written.find((l) => l.msg === 'request failed')?.reqId).toBe(failedRequest?.reqId);
     const crash = written.find((l) => l.msg === 'request failed')?.err as { stack?: string; cause?: Record<string, unknown> } | undefined;

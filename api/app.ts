@@ -25,8 +25,9 @@ import { registerAuth } from './auth';
 import { registerContract } from './contract';
 import { REPLAYED_HEADER, registerIdempotency } from './idempotency';
 import { measureRequests } from './http-metrics';
-import { caseNumberOf, problemSchema, sendProblem } from './problem';
+import { problemSchema, sendProblem } from './problem';
 import { registerRateLimit } from './rate-limit';
+import { logRequests } from './request-log';
 import { accessJournalRoutes } from './routes/access-journal';
 import { adminRoutes } from './routes/admin';
 import { appealRoutes } from './routes/appeals';
@@ -144,18 +145,7 @@ export async function buildApp(given: AppDeps, observers: AppObservers = {}): Pr
     reply.header('x-request-id', request.id);
     done(null, payload);
   });
-  // The route's pattern, not the URL: query strings may carry what a citizen typed.
-  // Logged by the app's logger with the request's id, as the request's own logger would: that one is made only when used (deferredChild).
-  app.addHook('onResponse', (request, reply, done) => {
-    const level = routineRead(request.method, reply.statusCode, reply.elapsedTime) ? 'debug' : 'info';
-    if (deps.logger.isLevelEnabled(level)) {
-      deps.logger[level](
-        { reqId: request.id, method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), caseNumber: caseNumberOf(request) },
-        'request',
-      );
-    }
-    done();
-  });
+  logRequests(app, deps.logger);
 
   // Security headers on every answer; the CSP fits the pages served here (Swagger UI, the development payment page).
   // Outside production the API is served over plain HTTP: no HSTS, and nothing the browser would rewrite to https.
@@ -206,19 +196,6 @@ export async function buildApp(given: AppDeps, observers: AppObservers = {}): Pr
   await app.register(codecRoutes);
   await app.register(adminRoutes);
   return app;
-}
-
-/** A read slower than this is logged at `info` like any action. */
-const SLOW_READ_MS = 1000;
-
-/**
- * A read that was answered, and quickly: the status polls, most of all requests. Their
- * line is logged at `debug`. At `info` a line for each cost a poll a tenth of its CPU
- * (the write to the log's pipe most of it) and made most of the log; the metrics count
- * them by route and status all the same, and an official's reads are in the access journal.
- */
-function routineRead(method: string, status: number, ms: number): boolean {
-  return (method === 'GET' || method === 'HEAD') && status < 400 && ms < SLOW_READ_MS;
 }
 
 /**

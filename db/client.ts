@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Column, getTableColumns, type InferSelectModel, type Table } from 'drizzle-orm';
+import { Column, getTableColumns, type InferSelectModel, type SQL, type Table } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -54,6 +55,22 @@ export function preparedPer<Q>(build: (db: Db) => Q): (db: Db) => Q {
     if (!q) built.set(db, (q = build(db)));
     return q;
   };
+}
+
+const dialect = new PgDialect();
+
+/**
+ * A raw statement run as a prepared one (drizzle's builders have `.prepare(name)` for the
+ * same). postgres.js sends a statement with parameters that it has not prepared on the
+ * connection yet in two steps: it asks for the parameter types and waits for the answer
+ * before it binds, and statements queued behind it wait too. Prepared, a statement's text
+ * is parsed once per connection, and the statements of a transaction go out together. For
+ * statements whose text takes few forms (a multi-row insert takes one per row count): each
+ * form stays prepared on every connection for the connection's life.
+ */
+export function runPrepared<T>(on: Db | Tx, query: SQL): Promise<T[]> {
+  // The name only switches preparing on: postgres.js names statements by their text.
+  return on._.session.prepareQuery(dialect.sqlToQuery(query), undefined, 'raw', false).execute() as Promise<T[]>;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, getTableName, gte, isNotNull, isNull, lt, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { formatCaseNumber, type CaseKind } from '../../core/case-model';
 import type { KindedDetail } from '../../core/case-projection';
-import { rowReader, type Db } from '../client';
+import { rowReader, runPrepared, type Db } from '../client';
 import { caseNumberSeq, caseRegistry, cases, journal } from '../schema';
 
 /** A case as the read model holds it: its detail is the one of its kind. */
@@ -256,7 +256,7 @@ export async function allocateCaseNumber(
   a: { kind: CaseKind; applicantId: string; idempotencyKey?: string; resentFrom?: string; now?: Date },
 ): Promise<Allocation> {
   const year = (a.now ?? new Date()).getUTCFullYear();
-  const [{ seq }] = (await db.execute(sql`select nextval(${caseNumberSeq.seqName}) as seq`)) as unknown as [{ seq: string }];
+  const [{ seq }] = (await runPrepared<{ seq: string }>(db, sql`select nextval(${caseNumberSeq.seqName}) as seq`)) as [{ seq: string }];
   const number = formatCaseNumber(a.kind, year, Number(seq));
   const inserted = await db
     .insert(caseRegistry)
@@ -268,7 +268,9 @@ export async function allocateCaseNumber(
       resentFrom: a.resentFrom ?? null,
     })
     .onConflictDoNothing()
-    .returning({ number: caseRegistry.number });
+    .returning({ number: caseRegistry.number })
+    .prepare('allocate_case_number')
+    .execute();
   if (inserted.length) return { outcome: 'new', number };
   if (a.idempotencyKey) {
     const [prior] = await db

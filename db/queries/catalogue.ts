@@ -116,7 +116,9 @@ export async function getCurrentEntry(db: Db, code: string): Promise<CatalogueEn
     .select({ row: serviceVersions })
     .from(services)
     .innerJoin(serviceVersions, current)
-    .where(eq(services.code, code));
+    .where(eq(services.code, code))
+    .prepare('current_service')
+    .execute();
   return row && toEntry(row.row);
 }
 

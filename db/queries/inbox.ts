@@ -26,7 +26,7 @@ export async function writeInbox(tx: Tx, p: CaseProjection, entries: JournalEntr
       })),
     ),
   );
-  if (rows.length) await tx.insert(notifications).values(rows).onConflictDoNothing();
+  if (rows.length) await tx.insert(notifications).values(rows).onConflictDoNothing().prepare('inbox_rows').execute();
 }
 
 const itemColumns = {

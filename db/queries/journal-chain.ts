@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { JournalEntry } from '../../core/case-model';
-import type { Db, Tx } from '../client';
+import { runPrepared, type Db, type Tx } from '../client';
 
 
 /**
@@ -26,7 +26,7 @@ export async function appendJournalEntries(tx: Tx, number: string, entries: Jour
     summary: e.summary,
     data: e.data ?? null,
   }));
-  const inserted = (await tx.execute(sql`
+  const inserted = await runPrepared<{ seq: number }>(tx, sql`
     insert into journal (case_number, seq, at, type, actor_id, actor_role, client_address, summary, data, hash)
     with recursive batch as (
       select ${number}::text as case_number, e.*, row_number() over (order by e.seq) as pos
@@ -47,7 +47,7 @@ export async function appendJournalEntries(tx: Tx, number: string, entries: Jour
     )
     select case_number, seq, at, type, actor_id, actor_role, client_address, summary, data, hash from chained
     on conflict do nothing
-    returning seq`)) as unknown as { seq: number }[];
+    returning seq`);
   return inserted.map((row) => row.seq);
 }
 

@@ -35,7 +35,9 @@ export async function queueNotices(tx: Tx, { projection, entries }: ProjectionBa
       contactChanges,
       and(eq(contactChanges.caseNumber, projection.number), eq(contactChanges.accountId, accounts.id), isNotNull(contactChanges.replacedAddress)),
     )
-    .where(inArray(accounts.id, [...new Set(planned.map((n) => n.recipient))]));
+    .where(inArray(accounts.id, [...new Set(planned.map((n) => n.recipient))]))
+    .prepare('notice_recipients')
+    .execute();
   const rows = planned.flatMap((n) => {
     const person = people.find((p) => p.id === n.recipient && p.status === 'active');
     if (!person) return [];
@@ -61,7 +63,7 @@ export async function queueNotices(tx: Tx, { projection, entries }: ProjectionBa
         };
       });
   });
-  if (rows.length) await tx.insert(outbox).values(rows).onConflictDoNothing();
+  if (rows.length) await tx.insert(outbox).values(rows).onConflictDoNothing().prepare('outbox_rows').execute();
 }
 
 export async function getNoticeChoices(db: Db, subjectId: string): Promise<NoticeChoices> {

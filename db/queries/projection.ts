@@ -100,10 +100,12 @@ export async function writeProjection(
         existed: sql<boolean>`exists (select 1 from cases as replaced where replaced.number = ${p.number})`,
         closedBefore: sql<boolean>`exists (select 1 from cases as replaced where replaced.number = ${p.number} and replaced.closed_at is not null)`,
       })
+      .prepare('project_case_row')
       .execute();
     // The rest is sent at once, not each after the previous answer: the connection runs
     // the statements in the order they were sent (the case row first, the rows that refer
-    // to it after), and an action's answer waits for this transaction.
+    // to it after), and an action's answer waits for this transaction. They are prepared
+    // statements (runPrepared), or postgres.js would still wait for each in turn.
     const [[after], inserted] = await Promise.all([
       upserted,
       entries.length ? appendJournalEntries(tx, p.number, entries) : [],

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { JournalEntry } from '../../core/case-model';
-import type { ApplicationDetail, ProjectionBatch } from '../../core/case-projection';
+import type { ProjectionBatch } from '../../core/case-projection';
 import { connectDatabase, type Database } from '../../db/client';
 import { writeProjection } from '../../db/queries/projection';
-import { createTestDatabase, type TestDatabase } from '../support/db';
+import { bareApplication, createTestDatabase, type TestDatabase } from '../support/db';
 
 let scratch: TestDatabase;
 /** One connection: the statements it has prepared are the ones `pg_prepared_statements` shows it. */
@@ -29,9 +29,8 @@ const batch = (version: number): ProjectionBatch => {
     notify: [{ recipient: 'alice', type: 'status_changed', title: `version ${version}` }],
   };
   return {
-    projection: {
+    projection: bareApplication({
       number: 'A-2026-0999001',
-      kind: 'application',
       version,
       status: version === 1 ? 'submitted' : 'in_review',
       serviceCode: 'certificate-of-no-record',
@@ -40,14 +39,7 @@ const batch = (version: number): ProjectionBatch => {
       assigneeId: version === 1 ? null : 'rita',
       submittedAt: new Date(Date.UTC(2026, 11, 1, 9)).toISOString(),
       updatedAt: at,
-      legalDueDate: null,
-      expectedDueDate: null,
-      dueAt: null,
-      overdue: false,
-      closedAt: null,
-      relatedNumber: null,
-      detail: {} as ApplicationDetail,
-    },
+    }),
     entries: [entry],
   };
 };

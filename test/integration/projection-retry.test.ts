@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ApplicationDetail, ProjectionBatch } from '../../core/case-projection';
+import type { ProjectionBatch } from '../../core/case-projection';
 import type { Principal } from '../../core/principal';
-import { journalEntriesOf } from '../support/db';
+import { bareApplication, journalEntriesOf } from '../support/db';
 import { file, get, post } from '../support/http';
 import { alice } from '../support/personas';
 import { startStack, testService, type Stack } from '../support/stack';
@@ -51,25 +51,16 @@ it('a retried projection neither duplicates journal entries nor moves the case b
   const { writeProjection } = await import('../../db/queries/projection');
   const [current] = await stack.database.sql`select * from cases where number = ${number}`;
   await writeProjection(stack.database.db, {
-    projection: {
+    projection: bareApplication({
       number,
-      kind: 'application',
       version: 1,
       status: 'submitted',
       serviceCode: service.code,
       agency: service.agency,
       applicantId: alice.id,
-      assigneeId: null,
       submittedAt: new Date(current!.submitted_at as Date).toISOString(),
       updatedAt: new Date().toISOString(),
-      legalDueDate: null,
-      expectedDueDate: null,
-      dueAt: null,
-      overdue: false,
-      closedAt: null,
-      relatedNumber: null,
-      detail: {} as ApplicationDetail,
-    },
+    }),
     entries: [],
   }, stack.config.inbox.supervisors);
   const [after] = await stack.database.sql`select version, detail from cases where number = ${number}`;

@@ -1,7 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import type { Actor, JournalEntry } from '../../core/case-model';
+import type { Actor, CaseProjectionHead, JournalEntry } from '../../core/case-model';
+import type { ApplicationDetail, CaseProjectionOf } from '../../core/case-projection';
 import { connectDatabase, migrateDatabase, type Database } from '../../db/client';
 import type { JournalRow } from '../../db/queries/cases';
 
@@ -47,3 +48,20 @@ export const journalEntriesOf = (rows: JournalRow[]): JournalEntry[] =>
     summary: r.summary,
     ...(r.data === null ? {} : { data: r.data }),
   }));
+
+/** An application's projection with no assignee, deadlines, relations or detail: the fields a test names, and nothing else. */
+export const bareApplication = (
+  head: Pick<CaseProjectionHead, 'number' | 'version' | 'status' | 'serviceCode' | 'agency' | 'applicantId' | 'submittedAt' | 'updatedAt'> &
+    Partial<CaseProjectionHead>,
+): CaseProjectionOf<'application'> => ({
+  kind: 'application',
+  assigneeId: null,
+  legalDueDate: null,
+  expectedDueDate: null,
+  dueAt: null,
+  overdue: false,
+  closedAt: null,
+  relatedNumber: null,
+  detail: {} as ApplicationDetail,
+  ...head,
+});

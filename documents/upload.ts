@@ -123,9 +123,13 @@ async function stageFile(part: Extract<UploadPart, { kind: 'file' }>, stagedPath
       done(null, chunk);
     },
   });
+  const staged = createWriteStream(stagedPath);
   try {
-    await pipeline(part.stream, measure, createWriteStream(stagedPath));
+    await pipeline(part.stream, measure, staged);
   } catch (err) {
+    // pipeline answers once it has destroyed the streams, while the file may still be being
+    // opened: created after the caller's cleanup had removed it, it would stay behind.
+    if (!staged.closed) await new Promise<void>((closed) => staged.once('close', closed));
     // Our refusals, the parser's limits and file-system failures carry a type or a
     // code; what remains is the multipart parser choking on a malformed body.
     if (err instanceof Refusal || (err as { code?: string }).code) throw err;

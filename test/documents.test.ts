@@ -457,6 +457,21 @@ describe('documents over HTTP', () => {
     expect(await filesUnder(config.documents.dir)).toEqual(files);
   });
 
+  it('leaves no staged file when the upload breaks off before the file could even be opened', async () => {
+    const files = await filesUnder(config.documents.dir);
+    async function* parts(): AsyncGenerator<UploadPart> {
+      yield { kind: 'field', name: 'type', value: 'passport' };
+      // The client is gone at the first read: the staged file's open is still under way.
+      const stream = new Readable({ read() { this.destroy(new Error('connection reset')); } });
+      yield { kind: 'file', name: 'file', fileName: 'a.pdf', stream, truncated: () => false };
+    }
+    for (let i = 0; i < 20; i++) {
+      await expect(receiveDocument({ db: database.db, storage, maxBytes: config.documents.maxBytes }, alice.id, parts())).rejects.toThrow('connection reset');
+      expect(await readdir(stagingDir())).toEqual([]);
+    }
+    expect(await filesUnder(config.documents.dir)).toEqual(files);
+  });
+
   it('documents the multipart upload in the OpenAPI document', async () => {
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     const post = spec.paths['/documents'].post;

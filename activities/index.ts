@@ -2,10 +2,10 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { IssuedResult } from '../core/application';
-import type { ProjectionBatch } from '../core/case-projection';
+import type { ProjectionBatch, ProjectionReceipt } from '../core/case-projection';
 import type { SupervisorDirectory } from '../core/inbox-addresses';
 import type { Db } from '../db/client';
-import { holdsBatch, writeProjection } from '../db/queries/projection';
+import { heldBatch, writeProjection } from '../db/queries/projection';
 import type { IdentityRegistry } from '../identity/registry';
 import { createCaseMetrics } from '../metrics/case-metrics';
 import { createDeliveryMetrics } from '../metrics/delivery-metrics';
@@ -51,12 +51,15 @@ export function createActivities({ db, codeSecret, registry, verifier, senders, 
   return {
     ...createIdentityActivities(db, codeSecret, registry, verifier, delivery.code),
     ...createEptsActivities(db, issue),
-    async projectCase(batch: ProjectionBatch): Promise<void> {
+    async projectCase(batch: ProjectionBatch): Promise<ProjectionReceipt> {
       // A filing's first version is in already as a rule: the API wrote it ahead
       // (cases/application-filing.ts). One read then spares the whole write, which would
       // change nothing.
-      if (batch.projection.version === 1 && (await holdsBatch(batch, db))) return;
-      caseMetrics.projected(await writeProjection(db, batch, supervisors));
+      const held = batch.projection.version === 1 ? await heldBatch(batch, db) : null;
+      if (held) return held;
+      const write = await writeProjection(db, batch, supervisors);
+      caseMetrics.projected(write);
+      return { queuedNotices: write.queuedNotices };
     },
     /** Sends the case's queued notices of these entries; the workflow runs it after their projection. */
     async deliverNotices(req: NoticeRequest): Promise<NoticeReport> {

@@ -170,3 +170,12 @@ export interface ProjectionBatch {
   projection: CaseProjection;
   entries: JournalEntry[];
 }
+
+/**
+ * What a written projection tells its workflow: the entries of the batch whose notices
+ * have messages in the outbox. Only those need a delivery; a notice to an official, or to
+ * a citizen with no account or no channel, is an inbox row and nothing more.
+ */
+export interface ProjectionReceipt {
+  queuedNotices: number[];
+}

@@ -17,9 +17,9 @@ export const noticeKey = (seq: number, recipient: string, channel: string) => `n
  * announced on its channel to the address it replaced, whatever the choices: a hijacker
  * who switched the notice off first must not keep the owner of that address from knowing.
  */
-export async function queueNotices(tx: Tx, { projection, entries }: ProjectionBatch): Promise<void> {
+export async function queueNotices(tx: Tx, { projection, entries }: ProjectionBatch): Promise<number[]> {
   const planned = plannedNotices(entries);
-  if (!planned.length) return;
+  if (!planned.length) return [];
   const people = await tx
     .select({
       id: accounts.id,
@@ -63,7 +63,28 @@ export async function queueNotices(tx: Tx, { projection, entries }: ProjectionBa
         };
       });
   });
-  if (rows.length) await tx.insert(outbox).values(rows).onConflictDoNothing().prepare('outbox_rows').execute();
+  // The outbox itself says which entries have messages, not the rows planned now: a retried
+  // projection finds the messages an earlier attempt queued, whatever changed since. Sent
+  // together, the read runs after the insert (one connection runs them in order).
+  const [, queued] = await Promise.all([
+    rows.length ? tx.insert(outbox).values(rows).onConflictDoNothing().prepare('outbox_rows').execute() : undefined,
+    queuedNotices(tx, projection.number, [...new Set(planned.map((n) => n.seq))]),
+  ]);
+  return queued;
+}
+
+/** Of these journal entries of a case, the ones with notice messages in the outbox (sent or not). */
+export async function queuedNotices(on: Db | Tx, caseNumber: string, seqs: number[]): Promise<number[]> {
+  if (!seqs.length) return [];
+  // Built on the connection it runs on: in a projection's transaction it must see that transaction's insert.
+  const rows = await on
+    .selectDistinct({ seq: outbox.seq })
+    .from(outbox)
+    .where(and(eq(outbox.caseNumber, caseNumber), sql`${outbox.seq} = any(${sql.param(seqs)}::int[])`))
+    .orderBy(outbox.seq)
+    .prepare('queued_notices')
+    .execute();
+  return rows.map((r) => r.seq!);
 }
 
 export async function getNoticeChoices(db: Db, subjectId: string): Promise<NoticeChoices> {

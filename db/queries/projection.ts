@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import type { CaseKind } from '../../core/case-model';
-import type { ProjectionBatch } from '../../core/case-projection';
+import type { ProjectionBatch, ProjectionReceipt } from '../../core/case-projection';
 import { escalatedAt } from '../../core/escalation';
 import type { SupervisorDirectory } from '../../core/inbox-addresses';
 import { preparedPer, type Db } from '../client';
-import { cases, journal } from '../schema';
+import { cases, journal, outbox } from '../schema';
 import { writeInbox } from './inbox';
 import { appendJournalEntries } from './journal-chain';
 import { queueNotices } from './notices';
@@ -32,27 +32,34 @@ const CASE_COLUMNS: Record<string, string> = {
   detail: 'detail',
 };
 
-const holdsBatchQuery = preparedPer((db) =>
+const heldBatchQuery = preparedPer((db) =>
   db
     .select({
       held: sql<boolean>`${cases.version} >= ${sql.placeholder('version')}::int and (${sql.placeholder('lastSeq')}::int is null or exists (
         select 1 from ${journal} where ${journal.caseNumber} = ${cases.number} and ${journal.seq} = ${sql.placeholder('lastSeq')}::int))`,
+      queuedNotices: sql<number[]>`array(select distinct ${outbox.seq} from ${outbox}
+        where ${outbox.caseNumber} = ${cases.number} and ${outbox.seq} = any(${sql.placeholder('noticed')}::int[]) order by 1)`,
     })
     .from(cases)
     .where(eq(cases.number, sql.placeholder('number')))
-    .prepare('case_holds_batch'),
+    .prepare('case_held_batch'),
 );
 
 /**
  * The read model holds this batch already: the case's row is at its version or later and
  * the journal has its last entry (a case's entries are appended in order, each batch with
  * its inbox and mail rows in one transaction). One indexed read, which does not wait for a
- * write in progress: a batch it does not find may still be written meanwhile, and writing
- * it then changes nothing.
+ * write in progress: a batch it does not find (null) may still be written meanwhile, and
+ * writing it then changes nothing. A batch held comes with its receipt, read in the same go.
  */
-export async function holdsBatch({ projection, entries }: ProjectionBatch, db: Db): Promise<boolean> {
-  const [row] = await holdsBatchQuery(db).execute({ number: projection.number, version: projection.version, lastSeq: entries.length ? Math.max(...entries.map((e) => e.seq)) : null });
-  return row?.held ?? false;
+export async function heldBatch({ projection, entries }: ProjectionBatch, db: Db): Promise<ProjectionReceipt | null> {
+  const [row] = await heldBatchQuery(db).execute({
+    number: projection.number,
+    version: projection.version,
+    lastSeq: entries.length ? Math.max(...entries.map((e) => e.seq)) : null,
+    noticed: entries.filter((e) => e.notify?.length).map((e) => e.seq),
+  });
+  return row?.held ? { queuedNotices: row.queuedNotices } : null;
 }
 
 /** What one projection changed: only rows it wrote, so a retried or reordered call reports nothing twice. */
@@ -64,6 +71,8 @@ export interface ProjectionWrite {
   closedAs: string | null;
   /** The journal entries it inserted (none that were there already). */
   entries: Array<{ type: string; at: string }>;
+  /** The batch's entries with notice messages in the outbox, queued by this write or an earlier one. */
+  queuedNotices: number[];
 }
 
 /**
@@ -106,7 +115,7 @@ export async function writeProjection(
     // the statements in the order they were sent (the case row first, the rows that refer
     // to it after), and an action's answer waits for this transaction. They are prepared
     // statements (runPrepared), or postgres.js would still wait for each in turn.
-    const [[after], inserted] = await Promise.all([
+    const [[after], inserted, , queuedNotices] = await Promise.all([
       upserted,
       entries.length ? appendJournalEntries(tx, p.number, entries) : [],
       writeInbox(tx, p, entries, supervisors),
@@ -119,6 +128,7 @@ export async function writeProjection(
       started: Boolean(after) && !after!.existed,
       closedAs: after?.closedAt && !after.closedBefore ? after.status : null,
       entries: entries.filter((e) => seqs.has(e.seq)).map((e) => ({ type: e.type, at: e.at })),
+      queuedNotices,
     };
   });
 }

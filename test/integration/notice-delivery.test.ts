@@ -15,10 +15,10 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
 import { createActivities } from '../../activities';
-import type { AccountLevel, JournalEntry } from '../../core/case-model';
+import { caseWorkflowId, type AccountLevel, type JournalEntry, type NotificationIntent } from '../../core/case-model';
 import type { CaseProjection } from '../../core/case-projection';
 import { CITIZEN_NOTICE_TYPES } from '../../core/notices';
-import { getCase } from '../../db/queries/cases';
+import { getCase, getTimeline } from '../../db/queries/cases';
 import { createSimulatedRegistry } from '../../identity/registry';
 import { sendersFromConfig } from '../../notifications/senders';
 import { verifierFromConfig } from '../../signatures/from-config';
@@ -29,6 +29,7 @@ import { startHttpGatewaySink } from '../../notifications/sinks/http-gateway-sin
 import { readReceived, type ReceivedMessage } from '../../notifications/sinks/received';
 import type { RunningSink } from '../../notifications/sinks/sink-files';
 import { resultDocumentsFromConfig } from '../../results/from-config';
+import { journalEntriesOf } from '../support/db';
 import { recordHistory } from '../support/histories';
 import { act, deliveriesSettled, detail, file, get, lastLetterCode, ok, officially, post } from '../support/http';
 import { erik, rita } from '../support/personas';
@@ -186,6 +187,70 @@ describe('notices of an application, over HTTP', () => {
     expect(new Set(keys).size).toBe(keys.length);
     // The delivery loop's commands (patch notification-deliveries), for the replay test.
     await recordHistory(stack.client, number, 'application-approved-notices-delivered');
+  });
+
+  it('runs a delivery only for entries with messages queued: a citizen without an account gets inbox rows and no delivery activity', async () => {
+    const anna = await citizen();
+    const nobody: Principal = { id: `outside-${randomBytes(4).toString('hex')}`, role: 'citizen', level: 'confirmed' };
+    const [withAccount, without] = [(await file(stack, anna, service.code)).number, (await file(stack, nobody, service.code)).number];
+    for (const number of [withAccount, without]) {
+      await officially(stack, rita, number, 'claim');
+      await settled(number);
+    }
+    // The claim's status change notifies the applicant; the inbox has it in both cases.
+    const inbox = (number: string) => stack.database.sql`select seq from notifications where case_number = ${number} and type = 'status_changed'`;
+    expect(await inbox(withAccount)).toHaveLength(1);
+    expect(await inbox(without)).toHaveLength(1);
+    const delivered = async (number: string) =>
+      ((await stack.client.workflow.getHandle(caseWorkflowId(number)).fetchHistory()).events ?? []).flatMap((e) => {
+        const scheduled = e.activityTaskScheduledEventAttributes;
+        return scheduled?.activityType?.name === 'deliverNotices' ? [scheduled] : [];
+      });
+    const queued = async (number: string) => (await stack.database.sql`select distinct seq from outbox where case_number = ${number} order by seq`).map((r) => Number(r.seq));
+    // Submission and claim: one delivery each, of the entries whose messages were queued.
+    expect(await queued(withAccount)).toHaveLength(2);
+    expect(await delivered(withAccount)).toHaveLength(2);
+    expect(await typed(withAccount, await since(anna, 0))).toEqual([
+      ['email', 'status_changed'],
+      ['email', 'submission_confirmed'],
+      ['push', 'status_changed'],
+      ['push', 'submission_confirmed'],
+    ]);
+    expect(await queued(without)).toEqual([]);
+    expect(await delivered(without)).toEqual([]);
+    await recordHistory(stack.client, without, 'application-claimed-no-messages-queued');
+  });
+
+  it('a projection tells which entries have messages queued, also when the API wrote the batch ahead', async () => {
+    const anna = await citizen();
+    const nobody: Principal = { id: `outside-${randomBytes(4).toString('hex')}`, role: 'citizen', level: 'confirmed' };
+    const { number } = await file(stack, anna, service.code);
+    const { number: unreachable } = await file(stack, nobody, service.code);
+    await settled(number);
+    // The case's batch as its workflow handed it over, notices (read back from the inbox) included.
+    const batchOf = async (n: string) => {
+      const notices = await stack.database.sql<{ seq: number; recipient: string; type: NotificationIntent['type']; title: string }[]>`
+        select seq, recipient, type, title from notifications where case_number = ${n}`;
+      const entries = journalEntriesOf(await getTimeline(stack.database.db, n)).map((e) => {
+        const notify = notices.filter((r) => r.seq === e.seq).map(({ recipient, type, title }) => ({ recipient, type, title }));
+        return notify.length ? { ...e, notify } : e;
+      });
+      return { projection: (await getCase(stack.database.db, n)) as CaseProjection, entries };
+    };
+    const run = new MockActivityEnvironment();
+    // Version 1 (the filing, written ahead by the API): read, not written again.
+    const filed = await batchOf(number);
+    expect(filed.projection.version).toBe(1);
+    const submission = filed.entries.filter((e) => e.notify?.length).map((e) => e.seq);
+    expect(submission).toHaveLength(1);
+    expect(await run.run(realActivities.projectCase, filed)).toEqual({ queuedNotices: submission });
+    expect(await run.run(realActivities.projectCase, await batchOf(unreachable))).toEqual({ queuedNotices: [] });
+    // A later version, written again as a retry would: the outbox holds its messages already, and says so.
+    const claimed = await officially(stack, rita, number, 'claim');
+    await settled(number);
+    const again = await batchOf(number);
+    expect(again.projection.version).toBe(claimed.version);
+    expect(await run.run(realActivities.projectCase, again)).toEqual({ queuedNotices: again.entries.filter((e) => e.notify?.length).map((e) => e.seq) });
   });
 
   it('respects the citizen’s choices: a channel switched off gets nothing, the inbox still gets the notice', async () => {

@@ -19,11 +19,12 @@ beforeAll(async () => {
     wrapActivities: (real) => ({
       ...real,
       async projectCase(batch) {
-        await real.projectCase(batch);
+        const receipt = await real.projectCase(batch);
         if (Context.current().info.attempt === 1) {
           failedAfterWrite++;
           throw new Error('simulated crash after commit');
         }
+        return receipt;
       },
     }),
   });
@@ -135,15 +136,16 @@ it('a first version written alongside a workflow start that fails is rolled back
 
 it('tells a batch the read model holds already (a filing the API wrote ahead) from one it does not', async () => {
   const { number } = await file(stack, alice, service.code, { purpose: 'уже записано', copies: 1 });
-  const { holdsBatch } = await import('../../db/queries/projection');
+  const { heldBatch } = await import('../../db/queries/projection');
   const { getCase, getTimeline } = await import('../../db/queries/cases');
   const projection = (await getCase(stack.database.db, number)) as ProjectionBatch['projection'];
   const entries = journalEntriesOf(await getTimeline(stack.database.db, number));
   const db = stack.database.db;
-  expect(await holdsBatch({ projection, entries }, db)).toBe(true);
-  expect(await holdsBatch({ projection, entries: [] }, db)).toBe(true);
-  expect(await holdsBatch({ projection: { ...projection, version: projection.version + 1 }, entries }, db)).toBe(false);
+  // Held, with its receipt: these entries carry no notices, so no messages are named.
+  expect(await heldBatch({ projection, entries }, db)).toEqual({ queuedNotices: [] });
+  expect(await heldBatch({ projection, entries: [] }, db)).toEqual({ queuedNotices: [] });
+  expect(await heldBatch({ projection: { ...projection, version: projection.version + 1 }, entries }, db)).toBeNull();
   const next = { ...entries.at(-1)!, seq: entries.at(-1)!.seq + 1 };
-  expect(await holdsBatch({ projection, entries: [...entries, next] }, db)).toBe(false);
-  expect(await holdsBatch({ projection: { ...projection, number: `${number}-X` }, entries }, db)).toBe(false);
+  expect(await heldBatch({ projection, entries: [...entries, next] }, db)).toBeNull();
+  expect(await heldBatch({ projection: { ...projection, number: `${number}-X` }, entries }, db)).toBeNull();
 });

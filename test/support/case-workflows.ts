@@ -9,21 +9,30 @@ import { expect } from 'vitest';
 import type { Activities, NoticeRequest, ResultRequest } from '../../activities';
 import type { IssuedResult } from '../../core/application';
 import type { JournalEntry } from '../../core/case-model';
-import type { CaseProjection, ProjectionBatch } from '../../core/case-projection';
+import type { CaseProjection, ProjectionBatch, ProjectionReceipt } from '../../core/case-projection';
 import { dayOf, startOfDay } from '../../core/deadline-clock';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-/** In-memory fakes of the activities: they record what would be projected and issued. */
-export function fakeActivities() {
+/** A projection's receipt when every notice of the batch had a message to send (its recipient a citizen with channels). */
+export const everyNoticeQueued = ({ entries }: ProjectionBatch): ProjectionReceipt => ({
+  queuedNotices: entries.filter((e) => e.notify?.length).map((e) => e.seq),
+});
+
+/**
+ * In-memory fakes of the activities: they record what would be projected and issued.
+ * `receipt` is what each projection answers: which entries had messages queued.
+ */
+export function fakeActivities(receipt: (batch: ProjectionBatch) => ProjectionReceipt = everyNoticeQueued) {
   const batches: ProjectionBatch[] = [];
   const resultRequests: ResultRequest[] = [];
   const noticeRequests: NoticeRequest[] = [];
   const activities: Pick<Activities, 'projectCase' | 'issueApplicationResult' | 'deliverNotices'> = {
     async projectCase(batch) {
       batches.push(structuredClone(batch));
+      return receipt(batch);
     },
     async deliverNotices(req) {
       noticeRequests.push(req);

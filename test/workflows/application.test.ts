@@ -12,7 +12,7 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import type { NoticeRequest } from '../../activities';
-import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
+import { caseWorkflowId, type ActionMeta, type JournalEntry } from '../../core/case-model';
 import type { ServiceDefinition } from '../../core/catalogue';
 import { dayOf, dayToDate, EMPTY_CALENDAR, startOfDay } from '../../core/deadline-clock';
 import { FailureType } from '../../core/failures';
@@ -774,6 +774,25 @@ describe.sequential('application workflow on the time-skipping server', () => {
       // Submission, claim, decision, result: each entry's notices, once.
       expect(noticed.length).toBeGreaterThanOrEqual(4);
       for (const r of requests) expect(Object.keys(r).sort()).toEqual(['caseNumber', 'seqs']);
+    });
+  });
+
+  it('hands the delivery activity only the entries whose projection queued messages', async () => {
+    // Only status changes had messages queued (say, the applicant chose no other notice).
+    const statusChanges = (entries: JournalEntry[]) => entries.filter((e) => e.notify?.some((n) => n.type === 'status_changed')).map((e) => e.seq);
+    const fake = fakeActivities(({ entries }) => ({ queuedNotices: statusChanges(entries) }));
+    await suite.run(fake.activities, async (tq) => {
+      const { handle, version } = await claimed(tq);
+      const number = numberOf(handle);
+      await handle.executeUpdate(decideUpdate, { args: [{ outcome: 'approve', comment: 'ok' }, reviewer(version)] });
+      expect((await handle.result()).status).toBe('completed');
+
+      const queued = statusChanges(fake.entries(number));
+      const noticed = fake.entries(number).filter((e) => e.notify?.length);
+      expect(queued.length).toBeGreaterThan(0);
+      expect(queued.length).toBeLessThan(noticed.length);
+      const requested = fake.noticeRequests.filter((r) => r.caseNumber === number).flatMap((r) => r.seqs);
+      expect(requested.sort((a, b) => a - b)).toEqual(queued);
     });
   });
 });

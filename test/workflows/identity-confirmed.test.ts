@@ -14,7 +14,7 @@ import {
   operatorDecisionUpdate,
 } from '../../workflows/identity-confirmed';
 import { FailureType } from '../../core/failures';
-import { refusal } from '../support/case-workflows';
+import { everyNoticeQueued, refusal } from '../support/case-workflows';
 import { timeSkippingSuite } from '../support/temporal';
 
 const DAY = 86_400_000;
@@ -27,7 +27,9 @@ function fakeActivities() {
     async deliverNotices() {
       return { sent: 0, failed: 0 };
     },
-    async projectCase() {},
+    async projectCase(batch) {
+      return everyNoticeQueued(batch);
+    },
     async grantConfirmedLevel({ accountId }) {
       granted.push(accountId);
       return { granted: true };
@@ -150,6 +152,7 @@ describe.sequential('confirmed level on the time-skipping server', () => {
       ...fake.activities,
       async projectCase(batch: Parameters<Activities['projectCase']>[0]) {
         journaled.push(...batch.entries.map((e) => `${e.type} by ${e.actor.id} from ${e.clientAddress ?? '-'}`));
+        return everyNoticeQueued(batch);
       },
     };
     await suite.run(activities, async (tq) => {

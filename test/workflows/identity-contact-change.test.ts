@@ -4,6 +4,7 @@ import type { Activities } from '../../activities';
 import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
 import type { ProjectionBatch } from '../../core/case-projection';
 import { contactChangeStateQuery, contactChangeWorkflow, contactCodeSentUpdate, enterContactCodeUpdate } from '../../workflows/identity-contact-change';
+import { everyNoticeQueued } from '../support/case-workflows';
 import { timeSkippingSuite } from '../support/temporal';
 
 const MINUTE = 60_000;
@@ -20,6 +21,7 @@ function fakeActivities(taken = false) {
     },
     async projectCase(batch) {
       batches.push(batch);
+      return everyNoticeQueued(batch);
     },
     async issueCode(req) {
       codes.push(`${req.channel}:${req.messageKey}:${req.toNewContact ? 'new' : 'account'}`);

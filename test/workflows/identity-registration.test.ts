@@ -11,6 +11,7 @@ import {
   registrationWorkflow,
   restartUpdate,
 } from '../../workflows/identity-registration';
+import { everyNoticeQueued } from '../support/case-workflows';
 import { timeSkippingSuite } from '../support/temporal';
 
 const MINUTE = 60_000;
@@ -28,6 +29,7 @@ function fakeActivities({ takenMeanwhile = false } = {}) {
     },
     async projectCase(batch) {
       batches.push(batch);
+      return everyNoticeQueued(batch);
     },
     async issueCode(req) {
       codes.push(`${req.channel}:${req.messageKey}`);

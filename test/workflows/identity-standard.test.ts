@@ -6,6 +6,7 @@ import { caseWorkflowId, type ActionMeta } from '../../core/case-model';
 import type { ProjectionBatch } from '../../core/case-projection';
 import { FailureType } from '../../core/failures';
 import { standardUpgradeWorkflow, upgradeRegisteredUpdate, upgradeStateQuery } from '../../workflows/identity-standard';
+import { everyNoticeQueued } from '../support/case-workflows';
 import { timeSkippingSuite } from '../support/temporal';
 
 const HOUR = 3_600_000;
@@ -22,6 +23,7 @@ function fakeActivities() {
     },
     async projectCase(batch) {
       batches.push(batch);
+      return everyNoticeQueued(batch);
     },
     async checkRegistries() {
       registry.calls++;

@@ -12,7 +12,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import type { ActionMeta, Actor, CaseActionResult, EntryDraft, JournalEntry } from '../../core/case-model';
-import type { CaseProjection, ProjectionBatch } from '../../core/case-projection';
+import type { CaseProjection, ProjectionBatch, ProjectionReceipt } from '../../core/case-projection';
 import { FailureType } from '../../core/failures';
 import { NOTICE_DELIVERY_ATTEMPTS } from '../../core/notices';
 import { statusLabel } from '../../core/status-labels';
@@ -127,10 +127,15 @@ export class CaseJournal {
       this.pending = [];
       const projection = this.snapshot();
       const projectCase = patched('projection-local-activity') ? local.projectCase : remote.projectCase;
-      await projectCase({ projection, entries });
+      // Undefined when replaying a projection recorded before receipts existed.
+      const receipt: ProjectionReceipt | undefined = await projectCase({ projection, entries });
       this.projectedVersion = projection.version;
       this.head = headOf(projection);
-      this.undelivered.push(...entries.filter((e) => e.notify?.length).map((e) => e.seq));
+      // A receipt names the entries with messages to send: a notice to an official, or to a
+      // citizen without an account or a channel, costs no delivery activity. Cases that ran
+      // before receipts existed keep their course.
+      const queued = receipt && patched('deliver-queued-notices') ? receipt.queuedNotices : entries.filter((e) => e.notify?.length).map((e) => e.seq);
+      this.undelivered.push(...queued);
     }
   }
 

@@ -56,6 +56,8 @@ const filer: Principal = { id: 'bench-filer', role: 'citizen', level: 'confirmed
 const rawFiler: Principal = { id: 'bench-raw', role: 'citizen', level: 'confirmed' };
 const reviewer: Principal = { id: 'rita', role: 'reviewer', agency: 'mvd' };
 const lister: Principal = { id: 'bench-c7', role: 'citizen', level: 'confirmed' };
+/** A filer with an account and an e-mail address, so that each step of their cases sends messages. */
+const notified: Principal = { id: 'bench-notified', role: 'citizen', level: 'confirmed' };
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -369,39 +371,67 @@ async function main(): Promise<void> {
     await fileViaApi(filerToken, CLAIMS_PER_REP * REPS - open.length);
     open = await claimable();
   }
-  const claims: Measured[] = [];
-  const noops: Measured[] = [];
-  for (let i = 0; i < REPS; i++) {
-    const batch = open.slice(i * CLAIMS_PER_REP, (i + 1) * CLAIMS_PER_REP);
-    const noop = { kind: 'update', ...tq, name: 'registered', workflowIds: batch.map((c) => caseWorkflowId(c.number)), concurrency: 1, durationSec: 60, once: true } as const;
-    // The filings above pushed these cases out of the worker's cache; the no-op below finds
-    // them cached (the claim just loaded them). Warm them first so both sides meet the same
-    // worker, and a history replay is not counted as the claim's.
-    await measure(noop);
-    claims.push(
-      await measure(
-        httpSpec(s.apiUrl, reviewerToken, 1, {
-          method: 'POST',
-          durationSec: 60,
-          perItem: batch.map((c) => ({ path: `/cases/${c.number}/claim`, body: JSON.stringify({ version: c.version }) })),
-        }),
-      ),
-    );
-    noops.push(await measure(noop));
-  }
+  /** Claims of `cases` through the API, one at a time, each repetition against no-op updates of the same workflows. */
+  const claimsVsNoops = async (cases: { number: string; version: number }[]) => {
+    const claims: Measured[] = [];
+    const noops: Measured[] = [];
+    for (let i = 0; i < REPS; i++) {
+      const batch = cases.slice(i * CLAIMS_PER_REP, (i + 1) * CLAIMS_PER_REP);
+      const noop = { kind: 'update', ...tq, name: 'registered', workflowIds: batch.map((c) => caseWorkflowId(c.number)), concurrency: 1, durationSec: 60, once: true } as const;
+      // The filings above pushed these cases out of the worker's cache; the no-op below finds
+      // them cached (the claim just loaded them). Warm them first so both sides meet the same
+      // worker, and a history replay is not counted as the claim's.
+      await measure(noop);
+      claims.push(
+        await measure(
+          httpSpec(s.apiUrl, reviewerToken, 1, {
+            method: 'POST',
+            durationSec: 60,
+            perItem: batch.map((c) => ({ path: `/cases/${c.number}/claim`, body: JSON.stringify({ version: c.version }) })),
+          }),
+        ),
+      );
+      noops.push(await measure(noop));
+    }
+    return { claims, noops };
+  };
+  const unnotified = await claimsVsNoops(open);
   const claimEntry: Entry = {
     path: 'reviewer claim `POST /cases/{n}/claim` until the answer, 1 connection',
-    product: side('API claim', claims),
-    baseline: side('`registered` update (no state change) of the same workflows', noops),
+    product: side('API claim', unnotified.claims),
+    baseline: side('`registered` update (no state change) of the same workflows', unnotified.noops),
     ratioOf: 'product/baseline p50 latency',
     ratio: null,
     note:
       'The workflows offer no no-op update; `registered` (the update-with-start target) only waits until the case is projected and answers: one workflow task, no activity, no state change. ' +
-      'Both sides meet cases in the worker’s cache (a `registered` update warms each batch first, unmeasured).',
+      'Both sides meet cases in the worker’s cache (a `registered` update warms each batch first, unmeasured). ' +
+      'The applicant has no account, so the claim’s notice is an inbox row and no message is sent (the next entry has messages).',
   };
   claimEntry.ratio = round(claimEntry.product.p50 / claimEntry.baseline!.p50);
   entries.push(claimEntry);
   report(claimEntry);
+
+  // ---- 4b. the same, when the applicant gets messages ---------------------------------
+  // An account with an e-mail address: each claim queues its status notice by e-mail and
+  // push, and a delivery activity sends them (to the local sinks) after the claim's answer.
+  await s.database.sql`
+    insert into accounts (id, name, email, password_hash, status, level)
+    values (${notified.id}, 'Анна Петрова', 'bench-notified@example.ru', '-', 'active', 'confirmed') on conflict do nothing`;
+  await fileViaApi(await token(notified), CLAIMS_PER_REP * REPS);
+  const notifiedOpen = await s.database.sql<{ number: string; version: number }[]>`
+    select number, version from cases where applicant_id = ${notified.id} and status = 'submitted' and assignee_id is null order by number`;
+  const messaged = await claimsVsNoops(notifiedOpen);
+  const messagedEntry: Entry = {
+    path: 'reviewer claim, the applicant notified by e-mail and push (a delivery after each answer), 1 connection',
+    product: side('API claim', messaged.claims),
+    baseline: side('`registered` update (no state change) of the same workflows', messaged.noops),
+    ratioOf: 'product/baseline p50 latency',
+    ratio: null,
+    note: 'Reported, not a target of its own: the delivery runs after the answer, and on two cores it competes with the next claim.',
+  };
+  messagedEntry.ratio = round(messagedEntry.product.p50 / messagedEntry.baseline!.p50);
+  entries.push(messagedEntry);
+  report(messagedEntry);
 
   // ---- 2. poll with the worker stopped vs a workflow query ------------------------
   const queryIds = productFiled.slice(0, 200).map(caseWorkflowId);

@@ -63,21 +63,15 @@ export async function queueNotices(tx: Tx, { projection, entries }: ProjectionBa
         };
       });
   });
+  if (rows.length) await tx.insert(outbox).values(rows).onConflictDoNothing().prepare('outbox_rows').execute();
   // The outbox itself says which entries have messages, not the rows planned now: a retried
-  // projection finds the messages an earlier attempt queued, whatever changed since. Sent
-  // together, the read runs after the insert (one connection runs them in order).
-  const [, queued] = await Promise.all([
-    rows.length ? tx.insert(outbox).values(rows).onConflictDoNothing().prepare('outbox_rows').execute() : undefined,
-    queuedNotices(tx, projection.number, [...new Set(planned.map((n) => n.seq))]),
-  ]);
-  return queued;
+  // projection finds the messages an earlier attempt queued, whatever changed since.
+  return queuedNotices(tx, projection.number, [...new Set(planned.map((n) => n.seq))]);
 }
 
-/** Of these journal entries of a case, the ones with notice messages in the outbox (sent or not). */
-export async function queuedNotices(on: Db | Tx, caseNumber: string, seqs: number[]): Promise<number[]> {
-  if (!seqs.length) return [];
-  // Built on the connection it runs on: in a projection's transaction it must see that transaction's insert.
-  const rows = await on
+/** Of these journal entries of a case, the ones with notice messages in the outbox (sent or not), as `tx` sees it. */
+async function queuedNotices(tx: Tx, caseNumber: string, seqs: number[]): Promise<number[]> {
+  const rows = await tx
     .selectDistinct({ seq: outbox.seq })
     .from(outbox)
     .where(and(eq(outbox.caseNumber, caseNumber), sql`${outbox.seq} = any(${sql.param(seqs)}::int[])`))

@@ -204,7 +204,7 @@ it('a projection written again (a retry, a replay) counts nothing again', async 
   const first = await writeProjection(stack.database.db, batch, {});
   const again = await writeProjection(stack.database.db, batch, {});
   expect(first).toMatchObject({ started: true, closedAs: 'rejected', entries: [{ type: 'rejected', at }] });
-  expect(again).toEqual({ kind: 'application', started: false, closedAs: null, entries: [] });
+  expect(again).toEqual({ kind: 'application', started: false, closedAs: null, entries: [], queuedNotices: [] });
   metrics.projected(first);
   metrics.projected(again);
   const m = parseExposition(await registry.metrics());

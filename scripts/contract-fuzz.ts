@@ -3,11 +3,13 @@
  * schemathesis. Installs schemathesis (pinned) into `.fuzz/venv` when missing, starts
  * the whole system (`scripts/start.ts`) on free ports with a throwaway data directory,
  * and runs `st run <api>/docs/json` once per role (a citizen, a reviewer, an expert, an admin) with
- * a fixed seed, deterministic generation and a bound on examples per operation. Prints
- * the passed/failed counts per check, per role and in total, and the distinct failures;
- * exits non-zero when any check failed. The system is stopped on every exit path.
+ * a fixed seed, deterministic generation and a bound on examples per operation; as many
+ * roles at once as the machine has cores (`--jobs`), since st itself, not the system, is
+ * what keeps a core busy. Prints the passed/failed counts per check, per role and in total,
+ * and the distinct failures; exits non-zero when any check failed. The system is stopped on
+ * every exit path.
  *
- *   npm run fuzz [-- --max-examples N] [--role citizen|reviewer|expert|admin ...]
+ *   npm run fuzz [-- --max-examples N] [--role citizen|reviewer|expert|admin ...] [--jobs N]
  *
  * With TEST_DATABASE_URL (or DATABASE_URL) naming a reachable Postgres, the system runs
  * on a fresh database there (dropped afterwards); otherwise on an embedded Postgres.
@@ -16,7 +18,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -45,10 +47,13 @@ const { values } = parseArgs({
   options: {
     'max-examples': { type: 'string', default: String(DEFAULT_MAX_EXAMPLES) },
     role: { type: 'string', multiple: true },
+    jobs: { type: 'string', default: String(availableParallelism()) },
   },
 });
 const maxExamples = Number(values['max-examples']);
 if (!Number.isInteger(maxExamples) || maxExamples < 1) fail(`--max-examples must be a positive integer, not ${values['max-examples']}`);
+const jobs = Number(values.jobs);
+if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs must be a positive integer, not ${values.jobs}`);
 const roles = values.role ?? Object.keys(ROLES);
 for (const r of roles) if (!ROLES[r]) fail(`unknown role ${r} (one of ${Object.keys(ROLES).join(', ')})`);
 
@@ -108,7 +113,7 @@ interface System {
 }
 
 let system: System | undefined;
-let fuzzer: ChildProcess | undefined;
+const fuzzers = new Set<ChildProcess>();
 
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -303,7 +308,7 @@ async function fuzz(st: string, api: string, role: string, token: string): Promi
   const out = openSync(log, 'w');
   const child = spawn(st, args, { cwd: dir, stdio: ['ignore', out, out] });
   closeSync(out);
-  fuzzer = child;
+  fuzzers.add(child);
   const exitCode = await new Promise<number>((resolve) => {
     child.once('error', (err) => {
       say(`! cannot run ${st}: ${err.message}`);
@@ -311,7 +316,7 @@ async function fuzz(st: string, api: string, role: string, token: string): Promi
     });
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
-  fuzzer = undefined;
+  fuzzers.delete(child);
   if (exitCode !== 0) say(`st exited with ${exitCode}; its output: ${path.relative(ROOT, log)}\n${tail(log, 60)}`);
   const result: RunResult = { role, exitCode, seconds: (Date.now() - started) / 1000, cases: 0, checks: new Map(), failures: new Map() };
   tally(result, ndjson);
@@ -331,9 +336,9 @@ function table(title: string, checks: Map<string, Tally>, cases: number, seconds
   }
 }
 
-function report(results: RunResult[]): boolean {
+function report(results: RunResult[], wallSeconds: number): boolean {
   say('\n# contract fuzz summary');
-  say(`schemathesis ${SCHEMATHESIS_VERSION}, seed ${SEED} (deterministic generation), --max-examples ${maxExamples}, mode all`);
+  say(`schemathesis ${SCHEMATHESIS_VERSION}, seed ${SEED} (deterministic generation), --max-examples ${maxExamples}, mode all, ${Math.min(jobs, results.length)} role(s) at a time`);
   const total = new Map<string, Tally>();
   const failures = new Map<string, Failure>();
   for (const r of results) {
@@ -350,7 +355,7 @@ function report(results: RunResult[]): boolean {
       } else failures.set(key, { ...f, roles: new Set(f.roles) });
     }
   }
-  table('total', total, results.reduce((n, r) => n + r.cases, 0), results.reduce((n, r) => n + r.seconds, 0));
+  table('total', total, results.reduce((n, r) => n + r.cases, 0), wallSeconds);
   if (failures.size) {
     // One entry per kind of failure (check and message), with the operations and statuses it was seen on.
     const kinds = new Map<string, { check: string; label: string; count: number; roles: Set<string>; seen: Map<string, Set<number | undefined>> }>();
@@ -382,10 +387,10 @@ function report(results: RunResult[]): boolean {
 // ---------------------------------------------------------------------------------------
 
 let stopping: Promise<never> | undefined;
-/** Stops the fuzzer and the system, then exits; once, however often it is asked (a signal may arrive twice through tsx). */
+/** Stops the fuzzers and the system, then exits; once, however often it is asked (a signal may arrive twice through tsx). */
 function shutdown(exitCode: number): Promise<never> {
   stopping ??= (async () => {
-    fuzzer?.kill('SIGTERM');
+    for (const child of fuzzers) child.kill('SIGTERM');
     if (system) {
       say('stopping the system');
       await system.stop();
@@ -410,13 +415,19 @@ async function main(): Promise<void> {
   // The same environment as the system's: the same (development) JWT secret, issuer and audience.
   const { auth } = loadConfig(sys.env);
   const results: RunResult[] = [];
-  for (const role of roles) {
-    const result = await fuzz(st, sys.api, role, await mintToken(auth, ROLES[role]!));
-    // Interrupted: shutdown() is stopping everything and exits.
-    if (stopping) return;
-    results.push(result);
-  }
-  const ok = report(results);
+  const waiting = [...roles];
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: Math.min(jobs, roles.length) }, async () => {
+      for (let role = waiting.shift(); role && !stopping; role = waiting.shift()) {
+        results.push(await fuzz(st, sys.api, role, await mintToken(auth, ROLES[role]!)));
+      }
+    }),
+  );
+  // Interrupted: shutdown() is stopping everything and exits.
+  if (stopping) return;
+  results.sort((a, b) => roles.indexOf(a.role) - roles.indexOf(b.role));
+  const ok = report(results, (Date.now() - started) / 1000);
   await shutdown(ok ? 0 : 1);
 }
 

@@ -1,11 +1,13 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded';
 import { findBinary } from '../temporal/binaries';
-import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { startDevServer } from '../temporal/dev-server';
+import { WORKFLOWS_PATH } from '../worker';
+import { bundleWorkflows } from './support/workflow-bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -60,16 +62,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
     adminUrl = embedded.url;
   }
   const port = 17233 + (process.pid % 1000);
-  const devServer: DevServer = await startDevServer({ cliPath: cli, port });
+  const bundleDir = await mkdtemp(path.join(tmpdir(), 'cases-test-bundle-'));
+  const bundlePath = path.join(bundleDir, 'workflows.js');
+  const [devServer] = await Promise.all([
+    startDevServer({ cliPath: cli, port }),
+    bundleWorkflows(WORKFLOWS_PATH).then(({ code }) => writeFile(bundlePath, code)),
+  ]);
 
   project.provide('adminDatabaseUrl', adminUrl);
   project.provide('temporalAddress', devServer.address);
   project.provide('temporalCliPath', cli);
   project.provide('temporalTestServerPath', testServer);
+  project.provide('workflowBundlePath', bundlePath);
 
   return async () => {
     await devServer.stop();
     await embedded?.stop();
+    await rm(bundleDir, { recursive: true, force: true });
     if (scratch) await rm(scratch, { recursive: true, force: true });
   };
 }

@@ -20,7 +20,7 @@ it('replays every recorded case history against the current workflow code', asyn
   expect(new Set(encodings)).toEqual(new Set(['json/plain', 'binary/encrypted']));
   const results = [];
   // Histories recorded before the codec hold plain payloads, which it passes through; later ones are encrypted with the test key.
-  for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), dataConverter: testDataConverter }, histories)) results.push(r);
+  for await (const r of Worker.runReplayHistories({ workflowBundle: workflowBundle(), dataConverter: testDataConverter }, histories)) results.push(r);
   const failures = results.filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`);
   expect(failures).toEqual([]);
   expect(results).toHaveLength(files.length);

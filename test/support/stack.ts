@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -30,29 +30,20 @@ import type { SignatureVerifier } from '../../signatures/verifier';
 import { connectTemporal } from '../../temporal/connection';
 import { dataConverter, payloadCodecFromConfig } from '../../temporal/data-converter';
 import { installTemporalRuntime } from '../../temporal/runtime';
-import { WORKFLOWS_PATH, workerOptions } from '../../worker';
+import { workerOptions } from '../../worker';
 import { TEST_PAYLOAD_CODEC_KEYS } from './codec';
 import { createTestDatabase, type TestDatabase } from './db';
+import { workflowBundle } from './workflow-bundle';
+
+export { bundleWorkflows, workflowBundle } from './workflow-bundle';
 
 export { testService } from './fixtures';
 
 installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }));
 
-/** The workflow code at `workflowsPath` bundled for a worker: this checkout's, or another commit's (the hand-off test). */
-export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
-}
-
-let bundle: Promise<WorkflowBundle> | undefined;
-/** Bundling takes seconds: once per test file. */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflows(WORKFLOWS_PATH);
-  return bundle;
-}
-
 /** What an in-process worker runs other than the defaults: another code's bundle, a cache of another size. */
 export interface WorkerChoice {
-  workflowBundle?: WorkflowBundle;
+  workflowBundle?: WorkflowBundleOption;
   maxCachedWorkflows?: number;
 }
 
@@ -184,7 +175,7 @@ export async function startStack(
       ...workerOptions(config.temporal.taskQueue),
       connection: nativeConnection,
       namespace: config.temporal.namespace,
-      workflowBundle: choice.workflowBundle ?? (await workflowBundle()),
+      workflowBundle: choice.workflowBundle ?? workflowBundle(),
       ...(choice.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: choice.maxCachedWorkflows }),
       dataConverter: dataConverter(payloadCodec),
       activities,

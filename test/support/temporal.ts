@@ -27,20 +27,13 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  makeTelemetryFilterString,
-  Runtime,
-  Worker,
-  type LogLevel,
-  type WorkflowBundle,
-} from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Activities } from '../../activities';
 import { ensureSearchAttributes } from '../../temporal/search-attributes';
-import { WORKFLOWS_PATH, workerOptions } from '../../worker';
+import { workerOptions } from '../../worker';
 import { testDataConverter } from './codec';
+import { workflowBundle } from './workflow-bundle';
 
 const LOG_LEVEL = (process.env.TEST_LOG_LEVEL?.toUpperCase() ?? 'WARN') as LogLevel;
 
@@ -68,16 +61,6 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-let bundle: Promise<WorkflowBundle> | undefined;
-/** Bundling takes seconds: once per test file (vitest isolates modules per file). */
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-  });
-  return bundle;
-}
-
 export function newTaskQueue(prefix = 'wf'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
@@ -92,7 +75,7 @@ export async function createTestWorker(
     ...workerOptions(taskQueue),
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
-    workflowBundle: await workflowBundle(),
+    workflowBundle: workflowBundle(),
     dataConverter: testDataConverter,
     activities,
   });

@@ -1,9 +1,9 @@
 /**
  * Timers across a worker restart, in real time on the dev server: 1,000 registrations are
- * opened within a minute, each waiting on its one-time code's expiry (OTP_TTL_MINUTES, 5,
- * the shortest the product allows), so 1,000 durable timers fall due within about a minute
- * of each other. Half a minute before the first is due the worker is SIGKILLed and a new
- * one started. Every timer must fire exactly once (one `code_expired` entry per case) and
+ * opened ten at a time, each waiting on its one-time code's expiry (OTP_TTL_MINUTES, 5,
+ * the shortest the product allows), so 1,000 durable timers fall due within the minutes the
+ * opening took (111 s alone on a slow 2-core machine). Half a minute before the first is
+ * due the worker is SIGKILLed and a new one started. Every timer must fire exactly once (one `code_expired` entry per case) and
  * each case must show it; how late each fired (entry time less the code's expiry) is
  * printed, not asserted.
  */
@@ -33,7 +33,7 @@ afterAll(async () => {
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
-it('1,000 code expiries due within a minute fire once each after the worker is killed and replaced', { timeout: 900_000 }, async () => {
+it('1,000 code expiries due within minutes of each other fire once each after the worker is killed and replaced', { timeout: 900_000 }, async () => {
   const due = new Map<string, number>();
   let next = 0;
   const opened = Date.now();

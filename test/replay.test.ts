@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { expect, it } from 'vitest';
 import { testDataConverter } from './support/codec';
 import { HISTORIES_DIR } from './support/histories';
-import { workflowBundle } from './support/stack';
+import { workflowBundle } from './support/workflow-bundle';
 
 it('replays every recorded case history against the current workflow code', async () => {
   const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();

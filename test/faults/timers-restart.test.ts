@@ -3,9 +3,9 @@
  * opened ten at a time, each waiting on its one-time code's expiry (OTP_TTL_MINUTES, 5,
  * the shortest the product allows), so 1,000 durable timers fall due within the minutes the
  * opening took (111 s alone on a slow 2-core machine). Half a minute before the first is
- * due the worker is SIGKILLed and a new one started. Every timer must fire exactly once (one `code_expired` entry per case) and
- * each case must show it; how late each fired (entry time less the code's expiry) is
- * printed, not asserted.
+ * due the worker is SIGKILLed and a new one started. Every timer must fire exactly once
+ * (one `code_expired` entry per case) and each case must show it; how late each fired
+ * (entry time less the code's expiry) is printed, not asserted.
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';

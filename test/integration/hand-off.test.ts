@@ -23,7 +23,8 @@ import { SOLARIS } from '../support/fixtures';
 import { act, eventually, file, get, lastCode, ok, officially, post, requestChange, timelineOf } from '../support/http';
 import { alice, bob, igor, rita } from '../support/personas';
 import { quietRun } from '../support/run-history';
-import { bundleWorkflows, startStack, testService, type Stack } from '../support/stack';
+import { startStack, testService, type Stack } from '../support/stack';
+import { bundleWorkflows } from '../support/workflow-bundle';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 /** What workflow bundles are built from: the workflows and the pure rules they import. */

@@ -35,8 +35,6 @@ import { TEST_PAYLOAD_CODEC_KEYS } from './codec';
 import { createTestDatabase, type TestDatabase } from './db';
 import { workflowBundle } from './workflow-bundle';
 
-export { bundleWorkflows, workflowBundle } from './workflow-bundle';
-
 export { testService } from './fixtures';
 
 installTemporalRuntime(pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }));

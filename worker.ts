@@ -18,8 +18,7 @@ import { verifierFromConfig } from './signatures/from-config';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { dataConverter, payloadCodecFromConfig } from './temporal/data-converter';
 import { installTemporalRuntime } from './temporal/runtime';
-
-export const WORKFLOWS_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'workflows', 'index.ts');
+import { bundleWorkflowsApart } from './temporal/workflow-bundle';
 
 /** Options every worker of this project uses, in production and in tests. */
 export function workerOptions(taskQueue: string): Pick<WorkerOptions, 'taskQueue' | 'workflowFailureErrorTypes'> {
@@ -44,7 +43,7 @@ export async function createWorker(opts: {
     connection: opts.connection,
     namespace: opts.config.temporal.namespace,
     maxCachedWorkflows: opts.config.temporal.maxCachedWorkflows,
-    workflowsPath: WORKFLOWS_PATH,
+    workflowBundle: await bundleWorkflowsApart(),
     dataConverter: dataConverter(await payloadCodecFromConfig(opts.config)),
     activities: createActivities({
       db: opts.db,

@@ -6,8 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from '../db/embedded';
 import { findBinary } from '../temporal/binaries';
 import { startDevServer } from '../temporal/dev-server';
-import { WORKFLOWS_PATH } from '../worker';
-import { bundleWorkflows } from './support/workflow-bundle';
+import { bundleWorkflows } from '../temporal/workflow-bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -66,7 +65,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const bundlePath = path.join(bundleDir, 'workflows.js');
   const [devServer] = await Promise.all([
     startDevServer({ cliPath: cli, port }),
-    bundleWorkflows(WORKFLOWS_PATH).then(({ code }) => writeFile(bundlePath, code)),
+    bundleWorkflows().then(({ code }) => writeFile(bundlePath, code)),
   ]);
 
   project.provide('adminDatabaseUrl', adminUrl);

@@ -24,7 +24,7 @@ import { act, eventually, file, get, lastCode, ok, officially, post, requestChan
 import { alice, bob, igor, rita } from '../support/personas';
 import { quietRun } from '../support/run-history';
 import { startStack, testService, type Stack } from '../support/stack';
-import { bundleWorkflows } from '../support/workflow-bundle';
+import { bundleWorkflows } from '../../temporal/workflow-bundle';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 /** What workflow bundles are built from: the workflows and the pure rules they import. */

@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, type WorkflowBundle, type WorkflowBundlePath } from '@temporalio/worker';
+import type { WorkflowBundlePath } from '@temporalio/worker';
 import { inject } from 'vitest';
 
 declare module 'vitest' {
@@ -6,11 +6,6 @@ declare module 'vitest' {
     /** This checkout's workflows, bundled once for the run by test/global-setup.ts. */
     workflowBundlePath: string;
   }
-}
-
-/** The workflow code at `workflowsPath` bundled for a worker: this checkout's, or another commit's (the hand-off test). */
-export function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
 }
 
 /**
